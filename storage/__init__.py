@@ -1,0 +1,1 @@
+"""The CRM core: models, unit of work and services. Free of Telegram."""

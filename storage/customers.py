@@ -1,0 +1,410 @@
+"""Customer service: create, change, tag, archive, restore, merge; duplicates at create."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.clock import utcnow
+from storage.errors import N_, Conflict, NotFound, ValidationFailed
+from storage.models import ContactKind, ContactPoint, Customer, Tag
+from storage.names import fold, pinyin_key
+from storage.search import build_search_text, parse_code
+from storage.users import Actor
+from storage.validation import (
+    clean_text,
+    normalize_email,
+    normalize_phone,
+    normalize_tag,
+    parse_stage,
+    parse_tier,
+)
+
+TEXT_FIELDS = ("name", "company", "title", "region", "address", "source", "preferences", "notes")
+MAX_CONTACTS_PER_KIND = 5
+MAX_TAGS = 20
+_LIST_SPLIT = re.compile(r"[,;，；、\n]+")
+
+
+@dataclass
+class CustomerDraft:
+    """A customer as typed, before validation; also what a chat flow keeps between steps."""
+
+    name: str = ""
+    company: str | None = None
+    title: str | None = None
+    region: str | None = None
+    address: str | None = None
+    source: str | None = None
+    preferences: str | None = None
+    notes: str | None = None
+    tier: str = "normal"
+    stage: str = "lead"
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    wechat: str | None = None
+    telegram: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CustomerDraft:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def validate_draft(draft: CustomerDraft, default_region: str) -> CustomerDraft:
+    """A cleaned copy: trimmed text within limits, E.164 phones, normalised emails and tags."""
+    cleaned: dict[str, Any] = {
+        name: clean_text(name, getattr(draft, name), required=name == "name")
+        for name in TEXT_FIELDS
+    }
+    phones = list(dict.fromkeys(normalize_phone(p, default_region) for p in draft.phones))
+    emails = list(dict.fromkeys(normalize_email(e) for e in draft.emails))
+    if len(phones) > MAX_CONTACTS_PER_KIND or len(emails) > MAX_CONTACTS_PER_KIND:
+        raise ValidationFailed(
+            "phone", N_("At most {limit} phones and {limit} emails."), limit=MAX_CONTACTS_PER_KIND
+        )
+    tags = list(dict.fromkeys(normalize_tag(t) for t in draft.tags))
+    if len(tags) > MAX_TAGS:
+        raise ValidationFailed("tag", N_("At most {limit} tags."), limit=MAX_TAGS)
+    return CustomerDraft(
+        **cleaned,
+        tier=parse_tier(draft.tier).value,
+        stage=parse_stage(draft.stage).value,
+        phones=phones,
+        emails=emails,
+        wechat=clean_text("wechat", draft.wechat),
+        telegram=clean_text("telegram", draft.telegram.lstrip("@") if draft.telegram else None),
+        tags=tags,
+    )
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    customer_id: int
+    name: str
+    company: str | None
+    certain: bool
+    reason: str  # phone | email | name
+    visible: bool
+
+    @property
+    def code(self) -> str:
+        return f"C-{self.customer_id:06d}"
+
+
+def can_see(actor: Actor, customer: Customer) -> bool:
+    return actor.sees_whole_team or customer.owner_id == actor.user_id
+
+
+async def find_duplicates(
+    session: AsyncSession, draft: CustomerDraft, actor: Actor, *, exclude_id: int | None = None
+) -> list[DuplicateMatch]:
+    """Same phone or email: certain. Same or nearly the same name in pinyin: possible."""
+    found: dict[int, DuplicateMatch] = {}
+
+    def note(customer: Customer, certain: bool, reason: str) -> None:
+        if customer.id == exclude_id or customer.id in found:
+            return
+        found[customer.id] = DuplicateMatch(
+            customer.id, customer.name, customer.company, certain, reason, can_see(actor, customer)
+        )
+
+    for kind, values in (("phone", draft.phones), ("email", draft.emails)):
+        if not values:
+            continue
+        rows = await session.scalars(
+            select(Customer)
+            .join(ContactPoint)
+            .where(ContactPoint.kind == kind, ContactPoint.value.in_(values))
+            .where(Customer.archived.is_(False))
+        )
+        for customer in rows:
+            note(customer, True, kind)
+
+    key = pinyin_key(draft.name)
+    if key:
+        prefix = key[:4]
+        rows = await session.scalars(
+            select(Customer)
+            .where(Customer.name_pinyin >= prefix, Customer.name_pinyin < prefix + "\uffff")
+            .where(Customer.archived.is_(False))
+            .limit(500)
+        )
+        for customer in rows:
+            if fuzz.ratio(key, customer.name_pinyin) >= 90 or fold(customer.name) == fold(
+                draft.name
+            ):
+                note(customer, False, "name")
+    return sorted(found.values(), key=lambda m: (not m.certain, m.customer_id))
+
+
+async def _tags_named(session: AsyncSession, names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {t.name: t for t in await session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    for name in names:
+        if name not in existing:
+            tag = Tag(name=name)
+            session.add(tag)
+            existing[name] = tag
+    return [existing[n] for n in names]
+
+
+def _contact_points(draft: CustomerDraft) -> list[ContactPoint]:
+    points = [ContactPoint(kind=ContactKind.PHONE, value=p) for p in draft.phones]
+    points += [ContactPoint(kind=ContactKind.EMAIL, value=e) for e in draft.emails]
+    if draft.wechat:
+        points.append(ContactPoint(kind=ContactKind.WECHAT, value=draft.wechat))
+    if draft.telegram:
+        points.append(ContactPoint(kind=ContactKind.TELEGRAM, value=draft.telegram))
+    return points
+
+
+def _touch(customer: Customer) -> None:
+    customer.name_pinyin = pinyin_key(customer.name)
+    customer.updated_at = utcnow()
+    customer.search_text = build_search_text(customer)
+
+
+async def create_customer(
+    session: AsyncSession, draft: CustomerDraft, actor: Actor, *, default_region: str
+) -> Customer:
+    valid = validate_draft(draft, default_region)
+    now = utcnow()
+    customer = Customer(
+        **{name: getattr(valid, name) for name in TEXT_FIELDS},
+        tier=valid.tier,
+        stage=valid.stage,
+        owner_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        last_verified_at=now,
+        contacts=_contact_points(valid),
+        tags=await _tags_named(session, valid.tags),
+    )
+    session.add(customer)
+    await session.flush()  # the id, and with it the code, exists from here
+    _touch(customer)
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action="create", entity="customer",
+        entity_id=customer.id, after=audit.customer_snapshot(customer),
+    )
+    return customer
+
+
+async def load_customer(session: AsyncSession, customer_id: int, actor: Actor) -> Customer:
+    """The customer by id, following merges, if the actor may see it."""
+    customer = await session.get(Customer, customer_id)
+    hops = 0
+    while customer is not None and customer.merged_into_id is not None and hops < 10:
+        customer = await session.get(Customer, customer.merged_into_id)
+        hops += 1
+    if customer is None or not can_see(actor, customer):
+        raise NotFound(N_("No customer {code} that you can see."), code=f"C-{customer_id:06d}")
+    return customer
+
+
+async def resolve_code(session: AsyncSession, ref: str, actor: Actor) -> Customer | None:
+    """The customer a code such as `C-000123` names, or None when `ref` is not a code."""
+    customer_id = parse_code(ref)
+    return None if customer_id is None else await load_customer(session, customer_id, actor)
+
+
+EDITABLE = (*TEXT_FIELDS, "tier", "stage", "phone", "email", "wechat", "telegram")
+CLEAR = "-"
+
+
+async def update_field(
+    session: AsyncSession,
+    customer: Customer,
+    field_name: str,
+    raw: str,
+    actor: Actor,
+    *,
+    default_region: str,
+) -> Customer:
+    """Sets one field from what the user typed; `-` clears an optional field."""
+    if field_name not in EDITABLE:
+        raise ValidationFailed(field_name, N_("That field cannot be changed here."))
+    before = audit.customer_snapshot(customer)
+    value = raw.strip()
+    if field_name == "tier":
+        customer.tier = parse_tier(value).value
+    elif field_name == "stage":
+        customer.stage = parse_stage(value).value
+    elif field_name in TEXT_FIELDS:
+        cleared = value == CLEAR and field_name != "name"
+        setattr(customer, field_name,
+                None if cleared else clean_text(field_name, value, required=True))
+    else:
+        await _replace_contacts(customer, field_name, value, default_region)
+    if field_name in ("phone", "email", "wechat", "telegram"):
+        customer.last_verified_at = utcnow()
+    _touch(customer)
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action="update", entity="customer",
+        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
+    )
+    return customer
+
+
+async def _replace_contacts(
+    customer: Customer, kind: str, value: str, default_region: str
+) -> None:
+    items = [] if value == CLEAR else [v.strip() for v in _LIST_SPLIT.split(value) if v.strip()]
+    if kind == "phone":
+        values = [normalize_phone(v, default_region) for v in items]
+    elif kind == "email":
+        values = [normalize_email(v) for v in items]
+    else:
+        values = [v for v in (clean_text(kind, i.lstrip("@")) for i in items) if v]
+    values = list(dict.fromkeys(values))
+    if len(values) > MAX_CONTACTS_PER_KIND:
+        raise ValidationFailed(kind, N_("At most {limit} of those."), limit=MAX_CONTACTS_PER_KIND)
+    keep = [c for c in customer.contacts if c.kind != kind]
+    old = {c.value: c for c in customer.contacts if c.kind == kind}
+    customer.contacts = keep + [old.get(v) or ContactPoint(kind=kind, value=v) for v in values]
+
+
+async def add_tags(
+    session: AsyncSession, customer: Customer, raw: str, actor: Actor
+) -> Customer:
+    names = [normalize_tag(t) for t in re.split(r"[\s,;，；、]+", raw) if t.strip("# ")]
+    if not names:
+        raise ValidationFailed("tag", N_("Type at least one tag."))
+    before = audit.customer_snapshot(customer)
+    current = [t.name for t in customer.tags]
+    wanted = list(dict.fromkeys(current + names))
+    if len(wanted) > MAX_TAGS:
+        raise ValidationFailed("tag", N_("At most {limit} tags."), limit=MAX_TAGS)
+    customer.tags = await _tags_named(session, wanted)
+    _touch(customer)
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action="tag", entity="customer",
+        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
+    )
+    return customer
+
+
+async def remove_tag(
+    session: AsyncSession, customer: Customer, tag_name: str, actor: Actor
+) -> Customer:
+    before = audit.customer_snapshot(customer)
+    customer.tags = [t for t in customer.tags if t.name != tag_name]
+    _touch(customer)
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action="untag", entity="customer",
+        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
+    )
+    return customer
+
+
+async def set_archived(
+    session: AsyncSession, customer: Customer, archived: bool, actor: Actor
+) -> Customer:
+    if customer.merged_into_id is not None:
+        raise Conflict(N_("This record was merged into another one."))
+    if customer.archived == archived:
+        return customer
+    before = audit.customer_snapshot(customer)
+    customer.archived = archived
+    customer.updated_at = utcnow()
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action="archive" if archived else "restore",
+        entity="customer", entity_id=customer.id, before=before,
+        after=audit.customer_snapshot(customer),
+    )
+    return customer
+
+
+def _absorb(target: Customer, source_fields: dict[str, Any]) -> None:
+    """Fills the target's empty fields; never overwrites what the target already has."""
+    for name in TEXT_FIELDS:
+        if not getattr(target, name) and source_fields.get(name):
+            setattr(target, name, source_fields[name])
+
+
+async def merge(
+    session: AsyncSession, survivor: Customer, merged: Customer, actor: Actor
+) -> Customer:
+    """Moves contacts, tags and history to the survivor; the other record points to it."""
+    if survivor.id == merged.id:
+        raise Conflict(N_("A customer cannot be merged into itself."))
+    if merged.merged_into_id is not None or survivor.merged_into_id is not None:
+        raise Conflict(N_("One of these records was already merged."))
+    before_survivor = audit.customer_snapshot(survivor)
+    before_merged = audit.customer_snapshot(merged)
+    _absorb(survivor, {n: getattr(merged, n) for n in TEXT_FIELDS})
+    have = {(c.kind, c.value) for c in survivor.contacts}
+    moving = [c for c in merged.contacts if (c.kind, c.value) not in have]
+    merged.contacts = []
+    await session.flush()
+    survivor.contacts = survivor.contacts + [
+        ContactPoint(kind=c.kind, value=c.value, label=c.label) for c in moving
+    ]
+    survivor.tags = await _tags_named(
+        session, list(dict.fromkeys([t.name for t in survivor.tags + merged.tags]))
+    )
+    contacts = [d for d in (survivor.last_contact_at, merged.last_contact_at) if d]
+    survivor.last_contact_at = max(contacts) if contacts else None
+    merged.archived = True
+    merged.merged_into_id = survivor.id
+    _touch(survivor)
+    _touch(merged)
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action="merge", entity="customer",
+        entity_id=survivor.id, before=before_survivor, after=audit.customer_snapshot(survivor),
+    )
+    audit.record(
+        session, actor_id=actor.user_id, action="merged_into", entity="customer",
+        entity_id=merged.id, before=before_merged, after=audit.customer_snapshot(merged),
+    )
+    return survivor
+
+
+async def absorb_draft(
+    session: AsyncSession,
+    customer: Customer,
+    draft: CustomerDraft,
+    actor: Actor,
+    *,
+    default_region: str,
+) -> Customer:
+    """Adds what a new entry knows to an existing record instead of creating a second one."""
+    valid = validate_draft(draft, default_region)
+    before = audit.customer_snapshot(customer)
+    _absorb(customer, asdict(valid))
+    have = {(c.kind, c.value) for c in customer.contacts}
+    extra = [c for c in _contact_points(valid) if (c.kind, c.value) not in have]
+    customer.contacts = customer.contacts + extra
+    customer.tags = await _tags_named(
+        session, list(dict.fromkeys([t.name for t in customer.tags] + valid.tags))
+    )
+    customer.last_verified_at = utcnow()
+    _touch(customer)
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action="update", entity="customer",
+        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
+    )
+    return customer
+
+
+async def count_customers(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count(Customer.id))) or 0)

@@ -1,0 +1,49 @@
+"""Text forms of a name that people type when they look for it: pinyin and initials."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def has_han(text: str) -> bool:
+    return bool(_HAN.search(text))
+
+
+def fold(text: str) -> str:
+    """Case- and width-folded text (NFKC), the form every search comparison uses."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+def syllables(name: str) -> list[str]:
+    """Pinyin syllables for Han characters, lower-cased words for everything else."""
+    parts: list[str] = []
+    for word in _WORD.findall(fold(name)):
+        if has_han(word):
+            parts.extend(s for s in lazy_pinyin(word, style=Style.NORMAL, errors="ignore") if s)
+        else:
+            parts.append(word)
+    return parts
+
+
+def pinyin_forms(name: str) -> list[str]:
+    """`王小明` -> wangxiaoming, wxm, wangxm; Latin names give their words joined."""
+    parts = syllables(name)
+    if not parts:
+        return []
+    full = "".join(parts)
+    initials = "".join(p[0] for p in parts)
+    forms = [full, initials]
+    if len(parts) > 1:
+        forms.append(parts[0] + "".join(p[0] for p in parts[1:]))
+    return list(dict.fromkeys(forms))
+
+
+def pinyin_key(name: str) -> str:
+    """Pinyin without tones and spaces: 王小明 and 王晓明 share `wangxiaoming`."""
+    return "".join(syllables(name))

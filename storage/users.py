@@ -1,0 +1,159 @@
+"""Team members, roles, visibility and one-time invites."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.clock import utcnow
+from storage.errors import N_, AccessDenied, NotFound
+from storage.models import Invite, Role, User
+
+
+class Visibility(StrEnum):
+    TEAM = "team"  # every member sees every customer of the team
+    OWN = "own"  # reps see only the customers they own
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Telegram tells us about a person."""
+
+    telegram_id: int
+    display_name: str
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The member acting in this update, as plain values."""
+
+    user_id: int
+    telegram_id: int
+    role: Role
+    language: str
+    timezone: str
+    display_name: str
+    sees_whole_team: bool
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+def language_from_telegram(code: str | None) -> str:
+    return "zh_CN" if code and code.lower().startswith("zh") else "en"
+
+
+def actor_for(user: User, policy: Visibility) -> Actor:
+    role = Role(user.role)
+    return Actor(
+        user_id=user.id,
+        telegram_id=user.telegram_id,
+        role=role,
+        language=user.language,
+        timezone=user.timezone,
+        display_name=user.display_name,
+        sees_whole_team=role is not Role.REP or policy is Visibility.TEAM,
+    )
+
+
+async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+
+def _refresh_profile(user: User, profile: Profile) -> None:
+    user.display_name = profile.display_name[:128]
+    user.username = profile.username[:64] if profile.username else None
+    if not user.language_chosen:
+        user.language = language_from_telegram(profile.language_code)
+
+
+async def admit(
+    session: AsyncSession, profile: Profile, *, admin_ids: frozenset[int], timezone: str
+) -> User | None:
+    """The active member behind this Telegram account, creating configured admins on sight."""
+    user = await find_by_telegram_id(session, profile.telegram_id)
+    if user is None and profile.telegram_id in admin_ids:
+        user = User(telegram_id=profile.telegram_id, role=Role.ADMIN, timezone=timezone)
+        _refresh_profile(user, profile)
+        session.add(user)
+        await session.flush()
+        audit.record(
+            session, actor_id=user.id, action="join", entity="user", entity_id=user.id,
+            after={"role": user.role, "via": "config"},
+        )
+        return user
+    if user is None or not user.active:
+        return None
+    if profile.telegram_id in admin_ids and user.role != Role.ADMIN:
+        user.role = Role.ADMIN
+    _refresh_profile(user, profile)
+    return user
+
+
+INVITE_TTL = timedelta(days=7)
+
+
+async def create_invite(session: AsyncSession, actor: Actor, role: Role) -> Invite:
+    if actor.role is Role.REP or (actor.role is Role.MANAGER and role is not Role.REP):
+        raise AccessDenied(N_("You cannot invite a {role}."), role=role.value)
+    if role is Role.ADMIN:
+        raise AccessDenied(N_("Admins are set in the configuration file, not invited."))
+    now = utcnow()
+    invite = Invite(
+        token=secrets.token_urlsafe(16),
+        role=role,
+        created_by_id=actor.user_id,
+        created_at=now,
+        expires_at=now + INVITE_TTL,
+    )
+    session.add(invite)
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action="invite", entity="invite", entity_id=invite.id,
+        after={"role": role.value},
+    )
+    return invite
+
+
+async def redeem_invite(
+    session: AsyncSession, token: str, profile: Profile, *, timezone: str
+) -> User:
+    """Makes the holder of a valid, unused invite a member; an invite works once."""
+    invite = await session.scalar(
+        select(Invite).where(Invite.token == token[:32]).with_for_update()
+    )
+    if invite is None or invite.used_at is not None or invite.expires_at < utcnow():
+        raise NotFound(N_("This invite link is not valid any more. Ask for a new one."))
+    user = await find_by_telegram_id(session, profile.telegram_id)
+    if user is None:
+        user = User(telegram_id=profile.telegram_id, role=invite.role, timezone=timezone)
+        session.add(user)
+    else:
+        user.role = invite.role
+        user.active = True
+    _refresh_profile(user, profile)
+    await session.flush()
+    invite.used_by_id = user.id
+    invite.used_at = utcnow()
+    audit.record(
+        session, actor_id=user.id, action="join", entity="user", entity_id=user.id,
+        after={"role": user.role, "via": "invite", "invite_id": invite.id},
+    )
+    return user
+
+
+async def set_language(session: AsyncSession, user_id: int, language: str) -> None:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("Unknown user."))
+    user.language = language
+    user.language_chosen = True

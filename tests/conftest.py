@@ -1,0 +1,119 @@
+"""Databases for the tests: a migrated SQLite file per test, or a fresh PostgreSQL database
+per run (SALESBOT_TEST_DATABASE_URL) truncated between tests. Time is frozen at NOW."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.database import Database
+from storage.migrate import upgrade
+from storage.models import Base
+from storage.users import Actor, Profile, Visibility, actor_for, admit
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
+PG_URL = os.environ.get("SALESBOT_TEST_DATABASE_URL", "")
+
+
+async def _create_pg_database(base_url: str, name: str) -> None:
+    import asyncpg
+
+    url = make_url(base_url)
+    conn = await asyncpg.connect(
+        user=url.username, password=url.password, host=url.host, port=url.port,
+        database=url.database,
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_pg_database(base_url: str, name: str) -> None:
+    import asyncpg
+
+    url = make_url(base_url)
+    conn = await asyncpg.connect(
+        user=url.username, password=url.password, host=url.host, port=url.port,
+        database=url.database,
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database made once a run: a SQLite file to copy, or a PostgreSQL URL."""
+    if PG_URL:
+        name = f"salesbot_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        asyncio.run(_create_pg_database(PG_URL, name))
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        asyncio.run(upgrade(url))
+        yield url
+        asyncio.run(_drop_pg_database(PG_URL, name))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        asyncio.run(_truncate(migrated_template))
+        return migrated_template
+    target = tmp_path / "salesbot.db"
+    shutil.copy(migrated_template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+async def _truncate(url: str) -> None:
+    db = Database(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    async with db.unit_of_work() as session:
+        await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await db.dispose()
+
+
+@pytest.fixture
+def frozen_time() -> Iterator[time_machine.Coordinates]:
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+async def db(database_url: str, frozen_time: time_machine.Coordinates) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def make_member(
+    db: Database, telegram_id: int, name: str = "Member", *, role: str = "rep",
+    policy: Visibility = Visibility.TEAM, language: str = "en",
+) -> Actor:
+    """A team member as the services see them."""
+    async with db.unit_of_work() as session:
+        user = await admit(
+            session,
+            Profile(telegram_id, name, language_code=language),
+            admin_ids=frozenset({telegram_id}),
+            timezone="Asia/Shanghai",
+        )
+        assert user is not None
+        user.role = role
+        await session.flush()
+        return actor_for(user, policy)

@@ -1,0 +1,95 @@
+"""Search over code, name, pinyin, company, phone digits, email and tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.customers import CustomerDraft, add_tags, create_customer, load_customer
+from storage.database import Database
+from storage.search import search_customers
+from storage.users import Actor, Visibility
+from tests.conftest import make_member
+
+
+async def seed(db: Database, actor: Actor) -> None:
+    people = [
+        CustomerDraft(name="王小明", phones=["13812345678"], company="ACME", region="上海"),
+        CustomerDraft(name="王明", phones=["13900001111"], company="星辰科技"),
+        CustomerDraft(name="李雷", emails=["lilei@example.com"], company="Hanmeimei Trading"),
+        CustomerDraft(name="John Smith", phones=["+1 650 253 0000"], company="Acme Corp"),
+        CustomerDraft(name="张伟", company="阿里巴巴", tags=["vip"]),
+    ]
+    async with db.unit_of_work() as session:
+        for draft in people:
+            await create_customer(session, draft, actor, default_region="CN")
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("王小明", "王小明"),
+        ("wangxiaoming", "王小明"),
+        ("wangxm", "王小明"),
+        ("wxm", "王小明"),
+        ("WXM", "王小明"),
+        ("5678", "王小明"),
+        ("138 1234 5678", "王小明"),
+        ("+86 138-1234-5678", "王小明"),
+        ("王明", "王明"),
+        ("星辰", "王明"),
+        ("lilei@", "李雷"),
+        ("hanmeimei", "李雷"),
+        ("john", "John Smith"),
+        ("smith acme", "John Smith"),
+        ("alibaba", "张伟"),
+        ("vip", "张伟"),
+        ("C-000003", "李雷"),
+        ("c3", "李雷"),
+        ("王晓明", "王小明"),  # homophone through pinyin
+        ("wangxiaomin", "王小明"),  # typo through the fuzzy fallback
+    ],
+)
+async def test_query_finds_the_expected_customer_first(
+    db: Database, query: str, first: str
+) -> None:
+    rep = await make_member(db, 1001)
+    await seed(db, rep)
+    async with db.unit_of_work() as session:
+        hits = await search_customers(session, query, rep)
+    assert hits, f"nothing found for {query!r}"
+    assert hits[0].name == first
+
+
+async def test_acme_ranks_company_prefix_and_finds_both(db: Database) -> None:
+    rep = await make_member(db, 1001)
+    await seed(db, rep)
+    async with db.unit_of_work() as session:
+        names = [h.name for h in await search_customers(session, "acme", rep)]
+    assert sorted(names) == ["John Smith", "王小明"]
+
+
+async def test_nothing_for_nonsense_and_hostile_queries(db: Database) -> None:
+    rep = await make_member(db, 1001)
+    await seed(db, rep)
+    async with db.unit_of_work() as session:
+        for query in ["zzzqqq", '"', "%", "_", "' OR 1=1 --", 'a" OR "b', "", "   ", "x" * 5000]:
+            assert await search_customers(session, query, rep) == [], query
+
+
+async def test_archived_hidden_and_own_policy_respected(db: Database) -> None:
+    alice = await make_member(db, 1001, policy=Visibility.OWN)
+    bob = await make_member(db, 1002, policy=Visibility.OWN)
+    await seed(db, alice)
+    async with db.unit_of_work() as session:
+        assert await search_customers(session, "wxm", bob) == []
+        assert [h.name for h in await search_customers(session, "wxm", alice)] == ["王小明"]
+
+
+async def test_search_text_follows_changes(db: Database) -> None:
+    rep = await make_member(db, 1001)
+    await seed(db, rep)
+    async with db.unit_of_work() as session:
+        hit = (await search_customers(session, "李雷", rep))[0]
+        await add_tags(session, await load_customer(session, hit.customer_id, rep), "golf", rep)
+    async with db.unit_of_work() as session:
+        assert [h.name for h in await search_customers(session, "golf", rep)] == ["李雷"]
