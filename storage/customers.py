@@ -196,6 +196,7 @@ async def create_customer(
     await session.flush()  # the id, and with it the code, exists from here
     _touch(customer)
     await session.flush()
+    await session.refresh(customer, ["owner"])
     audit.record(
         session, actor_id=actor.user_id, action="create", entity="customer",
         entity_id=customer.id, after=audit.customer_snapshot(customer),

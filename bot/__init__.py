@@ -1,0 +1,1 @@
+"""The chat application: config, transports, access gate, i18n, rendering, understanding."""

@@ -1,0 +1,64 @@
+"""Builds the one Application every transport runs."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
+
+from bot.config import Settings
+from bot.context import RUNTIME, BotContext, Runtime
+from bot.persistence import DatabasePersistence
+from handlers import register_all
+from handlers.start import publish_commands
+from storage.database import Database
+
+# The console and the tests need a syntactically valid token; Telegram never sees it.
+OFFLINE_TOKEN = "1:offline"
+
+# Conversations are per user, not per message, on purpose: a flow's buttons and its typed
+# answers belong to one person's flow.
+warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+
+
+class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        # Conversation state is written when each update is done, not once a minute,
+        # so that a restart mid-flow loses nothing.
+        if self.persistence is not None and isinstance(update, Update):
+            await self.update_persistence()
+
+
+def build_application(
+    settings: Settings,
+    database: Database,
+    *,
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    builder = (
+        ApplicationBuilder()
+        .application_class(SalesbotApplication)
+        .token(settings.telegram.token or OFFLINE_TOKEN)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .persistence(DatabasePersistence(database))
+        .post_init(publish_commands)
+    )
+    base = settings.telegram.api_base_url.rstrip("/")
+    if base:
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data[RUNTIME] = Runtime(settings=settings, database=database)
+    register_all(app)
+    return app

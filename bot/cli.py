@@ -1,0 +1,83 @@
+"""`salesbot run | console | db upgrade`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+from storage.migrate import upgrade
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="salesbot", description="A sales team's CRM bot.")
+    parser.add_argument("--config", type=Path, help="config file (default: ./config.toml if any)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot (the console when no token is configured)")
+    commands.add_parser("console", help="chat with the bot in this terminal")
+    db = commands.add_parser("db", help="database tasks")
+    db.add_argument("action", choices=["upgrade"])
+    return parser.parse_args(argv)
+
+
+def settings_from(path: Path | None) -> Settings:
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    return load_settings(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = settings_from(args.config)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    asyncio.run(upgrade(settings.database.url))
+    if args.command == "db":
+        print(f"database at the newest schema: {settings.database.url}")
+        return 0
+    if args.command == "console" or not settings.telegram.token:
+        if args.command == "run":
+            print("no telegram.token or SALESBOT_TOKEN set: starting the console instead")
+        logging.getLogger().setLevel(logging.WARNING)
+        from bot.transports.console import Console
+
+        asyncio.run(Console(settings).run())
+        return 0
+    run_telegram(settings)
+    return 0
+
+
+def run_telegram(settings: Settings) -> None:
+    from telegram import Update
+
+    from bot.app import build_application
+    from storage.database import Database
+
+    database = Database(settings.database.url)
+    app = build_application(settings, database)
+    telegram = settings.telegram
+    common: dict[str, Any] = {"allowed_updates": Update.ALL_TYPES, "close_loop": False}
+    if telegram.mode == "webhook":
+        app.run_webhook(
+            listen=telegram.webhook_listen,
+            port=telegram.webhook_port,
+            url_path="telegram",
+            webhook_url=telegram.webhook_url,
+            secret_token=telegram.webhook_secret or None,
+            **common,
+        )
+    else:
+        app.run_polling(timeout=telegram.poll_timeout, **common)
+    asyncio.run(database.dispose())

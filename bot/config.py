@@ -1,0 +1,106 @@
+"""Settings from config.toml plus environment overrides, validated at start."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from storage.users import Visibility
+
+
+class ConfigError(Exception):
+    """One line naming the key that is wrong."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(_Section):
+    token: str = ""
+    api_base_url: str = ""
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: str = ""
+    poll_timeout: int = Field(default=10, ge=0, le=50)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///data/salesbot.db"
+
+
+class TeamSettings(_Section):
+    admins: list[int] = Field(default_factory=list)
+    visibility: Visibility = Visibility.TEAM
+    default_region: str = "CN"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region {value!r} (use a two-letter code such as CN)")
+        return value.upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class ConsoleSettings(_Section):
+    user_id: int = 1
+    name: str = "Console"
+    language: Literal["en", "zh_CN"] = "en"
+
+
+class Settings(_Section):
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    team: TeamSettings = Field(default_factory=TeamSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+
+    @property
+    def admin_ids(self) -> frozenset[int]:
+        return frozenset(self.team.admins)
+
+
+ENV_OVERRIDES = {
+    "SALESBOT_TOKEN": ("telegram", "token"),
+    "SALESBOT_DATABASE_URL": ("database", "url"),
+    "SALESBOT_API_BASE_URL": ("telegram", "api_base_url"),
+}
+
+
+def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Reads the TOML file (when given), applies environment overrides, validates."""
+    env = dict(os.environ) if env is None else env
+    raw: dict[str, dict[str, object]] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        if env.get(variable):
+            raw.setdefault(section, {})[key] = env[variable]
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(p) for p in error["loc"])
+        raise ConfigError(f"config error: {key}: {error['msg']}") from exc

@@ -1,0 +1,189 @@
+"""Cards, lists and keyboards. Every user-supplied string is HTML-escaped here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import N_, Translate
+from storage.customers import CustomerDraft, DuplicateMatch
+from storage.errors import CrmError, ValidationFailed
+from storage.models import Customer, Stage, Tier
+from storage.search import SearchHit
+from storage.validation import format_phone
+
+FIELD_LABELS: dict[str, str] = {
+    "name": N_("name"),
+    "company": N_("company"),
+    "title": N_("title"),
+    "region": N_("region"),
+    "address": N_("address"),
+    "source": N_("source"),
+    "preferences": N_("preferences"),
+    "notes": N_("notes"),
+    "tier": N_("tier"),
+    "stage": N_("stage"),
+    "phone": N_("phone"),
+    "email": N_("email"),
+    "wechat": N_("WeChat"),
+    "telegram": N_("Telegram"),
+    "tag": N_("tag"),
+}
+TIER_LABELS = {Tier.CORE: N_("core"), Tier.IMPORTANT: N_("important"), Tier.NORMAL: N_("normal")}
+STAGE_LABELS = {
+    Stage.LEAD: N_("lead"),
+    Stage.PROSPECT: N_("prospect"),
+    Stage.CUSTOMER: N_("customer"),
+    Stage.LOYAL: N_("loyal"),
+    Stage.CHURNED: N_("churned"),
+}
+EDIT_FIELDS = ("name", "phone", "email", "company", "title", "region", "address", "source",
+               "wechat", "notes")
+
+
+def label(t: Translate, field: str) -> str:
+    return t(FIELD_LABELS.get(field, field))
+
+
+def tier_label(t: Translate, tier: str) -> str:
+    return t(TIER_LABELS.get(Tier(tier), tier)) if tier in Tier._value2member_map_ else tier
+
+
+def stage_label(t: Translate, stage: str) -> str:
+    return t(STAGE_LABELS.get(Stage(stage), stage)) if stage in Stage._value2member_map_ else stage
+
+
+def local_time(moment: datetime | None, timezone: str, t: Translate) -> str:
+    if moment is None:
+        return t("never")
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def customer_card(customer: Customer, t: Translate, *, region: str, timezone: str) -> str:
+    lines = [f"<b>{escape(customer.name)}</b>  <code>{customer.code}</code>"]
+    if customer.archived:
+        lines.append("🗄 " + t("Archived"))
+    where = " · ".join(escape(v) for v in (customer.company, customer.title, customer.region) if v)
+    if where:
+        lines.append(f"🏢 {where}")
+    for phone in customer.contact_values("phone"):
+        lines.append(f"📞 {escape(format_phone(phone, region))}")
+    for email in customer.contact_values("email"):
+        lines.append(f"✉️ {escape(email)}")
+    for kind, icon in (("wechat", "💬 WeChat"), ("telegram", "✈️ Telegram")):
+        for value in customer.contact_values(kind):
+            lines.append(f"{icon}: {escape(value)}")
+    if customer.address:
+        lines.append(f"📍 {escape(customer.address)}")
+    lines.append(
+        "⭐ " + t("Tier: {tier} · Stage: {stage}").format(
+            tier=tier_label(t, customer.tier), stage=stage_label(t, customer.stage)
+        )
+    )
+    if customer.tags:
+        lines.append("🏷 " + " ".join(f"#{escape(tag.name)}" for tag in customer.tags))
+    if customer.source:
+        lines.append(t("Source: {source}").format(source=escape(customer.source)))
+    if customer.notes:
+        lines.append("📝 " + escape(customer.notes[:500]))
+    lines.append("🕒 " + t("Last contact: {when}").format(
+        when=local_time(customer.last_contact_at, timezone, t)))
+    if customer.owner is not None:
+        lines.append("👤 " + t("Owner: {name}").format(name=escape(customer.owner.display_name)))
+    return "\n".join(lines)
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def card_keyboard(customer: Customer, t: Translate) -> InlineKeyboardMarkup:
+    prefix = f"c:{customer.id}"
+    archive = (button("♻️ " + t("Restore"), f"{prefix}:restore") if customer.archived
+               else button("🗄 " + t("Archive"), f"{prefix}:archive"))
+    return InlineKeyboardMarkup([
+        [button("✏️ " + t("Edit"), f"{prefix}:edit"),
+         button("⭐ " + t("Tier"), f"{prefix}:tier"),
+         button("📈 " + t("Stage"), f"{prefix}:stage")],
+        [button("🏷 " + t("Tag"), f"{prefix}:f:tag"), archive],
+    ])
+
+
+def field_keyboard(customer_id: int, t: Translate) -> InlineKeyboardMarkup:
+    buttons = [button(label(t, f), f"c:{customer_id}:f:{f}") for f in EDIT_FIELDS]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([button("↩️ " + t("Back"), f"c:{customer_id}:open")])
+    return InlineKeyboardMarkup(rows)
+
+
+def choice_keyboard(prefix: str, choices: dict[str, str], t: Translate,
+                    extra: list[InlineKeyboardButton] | None = None) -> InlineKeyboardMarkup:
+    buttons = [button(t(text), f"{prefix}:{value}") for value, text in choices.items()]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    if extra:
+        rows.append(extra)
+    return InlineKeyboardMarkup(rows)
+
+
+def hit_line(hit: SearchHit) -> str:
+    details = " · ".join(v for v in (hit.company, hit.region) if v)
+    return f"{hit.name} · {details} ({hit.code})" if details else f"{hit.name} ({hit.code})"
+
+
+def results_keyboard(hits: list[SearchHit]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button(hit_line(hit)[:60], f"c:{hit.customer_id}:open")] for hit in hits]
+    )
+
+
+def draft_card(draft: CustomerDraft, t: Translate, *, region: str) -> str:
+    rows = [(t("Name"), draft.name or "—")]
+    rows += [(label(t, "phone").capitalize(), p) for p in draft.phones]
+    rows += [(label(t, "email").capitalize(), e) for e in draft.emails]
+    for field in ("company", "title", "region", "address", "source", "wechat"):
+        value = getattr(draft, field)
+        if value:
+            rows.append((label(t, field).capitalize(), value))
+    rows.append((label(t, "tier").capitalize(), tier_label(t, draft.tier)))
+    rows.append((label(t, "stage").capitalize(), stage_label(t, draft.stage)))
+    if draft.tags:
+        rows.append((label(t, "tag").capitalize(), " ".join(f"#{x}" for x in draft.tags)))
+    body = "\n".join(f"{escape(key)}: <b>{escape(value)}</b>" for key, value in rows)
+    return t("New customer — is this right?") + "\n\n" + body
+
+
+def duplicates_text(matches: list[DuplicateMatch], t: Translate) -> str:
+    lines = [t("This may already be in the CRM:")]
+    for match in matches:
+        reason = {
+            "phone": t("same phone"), "email": t("same email"), "name": t("similar name")
+        }[match.reason]
+        who = (f"{escape(match.name)}" + (f" · {escape(match.company)}" if match.company else "")
+               if match.visible else t("a colleague's customer"))
+        lines.append(f"• <code>{match.code}</code> {who} — {reason}")
+    return "\n".join(lines)
+
+
+def duplicates_keyboard(matches: list[DuplicateMatch], t: Translate) -> InlineKeyboardMarkup:
+    rows = []
+    for match in matches[:3]:
+        if match.visible:
+            rows.append([
+                button("📂 " + t("Open {code}").format(code=match.code), f"add:open:{match.customer_id}"),
+                button("🔗 " + t("Merge into {code}").format(code=match.code),
+                       f"add:merge:{match.customer_id}"),
+            ])
+    rows.append([button("➕ " + t("Add anyway"), "add:anyway"),
+                 button("❌ " + t("Cancel"), "add:cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+def error_text(error: CrmError, t: Translate) -> str:
+    """A domain error in the user's language, its values escaped."""
+    params = {key: escape(str(value)) for key, value in error.params.items()}
+    if isinstance(error, ValidationFailed):
+        params.setdefault("label", label(t, error.field))
+    return "⚠️ " + t(error.message).format(**params)

@@ -1,0 +1,1 @@
+"""How the Application meets the Bot API: Telegram, a console, an in-process fake."""

@@ -1,0 +1,73 @@
+"""Replies, expired buttons and the error handler shared by every feature."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.context import BotContext
+from bot.render import error_text
+from storage.errors import CrmError
+
+log = logging.getLogger(__name__)
+
+
+async def say(update: Update, context: BotContext, text: str,
+              markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
+    """Answers in the update's chat; `edit` replaces the pressed message instead."""
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=query.message.chat.id, message_id=query.message.message_id,
+                reply_markup=markup,
+            )
+            return
+        except BadRequest as error:
+            if "not modified" in str(error):
+                return
+            # The message is gone or too old to edit: send a fresh one instead.
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def acknowledge(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Stops the button's spinner; a second answer to one press is harmless."""
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer(text, show_alert=alert)
+    except BadRequest:
+        log.debug("callback query already answered or too old")
+
+
+async def expired_button(update: Update, context: BotContext) -> None:
+    await acknowledge(update, context.t("This button has expired."), alert=True)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Every failure ends in a clear message; the unit of work has already rolled back."""
+    error = context.error
+    if isinstance(error, CrmError):
+        text = error_text(error, context.t)
+    else:
+        log.error("update failed", exc_info=error)
+        text = "⚠️ " + context.t("Something went wrong and nothing was saved. Please try again.")
+    if not isinstance(update, Update):
+        return
+    try:
+        await acknowledge(update)
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CallbackQueryHandler(expired_button), group=1)
+    app.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -1,0 +1,396 @@
+"""Adding customers (guided, one line, shared contact, .vcf), the card and its buttons."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import N_
+from bot.render import (
+    STAGE_LABELS,
+    TIER_LABELS,
+    button,
+    card_keyboard,
+    choice_keyboard,
+    customer_card,
+    draft_card,
+    duplicates_keyboard,
+    duplicates_text,
+    field_keyboard,
+    label,
+)
+from bot.understanding import (
+    VCardError,
+    contact_name,
+    drafts_from_vcard,
+    understand_customer_line,
+)
+from handlers.common import acknowledge, say
+from storage import customers
+from storage.customers import CustomerDraft
+from storage.errors import N_ as mark
+from storage.errors import ValidationFailed
+from storage.models import Customer
+from storage.validation import clean_text, normalize_email, normalize_phone
+
+STEPS = ("name", "phone", "company", "region", "tier", "stage")
+CONFIRM, DUPES = len(STEPS), len(STEPS) + 1
+WAIT_VALUE = 0
+MAX_VCF_BYTES = 1_000_000
+PROMPTS = {
+    "name": N_("New customer. What is the name?"),
+    "phone": N_("Phone number (or email)?"),
+    "company": N_("Company?"),
+    "region": N_("City or region?"),
+    "tier": N_("Tier?"),
+    "stage": N_("Stage?"),
+}
+PRIVATE_TEXT = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+VCARD = (filters.Document.FileExtension("vcf") | filters.Document.MimeType("text/vcard")
+         | filters.Document.MimeType("text/x-vcard"))
+
+
+# ---- the draft kept between steps (persisted with user_data) ----------------------------
+
+def draft_of(context: BotContext) -> CustomerDraft:
+    stored = (context.user_data or {}).get("add", {})
+    return CustomerDraft.from_dict(stored.get("draft", {}))
+
+
+def keep(context: BotContext, draft: CustomerDraft, step: str | None) -> None:
+    assert context.user_data is not None
+    context.user_data["add"] = {"draft": draft.to_dict(), "step": step}
+
+
+def forget(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop("add", None)
+        context.user_data.pop("edit", None)
+
+
+def current_step(context: BotContext) -> str:
+    step = (context.user_data or {}).get("add", {}).get("step")
+    return step if step in STEPS else "name"
+
+
+# ---- guided flow ------------------------------------------------------------------------
+
+async def ask(update: Update, context: BotContext, step: str) -> int:
+    t = context.t
+    skip = button("⏭ " + t("Skip"), "add:skip")
+    if step == "tier":
+        markup = choice_keyboard("add:tier", {k.value: v for k, v in TIER_LABELS.items()}, t,
+                                 [skip])
+    elif step == "stage":
+        markup = choice_keyboard("add:stage", {k.value: v for k, v in STAGE_LABELS.items()}, t,
+                                 [skip])
+    elif step == "name":
+        markup = None
+    else:
+        markup = InlineKeyboardMarkup([[skip]])
+    hint = "" if step == "name" else "\n" + t("/skip to leave it empty, /cancel to stop.")
+    await say(update, context, t(PROMPTS[step]) + hint, markup)
+    return STEPS.index(step)
+
+
+async def advance(update: Update, context: BotContext, draft: CustomerDraft, step: str) -> int:
+    following = STEPS.index(step) + 1
+    if following < len(STEPS):
+        keep(context, draft, STEPS[following])
+        return await ask(update, context, STEPS[following])
+    return await confirm(update, context, draft)
+
+
+async def start_add(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    line = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+    if line.strip():
+        draft = understand_customer_line(line, context.settings.team.default_region)
+        return await confirm(update, context, draft)
+    keep(context, CustomerDraft(), "name")
+    return await ask(update, context, "name")
+
+
+async def got_text(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    step, draft, text = current_step(context), draft_of(context), message.text
+    region = context.settings.team.default_region
+    if step == "name":
+        draft.name = clean_text("name", text, required=True) or ""
+    elif step == "phone":
+        items = [i.strip() for i in re.split(r"[,;，；]", text) if i.strip()]
+        draft.emails = [normalize_email(i) for i in items if "@" in i]
+        draft.phones = [normalize_phone(i, region) for i in items if "@" not in i]
+    elif step in ("company", "region"):
+        setattr(draft, step, clean_text(step, text, required=True))
+    else:
+        await say(update, context, context.t("Please choose with the buttons, or /skip."))
+        return STEPS.index(step)
+    return await advance(update, context, draft, step)
+
+
+async def skip(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    step = current_step(context)
+    if step == "name":
+        await say(update, context, context.t("A customer needs a name. Type it, or /cancel."))
+        return STEPS.index("name")
+    return await advance(update, context, draft_of(context), step)
+
+
+async def got_choice(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, step, value = query.data.split(":")
+    draft = draft_of(context)
+    setattr(draft, step, value)
+    return await advance(update, context, draft, step)
+
+
+async def confirm(update: Update, context: BotContext, draft: CustomerDraft) -> int:
+    t = context.t
+    region = context.settings.team.default_region
+    customers.validate_draft(draft, region)  # refuse bad input before offering to save
+    keep(context, draft, None)
+    markup = InlineKeyboardMarkup([[button("✅ " + t("Save"), "add:save"),
+                                    button("❌ " + t("Cancel"), "add:cancel")]])
+    await say(update, context, draft_card(draft, t, region=region), markup)
+    return CONFIRM
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    forget(context)
+    await say(update, context, context.t("Cancelled. Nothing was saved."),
+              edit=update.callback_query is not None)
+    return ConversationHandler.END
+
+
+async def save(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    forced = update.callback_query is not None and update.callback_query.data == "add:anyway"
+    draft, t = draft_of(context), context.t
+    region = context.settings.team.default_region
+    async with context.unit_of_work() as session:
+        valid = customers.validate_draft(draft, region)
+        matches = [] if forced else await customers.find_duplicates(session, valid, context.member)
+        if matches:
+            await say(update, context, duplicates_text(matches, t),
+                      duplicates_keyboard(matches, t), edit=True)
+            return DUPES
+        customer = await customers.create_customer(
+            session, draft, context.member, default_region=region
+        )
+        await show_card(update, context, customer, edit=True,
+                        note="✅ " + t("Saved as {code}.").format(code=customer.code))
+    forget(context)
+    return ConversationHandler.END
+
+
+async def resolve_duplicate(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, raw_id = query.data.split(":")
+    region = context.settings.team.default_region
+    async with context.unit_of_work() as session:
+        existing = await customers.load_customer(session, int(raw_id), context.member)
+        note = None
+        if action == "merge":
+            existing = await customers.absorb_draft(
+                session, existing, draft_of(context), context.member, default_region=region
+            )
+            note = "🔗 " + context.t("Added to {code}.").format(code=existing.code)
+        await show_card(update, context, existing, edit=True, note=note)
+    forget(context)
+    return ConversationHandler.END
+
+
+async def from_contact(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.contact is not None
+    contact = message.contact
+    if not (contact.phone_number or "").strip():
+        await say(update, context, context.t(
+            "This contact has no phone number. Send /add to type the details."))
+        return ConversationHandler.END
+    draft = CustomerDraft(
+        name=contact_name(contact.first_name, contact.last_name),
+        phones=[contact.phone_number if contact.phone_number.startswith("+")
+                or len(re.sub(r"\D", "", contact.phone_number)) <= 11
+                else "+" + contact.phone_number],
+    )
+    if contact.vcard:
+        try:
+            card = drafts_from_vcard(contact.vcard.encode())[0]
+            draft.emails, draft.company, draft.title = card.emails, card.company, card.title
+        except VCardError:
+            pass  # the phone and name Telegram gave are enough
+    return await confirm(update, context, draft)
+
+
+async def from_vcard(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    t = context.t
+    if (message.document.file_size or 0) > MAX_VCF_BYTES:
+        await say(update, context, t("This file is too large for a contact card."))
+        return ConversationHandler.END
+    data = bytes(await (await message.document.get_file()).download_as_bytearray())
+    try:
+        drafts = drafts_from_vcard(data)
+    except VCardError:
+        await say(update, context, t("I could not read this .vcf file."))
+        return ConversationHandler.END
+    if len(drafts) > 1:
+        await say(update, context, t(
+            "This file holds {count} contacts; here is the first one.").format(count=len(drafts)))
+    if not drafts[0].name:
+        raise ValidationFailed("name", mark("The {label} cannot be empty."))
+    return await confirm(update, context, drafts[0])
+
+
+# ---- the card ---------------------------------------------------------------------------
+
+async def show_card(update: Update, context: BotContext, customer: Customer, *,
+                    edit: bool = False, note: str | None = None) -> None:
+    settings = context.settings
+    text = customer_card(customer, context.t, region=settings.team.default_region,
+                         timezone=context.member.timezone)
+    await say(update, context, f"{note}\n\n{text}" if note else text,
+              card_keyboard(customer, context.t), edit=edit)
+
+
+CARD_ACTION = re.compile(r"^c:(\d{1,10}):(open|edit|tier|stage|archive|restore)(?::(\w{1,16}))?$")
+
+
+async def card_action(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    match = CARD_ACTION.match(query.data or "")
+    if match is None:
+        await acknowledge(update, context.t("This button has expired."), alert=True)
+        return
+    customer_id, action, value = int(match.group(1)), match.group(2), match.group(3)
+    t, member = context.t, context.member
+    region = context.settings.team.default_region
+    async with context.unit_of_work() as session:
+        customer = await customers.load_customer(session, customer_id, member)
+        await acknowledge(update)
+        if action == "edit":
+            await say(update, context, t("Which field of {name}?").format(
+                name=escape(customer.name)), field_keyboard(customer.id, t), edit=True)
+            return
+        if action in ("tier", "stage") and value is None:
+            labels = TIER_LABELS if action == "tier" else STAGE_LABELS
+            await say(update, context, t("Choose the {field} of {name}:").format(
+                field=label(t, action), name=escape(customer.name)),
+                choice_keyboard(f"c:{customer.id}:{action}",
+                                {k.value: v for k, v in labels.items()}, t), edit=True)
+            return
+        if action in ("tier", "stage") and value is not None:
+            await customers.update_field(session, customer, action, value, member,
+                                         default_region=region)
+        elif action in ("archive", "restore"):
+            await customers.set_archived(session, customer, action == "archive", member)
+        await show_card(update, context, customer, edit=True)
+
+
+async def ask_value(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, raw_id, _, field = query.data.split(":")
+    t = context.t
+    if field not in (*customers.EDITABLE, "tag"):
+        await acknowledge(update, t("This button has expired."), alert=True)
+        return ConversationHandler.END
+    async with context.unit_of_work() as session:
+        customer = await customers.load_customer(session, int(raw_id), context.member)
+    await acknowledge(update)
+    assert context.user_data is not None
+    context.user_data["edit"] = {"customer_id": customer.id, "field": field}
+    if field == "tag":
+        prompt = t("Send tags for {name}, separated by spaces, e.g. #vip #beijing")
+    else:
+        prompt = t("Send the new {field} for {name}. Send - to clear it, /cancel to stop.")
+    await say(update, context, prompt.format(field=label(t, field), name=escape(customer.name)))
+    return WAIT_VALUE
+
+
+async def got_value(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    pending = (context.user_data or {}).get("edit")
+    if not pending:
+        return ConversationHandler.END
+    member = context.member
+    async with context.unit_of_work() as session:
+        customer = await customers.load_customer(session, pending["customer_id"], member)
+        if pending["field"] == "tag":
+            await customers.add_tags(session, customer, message.text, member)
+        else:
+            await customers.update_field(
+                session, customer, pending["field"], message.text, member,
+                default_region=context.settings.team.default_region,
+            )
+        await show_card(update, context, customer, note="✅ " + context.t("Saved."))
+    forget(context)
+    return ConversationHandler.END
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    cancel_handler = CommandHandler("cancel", cancel)
+    add_flow = ConversationHandler(
+        name="add",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[
+            CommandHandler("add", start_add),
+            MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, from_contact),
+            MessageHandler(VCARD & filters.ChatType.PRIVATE, from_vcard),
+        ],
+        states={
+            **{i: [MessageHandler(PRIVATE_TEXT, got_text),
+                   CallbackQueryHandler(skip, pattern=r"^add:skip$")]
+               for i in range(len(STEPS))},
+            STEPS.index("tier"): [CallbackQueryHandler(got_choice, pattern=r"^add:tier:\w+$"),
+                                  CallbackQueryHandler(skip, pattern=r"^add:skip$"),
+                                  MessageHandler(PRIVATE_TEXT, got_text)],
+            STEPS.index("stage"): [CallbackQueryHandler(got_choice, pattern=r"^add:stage:\w+$"),
+                                   CallbackQueryHandler(skip, pattern=r"^add:skip$"),
+                                   MessageHandler(PRIVATE_TEXT, got_text)],
+            CONFIRM: [CallbackQueryHandler(save, pattern=r"^add:save$"),
+                      CallbackQueryHandler(cancel, pattern=r"^add:cancel$")],
+            DUPES: [CallbackQueryHandler(save, pattern=r"^add:anyway$"),
+                    CallbackQueryHandler(resolve_duplicate, pattern=r"^add:(open|merge):\d+$"),
+                    CallbackQueryHandler(cancel, pattern=r"^add:cancel$")],
+        },
+        fallbacks=[cancel_handler, CommandHandler("skip", skip)],
+    )
+    edit_flow = ConversationHandler(
+        name="edit",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[CallbackQueryHandler(ask_value, pattern=r"^c:\d{1,10}:f:\w{1,16}$")],
+        states={WAIT_VALUE: [MessageHandler(PRIVATE_TEXT, got_value)]},
+        fallbacks=[cancel_handler],
+    )
+    app.add_handler(add_flow)  # type: ignore[arg-type]
+    app.add_handler(edit_flow)  # type: ignore[arg-type]
+    app.add_handler(CallbackQueryHandler(card_action, pattern=r"^c:"))  # type: ignore[arg-type]
+    app.add_handler(CommandHandler("cancel", cancel))  # type: ignore[arg-type]

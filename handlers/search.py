@@ -1,0 +1,54 @@
+"""Lookups: /find and plain text in a private chat."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.render import results_keyboard
+from handlers.common import say
+from handlers.customers import show_card
+from storage import customers
+from storage.search import search_customers
+
+RESULTS = 10
+
+
+async def find(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    parts = text.split(maxsplit=1)
+    if message is not None and parts and parts[0].startswith("/"):
+        if len(parts) < 2:
+            await say(update, context, context.t("What should I look for? For example: /find wxm"))
+            return
+        query = parts[1]
+    else:
+        query = text
+    await look_up(update, context, query)
+
+
+async def look_up(update: Update, context: BotContext, query: str) -> None:
+    t = context.t
+    async with context.unit_of_work() as session:
+        hits = await search_customers(session, query, context.member, limit=RESULTS)
+        if len(hits) == 1:
+            customer = await customers.load_customer(session, hits[0].customer_id, context.member)
+            await show_card(update, context, customer)
+            return
+    if not hits:
+        await say(update, context, t("Nothing found for “{query}”. Send /add to add a customer.")
+                  .format(query=escape(query[:100])))
+        return
+    await say(update, context, t("Found {count}:").format(count=len(hits)),
+              results_keyboard(hits))
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CommandHandler("find", find))  # type: ignore[arg-type]
+    app.add_handler(MessageHandler(  # type: ignore[arg-type]
+        filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, find))

@@ -1,0 +1,89 @@
+"""Welcome, help and language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.context import BotContext
+from bot.i18n import LANGUAGES, N_, translator
+from bot.render import button
+from handlers.common import acknowledge, say
+from storage import users
+
+COMMANDS: list[tuple[str, str]] = [
+    ("add", N_("Add a customer")),
+    ("find", N_("Find a customer by name, pinyin, phone, company or tag")),
+    ("lang", N_("Change language")),
+    ("invite", N_("Invite a colleague")),
+    ("cancel", N_("Stop what you are doing")),
+    ("help", N_("What I can do")),
+]
+
+
+def help_text(context: BotContext) -> str:
+    t = context.t
+    lines = [t("<b>What I can do</b>")]
+    lines += [f"/{name} — {t(description)}" for name, description in COMMANDS]
+    lines.append("")
+    lines.append(t("Or just type a name, a phone number or a company and I will look it up."))
+    lines.append(t("Quick add in one line: /add 王小明 138 1234 5678 ACME 上海"))
+    return "\n".join(lines)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    name = context.member.display_name
+    await say(update, context, context.t("Welcome, {name}! I keep your team's customers.").format(
+        name=escape_name(name)) + "\n\n" + help_text(context))
+
+
+def escape_name(name: str) -> str:
+    from html import escape
+
+    return escape(name)
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    await say(update, context, help_text(context))
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    from telegram import InlineKeyboardMarkup
+
+    markup = InlineKeyboardMarkup([[button(n, f"lang:{code}") for code, n in LANGUAGES.items()]])
+    await say(update, context, context.t("Choose your language:"), markup)
+
+
+async def set_language(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    language = query.data.split(":", 1)[1]
+    if language not in LANGUAGES:
+        await acknowledge(update, context.t("This button has expired."), alert=True)
+        return
+    async with context.unit_of_work() as session:
+        await users.set_language(session, context.member.user_id, language)
+    await acknowledge(update)
+    await say(update, context, translator(language)("I will speak English from now on."),
+              edit=True)
+
+
+async def publish_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menu Telegram shows, in English by default and in Chinese for zh users."""
+    from telegram import BotCommand
+
+    for language, code in (("en", None), ("zh_CN", "zh")):
+        t = translator(language)
+        await app.bot.set_my_commands(
+            [BotCommand(name, t(description)) for name, description in COMMANDS],
+            language_code=code,
+        )
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CommandHandler("start", start))  # type: ignore[arg-type]
+    app.add_handler(CommandHandler("help", show_help))  # type: ignore[arg-type]
+    app.add_handler(CommandHandler("lang", choose_language))  # type: ignore[arg-type]
+    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Periodic jobs on PTB's JobQueue (reminders, stale-record scans, digests, backups)."""
