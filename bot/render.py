@@ -141,7 +141,7 @@ def results_keyboard(hits: list[SearchHit]) -> InlineKeyboardMarkup:
 
 def draft_card(draft: CustomerDraft, t: Translate, *, region: str) -> str:
     rows = [(t("Name"), draft.name or "—")]
-    rows += [(label(t, "phone").capitalize(), p) for p in draft.phones]
+    rows += [(label(t, "phone").capitalize(), format_phone(p, region)) for p in draft.phones]
     rows += [(label(t, "email").capitalize(), e) for e in draft.emails]
     for field in ("company", "title", "region", "address", "source", "wechat"):
         value = getattr(draft, field)

@@ -42,11 +42,10 @@ def understand_customer_line(text: str, default_region: str) -> CustomerDraft:
     if tokens and has_han(tokens[0]):
         name_tokens = [tokens.pop(0)]
     else:
-        while tokens and len(name_tokens) < 3 and tokens[0][:1].isupper() and not _is_region(
+        # A Latin name is its first one or two capitalised words: "John Smith Acme".
+        while tokens and len(name_tokens) < 2 and tokens[0][:1].isupper() and not _is_region(
             tokens[0]
         ):
-            if name_tokens and len(tokens) == 1:
-                break  # keep the last capitalised word for the company
             name_tokens.append(tokens.pop(0))
         if not name_tokens and tokens:
             name_tokens = [tokens.pop(0)]

@@ -165,7 +165,8 @@ async def got_choice(update: Update, context: BotContext) -> int:
 async def confirm(update: Update, context: BotContext, draft: CustomerDraft) -> int:
     t = context.t
     region = context.settings.team.default_region
-    customers.validate_draft(draft, region)  # refuse bad input before offering to save
+    # What was understood, normalised, is what the user confirms; bad input stops here.
+    draft = customers.validate_draft(draft, region)
     keep(context, draft, None)
     markup = InlineKeyboardMarkup([[button("✅ " + t("Save"), "add:save"),
                                     button("❌ " + t("Cancel"), "add:cancel")]])

@@ -66,7 +66,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     async with context.unit_of_work() as session:
         await users.set_language(session, context.member.user_id, language)
     await acknowledge(update)
-    await say(update, context, translator(language)("I will speak English from now on."),
+    await say(update, context, translator(language)(N_("I will speak English from now on.")),
               edit=True)
 
 

@@ -99,6 +99,8 @@ class Console:
         interactive = lines.isatty()
         print(f"salesbot console — database {self.settings.database.url}\n{HELP}", file=self.out)
         async with app:
+            if app.post_init is not None:
+                await app.post_init(app)
             await app.start()
             try:
                 self.api.user_sends(self.person, "/start")

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings, load_settings
+from bot.fakeapi import FakeBotApi
+from bot.transports.inprocess import InProcessRequest
+from storage.database import Database
+from tests.harness import Chat
+
+ADMIN = 100
+
+
+def settings_for(database_url: str, **team: Any) -> Settings:
+    settings = load_settings(None, env={"SALESBOT_DATABASE_URL": database_url})
+    return settings.model_copy(
+        update={"team": settings.team.model_copy(update={"admins": [ADMIN], **team})}
+    )
+
+
+class Bot:
+    """A running Application on a fake Bot API, with chats for any number of users."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings, self.database = settings, database
+        self.api = FakeBotApi()
+        self.app = build_application(settings, database, request=InProcessRequest(self.api),
+                                     rate_limit=False)
+
+    def chat(self, user_id: int, name: str = "User", language: str = "en") -> Chat:
+        return Chat(self.app, self.api, self.api.user(user_id, name, language))
+
+
+@pytest.fixture
+async def make_bot(db: Database, database_url: str) -> AsyncIterator[Callable[..., Any]]:
+    started: list[Bot] = []
+
+    async def make(**team: Any) -> Bot:
+        bot = Bot(settings_for(database_url, **team), db)
+        await bot.app.initialize()
+        if bot.app.post_init is not None:  # run_polling would call it; so do we
+            await bot.app.post_init(bot.app)
+        await bot.app.start()
+        started.append(bot)
+        return bot
+
+    yield make
+    for bot in started:
+        if bot.app.running:
+            await bot.app.stop()
+            await bot.app.shutdown()
+
+
+@pytest.fixture
+async def bot(make_bot: Callable[..., Any]) -> Bot:
+    result: Bot = await make_bot()
+    return result

@@ -1,0 +1,79 @@
+"""Drives the whole Application through a FakeBotApi, in-process or over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.fakeapi import BotMessage, FakeBotApi, FakeUser
+
+
+class Chat:
+    """One user's chat with the bot in a flow test: send, press, read replies."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], api: FakeBotApi,
+                 person: FakeUser) -> None:
+        self.app, self.api, self.person = app, api, person
+
+    async def _deliver(self) -> list[BotMessage]:
+        before = len(self.api.log)
+        edits_before = {id(m): m.edits for m in self.api.log}
+        for data in self.api.take_pending():
+            await self.app.process_update(Update.de_json(data, self.app.bot))
+        new = [m for m in self.api.log[before:] if m.chat_id == self.person.id]
+        edited = [m for m in self.api.log[:before]
+                  if m.chat_id == self.person.id and m.edits != edits_before.get(id(m))]
+        return edited + new
+
+    async def send(self, text: str) -> list[BotMessage]:
+        self.api.user_sends(self.person, text)
+        return await self._deliver()
+
+    async def say(self, text: str) -> BotMessage:
+        """Sends text and returns the last message the bot sent or edited in answer."""
+        replies = await self.send(text)
+        assert replies, f"no reply to {text!r}"
+        return replies[-1]
+
+    async def press(self, message: BotMessage, label: str) -> BotMessage:
+        self.api.user_presses(self.person, message, message.button_data(label))
+        replies = await self._deliver()
+        assert replies, f"no reply to pressing {label!r}"
+        return replies[-1]
+
+    async def press_data(self, message: BotMessage, data: str) -> list[BotMessage]:
+        self.api.user_presses(self.person, message, data, check=False)
+        return await self._deliver()
+
+    async def share_contact(self, phone: str, first: str, last: str | None = None
+                            ) -> BotMessage:
+        self.api.user_shares_contact(self.person, phone, first, last)
+        replies = await self._deliver()
+        assert replies
+        return replies[-1]
+
+    async def send_file(self, name: str, content: bytes, mime: str) -> BotMessage:
+        self.api.user_sends_document(self.person, name, content, mime)
+        replies = await self._deliver()
+        assert replies
+        return replies[-1]
+
+    def alerts(self) -> list[str]:
+        return [str(a.get("text")) for a in self.api.answered.values() if a.get("text")]
+
+
+async def poll_until(check: Callable[[], Any], *, timeout: float = 15.0,
+                     interval: float = 0.05) -> Any:
+    """Waits for `check()` to return something truthy, failing after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
