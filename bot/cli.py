@@ -67,6 +67,12 @@ def run_telegram(settings: Settings) -> None:
 
     database = Database(settings.database.url)
     app = build_application(settings, database)
+
+    async def close_database(_: object) -> None:
+        # Inside the polling loop: asyncpg connections belong to the loop that opened them.
+        await database.dispose()
+
+    app.post_shutdown = close_database
     telegram = settings.telegram
     common: dict[str, Any] = {"allowed_updates": Update.ALL_TYPES, "close_loop": False}
     if telegram.mode == "webhook":
@@ -80,4 +86,3 @@ def run_telegram(settings: Settings) -> None:
         )
     else:
         app.run_polling(timeout=telegram.poll_timeout, **common)
-    asyncio.run(database.dispose())
