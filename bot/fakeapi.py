@@ -349,7 +349,8 @@ class FakeBotApi:
         if key == "text" and not visible.strip():
             raise bad_request("message text is empty")
         if utf16_length(visible) > limit:
-            raise bad_request("message is too long" if key == "text" else "message caption is too long")
+            what = "message" if key == "text" else "message caption"
+            raise bad_request(f"{what} is too long")
         return visible, source
 
     @staticmethod

@@ -172,7 +172,8 @@ def duplicates_keyboard(matches: list[DuplicateMatch], t: Translate) -> InlineKe
     for match in matches[:3]:
         if match.visible:
             rows.append([
-                button("📂 " + t("Open {code}").format(code=match.code), f"add:open:{match.customer_id}"),
+                button("📂 " + t("Open {code}").format(code=match.code),
+                       f"add:open:{match.customer_id}"),
                 button("🔗 " + t("Merge into {code}").format(code=match.code),
                        f"add:merge:{match.customer_id}"),
             ])

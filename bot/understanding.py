@@ -15,13 +15,14 @@ _TAG = re.compile(r"(?:^|\s)#([^\s#]{1,32})")
 
 # Cities and provinces people write after a name; a token found here is the region.
 REGIONS = frozenset(
-    """北京 上海 天津 重庆 广州 深圳 杭州 南京 苏州 成都 武汉 西安 长沙 郑州 青岛 济南 沈阳 大连
-    哈尔滨 长春 石家庄 太原 合肥 福州 厦门 南昌 南宁 昆明 贵阳 海口 三亚 兰州 西宁 银川 乌鲁木齐
-    拉萨 呼和浩特 宁波 无锡 东莞 佛山 珠海 温州 常州 徐州 烟台 香港 澳门 台北 广东 江苏 浙江
-    山东 河南 河北 湖北 湖南 四川 福建 安徽 江西 辽宁 吉林 黑龙江 陕西 山西 云南 贵州 广西 海南
-    甘肃 青海 宁夏 新疆 西藏 内蒙古 台湾 beijing shanghai tianjin chongqing guangzhou shenzhen
-    hangzhou nanjing suzhou chengdu wuhan xian xi'an changsha qingdao xiamen hong-kong hongkong
-    singapore tokyo seoul london paris berlin new-york nyc sydney""".split()
+    """北京 上海 天津 重庆 广州 深圳 杭州 南京 苏州 成都 武汉 西安 长沙 郑州 青岛 济南 沈阳
+    大连 哈尔滨 长春 石家庄 太原 合肥 福州 厦门 南昌 南宁 昆明 贵阳 海口 三亚 兰州 西宁
+    银川 乌鲁木齐 拉萨 呼和浩特 宁波 无锡 东莞 佛山 珠海 温州 常州 徐州 烟台 香港 澳门 台北
+    广东 江苏 浙江 山东 河南 河北 湖北 湖南 四川 福建 安徽 江西 辽宁 吉林 黑龙江 陕西 山西
+    云南 贵州 广西 海南 甘肃 青海 宁夏 新疆 西藏 内蒙古 台湾 beijing shanghai tianjin
+    chongqing guangzhou shenzhen hangzhou nanjing suzhou chengdu wuhan xian xi'an changsha
+    qingdao xiamen hong-kong hongkong singapore tokyo seoul london paris berlin new-york
+    nyc sydney""".split()  # noqa: SIM905
 )
 
 
@@ -123,6 +124,6 @@ def _draft_from_card(card: vobject.base.Component) -> CustomerDraft:
         phones=_values(card, "tel"),
         emails=_values(card, "email"),
         company=company or None,
-        title=(_values(card, "title") or [None])[0],
-        notes=(_values(card, "note") or [None])[0],
+        title=next(iter(_values(card, "title")), None),
+        notes=next(iter(_values(card, "note")), None),
     )

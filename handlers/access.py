@@ -85,5 +85,5 @@ async def invite(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(TypeHandler(Update, admit), group=-1)  # type: ignore[arg-type]
-    app.add_handler(CommandHandler("invite", invite))  # type: ignore[arg-type]
+    app.add_handler(TypeHandler(Update, admit), group=-1)
+    app.add_handler(CommandHandler("invite", invite))

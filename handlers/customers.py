@@ -381,7 +381,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                     CallbackQueryHandler(resolve_duplicate, pattern=r"^add:(open|merge):\d+$"),
                     CallbackQueryHandler(cancel, pattern=r"^add:cancel$")],
         },
-        fallbacks=[cancel_handler, CommandHandler("skip", skip)],
+        fallbacks=[cancel_handler, CommandHandler("skip", skip)],  # type: ignore[list-item]
     )
     edit_flow = ConversationHandler(
         name="edit",
@@ -389,9 +389,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         allow_reentry=True,
         entry_points=[CallbackQueryHandler(ask_value, pattern=r"^c:\d{1,10}:f:\w{1,16}$")],
         states={WAIT_VALUE: [MessageHandler(PRIVATE_TEXT, got_value)]},
-        fallbacks=[cancel_handler],
+        fallbacks=[cancel_handler],  # type: ignore[list-item]
     )
-    app.add_handler(add_flow)  # type: ignore[arg-type]
-    app.add_handler(edit_flow)  # type: ignore[arg-type]
-    app.add_handler(CallbackQueryHandler(card_action, pattern=r"^c:"))  # type: ignore[arg-type]
-    app.add_handler(CommandHandler("cancel", cancel))  # type: ignore[arg-type]
+    app.add_handler(add_flow)
+    app.add_handler(edit_flow)
+    app.add_handler(CallbackQueryHandler(card_action, pattern=r"^c:"))
+    app.add_handler(CommandHandler("cancel", cancel))

@@ -49,6 +49,6 @@ async def look_up(update: Update, context: BotContext, query: str) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("find", find))  # type: ignore[arg-type]
-    app.add_handler(MessageHandler(  # type: ignore[arg-type]
+    app.add_handler(CommandHandler("find", find))
+    app.add_handler(MessageHandler(
         filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, find))

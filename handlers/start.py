@@ -83,7 +83,7 @@ async def publish_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> No
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("start", start))  # type: ignore[arg-type]
-    app.add_handler(CommandHandler("help", show_help))  # type: ignore[arg-type]
-    app.add_handler(CommandHandler("lang", choose_language))  # type: ignore[arg-type]
-    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))  # type: ignore[arg-type]
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", show_help))
+    app.add_handler(CommandHandler("lang", choose_language))
+    app.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))

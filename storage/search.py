@@ -8,14 +8,26 @@ from the index. Candidates are then ranked here, in one place for both dialects.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any, TypeVar
 
 import phonenumbers
 from rapidfuzz import fuzz, process
-from sqlalchemy import Select, and_, literal_column, or_, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Customer, format_code
@@ -50,10 +62,8 @@ def parse_code(query: str) -> int | None:
 
 def phone_digits(e164: str) -> list[str]:
     forms = [e164.lstrip("+")]
-    try:
+    with contextlib.suppress(phonenumbers.NumberParseException):
         forms.append(str(phonenumbers.parse(e164, None).national_number))
-    except phonenumbers.NumberParseException:
-        pass
     return forms
 
 
@@ -156,13 +166,22 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _visible(stmt: Select[tuple[int, str, str | None, str | None, str]], actor: Actor,
-             include_archived: bool) -> Select[tuple[int, str, str | None, str | None, str]]:
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
+
+def _visible(stmt: _Query, actor: Actor, include_archived: bool) -> _Query:
     if not include_archived:
         stmt = stmt.where(Customer.archived.is_(False))
     if not actor.sees_whole_team:
         stmt = stmt.where(Customer.owner_id == actor.user_id)
     return stmt
+
+
+def _indexable(forms: list[str]) -> list[str]:
+    """Han text matches its pinyin too, and pg_trgm makes no trigrams of Han characters
+    under the C locale; filtering by the pinyin alone keeps the index in use."""
+    latin = [f for f in forms if not has_han(f)]
+    return latin or forms
 
 
 def _fts_phrase(form: str) -> str:
@@ -191,15 +210,19 @@ async def search_customers(
     if dialect == "sqlite" and indexed:
         match = " AND ".join("(" + " OR ".join(_fts_phrase(f) for f in forms) + ")"
                              for forms in terms)
-        fts_ids = (
+        fts_ids: Select[*tuple[Any, ...]] = (
             select(literal_column("rowid"))
             .select_from(table("customer_fts"))
             .where(text("customer_fts MATCH :m").bindparams(m=match))
         )
-        condition = Customer.id.in_(fts_ids)
+        condition: ColumnElement[bool] = Customer.id.in_(fts_ids)
     else:
+        # Patterns are rendered into the statement so that PostgreSQL plans each query with
+        # the pattern known; a generic plan for `LIKE $1` ignores the trigram index.
         condition = and_(*[
-            or_(*[Customer.search_text.like(f"%{_escape_like(f)}%", escape="\\") for f in forms])
+            or_(*[Customer.search_text.like(
+                bindparam(None, f"%{_escape_like(f)}%", literal_execute=True), escape="\\")
+                for f in _indexable(forms)])
             for forms in terms
         ])
     if code is not None:

@@ -26,7 +26,9 @@ TEXT_LIMITS: dict[str, int] = {
     "telegram": 64,
 }
 
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 

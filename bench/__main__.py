@@ -1,0 +1,169 @@
+"""`make bench`: the foundation's speed targets, written into docs/performance.md.
+
+Targets (issue "Foundation"): with 100,000 customers, search p99 < 20 ms for name,
+pinyin-initials, phone-suffix and company queries; an add-flow step < 10 ms median
+through the in-process fake; RSS of the running bot < 150 MB.
+Set SALESBOT_BENCH_DATABASE_URL to a PostgreSQL URL to measure PostgreSQL as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+from sqlalchemy import insert, text
+
+from bench.stats import percentile
+from storage.database import Database
+from storage.migrate import upgrade
+from storage.models import ContactPoint, Customer, User
+from storage.names import pinyin_key, syllables
+from storage.search import build_search_text, search_customers
+from storage.users import Visibility, actor_for
+
+CUSTOMERS = int(os.environ.get("SALESBOT_BENCH_CUSTOMERS", "100000"))
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英小晓华建国志红文辉玉珍鹏飞宇浩然子涵"
+WORDS = ["Acme", "Star", "Sino", "Global", "Pacific", "Dragon", "Golden", "Bright", "Union",
+         "Prime", "Delta", "Orient", "Harbor", "Summit", "Crystal", "Lotus", "Jade", "Phoenix"]
+KINDS = ["Trading", "Tech", "Logistics", "Foods", "Medical", "Motors", "Textiles", "Capital"]
+CITIES = ["上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "西安", "苏州"]
+REPORT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+
+
+def fake_customers(n: int, seed: int = 7) -> list[Customer]:
+    rng = random.Random(seed)
+    people = []
+    for i in range(1, n + 1):
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        phone = f"+861{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+        customer = Customer(
+            id=i, name=name, company=f"{rng.choice(WORDS)} {rng.choice(KINDS)} {i % 997}",
+            region=rng.choice(CITIES), tier="normal", stage="lead", archived=False,
+        )
+        customer.contacts = [ContactPoint(kind="phone", value=phone)]
+        customer.tags = []
+        people.append(customer)
+    return people
+
+
+async def seed(db: Database, people: list[Customer]) -> None:
+    now = datetime.now(UTC)
+    async with db.unit_of_work() as session:
+        session.add(User(id=1, telegram_id=1, display_name="Bench", role="admin"))
+        await session.flush()
+        for start in range(0, len(people), 5000):
+            chunk = people[start:start + 5000]
+            await session.execute(insert(Customer), [
+                {"id": c.id, "name": c.name, "name_pinyin": pinyin_key(c.name),
+                 "company": c.company, "region": c.region, "tier": "normal", "stage": "lead",
+                 "owner_id": 1, "created_at": now, "updated_at": now, "archived": False,
+                 "search_text": build_search_text(c)} for c in chunk])
+            await session.execute(insert(ContactPoint), [
+                {"customer_id": c.id, "kind": "phone", "value": c.contacts[0].value,
+                 "created_at": now} for c in chunk])
+        if db.dialect == "postgresql":
+            await session.execute(text("SELECT setval('customers_id_seq', :n)"),
+                                  {"n": len(people)})
+    if db.dialect == "postgresql":
+        async with db.engine.connect() as conn:
+            await conn.execute(text("COMMIT"))
+            await conn.execute(text("ANALYZE"))
+
+
+async def bench_search(db: Database, people: list[Customer]) -> dict[str, tuple[float, float]]:
+    rng = random.Random(11)
+    async with db.unit_of_work() as session:
+        user = await session.get(User, 1)
+        assert user is not None
+        actor = actor_for(user, Visibility.TEAM)
+    sample = rng.sample(people, 200)
+    queries = {
+        "name (Chinese, full)": [c.name for c in sample],
+        "pinyin initials": ["".join(s[0] for s in syllables(c.name)) for c in sample],
+        "phone suffix (4 digits)": [c.contacts[0].value[-4:] for c in sample],
+        "company": [str(c.company).split()[0] + " " + str(c.company).split()[1]
+                    for c in sample],
+    }
+    results: dict[str, tuple[float, float]] = {}
+    for label, items in queries.items():
+        timings = []
+        for query in items:
+            async with db.unit_of_work() as session:
+                started = time.perf_counter()
+                hits = await search_customers(session, query, actor)
+                timings.append((time.perf_counter() - started) * 1000)
+            assert hits, query
+        results[label] = (statistics.median(timings), percentile(timings, 99))
+    return results
+
+
+def bench_flow_step(url: str) -> tuple[float, float, float]:
+    """In a fresh process, so that its RSS is the bot's and not the seeder's."""
+    out = subprocess.run([sys.executable, "-m", "bench.flow", url], check=True,
+                         capture_output=True, text=True).stdout
+    figures = json.loads(out.strip().splitlines()[-1])
+    return figures["median"], figures["p99"], figures["rss"]
+
+
+async def run(url: str, label: str) -> str:
+    print(f"[{label}] seeding {CUSTOMERS:,} customers …", flush=True)
+    await upgrade(url)
+    db = Database(url)
+    people = fake_customers(CUSTOMERS)
+    started = time.perf_counter()
+    await seed(db, people)
+    seeded = time.perf_counter() - started
+    search = await bench_search(db, people)
+    await db.dispose()
+    step_median, step_p99, rss = bench_flow_step(url)
+    lines = [f"### {label}", "", f"Seeding {CUSTOMERS:,} customers took {seeded:.1f} s.", "",
+             "| measure | median | p99 | target |", "|---|---|---|---|"]
+    for name, (median, p99) in search.items():
+        verdict = "met" if p99 < 20 else "MISSED"
+        lines.append(
+            f"| search: {name} | {median:.2f} ms | {p99:.2f} ms | p99 < 20 ms ({verdict}) |"
+        )
+    lines.append(f"| add-flow step (name typed) | {step_median:.2f} ms | {step_p99:.2f} ms | "
+                 f"median < 10 ms ({'met' if step_median < 10 else 'MISSED'}) |")
+    lines.append(f"| RSS of the bot process after the run | {rss:.0f} MB | | < 150 MB "
+                 f"({'met' if rss < 150 else 'MISSED'}) |")
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    sections = []
+    with tempfile.TemporaryDirectory() as folder:
+        sections.append(await run(f"sqlite+aiosqlite:///{folder}/bench.db", "SQLite"))
+    pg = os.environ.get("SALESBOT_BENCH_DATABASE_URL")
+    if pg:
+        sections.append(await run(pg, "PostgreSQL"))
+    machine = (f"{platform.node()}: {platform.machine()}, {psutil.cpu_count()} cores, "
+               f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python "
+               f"{platform.python_version()}, {platform.platform()}")
+    body = "\n\n".join(sections)
+    REPORT.write_text(
+        "# Performance\n\nWritten by `make bench` (bench/__main__.py). Each search figure is "
+        "200 queries drawn from the seeded data, timed around `search_customers` inside an "
+        "open transaction; the flow step is `process_update` of a typed name in the /add "
+        "flow through the in-process fake Bot API, database write of the conversation state "
+        "included.\n\n"
+        f"Machine: {machine}  \nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{body}\n",
+        encoding="utf-8",
+    )
+    print(body)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
