@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -176,6 +178,21 @@ def _touch(customer: Customer) -> None:
     customer.search_text = build_search_text(customer)
 
 
+@asynccontextmanager
+async def _audited(
+    session: AsyncSession, customer: Customer, actor: Actor, action: str
+) -> AsyncIterator[None]:
+    """Wraps one change: refreshes the derived columns and writes before/after to the log."""
+    before = audit.customer_snapshot(customer)
+    yield
+    _touch(customer)
+    await session.flush()
+    audit.record(
+        session, actor_id=actor.user_id, action=action, entity="customer",
+        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
+    )
+
+
 async def create_customer(
     session: AsyncSession, draft: CustomerDraft, actor: Actor, *, default_region: str
 ) -> Customer:
@@ -238,26 +255,19 @@ async def update_field(
     """Sets one field from what the user typed; `-` clears an optional field."""
     if field_name not in EDITABLE:
         raise ValidationFailed(field_name, N_("That field cannot be changed here."))
-    before = audit.customer_snapshot(customer)
     value = raw.strip()
-    if field_name == "tier":
-        customer.tier = parse_tier(value).value
-    elif field_name == "stage":
-        customer.stage = parse_stage(value).value
-    elif field_name in TEXT_FIELDS:
-        cleared = value == CLEAR and field_name != "name"
-        setattr(customer, field_name,
-                None if cleared else clean_text(field_name, value, required=True))
-    else:
-        await _replace_contacts(customer, field_name, value, default_region)
-    if field_name in ("phone", "email", "wechat", "telegram"):
-        customer.last_verified_at = utcnow()
-    _touch(customer)
-    await session.flush()
-    audit.record(
-        session, actor_id=actor.user_id, action="update", entity="customer",
-        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
-    )
+    async with _audited(session, customer, actor, "update"):
+        if field_name == "tier":
+            customer.tier = parse_tier(value).value
+        elif field_name == "stage":
+            customer.stage = parse_stage(value).value
+        elif field_name in TEXT_FIELDS:
+            cleared = value == CLEAR and field_name != "name"
+            setattr(customer, field_name,
+                    None if cleared else clean_text(field_name, value, required=True))
+        else:
+            await _replace_contacts(customer, field_name, value, default_region)
+            customer.last_verified_at = utcnow()
     return customer
 
 
@@ -285,32 +295,19 @@ async def add_tags(
     names = [normalize_tag(t) for t in re.split(r"[\s,;，；、]+", raw) if t.strip("# ")]
     if not names:
         raise ValidationFailed("tag", N_("Type at least one tag."))
-    before = audit.customer_snapshot(customer)
-    current = [t.name for t in customer.tags]
-    wanted = list(dict.fromkeys(current + names))
+    wanted = list(dict.fromkeys([t.name for t in customer.tags] + names))
     if len(wanted) > MAX_TAGS:
         raise ValidationFailed("tag", N_("At most {limit} tags."), limit=MAX_TAGS)
-    customer.tags = await _tags_named(session, wanted)
-    _touch(customer)
-    await session.flush()
-    audit.record(
-        session, actor_id=actor.user_id, action="tag", entity="customer",
-        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
-    )
+    async with _audited(session, customer, actor, "tag"):
+        customer.tags = await _tags_named(session, wanted)
     return customer
 
 
 async def remove_tag(
     session: AsyncSession, customer: Customer, tag_name: str, actor: Actor
 ) -> Customer:
-    before = audit.customer_snapshot(customer)
-    customer.tags = [t for t in customer.tags if t.name != tag_name]
-    _touch(customer)
-    await session.flush()
-    audit.record(
-        session, actor_id=actor.user_id, action="untag", entity="customer",
-        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
-    )
+    async with _audited(session, customer, actor, "untag"):
+        customer.tags = [t for t in customer.tags if t.name != tag_name]
     return customer
 
 
@@ -321,15 +318,8 @@ async def set_archived(
         raise Conflict(N_("This record was merged into another one."))
     if customer.archived == archived:
         return customer
-    before = audit.customer_snapshot(customer)
-    customer.archived = archived
-    customer.updated_at = utcnow()
-    await session.flush()
-    audit.record(
-        session, actor_id=actor.user_id, action="archive" if archived else "restore",
-        entity="customer", entity_id=customer.id, before=before,
-        after=audit.customer_snapshot(customer),
-    )
+    async with _audited(session, customer, actor, "archive" if archived else "restore"):
+        customer.archived = archived
     return customer
 
 
@@ -389,21 +379,15 @@ async def absorb_draft(
 ) -> Customer:
     """Adds what a new entry knows to an existing record instead of creating a second one."""
     valid = validate_draft(draft, default_region)
-    before = audit.customer_snapshot(customer)
-    _absorb(customer, asdict(valid))
-    have = {(c.kind, c.value) for c in customer.contacts}
-    extra = [c for c in _contact_points(valid) if (c.kind, c.value) not in have]
-    customer.contacts = customer.contacts + extra
-    customer.tags = await _tags_named(
-        session, list(dict.fromkeys([t.name for t in customer.tags] + valid.tags))
-    )
-    customer.last_verified_at = utcnow()
-    _touch(customer)
-    await session.flush()
-    audit.record(
-        session, actor_id=actor.user_id, action="update", entity="customer",
-        entity_id=customer.id, before=before, after=audit.customer_snapshot(customer),
-    )
+    async with _audited(session, customer, actor, "update"):
+        _absorb(customer, asdict(valid))
+        have = {(c.kind, c.value) for c in customer.contacts}
+        extra = [c for c in _contact_points(valid) if (c.kind, c.value) not in have]
+        customer.contacts = customer.contacts + extra
+        customer.tags = await _tags_named(
+            session, list(dict.fromkeys([t.name for t in customer.tags] + valid.tags))
+        )
+        customer.last_verified_at = utcnow()
     return customer
 
 

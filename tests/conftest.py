@@ -25,7 +25,8 @@ NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
 PG_URL = os.environ.get("SALESBOT_TEST_DATABASE_URL", "")
 
 
-async def _create_pg_database(base_url: str, name: str) -> None:
+async def _on_pg_server(base_url: str, *statements: str) -> None:
+    """Runs statements outside a transaction (CREATE/DROP DATABASE need that)."""
     import asyncpg
 
     url = make_url(base_url)
@@ -34,22 +35,8 @@ async def _create_pg_database(base_url: str, name: str) -> None:
         database=url.database,
     )
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def _drop_pg_database(base_url: str, name: str) -> None:
-    import asyncpg
-
-    url = make_url(base_url)
-    conn = await asyncpg.connect(
-        user=url.username, password=url.password, host=url.host, port=url.port,
-        database=url.database,
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for statement in statements:
+            await conn.execute(statement)
     finally:
         await conn.close()
 
@@ -59,11 +46,12 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     """A migrated database made once a run: a SQLite file to copy, or a PostgreSQL URL."""
     if PG_URL:
         name = f"salesbot_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        asyncio.run(_create_pg_database(PG_URL, name))
+        asyncio.run(_on_pg_server(
+            PG_URL, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
         url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         asyncio.run(upgrade(url))
         yield url
-        asyncio.run(_drop_pg_database(PG_URL, name))
+        asyncio.run(_on_pg_server(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("template") / "template.db"
         asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
