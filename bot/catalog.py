@@ -8,7 +8,7 @@ from babel.messages.extract import extract_from_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "storage", "scheduler")
-KEYWORDS = {"t": None, "N_": None, "mark": None}
+KEYWORDS = {"t": None, "N_": None}
 
 
 def source_messages() -> set[str]:

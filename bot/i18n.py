@@ -11,15 +11,14 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from storage.errors import N_
+
+__all__ = ["LANGUAGES", "N_", "Translate", "translations", "translator"]
+
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "salesbot"
 LANGUAGES = {"en": "English", "zh_CN": "中文"}
 Translate = Callable[[str], str]
-
-
-def N_(message: str) -> str:
-    """Marks a string for the catalog; it is translated where it is shown."""
-    return message
 
 
 @cache

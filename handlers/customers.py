@@ -40,7 +40,6 @@ from bot.understanding import (
 from handlers.common import acknowledge, say
 from storage import customers
 from storage.customers import CustomerDraft
-from storage.errors import N_ as mark
 from storage.errors import ValidationFailed
 from storage.models import Customer
 from storage.validation import clean_text, normalize_email, normalize_phone
@@ -262,7 +261,7 @@ async def from_vcard(update: Update, context: BotContext) -> int:
         await say(update, context, t(
             "This file holds {count} contacts; here is the first one.").format(count=len(drafts)))
     if not drafts[0].name:
-        raise ValidationFailed("name", mark("The {label} cannot be empty."))
+        raise ValidationFailed("name", N_("The {label} cannot be empty."))
     return await confirm(update, context, drafts[0])
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
-from telegram import Update
+from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
@@ -36,13 +37,7 @@ def help_text(context: BotContext) -> str:
 async def start(update: Update, context: BotContext) -> None:
     name = context.member.display_name
     await say(update, context, context.t("Welcome, {name}! I keep your team's customers.").format(
-        name=escape_name(name)) + "\n\n" + help_text(context))
-
-
-def escape_name(name: str) -> str:
-    from html import escape
-
-    return escape(name)
+        name=escape(name)) + "\n\n" + help_text(context))
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -50,8 +45,6 @@ async def show_help(update: Update, context: BotContext) -> None:
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
-    from telegram import InlineKeyboardMarkup
-
     markup = InlineKeyboardMarkup([[button(n, f"lang:{code}") for code, n in LANGUAGES.items()]])
     await say(update, context, context.t("Choose your language:"), markup)
 
@@ -72,8 +65,6 @@ async def set_language(update: Update, context: BotContext) -> None:
 
 async def publish_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """The command menu Telegram shows, in English by default and in Chinese for zh users."""
-    from telegram import BotCommand
-
     for language, code in (("en", None), ("zh_CN", "zh")):
         t = translator(language)
         await app.bot.set_my_commands(

@@ -17,7 +17,7 @@ from storage.clock import utcnow
 from storage.errors import N_, Conflict, NotFound, ValidationFailed
 from storage.models import ContactKind, ContactPoint, Customer, Tag
 from storage.names import fold, pinyin_key
-from storage.search import build_search_text, parse_code
+from storage.search import build_search_text
 from storage.users import Actor
 from storage.validation import (
     clean_text,
@@ -233,11 +233,6 @@ async def load_customer(session: AsyncSession, customer_id: int, actor: Actor) -
     return customer
 
 
-async def resolve_code(session: AsyncSession, ref: str, actor: Actor) -> Customer | None:
-    """The customer a code such as `C-000123` names, or None when `ref` is not a code."""
-    customer_id = parse_code(ref)
-    return None if customer_id is None else await load_customer(session, customer_id, actor)
-
 
 EDITABLE = (*TEXT_FIELDS, "tier", "stage", "phone", "email", "wechat", "telegram")
 CLEAR = "-"
@@ -300,14 +295,6 @@ async def add_tags(
         raise ValidationFailed("tag", N_("At most {limit} tags."), limit=MAX_TAGS)
     async with _audited(session, customer, actor, "tag"):
         customer.tags = await _tags_named(session, wanted)
-    return customer
-
-
-async def remove_tag(
-    session: AsyncSession, customer: Customer, tag_name: str, actor: Actor
-) -> Customer:
-    async with _audited(session, customer, actor, "untag"):
-        customer.tags = [t for t in customer.tags if t.name != tag_name]
     return customer
 
 

@@ -35,15 +35,3 @@ def _upgrade(connection: Connection, url: str, revision: str) -> None:
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
 
-
-async def current_revision(url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(
-                lambda c: MigrationContext.configure(c).get_current_revision()
-            )
-    finally:
-        await engine.dispose()

@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.fakeapi import BotMessage, FakeBotApi, FakeUser
+from bot.transports.inprocess import deliver_pending
 
 
 class Chat:
@@ -22,8 +22,7 @@ class Chat:
     async def _deliver(self) -> list[BotMessage]:
         before = len(self.api.log)
         edits_before = {id(m): m.edits for m in self.api.log}
-        for data in self.api.take_pending():
-            await self.app.process_update(Update.de_json(data, self.app.bot))
+        await deliver_pending(self.app, self.api)
         new = [m for m in self.api.log[before:] if m.chat_id == self.person.id]
         edited = [m for m in self.api.log[:before]
                   if m.chat_id == self.person.id and m.edits != edits_before.get(id(m))]

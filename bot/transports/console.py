@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from telegram import Update
-
 from bot.app import build_application
 from bot.config import Settings
 from bot.fakeapi import BotMessage, FakeBotApi
-from bot.transports.inprocess import InProcessRequest
+from bot.transports.inprocess import InProcessRequest, deliver_pending
 from storage.database import Database
 
 HELP = """Type as you would in Telegram. A number presses that button of the last message.
@@ -104,7 +102,7 @@ class Console:
             await app.start()
             try:
                 self.api.user_sends(self.person, "/start")
-                await self.deliver(app)
+                await deliver_pending(app, self.api)
                 while True:
                     if interactive:
                         print("you> ", end="", file=self.out, flush=True)
@@ -115,14 +113,7 @@ class Console:
                         print(f"you> {line.rstrip()}", file=self.out)
                     if not self.queue(line):
                         break
-                    await self.deliver(app)
+                    await deliver_pending(app, self.api)
             finally:
                 await app.stop()
         await database.dispose()
-
-    async def deliver(self, app: object) -> None:
-        from telegram.ext import Application
-
-        assert isinstance(app, Application)
-        for data in self.api.take_pending():
-            await app.process_update(Update.de_json(data, app.bot))

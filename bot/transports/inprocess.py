@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
+from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.fakeapi import BotApiError, FakeBotApi
@@ -53,3 +55,11 @@ class InProcessRequest(BaseRequest):
         except BotApiError as error:
             return error.status, json.dumps(error.payload()).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+async def deliver_pending(
+    app: Application[Any, Any, Any, Any, Any, Any], api: FakeBotApi
+) -> None:
+    """Hands every update the user side queued to the Application, in order."""
+    for data in api.take_pending():
+        await app.process_update(Update.de_json(data, app.bot))

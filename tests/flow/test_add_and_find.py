@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from storage import customers
 from storage.models import AuditEntry, Customer
 from tests.flow.conftest import ADMIN, Bot
 
 
 async def count_customers(bot: Bot) -> int:
     async with bot.database.unit_of_work() as session:
-        return int(await session.scalar(select(func.count(Customer.id))) or 0)
+        return await customers.count_customers(session)
 
 
 async def test_one_line_add_confirm_then_find_by_initials_and_phone_digits(bot: Bot) -> None:
