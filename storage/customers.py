@@ -16,8 +16,8 @@ from storage import audit
 from storage.clock import utcnow
 from storage.errors import N_, Conflict, NotFound, ValidationFailed
 from storage.models import ContactKind, ContactPoint, Customer, Tag
-from storage.names import fold, pinyin_key
-from storage.search import build_search_text
+from storage.names import fold, pinyin_initials, pinyin_key
+from storage.search import build_search_text, starts_with
 from storage.users import Actor
 from storage.validation import (
     clean_text,
@@ -135,10 +135,9 @@ async def find_duplicates(
 
     key = pinyin_key(draft.name)
     if key:
-        prefix = key[:4]
         rows = await session.scalars(
             select(Customer)
-            .where(Customer.name_pinyin >= prefix, Customer.name_pinyin < prefix + "\uffff")
+            .where(starts_with(Customer.name_pinyin, key[:4]))
             .where(Customer.archived.is_(False))
             .limit(500)
         )
@@ -174,6 +173,7 @@ def _contact_points(draft: CustomerDraft) -> list[ContactPoint]:
 
 def _touch(customer: Customer) -> None:
     customer.name_pinyin = pinyin_key(customer.name)
+    customer.name_initials = pinyin_initials(customer.name)
     customer.updated_at = utcnow()
     customer.search_text = build_search_text(customer)
 

@@ -37,8 +37,7 @@ def pinyin_forms(name: str) -> list[str]:
     if not parts:
         return []
     full = "".join(parts)
-    initials = "".join(p[0] for p in parts)
-    forms = [full, initials]
+    forms = [full, "".join(p[0] for p in parts)]
     if len(parts) > 1:
         forms.append(parts[0] + "".join(p[0] for p in parts[1:]))
     return list(dict.fromkeys(forms))
@@ -47,3 +46,8 @@ def pinyin_forms(name: str) -> list[str]:
 def pinyin_key(name: str) -> str:
     """Pinyin without tones and spaces: 王小明 and 王晓明 share `wangxiaoming`."""
     return "".join(syllables(name))
+
+
+def pinyin_initials(name: str) -> str:
+    """王小明 -> wxm: the two or three letters people type for a Chinese name."""
+    return "".join(p[0] for p in syllables(name))

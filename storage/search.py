@@ -19,9 +19,13 @@ import phonenumbers
 from rapidfuzz import fuzz, process
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
+    SQLColumnExpression,
     and_,
     bindparam,
+    case,
+    func,
     literal_column,
     or_,
     select,
@@ -34,7 +38,8 @@ from storage.models import Customer, format_code
 from storage.names import fold, has_han, pinyin_forms, pinyin_key
 from storage.users import Actor
 
-CANDIDATES = 300
+# Rows fetched for exact ranking, already in a likely-best order from SQL.
+CANDIDATES = 30
 _CODE = re.compile(r"^c-?0*(\d{1,9})$")
 _PHONEISH = re.compile(r"^\+?[\d\s\-().]{4,}$")
 
@@ -120,46 +125,56 @@ def query_terms(query: str) -> list[list[str]]:
     return terms
 
 
-def _score_form(form: str, segments: Sequence[str]) -> int:
-    def seg(i: Segment) -> str:
-        return segments[i] if i < len(segments) else ""
+_WEIGHTS = (
+    (Segment.COMPANY, 600),
+    (Segment.TAGS, 560),
+    (Segment.PHONES, 540),
+    (Segment.EMAILS, 520),
+    (Segment.PINYIN, 500),
+    (Segment.HANDLES, 480),
+    (Segment.REGION, 450),
+    (Segment.TITLE, 400),
+)
 
-    name, pinyins = seg(Segment.NAME), seg(Segment.PINYIN).split()
-    if form in seg(Segment.CODE).split():
-        return 1000
-    if form == name:
-        return 900
-    if form in pinyins:
-        return 850
-    if name.startswith(form):
-        return 800
-    if any(p.startswith(form) for p in pinyins):
-        return 700
-    if form in name:
-        return 650
-    if any(d.endswith(form) for d in seg(Segment.PHONES).split()):
-        return 720
-    best = 0
-    for segment, weight in (
-        (Segment.COMPANY, 600),
-        (Segment.TAGS, 560),
-        (Segment.PHONES, 540),
-        (Segment.EMAILS, 520),
-        (Segment.PINYIN, 500),
-        (Segment.HANDLES, 480),
-        (Segment.REGION, 450),
-        (Segment.TITLE, 400),
-    ):
-        value = seg(segment)
-        if form in value:
-            bonus = 30 if value == form or value.startswith(form) else 0
-            best = max(best, weight + bonus)
-    return best
+
+class _Parsed:
+    """One customer's search_text, split once for all the forms of a query."""
+
+    def __init__(self, search_text: str) -> None:
+        segments = search_text.split("\n")
+        self.segments = segments + [""] * (len(Segment) - len(segments))
+        self.name = self.segments[Segment.NAME]
+        self.pinyins = self.segments[Segment.PINYIN].split()
+        self.codes = self.segments[Segment.CODE].split()
+        self.phones = self.segments[Segment.PHONES].split()
+
+    def score(self, form: str) -> int:
+        if form in self.codes:
+            return 1000
+        if form == self.name:
+            return 900
+        if form in self.pinyins:
+            return 850
+        if self.name.startswith(form):
+            return 800
+        if any(d.endswith(form) for d in self.phones):
+            return 720
+        if any(p.startswith(form) for p in self.pinyins):
+            return 700
+        if form in self.name:
+            return 650
+        best = 0
+        for segment, weight in _WEIGHTS:
+            value = self.segments[segment]
+            if form in value:
+                bonus = 30 if value.startswith(form) else 0
+                best = max(best, weight + bonus)
+        return best
 
 
 def rank(terms: list[list[str]], search_text: str) -> int:
-    segments = search_text.split("\n")
-    return sum(max(_score_form(f, segments) for f in forms) for forms in terms)
+    parsed = _Parsed(search_text)
+    return sum(max(parsed.score(f) for f in forms) for forms in terms)
 
 
 def _escape_like(value: str) -> str:
@@ -188,6 +203,87 @@ def _fts_phrase(form: str) -> str:
     return '"' + form.replace('"', '""') + '"'
 
 
+def starts_with(column: SQLColumnExpression[str], prefix: str) -> ColumnElement[bool]:
+    """A prefix test both dialects answer from a plain btree index (LIKE does not on SQLite)."""
+    return and_(column >= prefix, column < prefix + "\uffff")
+
+
+def _short_match(form: str) -> ColumnElement[bool]:
+    """Below the trigram minimum, a term is a prefix of the name, its pinyin or initials
+    (a term of 1-2 characters inside a word is noise, not a lookup)."""
+    return or_(starts_with(Customer.name, form), starts_with(Customer.name_pinyin, form),
+               starts_with(Customer.name_initials, form))
+
+
+def _fts_match(terms: list[list[str]]) -> ColumnElement[bool]:
+    """One MATCH for all terms: FTS5 intersects them far faster than one subquery each."""
+    match = " AND ".join(
+        "(" + " OR ".join(_fts_phrase(f) for f in forms) + ")" for forms in terms
+    )
+    return Customer.id.in_(
+        select(literal_column("rowid"))
+        .select_from(table("customer_fts"))
+        .where(text("customer_fts MATCH :m").bindparams(m=match))
+    )
+
+
+def _like_match(forms: list[str]) -> ColumnElement[bool]:
+    # Patterns are rendered into the statement so that PostgreSQL plans each query with
+    # the pattern known; a generic plan for `LIKE $1` ignores the trigram index.
+    return or_(*[
+        Customer.search_text.like(
+            bindparam(None, f"%{_escape_like(f)}%", literal_execute=True), escape="\\")
+        for f in _indexable(forms)
+    ])
+
+
+def _short_exact(forms: list[str]) -> ColumnElement[bool]:
+    return or_(*[or_(Customer.name == f, Customer.name_pinyin == f, Customer.name_initials == f)
+                 for f in forms])
+
+
+def _matches(terms: list[list[str]], dialect: str) -> ColumnElement[bool]:
+    """Every term matches: by the trigram index from three characters on, else by prefix."""
+    short = [forms for forms in terms if any(len(f) < 3 for f in forms)]
+    indexed = [forms for forms in terms if forms not in short]
+    conditions = [or_(*[_short_match(f) for f in forms]) for forms in short]
+    if indexed and dialect == "sqlite":
+        conditions.append(_fts_match(indexed))
+    else:
+        conditions += [_like_match(forms) for forms in indexed]
+    return and_(*conditions)
+
+
+def _first_position(forms: list[str], dialect: str) -> ColumnElement[int]:
+    """Where the term first occurs in search_text; 100000 when it does not."""
+    find = func.instr if dialect == "sqlite" else func.strpos
+    positions = [func.coalesce(func.nullif(find(Customer.search_text, f), 0), 100000)
+                 for f in forms]
+    if len(positions) == 1:
+        return positions[0]
+    return func.min(*positions) if dialect == "sqlite" else func.least(*positions)
+
+
+def _ends_word(forms: list[str], dialect: str) -> ColumnElement[bool]:
+    find = func.instr if dialect == "sqlite" else func.strpos
+    return or_(*[find(Customer.search_text, f + end) > 0 for f in forms for end in (" ", "\n")])
+
+
+def _likely_best_first(terms: list[list[str]], dialect: str) -> list[ColumnElement[Any]]:
+    """A cheap order in SQL that keeps the best matches among the few rows fetched.
+
+    Segments sit in search_text in order of weight (name, pinyin, company, ...), so an
+    early match is a strong one; a match at position 1 is on the name, and a match that
+    ends a word is an exact name, pinyin, initials or a phone suffix. `rank` then orders
+    the candidates exactly.
+    """
+    positions = [_first_position(forms, dialect) for forms in terms]
+    off_name = [case((p == 1, 0), else_=1) for p in positions]
+    mid_word = [case((_ends_word(forms, dialect), 0), else_=1) for forms in terms]
+    return [sum(off_name[1:], off_name[0]), sum(mid_word[1:], mid_word[0]),
+            sum(positions[1:], positions[0])]
+
+
 async def search_customers(
     session: AsyncSession,
     query: str,
@@ -200,34 +296,33 @@ async def search_customers(
     terms = query_terms(query)
     if not terms:
         return []
+    dialect = session.get_bind().dialect.name
+    code = parse_code(query)
     columns = select(
         Customer.id, Customer.name, Customer.company, Customer.region, Customer.search_text
     )
-    stmt = _visible(columns, actor, include_archived)
-    code = parse_code(query)
-    indexed = all(len(f) >= 3 for forms in terms for f in forms)
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite" and indexed:
-        match = " AND ".join("(" + " OR ".join(_fts_phrase(f) for f in forms) + ")"
-                             for forms in terms)
-        fts_ids: Select[*tuple[Any, ...]] = (
-            select(literal_column("rowid"))
-            .select_from(table("customer_fts"))
-            .where(text("customer_fts MATCH :m").bindparams(m=match))
-        )
-        condition: ColumnElement[bool] = Customer.id.in_(fts_ids)
-    else:
-        # Patterns are rendered into the statement so that PostgreSQL plans each query with
-        # the pattern known; a generic plan for `LIKE $1` ignores the trigram index.
-        condition = and_(*[
-            or_(*[Customer.search_text.like(
-                bindparam(None, f"%{_escape_like(f)}%", literal_execute=True), escape="\\")
-                for f in _indexable(forms)])
-            for forms in terms
-        ])
-    if code is not None:
-        condition = or_(condition, Customer.id == code)
-    rows = (await session.execute(stmt.where(condition).limit(CANDIDATES))).all()
+    visible = _visible(columns, actor, include_archived)
+    rows: Sequence[Row[int, str, str | None, str | None, str]] = []
+    if code is None and all(len(f) < 3 for forms in terms for f in forms):
+        # "zh" is the prefix of thousands of pinyins; exact initials (张华) come first, and
+        # usually fill the page from an index alone.
+        rows = (await session.execute(
+            visible.where(and_(*[_short_exact(forms) for forms in terms]))
+            .order_by(func.length(Customer.name), Customer.id.desc()).limit(CANDIDATES)
+        )).all()
+    if len(rows) < limit:
+        condition = _matches(terms, dialect)
+        order: list[ColumnElement[Any]] = []
+        if code is not None:
+            condition = or_(condition, Customer.id == code)
+            order.append(case((Customer.id == code, 0), else_=1))
+        # Ordering in SQL also keeps PostgreSQL off a sequential scan: under a bare LIMIT it
+        # expects to meet enough matches early and skips the trigram index.
+        order += [*_likely_best_first(terms, dialect), func.length(Customer.name),
+                  Customer.id.desc()]
+        rows = (await session.execute(
+            visible.where(condition).order_by(*order).limit(CANDIDATES)
+        )).all()
     hits = [
         SearchHit(row.id, row.name, row.company, row.region,
                   1000 if row.id == code else rank(terms, row.search_text))
@@ -242,13 +337,14 @@ async def search_customers(
 async def _fuzzy_names(
     session: AsyncSession, query: str, actor: Actor, include_archived: bool, limit: int
 ) -> list[SearchHit]:
-    """Typo-tolerant fallback when nothing contains the query: edit distance on names."""
-    key = pinyin_key(query) if has_han(query) else fold(query)
+    """Typo-tolerant fallback when nothing contains the query: edit distance on the pinyin
+    of names sharing the first two letters (a typo there is rare, a full scan is not cheap)."""
+    key = pinyin_key(query) if has_han(query) else fold(query).replace(" ", "")
     if len(key) < 3:
         return []
     stmt = _visible(
         select(Customer.id, Customer.name, Customer.company, Customer.region,
-               Customer.name_pinyin),
+               Customer.name_pinyin).where(starts_with(Customer.name_pinyin, key[:2])),
         actor,
         include_archived,
     )

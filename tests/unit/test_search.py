@@ -45,6 +45,10 @@ async def seed(db: Database, actor: Actor) -> None:
         ("vip", "张伟"),
         ("C-000003", "李雷"),
         ("c3", "李雷"),
+        ("wm", "王明"),  # two letters: exact initials before initials that start so
+        ("wx", "王小明"),
+        ("王", "王明"),
+        ("zw", "张伟"),
         ("王晓明", "王小明"),  # homophone through pinyin
         ("wangxiaomin", "王小明"),  # typo through the fuzzy fallback
     ],
@@ -93,3 +97,22 @@ async def test_search_text_follows_changes(db: Database) -> None:
         await add_tags(session, await load_customer(session, hit.customer_id, rep), "golf", rep)
     async with db.unit_of_work() as session:
         assert [h.name for h in await search_customers(session, "golf", rep)] == ["李雷"]
+
+
+async def test_many_matches_rank_the_exact_name_first(db: Database) -> None:
+    """Only a few candidates are ranked in Python; SQL's rough order must keep the best."""
+    rep = await make_member(db, 1001)
+    async with db.unit_of_work() as session:
+        for i in range(60):
+            await create_customer(
+                session, CustomerDraft(name=f"Acme Buyer {i}", company="Acme Trading"), rep,
+                default_region="CN")
+        await create_customer(session, CustomerDraft(name="Acme", company="Zeta"), rep,
+                              default_region="CN")
+        await create_customer(session, CustomerDraft(name="Li", company="Acme Trading",
+                                                     phones=["13800005678"]), rep,
+                              default_region="CN")
+        by_name = await search_customers(session, "acme", rep)
+        by_phone = await search_customers(session, "5678", rep)
+    assert by_name[0].name == "Acme"
+    assert [h.name for h in by_phone] == ["Li"]
