@@ -18,8 +18,8 @@ from dateparser.search import search_dates
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
-_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十]+")
-_WEEKDAY = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6, "日": 6, "天": 6}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十]+(?![百千万亿])")
+_WEEKDAY = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6, "日": 6, "天": 6, "末": 5}
 _WEEK = r"(?:周|星期|礼拜)"
 
 # Hours a period word alone stands for, and whether "3" after it means 15:00.
@@ -41,11 +41,11 @@ _DAY_WORDS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明早": 1
 _CN_DATE = re.compile(
     "|".join([
         r"(?P<word>大后天|后天|明天|明日|明早|明晚|今天|今日|今早|今晚|昨天|昨日|昨晚|前天)",
-        rf"(?P<which>下下|下个?|这个?|本|上个?)?{_WEEK}(?P<weekday>[1-7日天])",
-        rf"(?P<nextweek>下下|下个?|上个?){_WEEK}(?![1-7日天])",
+        rf"(?P<which>下下|下个?|这个?|本|上个?)?{_WEEK}(?P<weekday>[1-7日天末])",
+        rf"(?P<nextweek>下下|下个?|上个?){_WEEK}(?![1-7日天末])",
         r"(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?P<day>\d{1,2})[日号]?",
         r"(?P<monthword>下个?月|这个?月|本月)?(?P<mday>\d{1,2})[日号]",
-        r"(?P<monthrel>下个?月|这个?月|本月)?(?P<edge>月底|月初|月中)",
+        r"(?P<monthrel>下个?|这个?|本)?月(?P<edge>底|初|中)",
         r"(?P<nextmonth>下个?月)",
         r"(?P<yearend>年底)",
         r"(?P<count>\d{1,3}|半)\s*个?\s*(?P<unit>天|日|周|星期|礼拜|月|小时|钟头|分钟)"
@@ -57,12 +57,15 @@ _EN_TIME_WORDS = re.compile(
     r"tonight|o'clock)\b|\b(?:in|after)\s+\d+\s+(?:hours?|minutes?|mins?)\b",
     re.IGNORECASE,
 )
+# Phrases dateparser reads differently from what a salesperson means by them.
 _EN_EXTRAS = [
     (re.compile(r"\bend of (?:the )?month\b", re.I), "eom"),
     (re.compile(r"\bend of (?:the )?week\b", re.I), "eow"),
     (re.compile(r"\bnext week\b", re.I), "nextweek"),
-    (re.compile(r"\bthis evening\b|\btonight\b", re.I), "tonight"),
+    (re.compile(r"\bnext month\b", re.I), "nextmonth"),
+    (re.compile(r"\b(?:the )?day after tomorrow\b", re.I), "aftertomorrow"),
 ]
+_EN_CLOCK = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*([ap])\.?m\b\.?|\b(\d{1,2}):(\d\d)\b", re.I)
 _EN_NOISE = re.compile(r"^(?:on|at|in|by|the|a|an|to|and|up|call|me|us|him|her)$", re.I)
 
 
@@ -94,7 +97,7 @@ def chinese_numerals_to_digits(text: str) -> str:
         ones = _CN_DIGITS[ones_part] if ones_part else 0
         return str(tens * 10 + ones)
 
-    return _CN_NUMBER.sub(value, text)
+    return _CN_NUMBER.sub(value, text).replace("下1周", "下周").replace("下1个月", "下个月")
 
 
 def _clock(match: re.Match[str] | None) -> tuple[int, int] | None:
@@ -182,11 +185,11 @@ def _chinese_date(match: re.Match[str], today: date, prefer: Prefer
     if group["edge"]:
         base = _add_months(today.replace(day=1), _month_offset(group["monthrel"]))
         last = calendar.monthrange(base.year, base.month)[1]
-        if group["edge"] == "月初":
+        if group["edge"] == "初":
             if not group["monthrel"] and today.day > 5:
                 base = _add_months(base, 1)
             return base, None, None
-        if group["edge"] == "月中":
+        if group["edge"] == "中":
             return base.replace(day=15), None, None
         return base.replace(day=last), None, None
     if group["nextmonth"]:
@@ -208,7 +211,7 @@ def _chinese_date(match: re.Match[str], today: date, prefer: Prefer
 def _find_chinese(text: str, now: datetime, default_hour: int, prefer: Prefer) -> When | None:
     normal = chinese_numerals_to_digits(text)
     match = _CN_DATE.search(normal)
-    clock_match = None
+    day: date | None
     if match is None:
         clock_match = _CLOCK.search(normal)
         if clock_match is None or not (clock_match.group("hour") or clock_match.group("alone")):
@@ -225,6 +228,8 @@ def _find_chinese(text: str, now: datetime, default_hour: int, prefer: Prefer) -
         return When((now + offset).replace(second=0, microsecond=0), match.group(0) if match
                     else "", True)
     clock = _clock(clock_match)
+    if clock is not None and implied is not None and implied >= 12 and clock[0] < 12:
+        clock = (clock[0] + 12, clock[1])  # 今晚8点
     has_time = clock is not None or implied is not None
     hour, minute = clock or ((implied, 0) if implied is not None else (default_hour, 0))
     assert day is not None
@@ -237,23 +242,48 @@ def _find_chinese(text: str, now: datetime, default_hour: int, prefer: Prefer) -
 
 
 def _english_extra(text: str, now: datetime, default_hour: int) -> When | None:
+    today = now.date()
     for pattern, kind in _EN_EXTRAS:
         match = pattern.search(text)
         if match is None:
             continue
-        today = now.date()
-        if kind == "eom":
-            day = today.replace(day=calendar.monthrange(today.year, today.month)[1])
-        elif kind == "eow":
-            day = today + timedelta(days=(4 - today.weekday()) % 7)
-        elif kind == "nextweek":
-            day = today + timedelta(days=7 - today.weekday())
-        else:
-            return When(datetime.combine(today, time(20), tzinfo=now.tzinfo), match.group(0),
-                        True)
-        return When(datetime.combine(day, time(default_hour), tzinfo=now.tzinfo),
-                    match.group(0), False)
+        days = {
+            "eom": calendar.monthrange(today.year, today.month)[1] - today.day,
+            "eow": (4 - today.weekday()) % 7,
+            "nextweek": 7 - today.weekday(),
+            "aftertomorrow": 2,
+        }.get(kind)
+        day = (today + timedelta(days=days) if days is not None
+               else _add_months(today.replace(day=1), 1))
+        clock = _english_clock(text)
+        hour, minute = clock or (default_hour, 0)
+        return When(datetime.combine(day, time(hour, minute), tzinfo=now.tzinfo),
+                    match.group(0), clock is not None)
     return None
+
+
+def _english_clock(text: str) -> tuple[int, int] | None:
+    match = _EN_CLOCK.search(text)
+    if match is None:
+        return None
+    if match.group(1):
+        hour, minute = int(match.group(1)) % 12, int(match.group(2) or 0)
+        if match.group(3).lower() == "p":
+            hour += 12
+    else:
+        hour, minute = int(match.group(4)), int(match.group(5))
+    return (hour, minute) if hour < 24 and minute < 60 else None
+
+
+def _clock_only(text: str, now: datetime, prefer: Prefer) -> When | None:
+    """"3pm", "15:30": today, or tomorrow once that time has passed."""
+    clock = _english_clock(text)
+    if clock is None:
+        return None
+    at = now.replace(hour=clock[0], minute=clock[1], second=0, microsecond=0)
+    if prefer is Prefer.FUTURE and at <= now:
+        at += timedelta(days=1)
+    return When(at, text, True)
 
 
 def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer) -> When | None:
@@ -264,17 +294,20 @@ def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer) -
         "PREFER_DAY_OF_MONTH": "first",
         "DATE_ORDER": "DMY" if re.search(r"\d{1,2}/\d{1,2}", text) else "MDY",
     }
-    found = search_dates(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    extra = _english_extra(text, now, default_hour)
+    if extra is not None:
+        return extra
+    found = search_dates(text, languages=["en"], settings=settings)
     for phrase, value in found or []:
         words = phrase.split()
-        if all(_EN_NOISE.match(w) or w.isdigit() and len(w) < 3 for w in words):
+        if all(_EN_NOISE.match(w) or (w.isdigit() and len(w) < 3) for w in words):
             continue  # "call me at 5" style noise: a bare number is not a date
         has_time = bool(_EN_TIME_WORDS.search(phrase))
         at = value.replace(second=0, microsecond=0, tzinfo=now.tzinfo)
         if not has_time:
             at = at.replace(hour=default_hour, minute=0)
         return When(at, phrase, has_time)
-    return _english_extra(text, now, default_hour)
+    return _clock_only(text, now, prefer)
 
 
 def find_when(text: str, now: datetime, *, default_hour: int = 9,
