@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+import scheduler
 from bot.config import Settings
 from bot.context import RUNTIME, BotContext, Runtime
 from bot.persistence import DatabasePersistence
@@ -41,7 +42,9 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     rate_limit: bool = True,
+    schedule: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """`schedule=False` leaves the periodic sweeps off; tests then run them by hand."""
     builder = (
         ApplicationBuilder()
         .application_class(SalesbotApplication)
@@ -61,4 +64,5 @@ def build_application(
     app = builder.build()
     app.bot_data[RUNTIME] = Runtime(settings=settings, database=database)
     register_all(app)
+    scheduler.register(app, database, settings.reminders, schedule=schedule)
     return app

@@ -60,6 +60,13 @@ class TeamSettings(_Section):
         return value
 
 
+class ReminderSettings(_Section):
+    sweep_seconds: float = Field(default=30, gt=0, le=3600)
+    lease_seconds: float = Field(default=300, gt=0, le=86400)
+    batch: int = Field(default=100, ge=1, le=10000)
+    default_hour: int = Field(default=9, ge=0, le=23)
+
+
 class ConsoleSettings(_Section):
     user_id: int = 1
     name: str = "Console"
@@ -70,6 +77,7 @@ class Settings(_Section):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     team: TeamSettings = Field(default_factory=TeamSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @property

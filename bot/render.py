@@ -11,7 +11,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import N_, Translate
 from storage.customers import CustomerDraft, DuplicateMatch
 from storage.errors import CrmError, ValidationFailed
-from storage.models import Customer, Stage, Tier
+from storage.models import (
+    Customer,
+    Interaction,
+    InteractionKind,
+    Reminder,
+    Stage,
+    Tier,
+)
 from storage.search import SearchHit
 from storage.validation import format_phone
 
@@ -31,6 +38,12 @@ FIELD_LABELS: dict[str, str] = {
     "wechat": N_("WeChat"),
     "telegram": N_("Telegram"),
     "tag": N_("tag"),
+    "summary": N_("note"),
+    "outcome": N_("outcome"),
+    "reminder": N_("reminder"),
+    "due": N_("follow-up time"),
+    "timezone": N_("time zone"),
+    "occurred": N_("time of the contact"),
 }
 TIER_LABELS = {Tier.CORE: N_("core"), Tier.IMPORTANT: N_("important"), Tier.NORMAL: N_("normal")}
 STAGE_LABELS = {
@@ -62,7 +75,8 @@ def local_time(moment: datetime | None, timezone: str, t: Translate) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def customer_card(customer: Customer, t: Translate, *, region: str, timezone: str) -> str:
+def customer_card(customer: Customer, t: Translate, *, region: str, timezone: str,
+                  recent: list[Interaction] | None = None) -> str:
     lines = [f"<b>{escape(customer.name)}</b>  <code>{customer.code}</code>"]
     if customer.archived:
         lines.append("🗄 " + t("Archived"))
@@ -93,6 +107,11 @@ def customer_card(customer: Customer, t: Translate, *, region: str, timezone: st
         when=local_time(customer.last_contact_at, timezone, t)))
     if customer.owner is not None:
         lines.append("👤 " + t("Owner: {name}").format(name=escape(customer.owner.display_name)))
+    for entry in recent or []:
+        line = f"  {local_time(entry.occurred_at, timezone, t)[5:]} {kind_label(t, entry.kind)}"
+        if entry.summary:
+            line += f": {escape(entry.summary[:80])}"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -108,7 +127,8 @@ def card_keyboard(customer: Customer, t: Translate) -> InlineKeyboardMarkup:
         [button("✏️ " + t("Edit"), f"{prefix}:edit"),
          button("⭐ " + t("Tier"), f"{prefix}:tier"),
          button("📈 " + t("Stage"), f"{prefix}:stage")],
-        [button("🏷 " + t("Tag"), f"{prefix}:f:tag"), archive],
+        [button("🏷 " + t("Tag"), f"{prefix}:f:tag"), archive,
+         button("📜 " + t("Timeline"), f"tl:{customer.id}:0")],
     ])
 
 
@@ -188,3 +208,125 @@ def error_text(error: CrmError, t: Translate) -> str:
     if isinstance(error, ValidationFailed):
         params.setdefault("label", label(t, error.field))
     return "⚠️ " + t(error.message).format(**params)
+
+
+KIND_LABELS = {
+    InteractionKind.CALL: ("📞", N_("Call")),
+    InteractionKind.MEETING: ("🤝", N_("Meeting")),
+    InteractionKind.MESSAGE: ("💬", N_("Message")),
+    InteractionKind.EMAIL: ("✉️", N_("Email")),
+    InteractionKind.NOTE: ("📝", N_("Note")),
+    InteractionKind.FEEDBACK: ("📣", N_("Feedback")),
+}
+
+
+def kind_label(t: Translate, kind: str) -> str:
+    icon, text = KIND_LABELS.get(InteractionKind(kind), ("📝", N_("Note")))
+    return f"{icon} {t(text)}"
+
+
+def log_card(t: Translate, *, customer: Customer | None, kind: str | None, text: str,
+             occurred: datetime | None, due: datetime | None, timezone: str) -> str:
+    """What was understood from a log or /remind message, shown before it is saved."""
+    who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
+           else "<i>" + t("no customer yet") + "</i>")
+    head = f"{kind_label(t, kind)} · {who}" if kind else "⏰ " + t("Follow-up") + f" · {who}"
+    lines = [head]
+    if text:
+        lines.append(f"“{escape(text[:1000])}”")
+    if kind:
+        lines.append("🕒 " + t("When: {when}").format(
+            when=local_time(occurred, timezone, t) if occurred else t("just now")))
+    lines.append("⏰ " + t("Follow-up: {when}").format(
+        when=local_time(due, timezone, t) if due else t("none")))
+    return "\n".join(lines)
+
+
+def log_keyboard(t: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [button("✅ " + t("Save"), "log:save"), button("📅 " + t("Change date"), "log:date")],
+        [button("👤 " + t("Change customer"), "log:who"),
+         button("❌ " + t("Cancel"), "log:cancel")],
+    ])
+
+
+def candidates_keyboard(hits: list[SearchHit], prefix: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button(hit_line(hit)[:60], f"{prefix}:{hit.customer_id}")] for hit in hits]
+    )
+
+
+def reminder_text(t: Translate, reminder: Reminder, timezone: str, *, late: bool) -> str:
+    lines = ["⏰ " + t("Follow-up")]
+    if reminder.customer is not None:
+        customer = reminder.customer
+        lines[0] += f" · <b>{escape(customer.name)}</b> <code>{customer.code}</code>"
+    if reminder.text:
+        lines.append(f"“{escape(reminder.text)}”")
+    lines.append(t("Due {when}").format(when=local_time(reminder.due_at, timezone, t)))
+    if late:
+        lines.append("⌛ " + t("Late: the bot could not send this on time."))
+    return "\n".join(lines)
+
+
+def reminder_keyboard(t: Translate, reminder_id: int) -> InlineKeyboardMarkup:
+    prefix = f"r:{reminder_id}"
+    return InlineKeyboardMarkup([
+        [button("✅ " + t("Done"), f"{prefix}:done"),
+         button("💤 " + t("Snooze 1 h"), f"{prefix}:1h")],
+        [button("🌅 " + t("Tomorrow 9:00"), f"{prefix}:tomorrow"),
+         button("📅 " + t("Next week"), f"{prefix}:nextweek")],
+        [button("🕒 " + t("Pick time"), f"{prefix}:pick"),
+         button("🗑 " + t("Cancel it"), f"{prefix}:cancel")],
+    ])
+
+
+def followups_text(t: Translate, groups: dict[str, list[Reminder]], timezone: str) -> str:
+    titles = {"overdue": t("Overdue"), "today": t("Today"), "week": t("This week")}
+    lines: list[str] = []
+    for key, items in groups.items():
+        if not items:
+            continue
+        lines.append(f"<b>{titles[key]}</b>")
+        for reminder in items[:20]:
+            who = escape(reminder.customer.name) if reminder.customer else "—"
+            lines.append(f"• {local_time(reminder.due_at, timezone, t)} {who}: "
+                         f"{escape(reminder.text[:80])}")
+    return "\n".join(lines) if lines else t("No follow-ups due this week. 🎉")
+
+
+def followups_keyboard(reminders: list[Reminder], timezone: str, t: Translate
+                       ) -> InlineKeyboardMarkup:
+    rows = []
+    for reminder in reminders[:20]:
+        who = reminder.customer.name if reminder.customer else "—"
+        rows.append([button(f"{local_time(reminder.due_at, timezone, t)[5:]} {who}"[:60],
+                            f"r:{reminder.id}:open")])
+    return InlineKeyboardMarkup(rows)
+
+
+def timeline_text(t: Translate, customer: Customer, entries: list[Interaction], total: int,
+                  offset: int, timezone: str) -> str:
+    lines = [t("Timeline of {name} ({shown} of {total})").format(
+        name=f"<b>{escape(customer.name)}</b>", shown=f"{offset + 1}-{offset + len(entries)}"
+        if entries else "0", total=total)]
+    for entry in entries:
+        line = f"{local_time(entry.occurred_at, timezone, t)} {kind_label(t, entry.kind)}"
+        if entry.summary:
+            line += f": {escape(entry.summary[:300])}"
+        if entry.outcome:
+            line += f" → {escape(entry.outcome)}"
+        if entry.attachment_kind:
+            line += f" 📎/file_{entry.id}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def timeline_keyboard(t: Translate, customer_id: int, offset: int, total: int, page: int
+                      ) -> InlineKeyboardMarkup | None:
+    row = []
+    if offset > 0:
+        row.append(button("◀️ " + t("Newer"), f"tl:{customer_id}:{max(offset - page, 0)}"))
+    if offset + page < total:
+        row.append(button(t("Older") + " ▶️", f"tl:{customer_id}:{offset + page}"))
+    return InlineKeyboardMarkup([row]) if row else None

@@ -8,6 +8,7 @@ import phonenumbers
 import vobject
 
 from storage.customers import CustomerDraft
+from storage.models import InteractionKind
 from storage.names import has_han
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\"]+")
@@ -127,3 +128,36 @@ def _draft_from_card(card: vobject.base.Component) -> CustomerDraft:
         title=next(iter(_values(card, "title")), None),
         notes=next(iter(_values(card, "note")), None),
     )
+
+
+# ---- "log a call" sentences -------------------------------------------------------------
+
+_KIND_WORDS: list[tuple[InteractionKind, re.Pattern[str]]] = [
+    (InteractionKind.FEEDBACK, re.compile(
+        r"反馈|投诉|抱怨|\b(?:feedback|complain(?:ed|s|t)?)\b", re.I)),
+    (InteractionKind.EMAIL, re.compile(r"邮件|电邮|\b(?:e-?mail(?:ed)?|mailed)\b", re.I)),
+    (InteractionKind.MESSAGE, re.compile(
+        r"微信|短信|发消息|发了消息|留言|\b(?:wechat(?:ed)?|sms|texted|messaged|whatsapp(?:ed)?)\b",
+        re.I)),
+    (InteractionKind.MEETING, re.compile(
+        r"拜访|见面|见了|会面|面谈|约见|开会|吃饭|来访|"
+        r"\b(?:visit(?:ed)?|met|meeting|lunch|dinner|demo(?:ed)?)\b", re.I)),
+    (InteractionKind.CALL, re.compile(
+        r"打电话|打了电话|通话|电话|致电|来电|回电|"
+        r"\b(?:call(?:ed)?|phoned|rang|spoke|talked)\b", re.I)),
+]
+_NOTE_WORDS = re.compile(r"^(?:note|备注|记录)[:：\s]", re.I)
+
+
+def interaction_kind(text: str) -> InteractionKind | None:
+    """The kind of contact a sentence reports, from keywords in either language."""
+    if _NOTE_WORDS.match(text.strip()):
+        return InteractionKind.NOTE
+    for kind, pattern in _KIND_WORDS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def reads_like_log(text: str) -> bool:
+    return interaction_kind(text) is not None and len(text.strip()) >= 4

@@ -6,12 +6,14 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import access, common, customers, search, start
+from handlers import access, common, customers, followups, interactions, search, start
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     access.register(app)  # group -1: nothing runs for people who are not members
     start.register(app)
     customers.register(app)
+    interactions.register(app)
+    followups.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)

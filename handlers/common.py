@@ -10,8 +10,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import translator
 from bot.render import error_text
 from storage.errors import CrmError
+from storage.users import find_by_telegram_id, language_from_telegram
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +55,34 @@ async def expired_button(update: Update, context: BotContext) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     """Every failure ends in a clear message; the unit of work has already rolled back."""
     error = context.error
+    if not isinstance(update, Update):
+        log.error("job failed", exc_info=error)
+        return
+    t = translator(await _language_of(update, context))
     if isinstance(error, CrmError):
-        text = error_text(error, context.t)
+        text = error_text(error, t)
     else:
         log.error("update failed", exc_info=error)
-        text = "⚠️ " + context.t("Something went wrong and nothing was saved. Please try again.")
-    if not isinstance(update, Update):
-        return
+        text = "⚠️ " + t("Something went wrong and nothing was saved. Please try again.")
     try:
         await acknowledge(update)
         if update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not tell the user about an error", exc_info=True)
+
+
+async def _language_of(update: Update, context: BotContext) -> str:
+    """The error handler gets a fresh context without the member; look the language up."""
+    user = update.effective_user
+    if user is None:
+        return context.language
+    try:
+        async with context.unit_of_work() as session:
+            member = await find_by_telegram_id(session, user.id)
+    except Exception:  # the database may be what failed
+        member = None
+    return member.language if member is not None else language_from_telegram(user.language_code)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

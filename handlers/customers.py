@@ -6,6 +6,7 @@ import re
 from html import escape
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
@@ -38,7 +39,7 @@ from bot.understanding import (
     understand_customer_line,
 )
 from handlers.common import acknowledge, say
-from storage import customers
+from storage import customers, interactions
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.models import Customer
@@ -196,7 +197,7 @@ async def save(update: Update, context: BotContext) -> int:
         customer = await customers.create_customer(
             session, draft, context.member, default_region=region
         )
-        await show_card(update, context, customer, edit=True,
+        await show_card(session, update, context, customer, edit=True,
                         note="✅ " + t("Saved as {code}.").format(code=customer.code))
     forget(context)
     return ConversationHandler.END
@@ -216,7 +217,7 @@ async def resolve_duplicate(update: Update, context: BotContext) -> int:
                 session, existing, draft_of(context), context.member, default_region=region
             )
             note = "🔗 " + context.t("Added to {code}.").format(code=existing.code)
-        await show_card(update, context, existing, edit=True, note=note)
+        await show_card(session, update, context, existing, edit=True, note=note)
     forget(context)
     return ConversationHandler.END
 
@@ -267,11 +268,13 @@ async def from_vcard(update: Update, context: BotContext) -> int:
 
 # ---- the card ---------------------------------------------------------------------------
 
-async def show_card(update: Update, context: BotContext, customer: Customer, *,
+async def show_card(session: AsyncSession, update: Update, context: BotContext,
+                    customer: Customer, *,
                     edit: bool = False, note: str | None = None) -> None:
     settings = context.settings
+    recent, _ = await interactions.timeline(session, context.member, customer.id, limit=5)
     text = customer_card(customer, context.t, region=settings.team.default_region,
-                         timezone=context.member.timezone)
+                         timezone=context.member.timezone, recent=recent)
     await say(update, context, f"{note}\n\n{text}" if note else text,
               card_keyboard(customer, context.t), edit=edit)
 
@@ -308,7 +311,7 @@ async def card_action(update: Update, context: BotContext) -> None:
                                          default_region=region)
         elif action in ("archive", "restore"):
             await customers.set_archived(session, customer, action == "archive", member)
-        await show_card(update, context, customer, edit=True)
+        await show_card(session, update, context, customer, edit=True)
 
 
 async def ask_value(update: Update, context: BotContext) -> int:
@@ -348,7 +351,7 @@ async def got_value(update: Update, context: BotContext) -> int:
                 session, customer, pending["field"], message.text, member,
                 default_region=context.settings.team.default_region,
             )
-        await show_card(update, context, customer, note="✅ " + context.t("Saved."))
+        await show_card(session, update, context, customer, note="✅ " + context.t("Saved."))
     forget(context)
     return ConversationHandler.END
 

@@ -38,7 +38,7 @@ async def look_up(update: Update, context: BotContext, query: str) -> None:
         hits = await search_customers(session, query, context.member, limit=RESULTS)
         if len(hits) == 1:
             customer = await customers.load_customer(session, hits[0].customer_id, context.member)
-            await show_card(update, context, customer)
+            await show_card(session, update, context, customer)
             return
     if not hits:
         await say(update, context, t("Nothing found for “{query}”. Send /add to add a customer.")

@@ -68,6 +68,28 @@ class Stage(StrEnum):
     CHURNED = "churned"
 
 
+class InteractionKind(StrEnum):
+    CALL = "call"
+    MEETING = "meeting"
+    MESSAGE = "message"
+    EMAIL = "email"
+    NOTE = "note"
+    FEEDBACK = "feedback"
+
+
+class ReminderStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Delivery(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"  # the recipient blocked the bot or left the team
+    FAILED = "failed"  # Telegram refused it for good (e.g. chat not found)
+
+
 class ContactKind(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
@@ -87,6 +109,8 @@ class User(Base):
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when Telegram answers 403 (the user blocked the bot); reminders skip them.
+    blocked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -216,3 +240,59 @@ class BotState(Base):
     kind: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(128))
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Interaction(Base):
+    """A call, meeting, message, email, note or feedback logged against a customer."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_customer_time", "customer_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16), default=InteractionKind.NOTE)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(500))
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))
+    attachment_file_id: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="selectin")
+
+
+class Reminder(Base):
+    """Something to tell a user at a time: a follow-up now, stale nudges and digests later.
+
+    `send_after` drives delivery: NULL means nothing to send; a claimed row has it pushed
+    a lease ahead, so a crashed sender's rows fall due again by themselves.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_send_after", "send_after"),
+        Index("ix_reminders_user_status_due", "user_id", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="followup")
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.OPEN)
+    delivery: Mapped[str] = mapped_column(String(16), default=Delivery.PENDING)
+    send_after: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None]
+    outcome_interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer | None] = relationship(lazy="selectin")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="selectin")

@@ -370,3 +370,50 @@ async def _fuzzy_names(
         SearchHit(rows[i].id, rows[i].name, rows[i].company, rows[i].region, int(score))
         for _, score, i in found
     ]
+
+
+_HONORIFIC = re.compile(
+    r"([\u4e00-\u9fff])(?:总|经理|先生|女士|小姐|老师|老板|董|工|姐|哥|主任|处长)")
+
+
+async def customers_mentioned(
+    session: AsyncSession, text: str, actor: Actor, *, limit: int = 8
+) -> list[SearchHit]:
+    """Customers a sentence names: by code, by full name, or as 王总 (surname + title).
+
+    When several share the name, the ones whose company the sentence also names win.
+    """
+    folded = fold(text)[:500]
+    visible = _visible(
+        select(Customer.id, Customer.name, Customer.company, Customer.region), actor, False
+    )
+    code = next((parse_code(word) for word in re.findall(r"c-?\d{1,9}", folded)), None)
+    if code is not None:
+        rows = (await session.execute(visible.where(Customer.id == code))).all()
+        if rows:
+            return [SearchHit(r.id, r.name, r.company, r.region, 1000) for r in rows]
+    find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
+    rows = (await session.execute(
+        visible.where(func.length(Customer.name) >= 2,
+                      find(bindparam("mention", folded), func.lower(Customer.name)) > 0)
+        .limit(200)
+    )).all()
+    hits = [r for r in rows if _stands_alone(fold(r.name), folded)]
+    if not hits:
+        surnames = _HONORIFIC.findall(text)
+        if surnames:
+            rows = (await session.execute(
+                visible.where(or_(*[starts_with(Customer.name, s) for s in surnames]))
+                .order_by(Customer.last_contact_at.desc(), Customer.id.desc()).limit(200)
+            )).all()
+            hits = list(rows)
+    by_company = [r for r in hits if r.company and fold(r.company) in folded]
+    chosen = by_company or hits
+    return [SearchHit(r.id, r.name, r.company, r.region, 900) for r in chosen[:limit]]
+
+
+def _stands_alone(name: str, text: str) -> bool:
+    """A Latin name must be a whole word ("li" is not in "follow"); Han names need not."""
+    if has_han(name):
+        return True
+    return re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", text) is not None

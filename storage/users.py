@@ -6,13 +6,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from zoneinfo import available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.clock import utcnow
-from storage.errors import N_, AccessDenied, NotFound
+from storage.errors import N_, AccessDenied, NotFound, ValidationFailed
 from storage.models import Invite, Role, User
 
 
@@ -157,3 +158,15 @@ async def set_language(session: AsyncSession, user_id: int, language: str) -> No
         raise NotFound(N_("Unknown user."))
     user.language = language
     user.language_chosen = True
+
+
+async def set_timezone(session: AsyncSession, user_id: int, timezone: str) -> str:
+    """Accepts an IANA zone name in any case ("asia/shanghai"); returns its proper form."""
+    wanted = timezone.strip().replace(" ", "_").lower()
+    match = next((z for z in available_timezones() if z.lower() == wanted), None)
+    if match is None:
+        raise ValidationFailed("timezone", N_("Unknown time zone. Try e.g. Asia/Shanghai."))
+    user = await session.get(User, user_id)
+    if user is not None:
+        user.timezone = match
+    return match

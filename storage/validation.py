@@ -21,6 +21,9 @@ TEXT_LIMITS: dict[str, int] = {
     "source": 64,
     "preferences": 1000,
     "notes": 2000,
+    "summary": 2000,
+    "outcome": 500,
+    "reminder": 500,
     "tag": 32,
     "wechat": 64,
     "telegram": 64,
@@ -38,7 +41,7 @@ def clean_text(field: str, value: str | None, *, required: bool = False) -> str 
         text = ""
     else:
         text = _CONTROL.sub("", unicodedata.normalize("NFC", value))
-        if field not in ("notes", "preferences", "address"):
+        if field not in ("notes", "preferences", "address", "summary"):
             text = text.replace("\n", " ")
         text = _SPACES.sub(" ", text).strip()
     if not text:

@@ -61,6 +61,10 @@ class Chat:
         assert replies
         return replies[-1]
 
+    def inbox(self) -> list[BotMessage]:
+        """Everything the bot has sent to this chat so far, oldest first."""
+        return [m for m in self.api.log if m.chat_id == self.person.id]
+
     def alerts(self) -> list[str]:
         return [str(a.get("text")) for a in self.api.answered.values() if a.get("text")]
 

@@ -9,6 +9,7 @@ from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.fakeapi import FakeBotApi
 from bot.transports.inprocess import InProcessRequest
+from scheduler.reminders import DISPATCHER, ReminderDispatcher
 from storage.database import Database
 from tests.harness import Chat
 
@@ -29,7 +30,12 @@ class Bot:
         self.settings, self.database = settings, database
         self.api = FakeBotApi()
         self.app = build_application(settings, database, request=InProcessRequest(self.api),
-                                     rate_limit=False)
+                                     rate_limit=False, schedule=False)
+
+    async def sweep(self) -> int:
+        """One run of the reminder sweep the JobQueue would start on its timer."""
+        dispatcher: ReminderDispatcher = self.app.bot_data[DISPATCHER]
+        return await dispatcher.sweep()
 
     def chat(self, user_id: int, name: str = "User", language: str = "en") -> Chat:
         return Chat(self.app, self.api, self.api.user(user_id, name, language))

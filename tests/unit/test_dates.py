@@ -134,7 +134,8 @@ def test_at_least_95_percent_understood() -> None:
     assert hits / len(corpus) >= 0.95, f"{hits}/{len(corpus)}"
 
 
-@pytest.mark.parametrize("phrase", ["next blursday", "打电话了，客户很满意", "ok", "", "13812345678"])
+@pytest.mark.parametrize(
+    "phrase", ["next blursday", "打电话了，客户很满意", "ok", "", "13812345678"])
 def test_words_without_a_date_give_nothing(phrase: str) -> None:
     assert find_when(phrase, NOW) is None
 

@@ -1,0 +1,404 @@
+"""Logging a call or visit in one message, and /remind: understood, shown, saved on a tap.
+
+The draft lives in user_data["log"] (persisted), so a restart between the message and
+the tap loses nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.dates import Prefer, find_when
+from bot.render import (
+    candidates_keyboard,
+    log_card,
+    log_keyboard,
+    timeline_keyboard,
+    timeline_text,
+)
+from bot.understanding import interaction_kind, reads_like_log
+from handlers.common import acknowledge, say
+from handlers.search import look_up
+from storage import customers, interactions, reminders
+from storage.clock import utcnow
+from storage.errors import N_, ValidationFailed
+from storage.interactions import Attachment
+from storage.models import InteractionKind
+from storage.search import SearchHit, customers_mentioned, search_customers
+
+CONFIRM, WAIT_DATE, WAIT_CUSTOMER = range(3)
+TIMELINE_PAGE = 10
+_CODE_IN_CARD = re.compile(r"\bC-(\d{6,9})\b")
+
+
+class LooksLikeLog(filters.MessageFilter):
+    """Plain text that reports a contact: 拜访/打电话/微信…, met/called/visited…"""
+
+    def filter(self, message: Any) -> bool:
+        return bool(message.text) and reads_like_log(message.text)
+
+
+PRIVATE = filters.ChatType.PRIVATE
+PRIVATE_TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
+REPLY_TO_BOT = filters.REPLY & PRIVATE & (filters.TEXT & ~filters.COMMAND | filters.VOICE
+                                          | filters.PHOTO | filters.Document.ALL)
+
+
+# ---- the draft --------------------------------------------------------------------------
+
+def _zone(context: BotContext) -> ZoneInfo:
+    return ZoneInfo(context.member.timezone)
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    return dict((context.user_data or {}).get("log", {}))
+
+
+def _keep(context: BotContext, draft: dict[str, Any]) -> None:
+    assert context.user_data is not None
+    context.user_data["log"] = draft
+
+
+def _forget(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop("log", None)
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def understand(text: str, now: datetime, default_hour: int, *, logging: bool
+               ) -> tuple[datetime | None, datetime | None]:
+    """(when it happened, when to follow up) from one sentence.
+
+    A time already past is when the contact happened; a future one is the follow-up.
+    "昨天下午拜访了王总，下周五跟进" gives both.
+    """
+    occurred = due = None
+    rest = text
+    for _ in range(2):
+        found = find_when(rest, now, default_hour=default_hour)
+        if found is None:
+            break
+        if found.at <= now and logging and occurred is None:
+            occurred = found.at
+        elif found.at > now and due is None:
+            due = found.at
+        elif found.at <= now and not logging:
+            due = found.at  # /remind with a past time: the card says so, saving refuses
+        rest = rest.replace(found.text, " ", 1) if found.text else ""
+        if not rest.strip():
+            break
+    return occurred, due
+
+
+async def start_draft(update: Update, context: BotContext, *, text: str, kind: str | None,
+                      candidates: list[SearchHit], attachment: Attachment | None = None) -> int:
+    now = utcnow().astimezone(_zone(context))
+    occurred, due = understand(text, now, context.settings.reminders.default_hour,
+                               logging=kind is not None)
+    draft: dict[str, Any] = {
+        "text": text, "kind": kind,
+        "occurred": occurred.isoformat() if occurred else None,
+        "due": due.isoformat() if due else None,
+        "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
+        "attachment": [attachment.kind, attachment.file_id] if attachment else None,
+    }
+    _keep(context, draft)
+    if len(candidates) > 1:
+        await say(update, context, context.t("Which customer?"),
+                  candidates_keyboard(candidates, "log:pick"))
+        return WAIT_CUSTOMER
+    if not candidates:
+        await say(update, context, context.t(
+            "Which customer is this about? Send a name, code or phone (or /cancel)."))
+        return WAIT_CUSTOMER
+    return await show_draft(update, context)
+
+
+async def show_draft(update: Update, context: BotContext, *, edit: bool = False) -> int:
+    draft = _draft(context)
+    customer = None
+    async with context.unit_of_work() as session:
+        if draft.get("customer_id"):
+            customer = await customers.load_customer(session, draft["customer_id"],
+                                                     context.member)
+        await say(update, context, log_card(
+            context.t, customer=customer, kind=draft.get("kind"), text=draft.get("text", ""),
+            occurred=_when(draft.get("occurred")), due=_when(draft.get("due")),
+            timezone=context.member.timezone), log_keyboard(context.t), edit=edit)
+    return CONFIRM
+
+
+# ---- entry points -----------------------------------------------------------------------
+
+def _command_text(update: Update) -> str:
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def _customer_from_first_word(context: BotContext, text: str
+                                    ) -> tuple[list[SearchHit], str]:
+    """`/log 王小明 打电话…`: the first word names the customer when it finds one."""
+    first, _, rest = text.partition(" ")
+    async with context.unit_of_work() as session:
+        hits = await search_customers(session, first, context.member, limit=8)
+        exact = [h for h in hits if h.score >= 850]
+        if len(exact) == 1 or len(hits) == 1:
+            return (exact or hits)[:1], rest.strip() or text
+        mentioned = await customers_mentioned(session, text, context.member)
+    return mentioned or hits, text
+
+
+async def log_command(update: Update, context: BotContext) -> int:
+    text = _command_text(update)
+    if not text:
+        await say(update, context, context.t(
+            "Tell me what happened, e.g. /log 王小明 打电话，要报价，下周五跟进"))
+        return ConversationHandler.END
+    candidates, rest = await _customer_from_first_word(context, text)
+    kind = interaction_kind(rest) or InteractionKind.NOTE
+    return await start_draft(update, context, text=rest, kind=kind, candidates=candidates)
+
+
+async def remind_command(update: Update, context: BotContext) -> int:
+    text = _command_text(update)
+    if not text:
+        await say(update, context, context.t(
+            "Usage: /remind &lt;customer&gt; &lt;when&gt; &lt;what&gt;, "
+            "e.g. /remind 王小明 明天下午3点 发报价"))
+        return ConversationHandler.END
+    candidates, rest = await _customer_from_first_word(context, text)
+    now = utcnow().astimezone(_zone(context))
+    if find_when(rest, now) is None:
+        await say(update, context, context.t(
+            "I could not find a time in that. For example: 明天下午3点, next Friday 10am."))
+        return ConversationHandler.END
+    return await start_draft(update, context, text=rest, kind=None, candidates=candidates)
+
+
+async def plain_log(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    async with context.unit_of_work() as session:
+        candidates = await customers_mentioned(session, message.text, context.member)
+    return await start_draft(update, context, text=message.text,
+                             kind=interaction_kind(message.text), candidates=candidates)
+
+
+async def reply_to_card(update: Update, context: BotContext) -> int | None:
+    """A reply to a customer card (text, voice note, photo, file) logs against it."""
+    message = update.effective_message
+    assert message is not None and message.reply_to_message is not None
+    found = _CODE_IN_CARD.search(message.reply_to_message.text or "")
+    if found is None:
+        if message.text:
+            await look_up(update, context, message.text)
+        return ConversationHandler.END
+    attachment = None
+    if message.voice:
+        attachment = Attachment("voice", message.voice.file_id)
+    elif message.photo:
+        attachment = Attachment("photo", message.photo[-1].file_id)
+    elif message.document:
+        attachment = Attachment("document", message.document.file_id)
+    text = message.text or message.caption or ""
+    async with context.unit_of_work() as session:
+        customer = await customers.load_customer(session, int(found.group(1)), context.member)
+        hit = SearchHit(customer.id, customer.name, customer.company, customer.region, 1000)
+    kind = interaction_kind(text) or (
+        InteractionKind.CALL if attachment and attachment.kind == "voice" else InteractionKind.NOTE)
+    return await start_draft(update, context, text=text, kind=kind, candidates=[hit],
+                             attachment=attachment)
+
+
+# ---- the card's buttons and answers -----------------------------------------------------
+
+async def save(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    draft, t, member = _draft(context), context.t, context.member
+    if not draft.get("customer_id"):
+        await say(update, context, t("Which customer is this about? Send a name, code or phone."))
+        return WAIT_CUSTOMER
+    due = _when(draft.get("due"))
+    async with context.unit_of_work() as session:
+        customer = await customers.load_customer(session, draft["customer_id"], member)
+        notes = []
+        if draft.get("kind"):
+            attachment = Attachment(*draft["attachment"]) if draft.get("attachment") else None
+            await interactions.log_interaction(
+                session, member, customer.id, kind=InteractionKind(draft["kind"]),
+                summary=draft.get("text", ""), occurred_at=_when(draft.get("occurred")),
+                attachment=attachment)
+            notes.append("✅ " + t("Logged on {name}'s timeline.").format(name=customer.name))
+        if due is not None:
+            await reminders.schedule_followup(session, member, customer.id, due,
+                                              draft.get("text", ""))
+            notes.append("⏰ " + t("Follow-up set for {when}.").format(
+                when=due.astimezone(_zone(context)).strftime("%Y-%m-%d %H:%M")))
+        elif not draft.get("kind"):
+            raise ValidationFailed("due", N_("A follow-up needs a time."))
+        await say(update, context, "\n".join(notes), edit=True)
+    _forget(context)
+    return ConversationHandler.END
+
+
+async def ask_date(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    await say(update, context, context.t(
+        "When should I remind you? e.g. 下周五下午3点, next Friday 3pm. "
+        "Send - for no follow-up."))
+    return WAIT_DATE
+
+
+async def got_date(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = _draft(context)
+    if message.text.strip() in ("-", "—"):
+        draft["due"] = None
+    else:
+        now = utcnow().astimezone(_zone(context))
+        found = find_when(message.text, now, default_hour=context.settings.reminders.default_hour,
+                          prefer=Prefer.FUTURE)
+        if found is None:
+            await say(update, context, context.t(
+                "I could not read a date in that. Try e.g. 明天下午3点 or next Monday 10am."))
+            return WAIT_DATE
+        if found.at <= now:
+            await say(update, context, context.t(
+                "That time has already passed. Please give a later one."))
+            return WAIT_DATE
+        draft["due"] = found.at.isoformat()
+    _keep(context, draft)
+    return await show_draft(update, context)
+
+
+async def ask_customer(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    await say(update, context, context.t("Which customer? Send a name, code or phone."))
+    return WAIT_CUSTOMER
+
+
+async def got_customer(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    async with context.unit_of_work() as session:
+        hits = await search_customers(session, message.text, context.member, limit=8)
+    if not hits:
+        await say(update, context, context.t(
+            "Nobody found for that. Try another name, or /add the customer first."))
+        return WAIT_CUSTOMER
+    if len(hits) > 1:
+        await say(update, context, context.t("Which customer?"),
+                  candidates_keyboard(hits, "log:pick"))
+        return WAIT_CUSTOMER
+    return await _choose(update, context, hits[0].customer_id)
+
+
+async def picked_customer(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return await _choose(update, context, int(query.data.rsplit(":", 1)[1]), edit=True)
+
+
+async def _choose(update: Update, context: BotContext, customer_id: int, *,
+                  edit: bool = False) -> int:
+    async with context.unit_of_work() as session:
+        await customers.load_customer(session, customer_id, context.member)  # rights check
+    draft = _draft(context)
+    draft["customer_id"] = customer_id
+    _keep(context, draft)
+    return await show_draft(update, context, edit=edit)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    _forget(context)
+    await say(update, context, context.t("Cancelled. Nothing was saved."),
+              edit=update.callback_query is not None)
+    return ConversationHandler.END
+
+
+# ---- the timeline -----------------------------------------------------------------------
+
+async def show_timeline(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, raw_id, raw_offset = query.data.split(":")
+    offset = max(int(raw_offset), 0)
+    async with context.unit_of_work() as session:
+        customer = await customers.load_customer(session, int(raw_id), context.member)
+        entries, total = await interactions.timeline(
+            session, context.member, customer.id, limit=TIMELINE_PAGE, offset=offset)
+    await acknowledge(update)
+    await say(update, context, timeline_text(context.t, customer, entries, total, offset,
+                                             context.member.timezone),
+              timeline_keyboard(context.t, customer.id, offset, total, TIMELINE_PAGE),
+              edit=offset > 0)
+
+
+async def send_attachment(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    found = re.match(r"^/file_(\d{1,10})", message.text)
+    if found is None or update.effective_chat is None:
+        return
+    async with context.unit_of_work() as session:
+        entry = await interactions.load_interaction(session, context.member, int(found.group(1)))
+    chat_id, file_id = update.effective_chat.id, entry.attachment_file_id
+    if file_id is None:
+        await say(update, context, context.t("That entry has no attachment."))
+    elif entry.attachment_kind == "voice":
+        await context.bot.send_voice(chat_id, file_id)
+    elif entry.attachment_kind == "photo":
+        await context.bot.send_photo(chat_id, file_id)
+    else:
+        await context.bot.send_document(chat_id, file_id)
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    cancel_handler = CommandHandler("cancel", cancel)
+    flow = ConversationHandler(
+        name="log",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[
+            CommandHandler("log", log_command),
+            CommandHandler("remind", remind_command),
+            MessageHandler(REPLY_TO_BOT, reply_to_card),
+            MessageHandler(PRIVATE_TEXT & LooksLikeLog(), plain_log),
+        ],
+        states={
+            CONFIRM: [CallbackQueryHandler(save, pattern=r"^log:save$"),
+                      CallbackQueryHandler(ask_date, pattern=r"^log:date$"),
+                      CallbackQueryHandler(ask_customer, pattern=r"^log:who$"),
+                      CallbackQueryHandler(cancel, pattern=r"^log:cancel$")],
+            WAIT_DATE: [MessageHandler(PRIVATE_TEXT, got_date)],
+            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, got_customer),
+                            CallbackQueryHandler(picked_customer, pattern=r"^log:pick:\d{1,10}$"),
+                            CallbackQueryHandler(cancel, pattern=r"^log:cancel$")],
+        },
+        fallbacks=[cancel_handler],  # type: ignore[list-item]
+    )
+    app.add_handler(flow)
+    app.add_handler(CallbackQueryHandler(show_timeline, pattern=r"^tl:\d{1,10}:\d{1,6}$"))
+    app.add_handler(MessageHandler(filters.Regex(r"^/file_\d{1,10}") & PRIVATE, send_attachment))

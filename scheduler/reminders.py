@@ -1,0 +1,113 @@
+"""The due-reminder sweep: claim due rows, send each, confirm only what Telegram accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.config import ReminderSettings
+from bot.i18n import translator
+from bot.render import reminder_keyboard, reminder_text
+from storage import reminders
+from storage.clock import utcnow
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+DISPATCHER = "reminder_dispatcher"
+
+
+class ReminderDispatcher:
+    """One per running bot; any number may share a database (claims keep them apart)."""
+
+    def __init__(self, database: Database, bot: Bot, settings: ReminderSettings) -> None:
+        self.database = database
+        self.bot = bot
+        self.settings = settings
+        self._running = asyncio.Lock()
+
+    async def sweep(self) -> int:
+        """Sends everything due now, batch by batch; returns how many were delivered."""
+        if self._running.locked():
+            return 0  # the previous sweep is still at it; it will take these too
+        async with self._running:
+            delivered = 0
+            while True:
+                async with self.database.unit_of_work() as session:
+                    claim = await reminders.claim_due(
+                        session, now=utcnow(), limit=self.settings.batch,
+                        lease=timedelta(seconds=self.settings.lease_seconds))
+                if not claim.reminder_ids:
+                    return delivered
+                results = await asyncio.gather(
+                    *(self._deliver(rid, claim.token) for rid in claim.reminder_ids))
+                delivered += sum(results)
+                if not any(results):
+                    return delivered  # everything is backing off; the next sweep retries
+
+    async def _deliver(self, reminder_id: int, token: str) -> bool:
+        async with self.database.unit_of_work() as session:
+            reminder = await reminders.claimed_reminder(session, reminder_id, token)
+            if reminder is None:
+                return False
+            user = reminder.user
+            if not user.active or user.blocked_at is not None:
+                await reminders.give_up(session, reminder_id, token, blocked=True)
+                return False
+            t = translator(user.language)
+            late = reminders.is_late(reminder, utcnow())
+            text = reminder_text(t, reminder, user.timezone, late=late)
+            markup = reminder_keyboard(t, reminder.id)
+            chat_id = user.telegram_id
+        try:
+            await self.bot.send_message(chat_id, text, reply_markup=markup)
+        except Forbidden:
+            log.info("reminder %s: the user blocked the bot", reminder_id)
+            await self._settle(reminders.give_up, reminder_id, token, blocked=True)
+            return False
+        except RetryAfter as error:
+            wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            await self._settle(reminders.retry_later, reminder_id, token, now=utcnow(),
+                               wait=timedelta(seconds=seconds))
+            return False
+        except BadRequest as error:
+            log.warning("reminder %s refused by Telegram: %s", reminder_id, error)
+            await self._settle(reminders.give_up, reminder_id, token, blocked=False)
+            return False
+        except TelegramError as error:  # network errors, timeouts, 5xx
+            log.info("reminder %s: %s; will retry", reminder_id, error)
+            await self._settle(reminders.retry_later, reminder_id, token, now=utcnow())
+            return False
+        async with self.database.unit_of_work() as session:
+            await reminders.mark_sent(session, reminder_id, token, utcnow(), late=late)
+        return True
+
+    async def _settle(self, action: Any, reminder_id: int, token: str, **kwargs: Any) -> None:
+        async with self.database.unit_of_work() as session:
+            await action(session, reminder_id, token, **kwargs)
+
+
+async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    dispatcher: ReminderDispatcher = context.application.bot_data[DISPATCHER]
+    try:
+        await dispatcher.sweep()
+    except Exception:  # the next sweep tries again; a crash here must not stop the timer
+        log.exception("reminder sweep failed")
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any], database: Database,
+             settings: ReminderSettings, *, schedule: bool) -> ReminderDispatcher:
+    """Sets up the dispatcher; with `schedule`, sweeps at start (late ones first) and then
+    every `sweep_seconds`."""
+    dispatcher = ReminderDispatcher(database, app.bot, settings)
+    app.bot_data[DISPATCHER] = dispatcher
+    if schedule and app.job_queue is not None:
+        app.job_queue.run_repeating(_sweep_job, interval=settings.sweep_seconds, first=0,
+                                    name="reminders", job_kwargs={"max_instances": 1})
+    return dispatcher

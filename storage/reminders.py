@@ -1,0 +1,208 @@
+"""Follow-ups as rows, and their delivery: claim, send, confirm (DESIGN decision 3).
+
+A row is due when `send_after <= now`. Claiming pushes `send_after` a lease ahead and
+stamps a token in the same statement that re-checks the row is still due, so two
+senders never claim one row (PostgreSQL also skips rows another claimer holds locked).
+If a sender dies after claiming, the lease runs out and the row is due again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.clock import utcnow
+from storage.customers import load_customer
+from storage.errors import N_, AccessDenied, Conflict, NotFound, ValidationFailed
+from storage.interactions import log_interaction
+from storage.models import Delivery, InteractionKind, Reminder, ReminderStatus, User
+from storage.users import Actor
+from storage.validation import clean_text
+
+# Delivered this long after its time, a reminder says it is late.
+LATE_AFTER = timedelta(minutes=2)
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+async def schedule_followup(
+    session: AsyncSession, actor: Actor, customer_id: int | None, due_at: datetime, text: str,
+) -> Reminder:
+    """A follow-up for the actor at `due_at`; a time already past is refused, not guessed."""
+    if customer_id is not None:
+        await load_customer(session, customer_id, actor)
+    if due_at <= utcnow():
+        raise ValidationFailed("due", N_("That time has already passed. Please give a later one."))
+    reminder = Reminder(
+        kind="followup", customer_id=customer_id, user_id=actor.user_id,
+        created_by_id=actor.user_id, due_at=due_at, send_after=due_at,
+        text=clean_text("reminder", text) or "", status=ReminderStatus.OPEN,
+        delivery=Delivery.PENDING, attempts=0, late=False, created_at=utcnow(),
+    )
+    session.add(reminder)
+    await session.flush()
+    _audit(session, actor, reminder, "schedule")
+    return reminder
+
+
+def _audit(session: AsyncSession, actor: Actor, reminder: Reminder, action: str) -> None:
+    audit.record(session, actor_id=actor.user_id, action=action, entity="reminder",
+                 entity_id=reminder.id,
+                 after={"due_at": reminder.due_at.isoformat(), "status": reminder.status})
+
+
+async def load_reminder(session: AsyncSession, actor: Actor, reminder_id: int) -> Reminder:
+    """The reminder if it is the actor's, or a manager's team's; checked on every press."""
+    reminder = await session.get(Reminder, reminder_id)
+    if reminder is None:
+        raise NotFound(N_("That follow-up no longer exists."))
+    if reminder.user_id != actor.user_id and not actor.is_manager:
+        raise AccessDenied(N_("That follow-up is not yours."))
+    return reminder
+
+
+def ensure_open(reminder: Reminder) -> Reminder:
+    if reminder.status == ReminderStatus.DONE:
+        raise Conflict(N_("This follow-up is already done."))
+    if reminder.status == ReminderStatus.CANCELLED:
+        raise Conflict(N_("This follow-up was cancelled."))
+    return reminder
+
+
+async def reschedule(session: AsyncSession, actor: Actor, reminder_id: int, due_at: datetime
+                     ) -> Reminder:
+    """Snooze or move: the reminder will be sent again at `due_at`."""
+    reminder = ensure_open(await load_reminder(session, actor, reminder_id))
+    if due_at <= utcnow():
+        raise ValidationFailed("due", N_("That time has already passed. Please give a later one."))
+    reminder.due_at = due_at
+    reminder.send_after = due_at
+    reminder.delivery = Delivery.PENDING
+    reminder.claim_token = None
+    reminder.attempts = 0
+    reminder.late = False
+    _audit(session, actor, reminder, "reschedule")
+    return reminder
+
+
+async def complete(session: AsyncSession, actor: Actor, reminder_id: int, outcome: str | None
+                   ) -> Reminder:
+    """Done; a one-line outcome goes on the customer's timeline."""
+    reminder = ensure_open(await load_reminder(session, actor, reminder_id))
+    reminder.status = ReminderStatus.DONE
+    reminder.done_at = utcnow()
+    reminder.send_after = None
+    if outcome and reminder.customer_id is not None:
+        entry = await log_interaction(
+            session, actor, reminder.customer_id, kind=InteractionKind.NOTE,
+            summary=reminder.text, outcome=outcome,
+        )
+        reminder.outcome_interaction_id = entry.id
+    _audit(session, actor, reminder, "complete")
+    return reminder
+
+
+async def cancel(session: AsyncSession, actor: Actor, reminder_id: int) -> Reminder:
+    reminder = ensure_open(await load_reminder(session, actor, reminder_id))
+    reminder.status = ReminderStatus.CANCELLED
+    reminder.send_after = None
+    _audit(session, actor, reminder, "cancel")
+    return reminder
+
+
+async def open_followups(session: AsyncSession, actor: Actor, until: datetime) -> list[Reminder]:
+    """The actor's open follow-ups due before `until`, oldest first (overdue ones too)."""
+    rows = await session.scalars(
+        select(Reminder)
+        .where(Reminder.user_id == actor.user_id, Reminder.status == ReminderStatus.OPEN,
+               Reminder.kind == "followup", Reminder.due_at < until)
+        .order_by(Reminder.due_at, Reminder.id).limit(200)
+    )
+    return list(rows)
+
+
+# ---- delivery ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claim:
+    token: str
+    reminder_ids: list[int]
+
+
+async def claim_due(session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+                    ) -> Claim:
+    """Takes up to `limit` due reminders for this sender for `lease`."""
+    due = (
+        select(Reminder.id).where(Reminder.send_after <= now)
+        .order_by(Reminder.send_after, Reminder.id).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(await session.scalars(due))
+    token = secrets.token_hex(8)
+    if not ids:
+        return Claim(token, [])
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(ids), Reminder.send_after <= now)
+        .values(send_after=now + lease, claim_token=token, attempts=Reminder.attempts + 1)
+    )
+    claimed = await session.scalars(
+        select(Reminder.id).where(Reminder.id.in_(ids), Reminder.claim_token == token)
+        .order_by(Reminder.due_at, Reminder.id)
+    )
+    return Claim(token, list(claimed))
+
+
+async def claimed_reminder(session: AsyncSession, reminder_id: int, token: str
+                           ) -> Reminder | None:
+    reminder = await session.get(Reminder, reminder_id)
+    if reminder is None or reminder.claim_token != token:
+        return None
+    return reminder
+
+
+async def mark_sent(session: AsyncSession, reminder_id: int, token: str, now: datetime, *,
+                    late: bool = False) -> bool:
+    """Only the holder of the claim confirms; False if the claim was lost meanwhile."""
+    result = await session.execute(
+        update(Reminder).where(Reminder.id == reminder_id, Reminder.claim_token == token)
+        .values(send_after=None, delivery=Delivery.SENT, sent_at=now, claim_token=None,
+                late=late)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def retry_later(session: AsyncSession, reminder_id: int, token: str, *, now: datetime,
+                      wait: timedelta | None = None) -> None:
+    """After a network error, 5xx or 429: back off (doubling, at most 15 min) or as told."""
+    reminder = await claimed_reminder(session, reminder_id, token)
+    if reminder is None:
+        return
+    if wait is None:
+        wait = min(timedelta(seconds=5 * 2 ** max(reminder.attempts - 1, 0)), MAX_BACKOFF)
+    reminder.send_after = now + wait
+    reminder.claim_token = None
+
+
+async def give_up(session: AsyncSession, reminder_id: int, token: str, *, blocked: bool) -> None:
+    """The user blocked the bot (skipped, and marked so nothing else is tried) or Telegram
+    refused the message for good."""
+    reminder = await claimed_reminder(session, reminder_id, token)
+    if reminder is None:
+        return
+    reminder.send_after = None
+    reminder.claim_token = None
+    reminder.delivery = Delivery.SKIPPED if blocked else Delivery.FAILED
+    if blocked:
+        user = await session.get(User, reminder.user_id)
+        if user is not None:
+            user.blocked_at = utcnow()
+
+
+def is_late(reminder: Reminder, now: datetime) -> bool:
+    return now - reminder.due_at > LATE_AFTER
