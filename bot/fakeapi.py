@@ -175,6 +175,8 @@ class FakeBotApi:
         self.users: dict[int, FakeUser] = {}
         self.on_bot_message: Callable[[BotMessage, bool], None] | None = None
         self._faults: list[Fault] = []
+        self._stall_after: dict[str, int] = {}
+        self.stalled = 0
         self._update_ids = count(1)
         self._message_ids = count(1)
         self._query_ids = count(1)
@@ -266,6 +268,12 @@ class FakeBotApi:
         """The next `times` calls of `method` (or "*" for any) fail with `status`."""
         self._faults.append(Fault(method.lower(), status, retry_after, times))
 
+    def stall_after(self, method: str, successes: int) -> None:
+        """After `successes` more calls of `method`, further calls hang unanswered, as when
+        the network dies mid-request; they are not carried out."""
+        done = sum(1 for m, _ in self.calls if m.lower() == method.lower())
+        self._stall_after[method.lower()] = done + successes
+
     def chat(self, chat_id: int) -> list[BotMessage]:
         return [m for m in self.log if m.chat_id == chat_id]
 
@@ -278,6 +286,10 @@ class FakeBotApi:
                    files: dict[str, tuple[str, bytes]] | None = None) -> Any:
         name = method.lower()
         self._fail_if_asked(name)
+        limit = self._stall_after.get(name)
+        if limit is not None and sum(1 for m, _ in self.calls if m.lower() == name) >= limit:
+            self.stalled += 1
+            await asyncio.Event().wait()
         self.calls.append((method, params))
         handler = getattr(self, f"_api_{name}", None)
         if handler is None:

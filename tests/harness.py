@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram.ext import Application
@@ -75,6 +75,19 @@ async def poll_until(check: Callable[[], Any], *, timeout: float = 15.0,
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         result = check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+async def poll_until_async(check: Callable[[], Awaitable[Any]], *, timeout: float = 15.0,
+                           interval: float = 0.05) -> Any:
+    """`poll_until` for a check that must await (a database query)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
         if result:
             return result
         if asyncio.get_running_loop().time() > deadline:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.fakeapi import FakeBotApi
+from tests.e2e.process import ADMIN, TOKEN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until
-
-TOKEN = "123456:TEST-TOKEN"
-ADMIN = 4242
 
 
 @pytest.fixture
@@ -23,30 +18,14 @@ async def running_bot(database_url: str, tmp_path: Path) -> AsyncIterator[FakeBo
     api = FakeBotApi()
     server = BotApiServer(api, TOKEN)
     await server.start()
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{server.url}"\npoll_timeout = 1\n'
-        f'[database]\nurl = "{database_url}"\n'
-        f"[team]\nadmins = [{ADMIN}]\n",
-        encoding="utf-8",
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SALESBOT_")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(config), "run",
-        env={**env, "PYTHONUNBUFFERED": "1"}, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )
+    bot = BotProcess(write_config(tmp_path, server.url, database_url))
     try:
-        await poll_until(lambda: "zh" in api.commands or process.returncode is not None,
-                         timeout=60)
-        assert process.returncode is None, "the bot exited at start"
+        await bot.start(api)
         yield api
     finally:
-        if process.returncode is None:
-            process.terminate()
-        _, stderr = await process.communicate()
+        stderr = await bot.stop()
         await server.stop()
-        assert b"Traceback" not in stderr, stderr.decode(errors="replace")[-3000:]
+        assert "Traceback" not in stderr, stderr[-3000:]
 
 
 def last_text(api: FakeBotApi, chat_id: int) -> str:
