@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
 from telegram import Bot
@@ -20,6 +22,19 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 DISPATCHER = "reminder_dispatcher"
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    SETTLED = "settled"  # given up for good, or taken over by another sender
+    RETRY = "retry"
+
+
+def _retry_after(error: RetryAfter) -> timedelta:
+    with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
+        warnings.simplefilter("ignore")
+        wait = error.retry_after
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
 
 
 class ReminderDispatcher:
@@ -46,19 +61,19 @@ class ReminderDispatcher:
                     return delivered
                 results = await asyncio.gather(
                     *(self._deliver(rid, claim.token) for rid in claim.reminder_ids))
-                delivered += sum(results)
-                if not any(results):
+                delivered += results.count(Outcome.SENT)
+                if all(r is Outcome.RETRY for r in results):
                     return delivered  # everything is backing off; the next sweep retries
 
-    async def _deliver(self, reminder_id: int, token: str) -> bool:
+    async def _deliver(self, reminder_id: int, token: str) -> Outcome:
         async with self.database.unit_of_work() as session:
             reminder = await reminders.claimed_reminder(session, reminder_id, token)
             if reminder is None:
-                return False
+                return Outcome.SETTLED  # another sender took it over
             user = reminder.user
             if not user.active or user.blocked_at is not None:
                 await reminders.give_up(session, reminder_id, token, blocked=True)
-                return False
+                return Outcome.SETTLED
             t = translator(user.language)
             late = reminders.is_late(reminder, utcnow())
             text = reminder_text(t, reminder, user.timezone, late=late)
@@ -69,24 +84,22 @@ class ReminderDispatcher:
         except Forbidden:
             log.info("reminder %s: the user blocked the bot", reminder_id)
             await self._settle(reminders.give_up, reminder_id, token, blocked=True)
-            return False
+            return Outcome.SETTLED
         except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             await self._settle(reminders.retry_later, reminder_id, token, now=utcnow(),
-                               wait=timedelta(seconds=seconds))
-            return False
+                               wait=_retry_after(error))
+            return Outcome.RETRY
         except BadRequest as error:
             log.warning("reminder %s refused by Telegram: %s", reminder_id, error)
             await self._settle(reminders.give_up, reminder_id, token, blocked=False)
-            return False
+            return Outcome.SETTLED
         except TelegramError as error:  # network errors, timeouts, 5xx
             log.info("reminder %s: %s; will retry", reminder_id, error)
             await self._settle(reminders.retry_later, reminder_id, token, now=utcnow())
-            return False
+            return Outcome.RETRY
         async with self.database.unit_of_work() as session:
             await reminders.mark_sent(session, reminder_id, token, utcnow(), late=late)
-        return True
+        return Outcome.SENT
 
     async def _settle(self, action: Any, reminder_id: int, token: str, **kwargs: Any) -> None:
         async with self.database.unit_of_work() as session:
