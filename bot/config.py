@@ -65,6 +65,11 @@ class ReminderSettings(_Section):
     lease_seconds: float = Field(default=300, gt=0, le=86400)
     batch: int = Field(default=100, ge=1, le=10000)
     default_hour: int = Field(default=9, ge=0, le=23)
+    # Local hour of each member's daily digest; -1 turns digests off.
+    digest_hour: int = Field(default=8, ge=-1, le=23)
+    quiet_core_days: int = Field(default=14, ge=1, le=3650)
+    quiet_important_days: int = Field(default=30, ge=1, le=3650)
+    quiet_normal_days: int = Field(default=90, ge=1, le=3650)
 
 
 class ConsoleSettings(_Section):

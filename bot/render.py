@@ -19,6 +19,7 @@ from storage.models import (
     Stage,
     Tier,
 )
+from storage.reminders import Digest
 from storage.search import SearchHit
 from storage.validation import format_phone
 
@@ -330,3 +331,29 @@ def timeline_keyboard(t: Translate, customer_id: int, offset: int, total: int, p
     if offset + page < total:
         row.append(button(t("Older") + " ▶️", f"tl:{customer_id}:{offset + page}"))
     return InlineKeyboardMarkup([row]) if row else None
+
+
+def digest_text(t: Translate, digest: Digest, timezone: str) -> str:
+    lines = ["☀️ " + t("Your day")]
+    sections = ((t("Overdue"), digest.overdue), (t("Today"), digest.today))
+    for title, items in sections:
+        if items:
+            lines.append(f"\n<b>{title}</b>")
+            for reminder in items[:10]:
+                who = escape(reminder.customer.name) if reminder.customer else "—"
+                lines.append(f"• {local_time(reminder.due_at, timezone, t)[5:]} {who}: "
+                             f"{escape(reminder.text[:60])}")
+    if digest.quiet:
+        lines.append("\n<b>" + t("Gone quiet") + "</b>")
+        for customer in digest.quiet:
+            lines.append("• " + t("{name}: last contact {when}").format(
+                name=escape(customer.name),
+                when=local_time(customer.last_contact_at, timezone, t)[:10]
+                if customer.last_contact_at else t("never")))
+    return "\n".join(lines)
+
+
+def digest_keyboard(digest: Digest, timezone: str, t: Translate) -> InlineKeyboardMarkup:
+    rows = followups_keyboard(digest.overdue + digest.today, timezone, t).inline_keyboard
+    quiet = [button("📂 " + c.name[:20], f"c:{c.id}:open") for c in digest.quiet[:6]]
+    return InlineKeyboardMarkup([*rows[:8], *[quiet[i:i + 3] for i in range(0, len(quiet), 3)]])

@@ -9,13 +9,14 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.config import ReminderSettings
 from bot.i18n import translator
-from bot.render import reminder_keyboard, reminder_text
+from bot.render import digest_keyboard, digest_text, reminder_keyboard, reminder_text
 from storage import reminders
 from storage.clock import utcnow
 from storage.database import Database
@@ -45,6 +46,9 @@ class ReminderDispatcher:
         self.bot = bot
         self.settings = settings
         self._running = asyncio.Lock()
+        self.quiet = reminders.QuietRule(settings.quiet_core_days,
+                                         settings.quiet_important_days,
+                                         settings.quiet_normal_days)
 
     async def sweep(self) -> int:
         """Sends everything due now, batch by batch; returns how many were delivered."""
@@ -52,6 +56,7 @@ class ReminderDispatcher:
             return 0  # the previous sweep is still at it; it will take these too
         async with self._running:
             delivered = 0
+            await self._plan_digests()
             while True:
                 async with self.database.unit_of_work() as session:
                     claim = await reminders.claim_due(
@@ -65,6 +70,15 @@ class ReminderDispatcher:
                 if all(r is Outcome.RETRY for r in results):
                     return delivered  # everything is backing off; the next sweep retries
 
+    async def _plan_digests(self) -> None:
+        if self.settings.digest_hour < 0:
+            return
+        try:
+            async with self.database.unit_of_work() as session:
+                await reminders.ensure_digests(session, utcnow(), self.settings.digest_hour)
+        except IntegrityError:
+            log.info("another instance planned the same digests first")
+
     async def _deliver(self, reminder_id: int, token: str) -> Outcome:
         async with self.database.unit_of_work() as session:
             reminder = await reminders.claimed_reminder(session, reminder_id, token)
@@ -76,8 +90,16 @@ class ReminderDispatcher:
                 return Outcome.SETTLED
             t = translator(user.language)
             late = reminders.is_late(reminder, utcnow())
-            text = reminder_text(t, reminder, user.timezone, late=late)
-            markup = reminder_keyboard(t, reminder.id)
+            if reminder.kind == "digest":
+                digest = await reminders.digest_for(session, user, utcnow(), self.quiet)
+                if digest.empty:
+                    await reminders.nothing_to_send(session, reminder_id, token)
+                    return Outcome.SETTLED
+                text = digest_text(t, digest, user.timezone)
+                markup = digest_keyboard(digest, user.timezone, t)
+            else:
+                text = reminder_text(t, reminder, user.timezone, late=late)
+                markup = reminder_keyboard(t, reminder.id)
             chat_id = user.telegram_id
         try:
             await self.bot.send_message(chat_id, text, reply_markup=markup)

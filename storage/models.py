@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -273,6 +274,9 @@ class Reminder(Base):
     __table_args__ = (
         Index("ix_reminders_send_after", "send_after"),
         Index("ix_reminders_user_status_due", "user_id", "status", "due_at"),
+        Index("uq_reminders_one_digest", "user_id", "due_at", unique=True,
+              sqlite_where=sql_text("kind = 'digest'"),
+              postgresql_where=sql_text("kind = 'digest'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -20,7 +21,14 @@ from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import N_, AccessDenied, Conflict, NotFound, ValidationFailed
 from storage.interactions import log_interaction
-from storage.models import Delivery, InteractionKind, Reminder, ReminderStatus, User
+from storage.models import (
+    Customer,
+    Delivery,
+    InteractionKind,
+    Reminder,
+    ReminderStatus,
+    User,
+)
 from storage.users import Actor
 from storage.validation import clean_text
 
@@ -125,6 +133,82 @@ async def open_followups(session: AsyncSession, actor: Actor, until: datetime) -
     return list(rows)
 
 
+# ---- the daily digest --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuietRule:
+    """Days without contact after which a customer of each tier counts as gone quiet."""
+
+    core: int = 14
+    important: int = 30
+    normal: int = 90
+
+    def days(self, tier: str) -> int:
+        return int(getattr(self, tier, self.normal))
+
+
+def next_local_hour(now: datetime, timezone: str, hour: int) -> datetime:
+    """The next moment the clock shows `hour`:00 in `timezone`, as UTC."""
+    local = now.astimezone(ZoneInfo(timezone))
+    target = datetime.combine(local.date(), time(hour), tzinfo=local.tzinfo)
+    if target <= local:
+        target = datetime.combine(local.date() + timedelta(days=1), time(hour),
+                                  tzinfo=local.tzinfo)
+    return target.astimezone(UTC)
+
+
+async def ensure_digests(session: AsyncSession, now: datetime, hour: int) -> int:
+    """Gives every active member without one a digest row at their next local `hour`.
+
+    Two instances may both try; the unique index on (user, due_at) of digest rows lets
+    one insert win, the other's transaction is rolled back and nothing is lost.
+    """
+    has_one = select(Reminder.user_id).where(Reminder.kind == "digest",
+                                             Reminder.send_after.is_not(None))
+    members = await session.scalars(
+        select(User).where(User.active.is_(True), User.id.not_in(has_one)))
+    created = 0
+    for user in members:
+        due = next_local_hour(now, user.timezone, hour)
+        session.add(Reminder(kind="digest", user_id=user.id, due_at=due, send_after=due,
+                             status=ReminderStatus.OPEN, delivery=Delivery.PENDING,
+                             attempts=0, late=False, created_at=now))
+        created += 1
+    return created
+
+
+@dataclass(frozen=True)
+class Digest:
+    overdue: list[Reminder]
+    today: list[Reminder]
+    quiet: list[Customer]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.today or self.quiet)
+
+
+async def digest_for(session: AsyncSession, user: User, now: datetime, rule: QuietRule
+                     ) -> Digest:
+    """What a member should look at today: overdue and today's follow-ups, quiet customers."""
+    local = now.astimezone(ZoneInfo(user.timezone))
+    day_end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
+    due = list(await session.scalars(
+        select(Reminder).where(Reminder.user_id == user.id, Reminder.kind == "followup",
+                               Reminder.status == ReminderStatus.OPEN, Reminder.due_at < day_end)
+        .order_by(Reminder.due_at).limit(50)))
+    last_touch = func.coalesce(Customer.last_contact_at, Customer.created_at)
+    quiet = list(await session.scalars(
+        select(Customer).where(
+            Customer.owner_id == user.id, Customer.archived.is_(False),
+            Customer.merged_into_id.is_(None),
+            or_(*[and_(Customer.tier == tier, last_touch < now - timedelta(days=rule.days(tier)))
+                  for tier in ("core", "important", "normal")]))
+        .order_by(last_touch).limit(10)))
+    return Digest(overdue=[r for r in due if r.due_at <= now],
+                  today=[r for r in due if r.due_at > now], quiet=quiet)
+
+
 # ---- delivery ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -202,6 +286,15 @@ async def give_up(session: AsyncSession, reminder_id: int, token: str, *, blocke
         user = await session.get(User, reminder.user_id)
         if user is not None:
             user.blocked_at = utcnow()
+
+
+async def nothing_to_send(session: AsyncSession, reminder_id: int, token: str) -> None:
+    """An empty digest: done without a message."""
+    reminder = await claimed_reminder(session, reminder_id, token)
+    if reminder is not None:
+        reminder.send_after = None
+        reminder.claim_token = None
+        reminder.delivery = Delivery.SKIPPED
 
 
 def is_late(reminder: Reminder, now: datetime) -> bool:

@@ -17,7 +17,8 @@ from tests.e2e.process import ADMIN, TOKEN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until, poll_until_async
 
-FAST_SWEEPS = "[reminders]\nsweep_seconds = 0.5\nlease_seconds = 3\n"
+# No digests: at 08:00 in Shanghai one would join the messages these tests count.
+FAST_SWEEPS = "[reminders]\nsweep_seconds = 0.5\nlease_seconds = 3\ndigest_hour = -1\n"
 
 
 @pytest.fixture

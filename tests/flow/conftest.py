@@ -16,11 +16,13 @@ from tests.harness import Chat
 ADMIN = 100
 
 
-def settings_for(database_url: str, **team: Any) -> Settings:
+def settings_for(database_url: str, *, digest_hour: int = -1, **team: Any) -> Settings:
+    """Digests are off unless a test asks: they would join every sweep's messages."""
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": database_url})
-    return settings.model_copy(
-        update={"team": settings.team.model_copy(update={"admins": [ADMIN], **team})}
-    )
+    return settings.model_copy(update={
+        "team": settings.team.model_copy(update={"admins": [ADMIN], **team}),
+        "reminders": settings.reminders.model_copy(update={"digest_hour": digest_hour}),
+    })
 
 
 class Bot:
@@ -45,8 +47,8 @@ class Bot:
 async def make_bot(db: Database, database_url: str) -> AsyncIterator[Callable[..., Any]]:
     started: list[Bot] = []
 
-    async def make(**team: Any) -> Bot:
-        bot = Bot(settings_for(database_url, **team), db)
+    async def make(**options: Any) -> Bot:
+        bot = Bot(settings_for(database_url, **options), db)
         await bot.app.initialize()
         if bot.app.post_init is not None:  # run_polling would call it; so do we
             await bot.app.post_init(bot.app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import time_machine
 from sqlalchemy import select
@@ -154,3 +155,34 @@ async def test_followups_list_and_timeline(bot: Bot) -> None:
     timeline = await chat.press(card, "Timeline")
     assert "Message" in timeline.text and "Call" in timeline.text
     assert "(1-2 of 2)" in timeline.text
+
+
+async def test_daily_digest_at_the_local_hour_lists_due_and_quiet(
+    make_bot: Any, frozen_time: time_machine.Coordinates
+) -> None:
+    bot: Bot = await make_bot(digest_hour=8)
+    chat = bot.chat(ADMIN, "Alice")
+    await add_wang(chat)
+    await chat.press(await chat.say("/remind wxm tomorrow 3pm send the quote"), "Save")
+    await chat.press(await chat.say("/add 李雷 13900001111"), "Save")
+    async with bot.database.unit_of_work() as session:
+        quiet = await session.get(Customer, 2)
+        assert quiet is not None
+        quiet.last_contact_at = datetime(2026, 8, 1, tzinfo=UTC)  # normal tier: 90 days
+
+    assert await bot.sweep() == 0  # plans tomorrow's digest; nothing due
+    frozen_time.move_to(datetime(2026, 11, 20, 23, 59, tzinfo=UTC))  # 07:59 in Shanghai
+    assert await bot.sweep() == 0
+    frozen_time.move_to(datetime(2026, 11, 21, 0, 0, 10, tzinfo=UTC))  # 08:00
+    assert await bot.sweep() == 1
+    digest = chat.inbox()[-1]
+    assert "Your day" in digest.text
+    assert "Today" in digest.text and "send the quote" in digest.text
+    assert "Gone quiet" in digest.text and "李雷" in digest.text and "王小明" not in (
+        digest.text.split("Gone quiet")[1])
+    assert await bot.sweep() == 0  # one a day
+    frozen_time.move_to(datetime(2026, 11, 22, 0, 0, 10, tzinfo=UTC))
+    assert await bot.sweep() == 2  # the next day's digest, and the follow-up, late
+    texts = [m.text for m in chat.inbox()[-2:]]
+    assert any("Overdue" in t and "send the quote" in t for t in texts)
+    assert any("Late:" in t for t in texts)

@@ -37,6 +37,7 @@ async def seed(db: Database, count: int, *, minutes_ahead: int = 1) -> Actor:
 
 def dispatcher(db: Database, api: FakeBotApi, **settings: float) -> ReminderDispatcher:
     bot = Bot("1:test", request=InProcessRequest(api))
+    settings.setdefault("digest_hour", -1)  # follow-ups only; digests have their own test
     return ReminderDispatcher(db, bot, ReminderSettings(**settings))  # type: ignore[arg-type]
 
 

@@ -65,6 +65,9 @@ def upgrade() -> None:
     )
     op.create_index('ix_reminders_send_after', 'reminders', ['send_after'])
     op.create_index('ix_reminders_user_status_due', 'reminders', ['user_id', 'status', 'due_at'])
+    op.create_index('uq_reminders_one_digest', 'reminders', ['user_id', 'due_at'], unique=True,
+                    sqlite_where=sa.text("kind = 'digest'"),
+                    postgresql_where=sa.text("kind = 'digest'"))
 
 
 def downgrade() -> None:
