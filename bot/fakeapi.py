@@ -176,6 +176,7 @@ class FakeBotApi:
         self.on_bot_message: Callable[[BotMessage, bool], None] | None = None
         self._faults: list[Fault] = []
         self._stall_after: dict[str, int] = {}
+        self._unstall = asyncio.Event()
         self.stalled = 0
         self._update_ids = count(1)
         self._message_ids = count(1)
@@ -274,6 +275,10 @@ class FakeBotApi:
         done = sum(1 for m, _ in self.calls if m.lower() == method.lower())
         self._stall_after[method.lower()] = done + successes
 
+    def release_stalled(self) -> None:
+        """Ends the hanging calls (with a 502, never carried out), e.g. to shut down."""
+        self._unstall.set()
+
     def chat(self, chat_id: int) -> list[BotMessage]:
         return [m for m in self.log if m.chat_id == chat_id]
 
@@ -289,7 +294,8 @@ class FakeBotApi:
         limit = self._stall_after.get(name)
         if limit is not None and sum(1 for m, _ in self.calls if m.lower() == name) >= limit:
             self.stalled += 1
-            await asyncio.Event().wait()
+            await self._unstall.wait()
+            raise BotApiError(502, "Bad Gateway")
         self.calls.append((method, params))
         handler = getattr(self, f"_api_{name}", None)
         if handler is None:

@@ -67,4 +67,5 @@ class BotApiServer:
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        self.api.release_stalled()  # or cleanup waits a minute for them
         await self._runner.cleanup()
