@@ -1,9 +1,11 @@
-"""`make bench`: the foundation's speed targets, written into docs/performance.md.
+"""`make bench`: the speed targets, written into docs/performance.md.
 
 Targets (issue "Foundation"): with 100,000 customers, search p99 < 20 ms for name,
 pinyin-initials, phone-suffix and company queries; an add-flow step < 10 ms median
-through the in-process fake; RSS of the running bot < 150 MB.
-Set SALESBOT_BENCH_DATABASE_URL to a PostgreSQL URL to measure PostgreSQL as well.
+through the in-process fake; RSS of the running bot < 150 MB. Reminder and date targets:
+bench/reminders.py.
+Set SALESBOT_BENCH_DATABASE_URL to a scratch PostgreSQL database (emptied and filled by
+the run) to measure PostgreSQL as well.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
+from bench import reminders
 from bench.stats import percentile
 from storage.database import Database
 from storage.migrate import upgrade
@@ -119,6 +122,11 @@ def bench_flow_step(url: str) -> tuple[float, float, float]:
     return figures["median"], figures["p99"], figures["rss"]
 
 
+async def run_all(url: str, label: str) -> str:
+    foundation = await run(url, label)
+    return foundation + "\n\n" + await reminders.run(url, label)
+
+
 async def run(url: str, label: str) -> str:
     print(f"[{label}] seeding {CUSTOMERS:,} customers …", flush=True)
     await upgrade(url)
@@ -147,10 +155,10 @@ async def run(url: str, label: str) -> str:
 async def main() -> None:
     sections = []
     with tempfile.TemporaryDirectory() as folder:
-        sections.append(await run(f"sqlite+aiosqlite:///{folder}/bench.db", "SQLite"))
+        sections.append(await run_all(f"sqlite+aiosqlite:///{folder}/bench.db", "SQLite"))
     pg = os.environ.get("SALESBOT_BENCH_DATABASE_URL")
     if pg:
-        sections.append(await run(pg, "PostgreSQL"))
+        sections.append(await run_all(pg, "PostgreSQL"))
     machine = (f"{platform.node()}: {platform.machine()}, {psutil.cpu_count()} cores, "
                f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python "
                f"{platform.python_version()}, {platform.platform()}")

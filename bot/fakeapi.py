@@ -13,6 +13,7 @@ import html
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
@@ -178,6 +179,10 @@ class FakeBotApi:
         self._stall_after: dict[str, int] = {}
         self._unstall = asyncio.Event()
         self.stalled = 0
+        # Telegram's flood limits, when enforced: sends per second overall and per chat.
+        self.flood_limits: tuple[int, int] | None = None
+        self._sends: deque[tuple[float, int]] = deque()
+        self.flood_refusals = 0
         self._update_ids = count(1)
         self._message_ids = count(1)
         self._query_ids = count(1)
@@ -275,6 +280,23 @@ class FakeBotApi:
         done = sum(1 for m, _ in self.calls if m.lower() == method.lower())
         self._stall_after[method.lower()] = done + successes
 
+    def enforce_flood_limits(self, overall: int = 30, per_chat: int = 1) -> None:
+        """Answers 429 when more than `overall` sends (or `per_chat` to one chat) fall in
+        any one-second window, as Telegram does."""
+        self.flood_limits = (overall, per_chat)
+
+    def _check_flood(self, params: dict[str, Any]) -> None:
+        assert self.flood_limits is not None
+        overall, per_chat = self.flood_limits
+        now = time.monotonic()
+        while self._sends and now - self._sends[0][0] >= 1.0:
+            self._sends.popleft()
+        chat_id = int(params.get("chat_id") or 0)
+        if len(self._sends) >= overall or sum(c == chat_id for _, c in self._sends) >= per_chat:
+            self.flood_refusals += 1
+            raise BotApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        self._sends.append((now, chat_id))
+
     def release_stalled(self) -> None:
         """Ends the hanging calls (with a 502, never carried out), e.g. to shut down."""
         self._unstall.set()
@@ -296,6 +318,8 @@ class FakeBotApi:
             self.stalled += 1
             await self._unstall.wait()
             raise BotApiError(502, "Bad Gateway")
+        if self.flood_limits is not None and name.startswith("send"):
+            self._check_flood(params)
         self.calls.append((method, params))
         handler = getattr(self, f"_api_{name}", None)
         if handler is None:
