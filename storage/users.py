@@ -71,6 +71,7 @@ async def find_by_telegram_id(session: AsyncSession, telegram_id: int) -> User |
 
 
 def _refresh_profile(user: User, profile: Profile) -> None:
+    user.blocked_at = None  # they are writing to the bot, so they no longer block it
     user.display_name = profile.display_name[:128]
     user.username = profile.username[:64] if profile.username else None
     if not user.language_chosen:
