@@ -250,6 +250,16 @@ class FakeBotApi:
         extra = {"caption": caption} if caption else {}
         return self._queue("message", self._message_from(person, document=document, **extra))
 
+    def user_sends_voice(self, person: FakeUser, content: bytes, *, duration: int = 3,
+                         reply_to: int | None = None) -> dict[str, Any]:
+        file_id = self._store_file("voice.ogg", content)
+        voice = {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": duration,
+                 "mime_type": "audio/ogg", "file_size": len(content)}
+        extra: dict[str, Any] = {}
+        if reply_to is not None:
+            extra["reply_to_message"] = self._as_telegram(self.messages[(person.id, reply_to)])
+        return self._queue("message", self._message_from(person, voice=voice, **extra))
+
     def user_presses(self, person: FakeUser, message: BotMessage, data: str,
                      *, check: bool = True) -> dict[str, Any]:
         """A button press; with check=False any data may be sent, as a forger would."""
@@ -539,6 +549,18 @@ class FakeBotApi:
                     "file_size": len(self.files[file_id][1])}
         message = BotMessage(chat_id, next(self._message_ids), caption, source,
                              self._buttons(params), document=document)
+        return self._record(message)
+
+    def _api_sendvoice(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        """Voice notes are only ever sent again by file id here."""
+        chat_id = self._chat_id(params)
+        reference = str(params.get("voice") or "")
+        if reference not in self.files:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        document = {"file_id": reference, "file_unique_id": f"u{reference}",
+                    "file_name": self.files[reference][0],
+                    "file_size": len(self.files[reference][1])}
+        message = BotMessage(chat_id, next(self._message_ids), "", "", [], document=document)
         return self._record(message)
 
 

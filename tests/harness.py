@@ -38,6 +38,15 @@ class Chat:
         assert replies, f"no reply to {text!r}"
         return replies[-1]
 
+    async def reply(self, message: BotMessage, text: str) -> BotMessage:
+        """Answers with Telegram's Reply to one of the bot's messages."""
+        self.api.user_sends(self.person, text, reply_to=message.message_id)
+        return (await self._deliver())[-1]
+
+    async def reply_voice(self, message: BotMessage, content: bytes) -> BotMessage:
+        self.api.user_sends_voice(self.person, content, reply_to=message.message_id)
+        return (await self._deliver())[-1]
+
     async def press(self, message: BotMessage, label: str) -> BotMessage:
         self.api.user_presses(self.person, message, message.button_data(label))
         replies = await self._deliver()

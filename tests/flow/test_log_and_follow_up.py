@@ -186,3 +186,25 @@ async def test_daily_digest_at_the_local_hour_lists_due_and_quiet(
     texts = [m.text for m in chat.inbox()[-2:]]
     assert any("Overdue" in t and "send the quote" in t for t in texts)
     assert any("Late:" in t for t in texts)
+
+
+async def test_reply_to_a_card_with_text_or_a_voice_note_logs_against_it(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await add_wang(chat)
+    card = await chat.say("wxm")
+    draft = await chat.reply(card, "客户要样品")
+    assert "📝 Note · 王小明" in draft.text
+    await chat.press(draft, "Save")
+
+    draft = await chat.reply_voice(card, b"OggS voice bytes")
+    assert "📞 Call · 王小明" in draft.text
+    await chat.press(draft, "Save")
+    [note, voice] = await interactions_of(bot)
+    assert note.summary == "客户要样品" and note.attachment_kind is None
+    assert voice.attachment_kind == "voice" and voice.attachment_file_id
+
+    timeline = await chat.press(await chat.say("wxm"), "Timeline")
+    assert f"/file_{voice.id}" in timeline.text
+    replayed = await chat.say(f"/file_{voice.id}")
+    assert replayed.document is not None
+    assert chat.api.files[replayed.document["file_id"]][1] == b"OggS voice bytes"
