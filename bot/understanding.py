@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import phonenumbers
 import vobject
 
+from bot.dates import find_when
 from storage.customers import CustomerDraft
 from storage.models import InteractionKind
 from storage.names import has_han
@@ -161,3 +163,28 @@ def interaction_kind(text: str) -> InteractionKind | None:
 
 def reads_like_log(text: str) -> bool:
     return interaction_kind(text) is not None and len(text.strip()) >= 4
+
+
+def contact_and_follow_up_times(text: str, now: datetime, default_hour: int, *,
+                                logging: bool) -> tuple[datetime | None, datetime | None]:
+    """(when it happened, when to follow up) from one sentence.
+
+    A time already past is when the contact happened; a future one is the follow-up.
+    "昨天下午拜访了王总，下周五跟进" gives both.
+    """
+    occurred = due = None
+    rest = text
+    for _ in range(2):
+        found = find_when(rest, now, default_hour=default_hour)
+        if found is None:
+            break
+        if found.at <= now and logging and occurred is None:
+            occurred = found.at
+        elif found.at > now and due is None:
+            due = found.at
+        elif found.at <= now and not logging:
+            due = found.at  # /remind with a past time: the card says so, saving refuses
+        rest = rest.replace(found.text, " ", 1) if found.text else ""
+        if not rest.strip():
+            break
+    return occurred, due

@@ -30,7 +30,7 @@ from bot.render import (
     timeline_keyboard,
     timeline_text,
 )
-from bot.understanding import interaction_kind, reads_like_log
+from bot.understanding import contact_and_follow_up_times, interaction_kind, reads_like_log
 from handlers.common import acknowledge, say
 from handlers.search import look_up
 from storage import customers, interactions, reminders
@@ -82,35 +82,10 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def understand(text: str, now: datetime, default_hour: int, *, logging: bool
-               ) -> tuple[datetime | None, datetime | None]:
-    """(when it happened, when to follow up) from one sentence.
-
-    A time already past is when the contact happened; a future one is the follow-up.
-    "昨天下午拜访了王总，下周五跟进" gives both.
-    """
-    occurred = due = None
-    rest = text
-    for _ in range(2):
-        found = find_when(rest, now, default_hour=default_hour)
-        if found is None:
-            break
-        if found.at <= now and logging and occurred is None:
-            occurred = found.at
-        elif found.at > now and due is None:
-            due = found.at
-        elif found.at <= now and not logging:
-            due = found.at  # /remind with a past time: the card says so, saving refuses
-        rest = rest.replace(found.text, " ", 1) if found.text else ""
-        if not rest.strip():
-            break
-    return occurred, due
-
-
 async def start_draft(update: Update, context: BotContext, *, text: str, kind: str | None,
                       candidates: list[SearchHit], attachment: Attachment | None = None) -> int:
     now = utcnow().astimezone(_zone(context))
-    occurred, due = understand(text, now, context.settings.reminders.default_hour,
+    occurred, due = contact_and_follow_up_times(text, now, context.settings.reminders.default_hour,
                                logging=kind is not None)
     draft: dict[str, Any] = {
         "text": text, "kind": kind,

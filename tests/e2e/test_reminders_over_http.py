@@ -30,7 +30,7 @@ async def server() -> AsyncIterator[tuple[FakeBotApi, BotApiServer]]:
     await server.stop()
 
 
-async def test_follow_up_set_a_minute_ahead_arrives_and_is_done(
+async def test_logged_call_with_follow_up_a_minute_ahead_arrives_snoozes_and_is_done(
     server: tuple[FakeBotApi, BotApiServer], database_url: str, tmp_path: Path
 ) -> None:
     api, http = server
@@ -44,9 +44,9 @@ async def test_follow_up_set_a_minute_ahead_arrives_and_is_done(
         api.user_presses(alice, card, "add:save")
         await poll_until(lambda: "Saved as" in card.text)
 
-        api.user_sends(alice, "/remind wxm in 1 minute call back about the quote")
+        api.user_sends(alice, "和王小明通话，要报价，1分钟后跟进")
         draft = await poll_until(lambda: next(
-            (m for m in api.chat(ADMIN) if m.text.startswith("⏰ Follow-up")), None))
+            (m for m in api.chat(ADMIN) if m.text.startswith("📞 Call")), None))
         api.user_presses(alice, draft, "log:save")
         await poll_until(lambda: "Follow-up set for" in draft.text)
 
@@ -54,8 +54,18 @@ async def test_follow_up_set_a_minute_ahead_arrives_and_is_done(
         reminder = await poll_until(lambda: next(
             (m for m in api.chat(ADMIN) if m.text.startswith("⏰ Follow-up · 王小明")
              and m.buttons), None), timeout=90)
-        assert "call back about the quote" in reminder.text
-        api.user_presses(alice, reminder, reminder.button_data("Done"))
+        assert "要报价" in reminder.text
+        api.user_presses(alice, reminder, reminder.button_data("Snooze 1 h"))
+        await poll_until(lambda: "I will remind you again" in reminder.text)
+
+        api.user_sends(alice, "/followups")
+        listing = await poll_until(lambda: next(
+            (m for m in api.chat(ADMIN) if "This week" in m.text or "Today" in m.text), None))
+        api.user_presses(alice, listing, listing.buttons[0][0][1])
+        opened = await poll_until(lambda: next(
+            (m for m in api.chat(ADMIN)[::-1] if m.buttons and "Done" in m.buttons[0][0][0]
+             and m is not reminder), None))
+        api.user_presses(alice, opened, opened.button_data("Done"))
         await poll_until(lambda: "What came of it?" in api.chat(ADMIN)[-1].text)
         api.user_sends(alice, "they accepted")
         await poll_until(lambda: "noted on 王小明's timeline" in api.chat(ADMIN)[-1].text)
