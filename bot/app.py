@@ -36,6 +36,13 @@ class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
             await self.update_persistence()
 
 
+def flood_control() -> AIORateLimiter:
+    """Telegram allows about 30 messages a second. A bucket of 30 would let 30 go at once
+    and 30 more within the same second; a bucket of one refilled 30 times a second never
+    exceeds the limit in any one-second window (measured in bench/reminders.py)."""
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
+
+
 def build_application(
     settings: Settings,
     database: Database,
@@ -60,7 +67,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(flood_control())  # type: ignore[arg-type]
     app = builder.build()
     app.bot_data[RUNTIME] = Runtime(settings=settings, database=database)
     register_all(app)
