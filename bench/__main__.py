@@ -173,7 +173,12 @@ async def main() -> None:
         "200 queries drawn from the seeded data, timed around `search_customers` inside an "
         "open transaction; the flow step is `process_update` of a typed name in the /add "
         "flow through the in-process fake Bot API, database write of the conversation state "
-        "included.\n\n"
+        "included. The reminder burst is 10,000 follow-ups due at once for 10,000 members, "
+        "sent by the bot's own sweep and rate limiter to a fake Bot API that answers 429 to "
+        "a 31st send within any one second; the due query is the sweep's claim query "
+        "(`send_after <= now`, 100 rows) over 1,000,000 follow-ups, a few hundred of them "
+        "due; date understanding is `bot.dates.find_when` on 8 messages per language, "
+        "40 rounds.\n\n"
         f"Machine: {machine}  \nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{body}\n",
         encoding="utf-8",
     )
