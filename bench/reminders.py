@@ -44,8 +44,8 @@ async def _bulk(db: Database, table: type, rows: list[dict[str, object]]) -> Non
             await session.execute(insert(table), rows[start:start + 20000])
 
 
-async def seed_burst(db: Database, count: int) -> None:
-    now = datetime.now(UTC)
+async def seed_members(db: Database, count: int, now: datetime) -> None:
+    """Members 1..count (Telegram ids 10,001…) and one customer, 王小明, owned by member 1."""
     await _bulk(db, User, [{"id": i, "telegram_id": 10_000 + i, "display_name": f"Rep {i}",
                             "role": "rep", "language": "zh_CN" if i % 2 else "en",
                             "language_chosen": False, "timezone": "Asia/Shanghai",
@@ -54,6 +54,11 @@ async def seed_burst(db: Database, count: int) -> None:
                                 "name_initials": "wxm", "tier": "normal", "stage": "lead",
                                 "owner_id": 1, "created_at": now, "updated_at": now,
                                 "archived": False, "search_text": ""}])
+
+
+async def seed_burst(db: Database, count: int) -> None:
+    now = datetime.now(UTC)
+    await seed_members(db, count, now)
     due = now - timedelta(seconds=1)
     await _bulk(db, Reminder, [{"kind": "followup", "customer_id": 1, "user_id": i,
                                 "due_at": due, "send_after": due, "text": f"跟进 #{i}",
@@ -83,13 +88,7 @@ async def seed_history(db: Database, rows: int) -> None:
     """A year of follow-ups: almost all sent or done, a few hundred due, some ahead."""
     rng = random.Random(3)
     now = datetime.now(UTC)
-    await _bulk(db, User, [{"id": 1, "telegram_id": 1, "display_name": "Rep", "role": "rep",
-                            "language": "en", "language_chosen": False,
-                            "timezone": "Asia/Shanghai", "active": True, "created_at": now}])
-    await _bulk(db, Customer, [{"id": 1, "name": "王小明", "name_pinyin": "wangxiaoming",
-                                "name_initials": "wxm", "tier": "normal", "stage": "lead",
-                                "owner_id": 1, "created_at": now, "updated_at": now,
-                                "archived": False, "search_text": ""}])
+    await seed_members(db, 1, now)
     batch: list[dict[str, object]] = []
     for i in range(rows):
         due = now + timedelta(minutes=rng.randint(-525_600, 20_000))

@@ -282,6 +282,13 @@ def reminder_keyboard(t: Translate, reminder_id: int) -> InlineKeyboardMarkup:
     ])
 
 
+def _followup_line(t: Translate, reminder: Reminder, timezone: str, *, with_year: bool,
+                   text_limit: int) -> str:
+    when = local_time(reminder.due_at, timezone, t)
+    who = escape(reminder.customer.name) if reminder.customer else "—"
+    return f"• {when if with_year else when[5:]} {who}: {escape(reminder.text[:text_limit])}"
+
+
 def followups_text(t: Translate, groups: dict[str, list[Reminder]], timezone: str) -> str:
     titles = {"overdue": t("Overdue"), "today": t("Today"), "week": t("This week")}
     lines: list[str] = []
@@ -289,10 +296,8 @@ def followups_text(t: Translate, groups: dict[str, list[Reminder]], timezone: st
         if not items:
             continue
         lines.append(f"<b>{titles[key]}</b>")
-        for reminder in items[:20]:
-            who = escape(reminder.customer.name) if reminder.customer else "—"
-            lines.append(f"• {local_time(reminder.due_at, timezone, t)} {who}: "
-                         f"{escape(reminder.text[:80])}")
+        lines += [_followup_line(t, r, timezone, with_year=True, text_limit=80)
+                  for r in items[:20]]
     return "\n".join(lines) if lines else t("No follow-ups due this week. 🎉")
 
 
@@ -339,10 +344,8 @@ def digest_text(t: Translate, digest: Digest, timezone: str) -> str:
     for title, items in sections:
         if items:
             lines.append(f"\n<b>{title}</b>")
-            for reminder in items[:10]:
-                who = escape(reminder.customer.name) if reminder.customer else "—"
-                lines.append(f"• {local_time(reminder.due_at, timezone, t)[5:]} {who}: "
-                             f"{escape(reminder.text[:60])}")
+            lines += [_followup_line(t, r, timezone, with_year=False, text_limit=60)
+                      for r in items[:10]]
     if digest.quiet:
         lines.append("\n<b>" + t("Gone quiet") + "</b>")
         for customer in digest.quiet:

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import translator
@@ -46,6 +46,25 @@ async def acknowledge(update: Update, text: str | None = None, *, alert: bool = 
         await update.callback_query.answer(text, show_alert=alert)
     except BadRequest:
         log.debug("callback query already answered or too old")
+
+
+PRIVATE_TEXT = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+
+
+def forget(context: BotContext, *drafts: str) -> None:
+    """Drops a flow's draft(s) from the persisted user_data."""
+    if context.user_data is not None:
+        for key in drafts:
+            context.user_data.pop(key, None)
+
+
+async def cancel_flow(update: Update, context: BotContext, *drafts: str) -> int:
+    """/cancel or a Cancel button in any flow: the drafts are dropped, nothing is saved."""
+    await acknowledge(update)
+    forget(context, *drafts)
+    await say(update, context, context.t("Cancelled. Nothing was saved."),
+              edit=update.callback_query is not None)
+    return ConversationHandler.END
 
 
 async def expired_button(update: Update, context: BotContext) -> None:

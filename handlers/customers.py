@@ -38,7 +38,7 @@ from bot.understanding import (
     drafts_from_vcard,
     understand_customer_line,
 )
-from handlers.common import acknowledge, say
+from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
 from storage import customers, interactions
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
@@ -57,7 +57,6 @@ PROMPTS = {
     "tier": N_("Tier?"),
     "stage": N_("Stage?"),
 }
-PRIVATE_TEXT = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
 VCARD = (filters.Document.FileExtension("vcf") | filters.Document.MimeType("text/vcard")
          | filters.Document.MimeType("text/x-vcard"))
 
@@ -74,10 +73,8 @@ def keep(context: BotContext, draft: CustomerDraft, step: str | None) -> None:
     context.user_data["add"] = {"draft": draft.to_dict(), "step": step}
 
 
-def forget(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop("add", None)
-        context.user_data.pop("edit", None)
+def forget_drafts(context: BotContext) -> None:
+    forget(context, "add", "edit")
 
 
 def current_step(context: BotContext) -> str:
@@ -175,11 +172,7 @@ async def confirm(update: Update, context: BotContext, draft: CustomerDraft) -> 
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    forget(context)
-    await say(update, context, context.t("Cancelled. Nothing was saved."),
-              edit=update.callback_query is not None)
-    return ConversationHandler.END
+    return await cancel_flow(update, context, "add", "edit")
 
 
 async def save(update: Update, context: BotContext) -> int:
@@ -199,7 +192,7 @@ async def save(update: Update, context: BotContext) -> int:
         )
         await show_card(session, update, context, customer, edit=True,
                         note="✅ " + t("Saved as {code}.").format(code=customer.code))
-    forget(context)
+    forget_drafts(context)
     return ConversationHandler.END
 
 
@@ -218,7 +211,7 @@ async def resolve_duplicate(update: Update, context: BotContext) -> int:
             )
             note = "🔗 " + context.t("Added to {code}.").format(code=existing.code)
         await show_card(session, update, context, existing, edit=True, note=note)
-    forget(context)
+    forget_drafts(context)
     return ConversationHandler.END
 
 
@@ -272,7 +265,7 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
                     customer: Customer, *,
                     edit: bool = False, note: str | None = None) -> None:
     settings = context.settings
-    recent, _ = await interactions.timeline(session, context.member, customer.id, limit=5)
+    recent = await interactions.recent(session, customer, limit=5)
     text = customer_card(customer, context.t, region=settings.team.default_region,
                          timezone=context.member.timezone, recent=recent)
     await say(update, context, f"{note}\n\n{text}" if note else text,
@@ -352,7 +345,7 @@ async def got_value(update: Update, context: BotContext) -> int:
                 default_region=context.settings.team.default_region,
             )
         await show_card(session, update, context, customer, note="✅ " + context.t("Saved."))
-    forget(context)
+    forget_drafts(context)
     return ConversationHandler.END
 
 

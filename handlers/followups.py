@@ -15,18 +15,16 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot.context import BotContext
 from bot.dates import find_when
 from bot.render import followups_keyboard, followups_text, reminder_keyboard, reminder_text
-from handlers.common import acknowledge, say
+from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
 from storage import reminders, users
 from storage.clock import utcnow
 
 WAIT_OUTCOME, WAIT_TIME = range(2)
-PRIVATE_TEXT = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
 ACTION = re.compile(r"^r:(\d{1,10}):(done|1h|tomorrow|nextweek|pick|cancel|open)$")
 
 
@@ -91,11 +89,6 @@ def _pending(context: BotContext) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _forget(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop("followup", None)
-
-
 async def got_outcome(update: Update, context: BotContext) -> int:
     message = update.effective_message
     reminder_id = _pending(context)
@@ -111,7 +104,7 @@ async def got_outcome(update: Update, context: BotContext) -> int:
             note = context.t("Done, and noted on {name}'s timeline.").format(
                 name=escape(reminder.customer.name))
         await say(update, context, "✅ " + note)
-    _forget(context)
+    forget(context, "followup")
     return ConversationHandler.END
 
 
@@ -132,14 +125,12 @@ async def got_time(update: Update, context: BotContext) -> int:
         await reminders.reschedule(session, context.member, reminder_id, found.at)
     await say(update, context, "💤 " + context.t("I will remind you again at {when}.").format(
         when=found.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")))
-    _forget(context)
+    forget(context, "followup")
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    _forget(context)
-    await say(update, context, context.t("Cancelled. Nothing was saved."))
-    return ConversationHandler.END
+    return await cancel_flow(update, context, "followup")
 
 
 async def list_followups(update: Update, context: BotContext) -> None:

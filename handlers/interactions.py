@@ -31,7 +31,7 @@ from bot.render import (
     timeline_text,
 )
 from bot.understanding import contact_and_follow_up_times, interaction_kind, reads_like_log
-from handlers.common import acknowledge, say
+from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
 from handlers.search import look_up
 from storage import customers, interactions, reminders
 from storage.clock import utcnow
@@ -53,7 +53,6 @@ class LooksLikeLog(filters.MessageFilter):
 
 
 PRIVATE = filters.ChatType.PRIVATE
-PRIVATE_TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
 REPLY_TO_BOT = filters.REPLY & PRIVATE & (filters.TEXT & ~filters.COMMAND | filters.VOICE
                                           | filters.PHOTO | filters.Document.ALL)
 
@@ -71,11 +70,6 @@ def _draft(context: BotContext) -> dict[str, Any]:
 def _keep(context: BotContext, draft: dict[str, Any]) -> None:
     assert context.user_data is not None
     context.user_data["log"] = draft
-
-
-def _forget(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop("log", None)
 
 
 def _when(value: str | None) -> datetime | None:
@@ -231,7 +225,7 @@ async def save(update: Update, context: BotContext) -> int:
         elif not draft.get("kind"):
             raise ValidationFailed("due", N_("A follow-up needs a time."))
         await say(update, context, "\n".join(notes), edit=True)
-    _forget(context)
+    forget(context, "log")
     return ConversationHandler.END
 
 
@@ -306,11 +300,7 @@ async def _choose(update: Update, context: BotContext, customer_id: int, *,
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    _forget(context)
-    await say(update, context, context.t("Cancelled. Nothing was saved."),
-              edit=update.callback_query is not None)
-    return ConversationHandler.END
+    return await cancel_flow(update, context, "log")
 
 
 # ---- the timeline -----------------------------------------------------------------------

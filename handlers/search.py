@@ -6,11 +6,11 @@ from html import escape
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler
 
 from bot.context import BotContext
 from bot.render import results_keyboard
-from handlers.common import say
+from handlers.common import PRIVATE_TEXT, say
 from handlers.customers import show_card
 from storage import customers
 from storage.search import search_customers
@@ -50,5 +50,4 @@ async def look_up(update: Update, context: BotContext, query: str) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("find", find))
-    app.add_handler(MessageHandler(
-        filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, find))
+    app.add_handler(MessageHandler(PRIVATE_TEXT, find))

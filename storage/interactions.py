@@ -12,7 +12,7 @@ from storage import audit
 from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import N_, ValidationFailed
-from storage.models import Interaction, InteractionKind
+from storage.models import Customer, Interaction, InteractionKind
 from storage.users import Actor
 from storage.validation import clean_text
 
@@ -66,16 +66,23 @@ async def timeline(
 ) -> tuple[list[Interaction], int]:
     """One page of the customer's interactions, newest first, and how many there are."""
     customer = await load_customer(session, customer_id, actor)
+    rows = await recent(session, customer, limit=limit, offset=offset)
+    total = await session.scalar(
+        select(func.count()).select_from(Interaction)
+        .where(Interaction.customer_id == customer.id)
+    )
+    return rows, int(total or 0)
+
+
+async def recent(session: AsyncSession, customer: Customer, *, limit: int = 5, offset: int = 0
+                 ) -> list[Interaction]:
+    """Newest first, for a customer already loaded with the actor's rights (the card)."""
     rows = await session.scalars(
         select(Interaction).where(Interaction.customer_id == customer.id)
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
         .limit(limit).offset(offset)
     )
-    total = await session.scalar(
-        select(func.count()).select_from(Interaction)
-        .where(Interaction.customer_id == customer.id)
-    )
-    return list(rows), int(total or 0)
+    return list(rows)
 
 
 async def load_interaction(session: AsyncSession, actor: Actor, interaction_id: int

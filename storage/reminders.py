@@ -40,11 +40,10 @@ MAX_BACKOFF = timedelta(minutes=15)
 async def schedule_followup(
     session: AsyncSession, actor: Actor, customer_id: int | None, due_at: datetime, text: str,
 ) -> Reminder:
-    """A follow-up for the actor at `due_at`; a time already past is refused, not guessed."""
+    """A follow-up for the actor at `due_at`."""
     if customer_id is not None:
         await load_customer(session, customer_id, actor)
-    if due_at <= utcnow():
-        raise ValidationFailed("due", N_("That time has already passed. Please give a later one."))
+    _ensure_ahead(due_at)
     reminder = Reminder(
         kind="followup", customer_id=customer_id, user_id=actor.user_id,
         created_by_id=actor.user_id, due_at=due_at, send_after=due_at,
@@ -55,6 +54,12 @@ async def schedule_followup(
     await session.flush()
     _audit(session, actor, reminder, "schedule")
     return reminder
+
+
+def _ensure_ahead(due_at: datetime) -> None:
+    """A follow-up time already past is refused, never moved: the user is asked again."""
+    if due_at <= utcnow():
+        raise ValidationFailed("due", N_("That time has already passed. Please give a later one."))
 
 
 def _audit(session: AsyncSession, actor: Actor, reminder: Reminder, action: str) -> None:
@@ -85,8 +90,7 @@ async def reschedule(session: AsyncSession, actor: Actor, reminder_id: int, due_
                      ) -> Reminder:
     """Snooze or move: the reminder will be sent again at `due_at`."""
     reminder = ensure_open(await load_reminder(session, actor, reminder_id))
-    if due_at <= utcnow():
-        raise ValidationFailed("due", N_("That time has already passed. Please give a later one."))
+    _ensure_ahead(due_at)
     reminder.due_at = due_at
     reminder.send_after = due_at
     reminder.delivery = Delivery.PENDING

@@ -254,9 +254,14 @@ def _matches(terms: list[list[str]], dialect: str) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+def _position_of(dialect: str) -> Any:
+    """SQL's 1-based substring position (0 when absent): instr on SQLite, strpos on PG."""
+    return func.instr if dialect == "sqlite" else func.strpos
+
+
 def _first_position(forms: list[str], dialect: str) -> ColumnElement[int]:
     """Where the term first occurs in search_text; 100000 when it does not."""
-    find = func.instr if dialect == "sqlite" else func.strpos
+    find = _position_of(dialect)
     positions = [func.coalesce(func.nullif(find(Customer.search_text, f), 0), 100000)
                  for f in forms]
     if len(positions) == 1:
@@ -265,7 +270,7 @@ def _first_position(forms: list[str], dialect: str) -> ColumnElement[int]:
 
 
 def _ends_word(forms: list[str], dialect: str) -> ColumnElement[bool]:
-    find = func.instr if dialect == "sqlite" else func.strpos
+    find = _position_of(dialect)
     return or_(*[find(Customer.search_text, f + end) > 0 for f in forms for end in (" ", "\n")])
 
 
@@ -392,7 +397,7 @@ async def customers_mentioned(
         rows = (await session.execute(visible.where(Customer.id == code))).all()
         if rows:
             return [SearchHit(r.id, r.name, r.company, r.region, 1000) for r in rows]
-    find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
+    find = _position_of(session.get_bind().dialect.name)
     rows = (await session.execute(
         visible.where(func.length(Customer.name) >= 2,
                       find(bindparam("mention", folded), func.lower(Customer.name)) > 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from telegram import Bot
@@ -35,6 +36,14 @@ async def seed(db: Database, count: int, *, minutes_ahead: int = 1) -> Actor:
     return rep
 
 
+@pytest.fixture
+def api() -> FakeBotApi:
+    """The fake Bot API, to which the rep has already written (so the chat exists)."""
+    fake = FakeBotApi()
+    fake.user(TELEGRAM_ID, "Rep")
+    return fake
+
+
 def dispatcher(db: Database, api: FakeBotApi, **settings: float) -> ReminderDispatcher:
     bot = Bot("1:test", request=InProcessRequest(api))
     settings.setdefault("digest_hour", -1)  # follow-ups only; digests have their own test
@@ -51,11 +60,9 @@ def texts(api: FakeBotApi) -> list[str]:
 
 
 async def test_two_dispatchers_on_one_database_send_each_reminder_once(
-    db: Database, database_url: str, frozen_time: time_machine.Coordinates
+    db: Database, api: FakeBotApi, database_url: str, frozen_time: time_machine.Coordinates
 ) -> None:
     await seed(db, 300)
-    api = FakeBotApi()
-    api.user(TELEGRAM_ID, "Rep")
     frozen_time.shift(timedelta(minutes=2))
     # Two instances: each its own engine and connection pool, as two processes would have.
     other = Database(database_url)
@@ -72,11 +79,9 @@ async def test_two_dispatchers_on_one_database_send_each_reminder_once(
 
 
 async def test_nothing_is_sent_before_its_minute(
-    db: Database, frozen_time: time_machine.Coordinates
+    db: Database, api: FakeBotApi, frozen_time: time_machine.Coordinates
 ) -> None:
     await seed(db, 3, minutes_ahead=10)
-    api = FakeBotApi()
-    api.user(TELEGRAM_ID, "Rep")
     sweeper = dispatcher(db, api)
     frozen_time.shift(timedelta(minutes=9, seconds=59))
     assert await sweeper.sweep() == 0
@@ -86,11 +91,9 @@ async def test_nothing_is_sent_before_its_minute(
 
 
 async def test_429_waits_retry_after_and_5xx_backs_off(
-    db: Database, frozen_time: time_machine.Coordinates
+    db: Database, api: FakeBotApi, frozen_time: time_machine.Coordinates
 ) -> None:
     await seed(db, 1)
-    api = FakeBotApi()
-    api.user(TELEGRAM_ID, "Rep")
     sweeper = dispatcher(db, api)
     frozen_time.shift(timedelta(minutes=1, seconds=1))
     api.fail_next("sendMessage", 429, retry_after=30)
@@ -110,11 +113,9 @@ async def test_429_waits_retry_after_and_5xx_backs_off(
 
 
 async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(
-    db: Database, frozen_time: time_machine.Coordinates
+    db: Database, api: FakeBotApi, frozen_time: time_machine.Coordinates
 ) -> None:
     await seed(db, 2)
-    api = FakeBotApi()
-    api.user(TELEGRAM_ID, "Rep")
     sweeper = dispatcher(db, api, batch=1)
     frozen_time.shift(timedelta(minutes=2))
     api.fail_next("sendMessage", 403)
@@ -127,11 +128,9 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_skipped(
 
 
 async def test_a_sender_that_died_holding_a_claim_is_taken_over_after_the_lease(
-    db: Database, frozen_time: time_machine.Coordinates
+    db: Database, api: FakeBotApi, frozen_time: time_machine.Coordinates
 ) -> None:
     await seed(db, 1)
-    api = FakeBotApi()
-    api.user(TELEGRAM_ID, "Rep")
     frozen_time.shift(timedelta(minutes=2))
     async with db.unit_of_work() as session:  # a sender claims, then dies before sending
         claim = await claim_due(session, now=utcnow(), limit=10, lease=timedelta(minutes=5))
