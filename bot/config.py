@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from storage.nudges import StaleRule
 from storage.users import Visibility
 
 
@@ -70,6 +71,17 @@ class ReminderSettings(_Section):
     quiet_core_days: int = Field(default=14, ge=1, le=3650)
     quiet_important_days: int = Field(default=30, ge=1, le=3650)
     quiet_normal_days: int = Field(default=90, ge=1, le=3650)
+    unverified_days: int = Field(default=180, ge=1, le=3650)
+    nudges_per_day: int = Field(default=5, ge=0, le=100)
+    # How often the stale-record scan runs (it is cheap: it reads only run-out clocks).
+    scan_minutes: float = Field(default=15, gt=0, le=1440)
+
+    def stale_rule(self) -> StaleRule:
+        return StaleRule(
+            core_days=self.quiet_core_days, important_days=self.quiet_important_days,
+            normal_days=self.quiet_normal_days, unverified_days=self.unverified_days,
+            per_day=self.nudges_per_day, day_starts=self.default_hour,
+            batched=self.digest_hour >= 0)
 
 
 class ConsoleSettings(_Section):

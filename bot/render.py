@@ -16,6 +16,7 @@ from storage.models import (
     Interaction,
     InteractionKind,
     Reminder,
+    ReminderKind,
     Stage,
     Tier,
 )
@@ -346,17 +347,76 @@ def digest_text(t: Translate, digest: Digest, timezone: str) -> str:
             lines.append(f"\n<b>{title}</b>")
             lines += [_followup_line(t, r, timezone, with_year=False, text_limit=60)
                       for r in items[:10]]
-    if digest.quiet:
-        lines.append("\n<b>" + t("Gone quiet") + "</b>")
-        for customer in digest.quiet:
-            lines.append("• " + t("{name}: last contact {when}").format(
-                name=escape(customer.name),
-                when=local_time(customer.last_contact_at, timezone, t)[:10]
-                if customer.last_contact_at else t("never")))
+    if digest.nudges:
+        lines.append("\n<b>" + t("Needs a look") + "</b>")
+        lines += ["• " + _nudge_reason(t, n, timezone) for n in digest.nudges]
     return "\n".join(lines)
 
 
 def digest_keyboard(digest: Digest, timezone: str, t: Translate) -> InlineKeyboardMarkup:
     rows = followups_keyboard(digest.overdue + digest.today, timezone, t).inline_keyboard
-    quiet = [button("📂 " + c.name[:20], f"c:{c.id}:open") for c in digest.quiet[:6]]
-    return InlineKeyboardMarkup([*rows[:8], *[quiet[i:i + 3] for i in range(0, len(quiet), 3)]])
+    return InlineKeyboardMarkup([*rows[:8], *nudges_keyboard(digest.nudges).inline_keyboard])
+
+
+def nudges_keyboard(nudges: list[Reminder]) -> InlineKeyboardMarkup:
+    """Two buttons a row, each opening one nudge with its own buttons."""
+    buttons = [button(("🔕 " if n.kind == ReminderKind.QUIET else "🔎 ")
+                      + (n.customer.name[:20] if n.customer else "—"), f"n:{n.id}:open")
+               for n in nudges]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def _nudge_reason(t: Translate, nudge: Reminder, timezone: str) -> str:
+    customer = nudge.customer
+    if customer is None:
+        return "—"
+    name = f"<b>{escape(customer.name)}</b>"
+    if nudge.kind == ReminderKind.QUIET:
+        since = customer.last_contact_at
+        return t("{name}: no contact since {when}").format(
+            name=name, when=local_time(since, timezone, t)[:10] if since else t("never"))
+    return t("{name}: details last confirmed {when}").format(
+        name=name, when=local_time(customer.last_verified_at or customer.created_at,
+                                   timezone, t)[:10])
+
+
+def nudge_text(t: Translate, nudge: Reminder, timezone: str) -> str:
+    """A stale-record nudge on its own: gone quiet, or "are these still right?"."""
+    customer = nudge.customer
+    if customer is None:
+        return t("That reminder no longer exists.")
+    head = f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>"
+    if nudge.kind == ReminderKind.QUIET:
+        return "\n".join([
+            "🔕 " + t("Gone quiet") + " · " + head,
+            _nudge_reason(t, nudge, timezone),
+            "⭐ " + t("Tier: {tier} · Stage: {stage}").format(
+                tier=tier_label(t, customer.tier), stage=stage_label(t, customer.stage)),
+        ])
+    lines = ["🔎 " + t("Are these still right?") + " · " + head]
+    lines += [f"📞 {escape(format_phone(p, ''))}" for p in customer.contact_values("phone")]
+    lines += [f"✉️ {escape(e)}" for e in customer.contact_values("email")]
+    for field in ("company", "title"):
+        value = getattr(customer, field)
+        lines.append(f"{label(t, field).capitalize()}: {escape(value) if value else '—'}")
+    lines.append(_nudge_reason(t, nudge, timezone))
+    return "\n".join(lines)
+
+
+VERIFY_FIELDS = ("phone", "email", "company", "title")
+
+
+def nudge_keyboard(t: Translate, nudge: Reminder) -> InlineKeyboardMarkup:
+    prefix = f"n:{nudge.id}"
+    if nudge.kind == ReminderKind.QUIET:
+        return InlineKeyboardMarkup([
+            [button("📝 " + t("Log contact"), f"{prefix}:log"),
+             button("⏰ " + t("Set follow-up"), f"{prefix}:followup")],
+            [button("💤 " + t("Snooze a week"), f"{prefix}:snooze"),
+             button("👌 " + t("Mark reviewed"), f"{prefix}:reviewed")],
+        ])
+    fixes = [button("✏️ " + label(t, f), f"c:{nudge.customer_id}:f:{f}") for f in VERIFY_FIELDS]
+    return InlineKeyboardMarkup([
+        [button("✅ " + t("All correct"), f"{prefix}:ok")], fixes[:2], fixes[2:],
+        [button("💤 " + t("Snooze a week"), f"{prefix}:snooze")],
+    ])

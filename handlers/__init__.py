@@ -6,7 +6,16 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import access, common, customers, followups, interactions, search, start
+from handlers import (
+    access,
+    common,
+    customers,
+    followups,
+    interactions,
+    nudges,
+    search,
+    start,
+)
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -15,5 +24,6 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     customers.register(app)
     interactions.register(app)
     followups.register(app)
+    nudges.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)

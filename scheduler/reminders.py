@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -16,10 +16,18 @@ from telegram.ext import Application, ContextTypes
 
 from bot.config import ReminderSettings
 from bot.i18n import translator
-from bot.render import digest_keyboard, digest_text, reminder_keyboard, reminder_text
-from storage import reminders
+from bot.render import (
+    digest_keyboard,
+    digest_text,
+    nudge_keyboard,
+    nudge_text,
+    reminder_keyboard,
+    reminder_text,
+)
+from storage import nudges, reminders
 from storage.clock import utcnow
 from storage.database import Database
+from storage.models import NUDGE_KINDS, ReminderKind
 
 log = logging.getLogger(__name__)
 DISPATCHER = "reminder_dispatcher"
@@ -46,9 +54,8 @@ class ReminderDispatcher:
         self.bot = bot
         self.settings = settings
         self._running = asyncio.Lock()
-        self.quiet = reminders.QuietRule(settings.quiet_core_days,
-                                         settings.quiet_important_days,
-                                         settings.quiet_normal_days)
+        self.stale_rule = settings.stale_rule()
+        self._last_scan: datetime | None = None
 
     async def sweep(self) -> int:
         """Sends everything due now, batch by batch; returns how many were delivered."""
@@ -57,6 +64,7 @@ class ReminderDispatcher:
         async with self._running:
             delivered = 0
             await self._plan_digests()
+            await self._scan_stale()
             while True:
                 async with self.database.unit_of_work() as session:
                     claim = await reminders.claim_due(
@@ -79,6 +87,22 @@ class ReminderDispatcher:
         except IntegrityError:
             log.info("another instance planned the same digests first")
 
+    async def _scan_stale(self) -> None:
+        """Creates stale-record nudges every `scan_minutes` (the first sweep scans)."""
+        now = utcnow()
+        every = timedelta(minutes=self.settings.scan_minutes)
+        if self._last_scan is not None and now - self._last_scan < every:
+            return
+        try:
+            async with self.database.unit_of_work() as session:
+                created = await nudges.scan(session, now, self.stale_rule)
+        except Exception:  # delivery of what is due must not wait for a failing scan
+            log.exception("stale scan failed")
+            return
+        self._last_scan = now
+        if created:
+            log.info("stale scan: %d nudges", created)
+
     async def _deliver(self, reminder_id: int, token: str) -> Outcome:
         async with self.database.unit_of_work() as session:
             reminder = await reminders.claimed_reminder(session, reminder_id, token)
@@ -90,13 +114,21 @@ class ReminderDispatcher:
                 return Outcome.SETTLED
             t = translator(user.language)
             late = reminders.is_late(reminder, utcnow())
-            if reminder.kind == "digest":
-                digest = await reminders.digest_for(session, user, utcnow(), self.quiet)
+            shown: list[int] = []
+            if reminder.kind == ReminderKind.DIGEST:
+                digest = await reminders.digest_for(session, user, utcnow())
                 if digest.empty:
                     await reminders.nothing_to_send(session, reminder_id, token)
                     return Outcome.SETTLED
                 text = digest_text(t, digest, user.timezone)
                 markup = digest_keyboard(digest, user.timezone, t)
+                shown = [n.id for n in digest.nudges]
+            elif reminder.kind in NUDGE_KINDS:
+                if not nudges.still_relevant(reminder):
+                    await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
+                    return Outcome.SETTLED
+                text = nudge_text(t, reminder, user.timezone)
+                markup = nudge_keyboard(t, reminder)
             else:
                 text = reminder_text(t, reminder, user.timezone, late=late)
                 markup = reminder_keyboard(t, reminder.id)
@@ -120,7 +152,8 @@ class ReminderDispatcher:
             await self._settle(reminders.retry_later, reminder_id, token, now=utcnow())
             return Outcome.RETRY
         async with self.database.unit_of_work() as session:
-            await reminders.mark_sent(session, reminder_id, token, utcnow(), late=late)
+            if await reminders.mark_sent(session, reminder_id, token, utcnow(), late=late):
+                await reminders.mark_shown(session, shown, utcnow())
         return Outcome.SENT
 
     async def _settle(self, action: Any, reminder_id: int, token: str, **kwargs: Any) -> None:

@@ -9,13 +9,21 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.clock import utcnow
 from storage.errors import N_, Conflict, NotFound, ValidationFailed
-from storage.models import ContactKind, ContactPoint, Customer, Tag
+from storage.models import (
+    ContactKind,
+    ContactPoint,
+    Customer,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    Tag,
+)
 from storage.names import fold, pinyin_initials, pinyin_key
 from storage.search import build_search_text, starts_with
 from storage.users import Actor
@@ -206,6 +214,8 @@ async def create_customer(
         created_at=now,
         updated_at=now,
         last_verified_at=now,
+        quiet_since=now,
+        unverified_since=now,
         contacts=_contact_points(valid),
         tags=await _tags_named(session, valid.tags),
     )
@@ -262,7 +272,7 @@ async def update_field(
                     None if cleared else clean_text(field_name, value, required=True))
         else:
             await _replace_contacts(customer, field_name, value, default_region)
-            customer.last_verified_at = utcnow()
+            await mark_verified(session, customer)
     return customer
 
 
@@ -307,7 +317,36 @@ async def set_archived(
         return customer
     async with _audited(session, customer, actor, "archive" if archived else "restore"):
         customer.archived = archived
+        restart_clocks(customer)
     return customer
+
+
+def restart_clocks(customer: Customer) -> None:
+    """Sets the stale-scan clocks from the record; an archived or merged one has none."""
+    if customer.archived or customer.merged_into_id is not None:
+        customer.quiet_since = customer.unverified_since = None
+        return
+    customer.quiet_since = customer.last_contact_at or customer.created_at
+    customer.unverified_since = customer.last_verified_at or customer.created_at
+
+
+async def settle_nudges(session: AsyncSession, customer_id: int, kind: ReminderKind) -> None:
+    """What a nudge asked for happened (a contact, a confirmation): it is done."""
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.customer_id == customer_id, Reminder.kind == kind,
+               Reminder.status == ReminderStatus.OPEN)
+        .values(status=ReminderStatus.DONE, done_at=utcnow(), send_after=None,
+                claim_token=None)
+    )
+
+
+async def mark_verified(session: AsyncSession, customer: Customer) -> None:
+    """The contact details were just confirmed or corrected: the unverified clock restarts."""
+    customer.last_verified_at = utcnow()
+    if not customer.archived:
+        customer.unverified_since = customer.last_verified_at
+    await settle_nudges(session, customer.id, ReminderKind.UNVERIFIED)
 
 
 def _absorb(target: Customer, source_fields: dict[str, Any]) -> None:
@@ -342,6 +381,9 @@ async def merge(
     survivor.last_contact_at = max(contacts) if contacts else None
     merged.archived = True
     merged.merged_into_id = survivor.id
+    restart_clocks(merged)
+    if survivor.quiet_since is not None:
+        survivor.quiet_since = survivor.last_contact_at or survivor.created_at
     _touch(survivor)
     _touch(merged)
     await session.flush()
@@ -374,7 +416,7 @@ async def absorb_draft(
         customer.tags = await _tags_named(
             session, list(dict.fromkeys([t.name for t in customer.tags] + valid.tags))
         )
-        customer.last_verified_at = utcnow()
+        await mark_verified(session, customer)
     return customer
 
 

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.clock import utcnow
-from storage.customers import load_customer
+from storage.customers import load_customer, settle_nudges
 from storage.errors import N_, ValidationFailed
-from storage.models import Customer, Interaction, InteractionKind
+from storage.models import Customer, Interaction, InteractionKind, ReminderKind
 from storage.users import Actor
 from storage.validation import clean_text
 
@@ -55,6 +55,9 @@ async def log_interaction(
         customer.last_contact_at is None or customer.last_contact_at < when
     ):
         customer.last_contact_at = when
+        if not customer.archived:
+            customer.quiet_since = when
+        await settle_nudges(session, customer.id, ReminderKind.QUIET)
     await session.flush()
     audit.record(session, actor_id=actor.user_id, action="log", entity="customer",
                  entity_id=customer.id, after={"interaction": entry.id, "kind": entry.kind})

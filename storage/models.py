@@ -78,6 +78,16 @@ class InteractionKind(StrEnum):
     FEEDBACK = "feedback"
 
 
+class ReminderKind(StrEnum):
+    FOLLOWUP = "followup"
+    DIGEST = "digest"
+    QUIET = "quiet"  # nobody has been in touch for the tier's number of days
+    UNVERIFIED = "unverified"  # contact details not confirmed for months
+
+
+NUDGE_KINDS = (ReminderKind.QUIET, ReminderKind.UNVERIFIED)
+
+
 class ReminderStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
@@ -141,6 +151,8 @@ class Customer(Base):
     # AUTOINCREMENT so that a code (derived from the id) is never handed out twice.
     __table_args__ = (
         Index("ix_customers_owner_archived", "owner_id", "archived"),
+        Index("ix_customers_owner_tier_quiet", "owner_id", "tier", "quiet_since"),
+        Index("ix_customers_owner_unverified", "owner_id", "unverified_since"),
         {"sqlite_autoincrement": True},
     )
 
@@ -163,6 +175,10 @@ class Customer(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_contact_at: Mapped[datetime | None]
     last_verified_at: Mapped[datetime | None]
+    # The clocks of the stale scan: since when the customer is quiet / unconfirmed. NULL
+    # once a nudge is out (or the record is archived), so a scan never looks at it twice.
+    quiet_since: Mapped[datetime | None]
+    unverified_since: Mapped[datetime | None]
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     # Name, pinyin, company, phone digits, emails, tags and code in one lower-cased
@@ -274,6 +290,8 @@ class Reminder(Base):
     __table_args__ = (
         Index("ix_reminders_send_after", "send_after"),
         Index("ix_reminders_user_status_due", "user_id", "status", "due_at"),
+        Index("ix_reminders_user_kind_created", "user_id", "kind", "created_at"),
+        Index("ix_reminders_customer_kind_status", "customer_id", "kind", "status"),
         Index("uq_reminders_one_digest", "user_id", "due_at", unique=True,
               sqlite_where=sql_text("kind = 'digest'"),
               postgresql_where=sql_text("kind = 'digest'")),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -22,10 +22,11 @@ from storage.customers import load_customer
 from storage.errors import N_, AccessDenied, Conflict, NotFound, ValidationFailed
 from storage.interactions import log_interaction
 from storage.models import (
-    Customer,
+    NUDGE_KINDS,
     Delivery,
     InteractionKind,
     Reminder,
+    ReminderKind,
     ReminderStatus,
     User,
 )
@@ -45,7 +46,7 @@ async def schedule_followup(
         await load_customer(session, customer_id, actor)
     _ensure_ahead(due_at)
     reminder = Reminder(
-        kind="followup", customer_id=customer_id, user_id=actor.user_id,
+        kind=ReminderKind.FOLLOWUP, customer_id=customer_id, user_id=actor.user_id,
         created_by_id=actor.user_id, due_at=due_at, send_after=due_at,
         text=clean_text("reminder", text) or "", status=ReminderStatus.OPEN,
         delivery=Delivery.PENDING, attempts=0, late=False, created_at=utcnow(),
@@ -131,25 +132,13 @@ async def open_followups(session: AsyncSession, actor: Actor, until: datetime) -
     rows = await session.scalars(
         select(Reminder)
         .where(Reminder.user_id == actor.user_id, Reminder.status == ReminderStatus.OPEN,
-               Reminder.kind == "followup", Reminder.due_at < until)
+               Reminder.kind == ReminderKind.FOLLOWUP, Reminder.due_at < until)
         .order_by(Reminder.due_at, Reminder.id).limit(200)
     )
     return list(rows)
 
 
 # ---- the daily digest --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class QuietRule:
-    """Days without contact after which a customer of each tier counts as gone quiet."""
-
-    core: int = 14
-    important: int = 30
-    normal: int = 90
-
-    def days(self, tier: str) -> int:
-        return int(getattr(self, tier, self.normal))
-
 
 def next_local_hour(now: datetime, timezone: str, hour: int) -> datetime:
     """The next moment the clock shows `hour`:00 in `timezone`, as UTC."""
@@ -167,14 +156,14 @@ async def ensure_digests(session: AsyncSession, now: datetime, hour: int) -> int
     Two instances may both try; the unique index on (user, due_at) of digest rows lets
     one insert win, the other's transaction is rolled back and nothing is lost.
     """
-    has_one = select(Reminder.user_id).where(Reminder.kind == "digest",
+    has_one = select(Reminder.user_id).where(Reminder.kind == ReminderKind.DIGEST,
                                              Reminder.send_after.is_not(None))
     members = await session.scalars(
         select(User).where(User.active.is_(True), User.id.not_in(has_one)))
     created = 0
     for user in members:
         due = next_local_hour(now, user.timezone, hour)
-        session.add(Reminder(kind="digest", user_id=user.id, due_at=due, send_after=due,
+        session.add(Reminder(kind=ReminderKind.DIGEST, user_id=user.id, due_at=due, send_after=due,
                              status=ReminderStatus.OPEN, delivery=Delivery.PENDING,
                              attempts=0, late=False, created_at=now))
         created += 1
@@ -185,32 +174,41 @@ async def ensure_digests(session: AsyncSession, now: datetime, hour: int) -> int
 class Digest:
     overdue: list[Reminder]
     today: list[Reminder]
-    quiet: list[Customer]
+    nudges: list[Reminder]  # stale-record nudges not shown yet
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue or self.today or self.quiet)
+        return not (self.overdue or self.today or self.nudges)
 
 
-async def digest_for(session: AsyncSession, user: User, now: datetime, rule: QuietRule
-                     ) -> Digest:
-    """What a member should look at today: overdue and today's follow-ups, quiet customers."""
+DIGEST_NUDGES = 10
+
+
+async def digest_for(session: AsyncSession, user: User, now: datetime) -> Digest:
+    """What a member should look at today: overdue and today's follow-ups, and the
+    stale-record nudges that are waiting for a digest."""
     local = now.astimezone(ZoneInfo(user.timezone))
     day_end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
     due = list(await session.scalars(
-        select(Reminder).where(Reminder.user_id == user.id, Reminder.kind == "followup",
+        select(Reminder).where(Reminder.user_id == user.id,
+                               Reminder.kind == ReminderKind.FOLLOWUP,
                                Reminder.status == ReminderStatus.OPEN, Reminder.due_at < day_end)
         .order_by(Reminder.due_at).limit(50)))
-    last_touch = func.coalesce(Customer.last_contact_at, Customer.created_at)
-    quiet = list(await session.scalars(
-        select(Customer).where(
-            Customer.owner_id == user.id, Customer.archived.is_(False),
-            Customer.merged_into_id.is_(None),
-            or_(*[and_(Customer.tier == tier, last_touch < now - timedelta(days=rule.days(tier)))
-                  for tier in ("core", "important", "normal")]))
-        .order_by(last_touch).limit(10)))
+    nudges = list(await session.scalars(
+        select(Reminder).where(Reminder.user_id == user.id, Reminder.kind.in_(NUDGE_KINDS),
+                               Reminder.status == ReminderStatus.OPEN,
+                               Reminder.delivery == Delivery.PENDING,
+                               Reminder.send_after.is_(None), Reminder.due_at <= now)
+        .order_by(Reminder.due_at, Reminder.id).limit(DIGEST_NUDGES)))
     return Digest(overdue=[r for r in due if r.due_at <= now],
-                  today=[r for r in due if r.due_at > now], quiet=quiet)
+                  today=[r for r in due if r.due_at > now], nudges=nudges)
+
+
+async def mark_shown(session: AsyncSession, reminder_ids: list[int], now: datetime) -> None:
+    """Nudges that went out inside a digest count as delivered."""
+    if reminder_ids:
+        await session.execute(update(Reminder).where(Reminder.id.in_(reminder_ids))
+                              .values(delivery=Delivery.SENT, sent_at=now))
 
 
 # ---- delivery ----------------------------------------------------------------------------
@@ -292,13 +290,16 @@ async def give_up(session: AsyncSession, reminder_id: int, token: str, *, blocke
             user.blocked_at = utcnow()
 
 
-async def nothing_to_send(session: AsyncSession, reminder_id: int, token: str) -> None:
-    """An empty digest: done without a message."""
+async def nothing_to_send(session: AsyncSession, reminder_id: int, token: str, *,
+                          cancel: bool = False) -> None:
+    """An empty digest, or a nudge about a record archived meanwhile: no message."""
     reminder = await claimed_reminder(session, reminder_id, token)
     if reminder is not None:
         reminder.send_after = None
         reminder.claim_token = None
         reminder.delivery = Delivery.SKIPPED
+        if cancel:
+            reminder.status = ReminderStatus.CANCELLED
 
 
 def is_late(reminder: Reminder, now: datetime) -> bool:

@@ -16,12 +16,14 @@ from tests.harness import Chat
 ADMIN = 100
 
 
-def settings_for(database_url: str, *, digest_hour: int = -1, **team: Any) -> Settings:
+def settings_for(database_url: str, *, digest_hour: int = -1,
+                 reminders: dict[str, Any] | None = None, **team: Any) -> Settings:
     """Digests are off unless a test asks: they would join every sweep's messages."""
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": database_url})
     return settings.model_copy(update={
         "team": settings.team.model_copy(update={"admins": [ADMIN], **team}),
-        "reminders": settings.reminders.model_copy(update={"digest_hour": digest_hour}),
+        "reminders": settings.reminders.model_copy(
+            update={"digest_hour": digest_hour, **(reminders or {})}),
     })
 
 

@@ -168,7 +168,7 @@ async def test_daily_digest_at_the_local_hour_lists_due_and_quiet(
     async with bot.database.unit_of_work() as session:
         quiet = await session.get(Customer, 2)
         assert quiet is not None
-        quiet.last_contact_at = datetime(2026, 8, 1, tzinfo=UTC)  # normal tier: 90 days
+        quiet.last_contact_at = quiet.quiet_since = datetime(2026, 8, 1, tzinfo=UTC)  # > 90 d
 
     assert await bot.sweep() == 0  # plans tomorrow's digest; nothing due
     frozen_time.move_to(datetime(2026, 11, 20, 23, 59, tzinfo=UTC))  # 07:59 in Shanghai
@@ -178,8 +178,8 @@ async def test_daily_digest_at_the_local_hour_lists_due_and_quiet(
     digest = chat.inbox()[-1]
     assert "Your day" in digest.text
     assert "Today" in digest.text and "send the quote" in digest.text
-    assert "Gone quiet" in digest.text and "李雷" in digest.text and "王小明" not in (
-        digest.text.split("Gone quiet")[1])
+    assert "Needs a look" in digest.text and "王小明" not in digest.text.split("Needs a look")[1]
+    assert "李雷</b>: no contact since 2026-08-01" in digest.html
     assert await bot.sweep() == 0  # one a day
     frozen_time.move_to(datetime(2026, 11, 22, 0, 0, 10, tzinfo=UTC))
     assert await bot.sweep() == 2  # the next day's digest, and the follow-up, late

@@ -1,0 +1,129 @@
+"""Stale-record nudges: their buttons, and /nudges to see what needs a look now."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
+
+from bot.context import BotContext
+from bot.dates import Prefer, find_when
+from bot.render import nudge_keyboard, nudge_text, nudges_keyboard
+from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
+from storage import nudges, reminders
+from storage.clock import utcnow
+from storage.models import User
+
+WAIT_TIME = 0
+ACTION = re.compile(r"^n:(\d{1,10}):(open|log|followup|snooze|reviewed|ok)$")
+
+
+async def nudge_button(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    match = ACTION.match(query.data or "") if query is not None else None
+    if match is None:
+        await acknowledge(update, context.t("This button has expired."), alert=True)
+        return ConversationHandler.END
+    nudge_id, action = int(match.group(1)), match.group(2)
+    t, member = context.t, context.member
+    rule = context.settings.reminders.stale_rule()
+    async with context.unit_of_work() as session:
+        nudge = await nudges.load_nudge(session, member, nudge_id)
+        customer = nudge.customer
+        assert customer is not None
+        name = escape(customer.name)
+        await acknowledge(update)
+        if action == "open":
+            await say(update, context, nudge_text(t, nudge, member.timezone),
+                      nudge_keyboard(t, nudge))
+        elif action == "log":
+            await say(update, context, "📝 " + t(
+                "Reply to this message with what happened with {name} <code>{code}</code> "
+                "(text or a voice note).").format(name=name, code=customer.code))
+        elif action == "followup":
+            reminders.ensure_open(nudge)
+            assert context.user_data is not None
+            context.user_data["nudge"] = nudge.id
+            await say(update, context, t("When should I remind you about {name}? e.g. "
+                                         "下周一上午10点, next Monday 10am.").format(name=name))
+            return WAIT_TIME
+        elif action == "snooze":
+            nudge = await nudges.snooze(session, member, nudge_id, rule)
+            await say(update, context, "💤 " + t("I will ask again about {name} in a week.")
+                      .format(name=name), edit=True)
+        elif action == "reviewed":
+            await nudges.mark_reviewed(session, member, nudge_id)
+            await say(update, context, "👌 " + t("{name} marked as reviewed.").format(name=name),
+                      edit=True)
+        else:
+            await nudges.confirm_details(session, member, nudge_id)
+            await say(update, context, "✅ " + t("Thanks, {name}'s details are confirmed.")
+                      .format(name=name), edit=True)
+    return ConversationHandler.END
+
+
+async def got_time(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    nudge_id = (context.user_data or {}).get("nudge")
+    if not isinstance(nudge_id, int):
+        return ConversationHandler.END
+    zone = ZoneInfo(context.member.timezone)
+    now = utcnow().astimezone(zone)
+    found = find_when(message.text, now, default_hour=context.settings.reminders.default_hour,
+                      prefer=Prefer.FUTURE)
+    if found is None:
+        await say(update, context, context.t(
+            "I could not read a date in that. Try e.g. 明天下午3点 or next Monday 10am."))
+        return WAIT_TIME
+    async with context.unit_of_work() as session:
+        await nudges.follow_up(session, context.member, nudge_id, found.at,
+                               context.t("Follow up"))
+    await say(update, context, "⏰ " + context.t("Follow-up set for {when}.").format(
+        when=found.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")))
+    forget(context, "nudge")
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    return await cancel_flow(update, context, "nudge")
+
+
+async def list_nudges(update: Update, context: BotContext) -> None:
+    """/nudges: runs the member's stale scan now and lists what needs a look."""
+    member, t = context.member, context.t
+    now = utcnow()
+    async with context.unit_of_work() as session:
+        user = await session.get(User, member.user_id)
+        if user is not None:
+            await nudges.scan_member(session, user, now,
+                                     context.settings.reminders.stale_rule())
+        items = await nudges.open_nudges(session, member, now)
+        if not items:
+            await say(update, context, t("Nothing needs a look: every record is fresh. 🎉"))
+            return
+        await say(update, context, t("Records that need a look ({count}):").format(
+            count=len(items)), nudges_keyboard(items))
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    flow = ConversationHandler(
+        name="nudge",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[CallbackQueryHandler(nudge_button, pattern=r"^n:")],
+        states={WAIT_TIME: [MessageHandler(PRIVATE_TEXT, got_time)]},
+        fallbacks=[CommandHandler("cancel", cancel)],
+    )
+    app.add_handler(flow)
+    app.add_handler(CommandHandler("nudges", list_nudges))
