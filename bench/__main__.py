@@ -3,7 +3,7 @@
 Targets (issue "Foundation"): with 100,000 customers, search p99 < 20 ms for name,
 pinyin-initials, phone-suffix and company queries; an add-flow step < 10 ms median
 through the in-process fake; RSS of the running bot < 150 MB. Reminder and date targets:
-bench/reminders.py.
+bench/reminders.py; the stale scan: bench/stale.py.
 Set SALESBOT_BENCH_DATABASE_URL to a scratch PostgreSQL database (emptied and filled by
 the run) to measure PostgreSQL as well.
 """
@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
-from bench import reminders
+from bench import reminders, stale
 from bench.stats import percentile
 from storage.database import Database
 from storage.migrate import upgrade
@@ -122,15 +123,6 @@ def bench_flow_step(url: str) -> tuple[float, float, float]:
     return figures["median"], figures["p99"], figures["rss"]
 
 
-async def run_all(url: str, label: str, scratch_url: str | None = None) -> str:
-    """`scratch_url`: an empty database for the reminder figures (deleting 100,000
-    customers from SQLite's FTS index would take minutes); by default `url`, emptied."""
-    foundation = await run(url, label)
-    scratch = scratch_url or url
-    await upgrade(scratch)
-    return foundation + "\n\n" + await reminders.run(scratch, label)
-
-
 async def run(url: str, label: str) -> str:
     print(f"[{label}] seeding {CUSTOMERS:,} customers …", flush=True)
     await upgrade(url)
@@ -156,34 +148,68 @@ async def run(url: str, label: str) -> str:
     return "\n".join(lines)
 
 
-async def main() -> None:
-    sections = []
-    with tempfile.TemporaryDirectory() as folder:
-        sections.append(await run_all(f"sqlite+aiosqlite:///{folder}/bench.db", "SQLite",
-                                      f"sqlite+aiosqlite:///{folder}/reminders.db"))
-    pg = os.environ.get("SALESBOT_BENCH_DATABASE_URL")
-    if pg:
-        sections.append(await run_all(pg, "PostgreSQL"))
+PARTS = ("search", "reminders", "stale")
+SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
+INTRO = (
+    "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
+    "runs one part and replaces only its sections). Each search figure is 200 queries drawn "
+    "from the seeded data, timed around `search_customers` inside an open transaction; the "
+    "flow step is `process_update` of a typed name in the /add flow through the in-process "
+    "fake Bot API, database write of the conversation state included. The reminder burst is "
+    "10,000 follow-ups due at once for 10,000 members, sent by the bot's own sweep and rate "
+    "limiter to a fake Bot API that answers 429 to a 31st send within any one second; the due "
+    "query is the sweep's claim query (`send_after <= now`, 100 rows) over 1,000,000 "
+    "follow-ups, a few hundred of them due; date understanding is `bot.dates.find_when` on 8 "
+    "messages per language, 40 rounds. The stale scan is `storage.nudges.scan` as the sweep "
+    "runs it every 15 minutes.\n\n"
+)
+
+
+async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dict[str, str]:
+    """`scratch`: an empty database for the reminder and stale figures (deleting 100,000
+    customers from SQLite's FTS index would take minutes); may be `url` on PostgreSQL."""
+    out: dict[str, str] = {}
+    if "search" in parts:
+        out[f"search-{label}"] = await run(url, label)
+    await upgrade(scratch)
+    if "reminders" in parts:
+        out[f"reminders-{label}"] = await reminders.run(scratch, label)
+    if "stale" in parts:
+        out[f"stale-{label}"] = await stale.run(scratch, label)
+    return out
+
+
+def write_report(fresh: dict[str, str]) -> None:
+    """Replaces the sections just measured; keeps the others with their own dates."""
+    old = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
+    sections = {key: body for key, body in SECTION.findall(old)}
     machine = (f"{platform.node()}: {platform.machine()}, {psutil.cpu_count()} cores, "
                f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python "
                f"{platform.python_version()}, {platform.platform()}")
-    body = "\n\n".join(sections)
-    REPORT.write_text(
-        "# Performance\n\nWritten by `make bench` (bench/__main__.py). Each search figure is "
-        "200 queries drawn from the seeded data, timed around `search_customers` inside an "
-        "open transaction; the flow step is `process_update` of a typed name in the /add "
-        "flow through the in-process fake Bot API, database write of the conversation state "
-        "included. The reminder burst is 10,000 follow-ups due at once for 10,000 members, "
-        "sent by the bot's own sweep and rate limiter to a fake Bot API that answers 429 to "
-        "a 31st send within any one second; the due query is the sweep's claim query "
-        "(`send_after <= now`, 100 rows) over 1,000,000 follow-ups, a few hundred of them "
-        "due; date understanding is `bot.dates.find_when` on 8 messages per language, "
-        "40 rounds.\n\n"
-        f"Machine: {machine}  \nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{body}\n",
-        encoding="utf-8",
-    )
-    print(body)
+    stamp = f"Machine: {machine}  \nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
+    sections.update({key: f"{body}\n\n{stamp}" for key, body in fresh.items()})
+    order = [f"{part}-{label}" for label in ("SQLite", "PostgreSQL") for part in PARTS]
+    keys = [k for k in order if k in sections] + [k for k in sections if k not in order]
+    REPORT.write_text(INTRO + "".join(
+        f"<!-- bench:{key} -->\n{sections[key]}<!-- /bench -->\n" for key in keys),
+        encoding="utf-8")
+
+
+async def main(parts: list[str]) -> None:
+    fresh: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        fresh.update(await run_parts(parts, f"sqlite+aiosqlite:///{folder}/bench.db", "SQLite",
+                                     f"sqlite+aiosqlite:///{folder}/scratch.db"))
+    pg = os.environ.get("SALESBOT_BENCH_DATABASE_URL")
+    if pg:
+        fresh.update(await run_parts(parts, pg, "PostgreSQL", pg))
+    write_report(fresh)
+    print("\n\n".join(fresh.values()))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    chosen = sys.argv[1:] or list(PARTS)
+    unknown = set(chosen) - set(PARTS)
+    if unknown:
+        sys.exit(f"unknown part(s) {sorted(unknown)}; choose from {PARTS}")
+    asyncio.run(main(chosen))

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Translate
 from storage.customers import CustomerDraft, DuplicateMatch
+from storage.dedupe import DuplicateGroup
 from storage.errors import CrmError, ValidationFailed
 from storage.models import (
     Customer,
@@ -420,3 +421,42 @@ def nudge_keyboard(t: Translate, nudge: Reminder) -> InlineKeyboardMarkup:
         [button("✅ " + t("All correct"), f"{prefix}:ok")], fixes[:2], fixes[2:],
         [button("💤 " + t("Snooze a week"), f"{prefix}:snooze")],
     ])
+
+
+DUPLICATE_REASONS = {"phone": N_("same phone"), "email": N_("same email"),
+                     "name": N_("similar name")}
+
+
+def duplicate_group_text(t: Translate, group: DuplicateGroup, number: int, total: int,
+                         *, region: str) -> str:
+    why = ", ".join(t(text) for reason, text in DUPLICATE_REASONS.items()
+                    if reason in group.reasons)
+    lines = [t("Possible duplicates {number} of {total}: {why}").format(
+        number=number, total=total, why=why)]
+    for customer in group.customers:
+        details = [escape(v) for v in (customer.company, customer.region) if v]
+        details += [escape(format_phone(p, region)) for p in customer.contact_values("phone")]
+        details += [escape(e) for e in customer.contact_values("email")]
+        lines.append(" · ".join([f"• <code>{customer.code}</code> <b>{escape(customer.name)}</b>",
+                                 *details]))
+    lines.append(t("Tap the record to keep; the others are merged into it."))
+    return "\n".join(lines)
+
+
+def duplicate_group_keyboard(t: Translate, group: DuplicateGroup) -> InlineKeyboardMarkup:
+    rows = []
+    for keep in group.customers:
+        others = ",".join(str(c.id) for c in group.customers if c.id != keep.id)
+        rows.append([button("✅ " + t("Keep {code}").format(code=keep.code),
+                            f"dm:{keep.id}:{others}")])
+    return InlineKeyboardMarkup(rows)
+
+
+def merged_text(t: Translate, survivor: Customer, merged: list[Customer]) -> str:
+    return "🔗 " + t("Merged {codes} into {code}. You can undo this for 24 hours.").format(
+        codes=", ".join(c.code for c in merged), code=survivor.code)
+
+
+def undo_keyboard(t: Translate, merge_ids: list[int]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button("↩️ " + t("Undo merge"),
+                                         "mu:" + ",".join(str(i) for i in merge_ids))]])

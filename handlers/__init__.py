@@ -10,6 +10,7 @@ from handlers import (
     access,
     common,
     customers,
+    dupes,
     followups,
     interactions,
     nudges,
@@ -25,5 +26,6 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     interactions.register(app)
     followups.register(app)
     nudges.register(app)
+    dupes.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)

@@ -13,7 +13,8 @@ from bot.render import results_keyboard
 from handlers.common import PRIVATE_TEXT, say
 from handlers.customers import show_card
 from storage import customers
-from storage.search import search_customers
+from storage.errors import NotFound
+from storage.search import parse_code, search_customers
 
 RESULTS = 10
 
@@ -36,6 +37,16 @@ async def look_up(update: Update, context: BotContext, query: str) -> None:
     t = context.t
     async with context.unit_of_work() as session:
         hits = await search_customers(session, query, context.member, limit=RESULTS)
+        code = parse_code(query)
+        if not hits and code is not None:
+            # The code of a merged record still works: it opens the record it went into.
+            try:
+                customer = await customers.load_customer(session, code, context.member)
+            except NotFound:
+                customer = None
+            if customer is not None:
+                await show_card(session, update, context, customer)
+                return
         if len(hits) == 1:
             customer = await customers.load_customer(session, hits[0].customer_id, context.member)
             await show_card(session, update, context, customer)

@@ -157,7 +157,7 @@ async def find_duplicates(
     return sorted(found.values(), key=lambda m: (not m.certain, m.customer_id))
 
 
-async def _tags_named(session: AsyncSession, names: list[str]) -> list[Tag]:
+async def tags_named(session: AsyncSession, names: list[str]) -> list[Tag]:
     if not names:
         return []
     existing = {t.name: t for t in await session.scalars(select(Tag).where(Tag.name.in_(names)))}
@@ -179,7 +179,7 @@ def _contact_points(draft: CustomerDraft) -> list[ContactPoint]:
     return points
 
 
-def _touch(customer: Customer) -> None:
+def touch(customer: Customer) -> None:
     customer.name_pinyin = pinyin_key(customer.name)
     customer.name_initials = pinyin_initials(customer.name)
     customer.updated_at = utcnow()
@@ -193,7 +193,7 @@ async def _audited(
     """Wraps one change: refreshes the derived columns and writes before/after to the log."""
     before = audit.customer_snapshot(customer)
     yield
-    _touch(customer)
+    touch(customer)
     await session.flush()
     audit.record(
         session, actor_id=actor.user_id, action=action, entity="customer",
@@ -217,11 +217,11 @@ async def create_customer(
         quiet_since=now,
         unverified_since=now,
         contacts=_contact_points(valid),
-        tags=await _tags_named(session, valid.tags),
+        tags=await tags_named(session, valid.tags),
     )
     session.add(customer)
     await session.flush()  # the id, and with it the code, exists from here
-    _touch(customer)
+    touch(customer)
     await session.flush()
     await session.refresh(customer, ["owner"])
     audit.record(
@@ -304,7 +304,7 @@ async def add_tags(
     if len(wanted) > MAX_TAGS:
         raise ValidationFailed("tag", N_("At most {limit} tags."), limit=MAX_TAGS)
     async with _audited(session, customer, actor, "tag"):
-        customer.tags = await _tags_named(session, wanted)
+        customer.tags = await tags_named(session, wanted)
     return customer
 
 
@@ -349,53 +349,11 @@ async def mark_verified(session: AsyncSession, customer: Customer) -> None:
     await settle_nudges(session, customer.id, ReminderKind.UNVERIFIED)
 
 
-def _absorb(target: Customer, source_fields: dict[str, Any]) -> None:
+def absorb_fields(target: Customer, source_fields: dict[str, Any]) -> None:
     """Fills the target's empty fields; never overwrites what the target already has."""
     for name in TEXT_FIELDS:
         if not getattr(target, name) and source_fields.get(name):
             setattr(target, name, source_fields[name])
-
-
-async def merge(
-    session: AsyncSession, survivor: Customer, merged: Customer, actor: Actor
-) -> Customer:
-    """Moves contacts, tags and history to the survivor; the other record points to it."""
-    if survivor.id == merged.id:
-        raise Conflict(N_("A customer cannot be merged into itself."))
-    if merged.merged_into_id is not None or survivor.merged_into_id is not None:
-        raise Conflict(N_("One of these records was already merged."))
-    before_survivor = audit.customer_snapshot(survivor)
-    before_merged = audit.customer_snapshot(merged)
-    _absorb(survivor, {n: getattr(merged, n) for n in TEXT_FIELDS})
-    have = {(c.kind, c.value) for c in survivor.contacts}
-    moving = [c for c in merged.contacts if (c.kind, c.value) not in have]
-    merged.contacts = []
-    await session.flush()
-    survivor.contacts = survivor.contacts + [
-        ContactPoint(kind=c.kind, value=c.value, label=c.label) for c in moving
-    ]
-    survivor.tags = await _tags_named(
-        session, list(dict.fromkeys([t.name for t in survivor.tags + merged.tags]))
-    )
-    contacts = [d for d in (survivor.last_contact_at, merged.last_contact_at) if d]
-    survivor.last_contact_at = max(contacts) if contacts else None
-    merged.archived = True
-    merged.merged_into_id = survivor.id
-    restart_clocks(merged)
-    if survivor.quiet_since is not None:
-        survivor.quiet_since = survivor.last_contact_at or survivor.created_at
-    _touch(survivor)
-    _touch(merged)
-    await session.flush()
-    audit.record(
-        session, actor_id=actor.user_id, action="merge", entity="customer",
-        entity_id=survivor.id, before=before_survivor, after=audit.customer_snapshot(survivor),
-    )
-    audit.record(
-        session, actor_id=actor.user_id, action="merged_into", entity="customer",
-        entity_id=merged.id, before=before_merged, after=audit.customer_snapshot(merged),
-    )
-    return survivor
 
 
 async def absorb_draft(
@@ -409,11 +367,11 @@ async def absorb_draft(
     """Adds what a new entry knows to an existing record instead of creating a second one."""
     valid = validate_draft(draft, default_region)
     async with _audited(session, customer, actor, "update"):
-        _absorb(customer, asdict(valid))
+        absorb_fields(customer, asdict(valid))
         have = {(c.kind, c.value) for c in customer.contacts}
         extra = [c for c in _contact_points(valid) if (c.kind, c.value) not in have]
         customer.contacts = customer.contacts + extra
-        customer.tags = await _tags_named(
+        customer.tags = await tags_named(
             session, list(dict.fromkeys([t.name for t in customer.tags] + valid.tags))
         )
         await mark_verified(session, customer)

@@ -247,6 +247,21 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class MergeRecord(Base):
+    """One merge of two customers, with what is needed to take it back within a day."""
+
+    __tablename__ = "merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    merged_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None]
+    # Fields filled from the merged record, contacts and tags it brought, entries moved.
+    undo: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class BotState(Base):
     """Conversation states and per-user chat data, so a restart loses no flow."""
 

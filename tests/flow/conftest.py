@@ -69,3 +69,13 @@ async def make_bot(db: Database, database_url: str) -> AsyncIterator[Callable[..
 async def bot(make_bot: Callable[..., Any]) -> Bot:
     result: Bot = await make_bot()
     return result
+
+
+async def join(bot: Bot, telegram_id: int, name: str, role: str = "rep",
+               language: str = "en") -> Chat:
+    """A new member: the admin sends /invite <role>, they open the link."""
+    admin = bot.chat(ADMIN, "Alice")
+    token = (await admin.say(f"/invite {role}")).text.split("?start=")[1].split()[0]
+    member = bot.chat(telegram_id, name, language)
+    await member.say(f"/start {token}")
+    return member

@@ -12,12 +12,12 @@ from storage.customers import (
     create_customer,
     find_duplicates,
     load_customer,
-    merge,
     set_archived,
     update_field,
     validate_draft,
 )
 from storage.database import Database
+from storage.dedupe import merge
 from storage.errors import Conflict, NotFound, ValidationFailed
 from storage.models import AuditEntry, ContactPoint, Customer
 from storage.users import Visibility
