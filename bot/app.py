@@ -17,6 +17,7 @@ from bot.context import RUNTIME, BotContext, Runtime
 from bot.persistence import DatabasePersistence
 from handlers import register_all
 from handlers.start import publish_commands
+from scheduler import backups
 from storage.database import Database
 
 # The console and the tests need a syntactically valid token; Telegram never sees it.
@@ -72,4 +73,6 @@ def build_application(
     app.bot_data[RUNTIME] = Runtime(settings=settings, database=database)
     register_all(app)
     scheduler.register(app, database, settings.reminders, schedule=schedule)
+    if schedule:
+        backups.register(app, settings)
     return app

@@ -1,4 +1,4 @@
-"""`salesbot run | console | db upgrade`."""
+"""`salesbot run | console | db upgrade | backup | restore FILE`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from storage.clock import utcnow
 from storage.migrate import upgrade
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -23,6 +24,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     commands.add_parser("console", help="chat with the bot in this terminal")
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"])
+    backup = commands.add_parser("backup", help="back the SQLite database up now")
+    backup.add_argument("--new-key", action="store_true",
+                        help="print a new encryption key for backup.key and exit")
+    restore = commands.add_parser("restore", help="replace the database with a backup "
+                                  "(stop the bot first)")
+    restore.add_argument("file", type=Path)
     return parser.parse_args(argv)
 
 
@@ -43,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    if args.command in ("backup", "restore"):
+        return backup_or_restore(args, settings)
     asyncio.run(upgrade(settings.database.url))
     if args.command == "db":
         print(f"database at the newest schema: {settings.database.url}")
@@ -56,6 +65,27 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(Console(settings).run())
         return 0
     run_telegram(settings)
+    return 0
+
+
+def backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import backup
+
+    try:
+        if args.command == "restore":
+            backup.restore_backup(settings.database.url, args.file, settings.backup.key)
+            asyncio.run(upgrade(settings.database.url))  # an older backup: to the newest schema
+            print(f"restored {args.file} into {settings.database.url}")
+        elif args.new_key:
+            print(backup.new_key())
+        else:
+            made = backup.make_backup(settings.database.url, Path(settings.backup.folder),
+                                      keep=settings.backup.keep, key=settings.backup.key,
+                                      now=utcnow())
+            print(f"backup written: {made}")
+    except backup.BackupError as error:
+        print(f"{args.command} refused: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -84,6 +84,27 @@ class ReminderSettings(_Section):
             batched=self.digest_hour >= 0)
 
 
+class BackupSettings(_Section):
+    # Where backups go, how many to keep, and the UTC hour of the daily one (-1: none).
+    folder: str = "data/backups"
+    keep: int = Field(default=7, ge=1, le=1000)
+    hour: int = Field(default=3, ge=-1, le=23)
+    # A Fernet key (`salesbot backup --new-key` prints one); empty: not encrypted.
+    key: str = ""
+
+    @field_validator("key")
+    @classmethod
+    def _usable_key(cls, value: str) -> str:
+        if value:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(value.encode())
+            except ValueError as exc:
+                raise ValueError("not a Fernet key (32 url-safe base64-encoded bytes)") from exc
+        return value
+
+
 class ConsoleSettings(_Section):
     user_id: int = 1
     name: str = "Console"
@@ -95,6 +116,7 @@ class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     team: TeamSettings = Field(default_factory=TeamSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @property
@@ -106,6 +128,7 @@ ENV_OVERRIDES = {
     "SALESBOT_TOKEN": ("telegram", "token"),
     "SALESBOT_DATABASE_URL": ("database", "url"),
     "SALESBOT_API_BASE_URL": ("telegram", "api_base_url"),
+    "SALESBOT_BACKUP_KEY": ("backup", "key"),
 }
 
 

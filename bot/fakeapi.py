@@ -538,8 +538,9 @@ class FakeBotApi:
         chat_id = self._chat_id(params)
         caption, source = self._rendered(params, "caption", MAX_CAPTION)
         reference = str(params.get("document") or "")
-        if reference.startswith("attach://") and reference[9:] in files:
-            name, content = files[reference[9:]]
+        upload = reference[9:] if reference.startswith("attach://") else "document"
+        if upload in files and (not reference or reference.startswith("attach://")):
+            name, content = files[upload]  # a new file, uploaded in the request's body
             file_id = self._store_file(name, content)
         elif reference in self.files:
             file_id, name = reference, self.files[reference][0]

@@ -8,6 +8,7 @@ from telegram.ext import Application
 
 from handlers import (
     access,
+    backups,
     common,
     customers,
     dupes,
@@ -27,5 +28,6 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     followups.register(app)
     nudges.register(app)
     dupes.register(app)
+    backups.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.app import build_application
 from bot.config import Settings, load_settings
@@ -20,7 +23,11 @@ def settings_for(database_url: str, *, digest_hour: int = -1,
                  reminders: dict[str, Any] | None = None, **team: Any) -> Settings:
     """Digests are off unless a test asks: they would join every sweep's messages."""
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": database_url})
+    database = make_url(database_url).database or ""
+    backups = Path(database).parent / "backups" if database.endswith(".db") else Path(
+        tempfile.gettempdir()) / "salesbot-test-backups"
     return settings.model_copy(update={
+        "backup": settings.backup.model_copy(update={"folder": str(backups)}),
         "team": settings.team.model_copy(update={"admins": [ADMIN], **team}),
         "reminders": settings.reminders.model_copy(
             update={"digest_hour": digest_hour, **(reminders or {})}),
