@@ -26,7 +26,7 @@ from storage.models import (
 )
 from storage.names import fold, pinyin_initials, pinyin_key
 from storage.search import build_search_text, starts_with
-from storage.users import Actor
+from storage.users import Actor, can_see
 from storage.validation import (
     clean_text,
     normalize_email,
@@ -110,10 +110,6 @@ class DuplicateMatch:
     @property
     def code(self) -> str:
         return f"C-{self.customer_id:06d}"
-
-
-def can_see(actor: Actor, customer: Customer) -> bool:
-    return actor.sees_whole_team or customer.owner_id == actor.user_id
 
 
 async def find_duplicates(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import ColumnElement, and_, func, select, true, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -31,7 +31,7 @@ from storage.models import (
     ReminderStatus,
 )
 from storage.names import fold
-from storage.users import Actor
+from storage.users import Actor, visible_to
 
 UNDO_WINDOW = timedelta(hours=24)
 MAX_GROUPS = 10
@@ -48,8 +48,8 @@ class DuplicateGroup:
 
 def _live(actor: Actor) -> ColumnElement[bool]:
     """Customers the actor sees that are neither archived nor merged."""
-    mine = true() if actor.sees_whole_team else Customer.owner_id == actor.user_id
-    return and_(Customer.archived.is_(False), Customer.merged_into_id.is_(None), mine)
+    return and_(Customer.archived.is_(False), Customer.merged_into_id.is_(None),
+                visible_to(actor))
 
 
 class _Groups:

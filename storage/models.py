@@ -81,6 +81,7 @@ class InteractionKind(StrEnum):
 class ReminderKind(StrEnum):
     FOLLOWUP = "followup"
     DIGEST = "digest"
+    WEEKLY = "weekly"  # a manager's team summary
     QUIET = "quiet"  # nobody has been in touch for the tier's number of days
     UNVERIFIED = "unverified"  # contact details not confirmed for months
 
@@ -146,6 +147,15 @@ customer_tags = Table(
 )
 
 
+customer_shares = Table(
+    "customer_shares",
+    Base.metadata,
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_customer_shares_user", "user_id"),
+)
+
+
 class Customer(Base):
     __tablename__ = "customers"
     # AUTOINCREMENT so that a code (derived from the id) is never handed out twice.
@@ -181,6 +191,8 @@ class Customer(Base):
     unverified_since: Mapped[datetime | None]
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # Set when the personal fields were anonymised on request (counts and dates remain).
+    erased_at: Mapped[datetime | None]
     # Name, pinyin, company, phone digits, emails, tags and code in one lower-cased
     # string; the dialect's trigram index sits on it (see storage/search.py).
     search_text: Mapped[str] = mapped_column(Text, default="")
@@ -195,6 +207,8 @@ class Customer(Base):
         secondary=customer_tags, order_by="Tag.name", lazy="selectin"
     )
     owner: Mapped[User | None] = relationship(lazy="selectin")
+    shared_with: Mapped[list[User]] = relationship(
+        secondary="customer_shares", order_by="User.id", lazy="selectin")
 
     @property
     def code(self) -> str:
@@ -310,6 +324,9 @@ class Reminder(Base):
         Index("uq_reminders_one_digest", "user_id", "due_at", unique=True,
               sqlite_where=sql_text("kind = 'digest'"),
               postgresql_where=sql_text("kind = 'digest'")),
+        Index("uq_reminders_one_weekly", "user_id", "due_at", unique=True,
+              sqlite_where=sql_text("kind = 'weekly'"),
+              postgresql_where=sql_text("kind = 'weekly'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Customer, format_code
 from storage.names import fold, has_han, pinyin_forms, pinyin_key
-from storage.users import Actor
+from storage.users import Actor, visible_to
 
 # Rows fetched for exact ranking, already in a likely-best order from SQL.
 CANDIDATES = 30
@@ -187,9 +187,7 @@ _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 def _visible(stmt: _Query, actor: Actor, include_archived: bool) -> _Query:
     if not include_archived:
         stmt = stmt.where(Customer.archived.is_(False))
-    if not actor.sees_whole_team:
-        stmt = stmt.where(Customer.owner_id == actor.user_id)
-    return stmt
+    return stmt.where(visible_to(actor))
 
 
 def _indexable(forms: list[str]) -> list[str]:

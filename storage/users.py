@@ -8,13 +8,13 @@ from datetime import timedelta
 from enum import StrEnum
 from zoneinfo import available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.clock import utcnow
 from storage.errors import N_, AccessDenied, NotFound, ValidationFailed
-from storage.models import Invite, Role, User
+from storage.models import Customer, Invite, Role, User, customer_shares
 
 
 class Visibility(StrEnum):
@@ -47,6 +47,21 @@ class Actor:
     @property
     def is_manager(self) -> bool:
         return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """The customers the actor may see, as SQL: all of the team's, or their own and those
+    a colleague shared with them."""
+    if actor.sees_whole_team:
+        return true()
+    shared = select(customer_shares.c.customer_id).where(
+        customer_shares.c.user_id == actor.user_id)
+    return or_(Customer.owner_id == actor.user_id, Customer.id.in_(shared))
+
+
+def can_see(actor: Actor, customer: Customer) -> bool:
+    return (actor.sees_whole_team or customer.owner_id == actor.user_id
+            or any(user.id == actor.user_id for user in customer.shared_with))
 
 
 def language_from_telegram(code: str | None) -> str:
