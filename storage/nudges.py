@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -34,6 +34,7 @@ from storage.reminders import ensure_open, load_reminder, next_local_hour, sched
 from storage.users import Actor
 
 SNOOZE = timedelta(days=7)
+CHUNK = 500  # customers stopped and nudged per statement
 
 
 @dataclass(frozen=True)
@@ -128,22 +129,24 @@ async def _nudge_member(session: AsyncSession, user: User, now: datetime, rule: 
     chosen = sorted(candidates, key=lambda c: c.overdue_since)[:room]
     due = now if rule.batched else send_time(now, user.timezone, rule)
     created = 0
-    for candidate in chosen:
-        clock = (Customer.quiet_since if candidate.kind is ReminderKind.QUIET
-                 else Customer.unverified_since)
-        # Stopping the clock only if it still runs: of two instances scanning at once,
-        # one wins each customer (PostgreSQL re-checks the WHERE after the row lock).
-        stopped = await session.execute(
-            update(Customer).where(Customer.id == candidate.customer_id, clock.is_not(None))
-            .values({clock: None}))
-        if not getattr(stopped, "rowcount", 0):
-            continue
-        session.add(Reminder(
-            kind=candidate.kind, customer_id=candidate.customer_id, user_id=user.id,
-            due_at=due, send_after=None if rule.batched else due, text="",
-            status=ReminderStatus.OPEN, delivery=Delivery.PENDING, attempts=0, late=False,
-            created_at=now))
-        created += 1
+    for kind, clock in ((ReminderKind.QUIET, Customer.quiet_since),
+                        (ReminderKind.UNVERIFIED, Customer.unverified_since)):
+        ids = [c.customer_id for c in chosen if c.kind is kind]
+        for start in range(0, len(ids), CHUNK):
+            # Stopping only clocks that still run: of two instances scanning at once, one
+            # wins each customer (PostgreSQL re-checks the WHERE under the row lock).
+            stopped = list(await session.scalars(
+                update(Customer).where(Customer.id.in_(ids[start:start + CHUNK]),
+                                       clock.is_not(None))
+                .values({clock: None}).returning(Customer.id)))
+            if stopped:
+                await session.execute(insert(Reminder), [
+                    {"kind": kind, "customer_id": customer_id, "user_id": user.id,
+                     "due_at": due, "send_after": None if rule.batched else due, "text": "",
+                     "status": ReminderStatus.OPEN, "delivery": Delivery.PENDING,
+                     "attempts": 0, "late": False, "created_at": now}
+                    for customer_id in stopped])
+            created += len(stopped)
     return created
 
 
