@@ -21,6 +21,7 @@ from storage.models import (
     Stage,
     Tier,
 )
+from storage.privacy import Change
 from storage.reminders import Digest
 from storage.search import SearchHit
 from storage.validation import format_phone
@@ -460,3 +461,37 @@ def merged_text(t: Translate, survivor: Customer, merged: list[Customer]) -> str
 def undo_keyboard(t: Translate, merge_ids: list[int]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button("↩️ " + t("Undo merge"),
                                          "mu:" + ",".join(str(i) for i in merge_ids))]])
+
+
+HISTORY_ACTIONS = {
+    "create": N_("created the record"), "update": N_("changed"), "tag": N_("tagged"),
+    "archive": N_("archived"), "restore": N_("restored"), "merge": N_("merged a record in"),
+    "merged_into": N_("merged it into another record"), "unmerge": N_("undid a merge"),
+    "log": N_("logged a contact"), "verify": N_("confirmed the details"),
+    "export": N_("exported everything about it"), "erase": N_("erased it"),
+    "reassign": N_("handed it to another owner"), "share": N_("shared it"),
+}
+
+
+def _shown(value: object) -> str:
+    if value is None or value == [] or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def history_text(t: Translate, customer: Customer, changes: list[Change], timezone: str
+                 ) -> str:
+    lines = [t("History of {name} <code>{code}</code>").format(
+        name=f"<b>{escape(customer.name)}</b>", code=customer.code)]
+    for change in changes:
+        action = HISTORY_ACTIONS.get(change.action)
+        what = t(action) if action else escape(change.action)
+        lines.append(f"{local_time(change.at, timezone, t)} {escape(change.who)}: {what}")
+        for field, (before, after) in change.fields.items():
+            lines.append(f"   {escape(field)}: {escape(_shown(before)[:200])} → "
+                         f"{escape(_shown(after)[:200])}")
+    if len(lines) == 1:
+        lines.append(t("Nothing recorded yet."))
+    return "\n".join(lines)

@@ -15,6 +15,7 @@ from handlers import (
     followups,
     interactions,
     nudges,
+    privacy,
     search,
     start,
 )
@@ -29,5 +30,6 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     nudges.register(app)
     dupes.register(app)
     backups.register(app)
+    privacy.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)

@@ -1,0 +1,152 @@
+"""Audit and privacy: a record's history, export of everything about one customer, and
+erasure on request (personal fields anonymised, counts and dates kept, the act audited)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.clock import utcnow
+from storage.customers import TEXT_FIELDS, restart_clocks, touch
+from storage.errors import N_, AccessDenied, Conflict, NotFound
+from storage.models import (
+    AuditEntry,
+    ContactPoint,
+    Customer,
+    Interaction,
+    Reminder,
+    ReminderStatus,
+    Role,
+    User,
+    format_code,
+)
+from storage.users import Actor, can_see
+
+HISTORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Change:
+    at: Any
+    who: str
+    action: str
+    fields: dict[str, tuple[Any, Any]]  # field: (before, after), for updates
+
+
+async def load_record(session: AsyncSession, actor: Actor, customer_id: int) -> Customer:
+    """This very record (not followed through merges), if the actor may see it."""
+    customer = await session.get(Customer, customer_id)
+    if customer is None or not can_see(actor, customer):
+        raise NotFound(N_("No customer {code} that you can see."), code=format_code(customer_id))
+    return customer
+
+
+async def history(session: AsyncSession, actor: Actor, customer_id: int) -> list[Change]:
+    """Who changed what and when, newest first."""
+    await load_record(session, actor, customer_id)
+    rows = await session.execute(
+        select(AuditEntry, User.display_name).outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(AuditEntry.entity == "customer", AuditEntry.entity_id == customer_id)
+        .order_by(AuditEntry.id.desc()).limit(HISTORY_LIMIT))
+    changes = []
+    for entry, who in rows:
+        before, after = entry.before or {}, entry.after or {}
+        fields = {key: (before.get(key), after.get(key)) for key in
+                  sorted(set(before) | set(after))
+                  if before and after and before.get(key) != after.get(key)
+                  and key not in ("merge_id",)}
+        changes.append(Change(entry.at, who or "—", entry.action, fields))
+    return changes
+
+
+def _ensure_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied(N_("Only an admin can do that."))
+
+
+async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
+                          ) -> dict[str, Any]:
+    """Everything stored about one customer, as JSON-ready data; the export is audited."""
+    _ensure_admin(actor)
+    customer = await load_record(session, actor, customer_id)
+    entries = await session.scalars(
+        select(Interaction).where(Interaction.customer_id == customer.id)
+        .order_by(Interaction.id))
+    reminders = await session.scalars(
+        select(Reminder).where(Reminder.customer_id == customer.id).order_by(Reminder.id))
+    log = await audit.history(session, "customer", customer.id)
+    data = {
+        "exported_at": utcnow().isoformat(),
+        "customer": {
+            **audit.customer_snapshot(customer),
+            "created_at": _iso(customer.created_at), "updated_at": _iso(customer.updated_at),
+            "last_contact_at": _iso(customer.last_contact_at),
+            "last_verified_at": _iso(customer.last_verified_at),
+            "erased_at": _iso(customer.erased_at),
+            "shared_with": [u.id for u in customer.shared_with],
+        },
+        "interactions": [
+            {"id": e.id, "kind": e.kind, "occurred_at": _iso(e.occurred_at),
+             "summary": e.summary, "outcome": e.outcome, "user_id": e.user_id,
+             "attachment": e.attachment_kind} for e in entries],
+        "reminders": [
+            {"id": r.id, "kind": r.kind, "due_at": _iso(r.due_at), "text": r.text,
+             "status": r.status, "user_id": r.user_id} for r in reminders],
+        "audit": [
+            {"at": _iso(a.at), "actor_id": a.actor_id, "action": a.action,
+             "before": a.before, "after": a.after} for a in log],
+    }
+    audit.record(session, actor_id=actor.user_id, action="export", entity="customer",
+                 entity_id=customer.id)
+    return data
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+async def erase_customer(session: AsyncSession, actor: Actor, customer_id: int) -> Customer:
+    """Anonymises the customer and every record merged into it: names, contacts, notes,
+    tags, what the timeline and reminders say, and the personal data in past audit
+    entries. Counts, kinds and dates stay, so reports still add up."""
+    _ensure_admin(actor)
+    customer = await load_record(session, actor, customer_id)
+    if customer.erased_at is not None:
+        raise Conflict(N_("This customer was already erased."))
+    if customer.merged_into_id is not None:
+        raise Conflict(N_("This record was merged into another one."))
+    merged_in = list(await session.scalars(
+        select(Customer).where(Customer.merged_into_id == customer.id)))
+    now = utcnow()
+    for record in [customer, *merged_in]:
+        for name in TEXT_FIELDS:
+            setattr(record, name, None)
+        record.name = f"Erased {record.code}"
+        record.tags = []
+        record.shared_with = []
+        record.erased_at = now
+        restart_clocks(record)
+        touch(record)
+    ids = [record.id for record in (customer, *merged_in)]
+    await session.execute(delete(ContactPoint).where(ContactPoint.customer_id.in_(ids)))
+    await session.execute(
+        update(Interaction).where(Interaction.customer_id.in_(ids))
+        .values(summary="", outcome=None, attachment_kind=None, attachment_file_id=None))
+    await session.execute(
+        update(Reminder).where(Reminder.customer_id.in_(ids)).values(text=""))
+    await session.execute(
+        update(Reminder).where(Reminder.customer_id.in_(ids),
+                               Reminder.status == ReminderStatus.OPEN)
+        .values(status=ReminderStatus.CANCELLED, send_after=None, claim_token=None))
+    await session.execute(
+        update(AuditEntry).where(AuditEntry.entity == "customer", AuditEntry.entity_id.in_(ids))
+        .values(before=None, after=None))
+    await session.flush()
+    for record_id in ids:
+        audit.record(session, actor_id=actor.user_id, action="erase", entity="customer",
+                     entity_id=record_id, after={"erased": True})
+    return customer

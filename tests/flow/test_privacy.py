@@ -1,0 +1,68 @@
+"""/history, and an admin's /export and /erase of one customer."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from storage.models import AuditEntry, ContactPoint, Customer, Interaction
+from tests.flow.conftest import ADMIN, Bot, join
+
+
+async def test_history_shows_who_changed_what(make_bot: object) -> None:
+    bot: Bot = await make_bot(visibility="own")  # type: ignore[operator]
+    admin = bot.chat(ADMIN, "Alice")
+    card = await admin.press(await admin.say("/add 王小明 13812345678"), "Save")
+    await admin.press(await admin.press(card, "Edit"), "phone")
+    await admin.say("13900001111")
+    await admin.press(await admin.say("/log 王小明 打电话，要报价"), "Save")
+    history = await admin.say("/history C-000001")
+    lines = history.text.splitlines()
+    assert lines[0] == "History of 王小明 C-000001"
+    assert "Alice: logged a contact" in lines[1]
+    assert "Alice: changed" in lines[2]
+    assert "contacts: phone:+8613812345678 → phone:+8613900001111" in lines[3]
+    assert "Alice: created the record" in lines[-1]
+    assert "Usage: /history C-000123" in (await admin.say("/history")).text
+    rep = await join(bot, 201, "Rep")
+    assert "No customer C-000001 that you can see" in (await rep.say("/history C-000001")).text
+
+
+async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
+    admin = bot.chat(ADMIN, "Alice")
+    await admin.press(await admin.say("/add 王小明 13812345678 wang@example.com #vip"), "Save")
+    await admin.press(await admin.say("/log 王小明 打电话，要报价，下周一跟进"), "Save")
+    manager = await join(bot, 301, "Manager", role="manager")
+    assert "Only an admin can do that." in (await manager.say("/export C-000001")).text
+    assert "Only an admin can do that." in (await manager.say("/erase C-000001")).text
+
+    ask = await admin.say("/export C-000001")
+    assert "Export everything stored about 王小明" in ask.text
+    file = await admin.press(ask, "Export")
+    assert file.document is not None and file.document["file_name"] == "C-000001.json"
+    data = json.loads(bot.api.files[file.document["file_id"]][1])
+    assert data["customer"]["name"] == "王小明"
+    assert data["customer"]["contacts"] == ["email:wang@example.com", "phone:+8613812345678"]
+    assert [e["summary"] for e in data["interactions"]] == ["打电话，要报价，下周一跟进"]
+    assert data["reminders"][0]["status"] == "open"
+
+    cancelled = await admin.press(await admin.say("/erase C-000001"), "Cancel")
+    assert "Nothing was changed" in cancelled.text
+    erased = await admin.press(await admin.say("/erase C-000001"), "Erase for good")
+    assert "C-000001 is erased" in erased.text
+    async with bot.database.unit_of_work() as session:
+        customer = await session.get(Customer, 1)
+        assert customer is not None and customer.name == "Erased C-000001"
+        assert customer.erased_at is not None and customer.tags == []
+        assert await session.scalar(select(func.count(ContactPoint.id))) == 0
+        entries = list(await session.scalars(select(Interaction)))
+        assert [(e.kind, e.summary) for e in entries] == [("call", "")]  # counted, not said
+        log = list(await session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "customer").order_by(AuditEntry.id)))
+        assert "王小明" not in json.dumps([(a.before, a.after) for a in log], ensure_ascii=False)
+        assert log[-1].action == "erase"
+    assert "Nothing found" in (await admin.say("王小明")).text
+    again = await admin.press(await admin.say("/erase C-000001"), "Erase for good")
+    assert "already erased" in again.text
+    assert "Erase Erased C-000001" in admin.inbox()[-2].text
