@@ -20,10 +20,12 @@ from storage.models import (
     ReminderKind,
     Stage,
     Tier,
+    User,
 )
 from storage.privacy import Change
 from storage.reminders import Digest
 from storage.search import SearchHit
+from storage.team import MemberLine, WeeklySummary
 from storage.validation import format_phone
 
 FIELD_LABELS: dict[str, str] = {
@@ -123,16 +125,21 @@ def button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data)
 
 
-def card_keyboard(customer: Customer, t: Translate) -> InlineKeyboardMarkup:
+def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False
+                  ) -> InlineKeyboardMarkup:
     prefix = f"c:{customer.id}"
     archive = (button("♻️ " + t("Restore"), f"{prefix}:restore") if customer.archived
                else button("🗄 " + t("Archive"), f"{prefix}:archive"))
+    people = [button("🤝 " + t("Share"), f"{prefix}:share")]
+    if manager:
+        people.insert(0, button("👤 " + t("Owner"), f"{prefix}:owner"))
     return InlineKeyboardMarkup([
         [button("✏️ " + t("Edit"), f"{prefix}:edit"),
          button("⭐ " + t("Tier"), f"{prefix}:tier"),
          button("📈 " + t("Stage"), f"{prefix}:stage")],
         [button("🏷 " + t("Tag"), f"{prefix}:f:tag"), archive,
          button("📜 " + t("Timeline"), f"tl:{customer.id}:0")],
+        people,
     ])
 
 
@@ -495,3 +502,37 @@ def history_text(t: Translate, customer: Customer, changes: list[Change], timezo
     if len(lines) == 1:
         lines.append(t("Nothing recorded yet."))
     return "\n".join(lines)
+
+
+def weekly_text(t: Translate, summary: WeeklySummary, timezone: str) -> str:
+    lines = ["📊 " + t("Team week since {when}").format(
+        when=local_time(summary.since, timezone, t)[:10]),
+        t("New customers: {new} · Contacts logged: {logged} · Follow-ups overdue: {overdue}")
+        .format(new=summary.new_customers, logged=summary.interactions,
+                overdue=summary.overdue), ""]
+    for rep in summary.reps:
+        lines.append("• " + t("{name}: {new} new, {logged} contacts, {overdue} overdue").format(
+            name=escape(rep.name), new=rep.new_customers, logged=rep.interactions,
+            overdue=rep.overdue))
+    return "\n".join(lines)
+
+
+def team_text(t: Translate, members: list[MemberLine]) -> str:
+    lines = ["👥 " + t("The team ({count})").format(count=len(members))]
+    for line in members:
+        lines.append("• " + t("{name} ({role}): {customers} customers, {open} open follow-ups, "
+                              "{overdue} overdue").format(
+            name=escape(line.user.display_name), role=t(ROLE_LABELS.get(line.user.role, "rep")),
+            customers=line.customers, open=line.open_followups, overdue=line.overdue))
+    return "\n".join(lines)
+
+
+ROLE_LABELS = {"admin": N_("admin"), "manager": N_("manager"), "rep": N_("rep")}
+
+
+def members_keyboard(members: list[User], prefix: str, *, marked: set[int] | None = None
+                     ) -> InlineKeyboardMarkup:
+    """One button per member, `prefix:<user id>`; marked ones carry a tick."""
+    buttons = [button(("✓ " if marked and m.id in marked else "") + m.display_name[:30],
+                      f"{prefix}:{m.id}") for m in members]
+    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])

@@ -18,6 +18,7 @@ from handlers import (
     privacy,
     search,
     start,
+    team,
 )
 
 
@@ -31,5 +32,6 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     dupes.register(app)
     backups.register(app)
     privacy.register(app)
+    team.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)

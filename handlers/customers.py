@@ -31,6 +31,7 @@ from bot.render import (
     duplicates_text,
     field_keyboard,
     label,
+    members_keyboard,
 )
 from bot.understanding import (
     VCardError,
@@ -39,7 +40,7 @@ from bot.understanding import (
     understand_customer_line,
 )
 from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
-from storage import customers, interactions
+from storage import customers, interactions, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.models import Customer
@@ -269,10 +270,11 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
     text = customer_card(customer, context.t, region=settings.team.default_region,
                          timezone=context.member.timezone, recent=recent)
     await say(update, context, f"{note}\n\n{text}" if note else text,
-              card_keyboard(customer, context.t), edit=edit)
+              card_keyboard(customer, context.t, manager=context.member.is_manager), edit=edit)
 
 
-CARD_ACTION = re.compile(r"^c:(\d{1,10}):(open|edit|tier|stage|archive|restore)(?::(\w{1,16}))?$")
+CARD_ACTION = re.compile(
+    r"^c:(\d{1,10}):(open|edit|tier|stage|archive|restore|owner|share)(?::(\w{1,16}))?$")
 
 
 async def card_action(update: Update, context: BotContext) -> None:
@@ -304,7 +306,29 @@ async def card_action(update: Update, context: BotContext) -> None:
                                          default_region=region)
         elif action in ("archive", "restore"):
             await customers.set_archived(session, customer, action == "archive", member)
+        elif action in ("owner", "share") and value is None:
+            await _choose_member(session, update, context, customer, action)
+            return
+        elif action == "owner" and value is not None and value.isdigit():
+            customer = await team.reassign(session, member, customer.id, int(value))
+        elif action == "share" and value is not None and value.isdigit():
+            await team.toggle_share(session, member, customer.id, int(value))
         await show_card(session, update, context, customer, edit=True)
+
+
+async def _choose_member(session: AsyncSession, update: Update, context: BotContext,
+                         customer: Customer, action: str) -> None:
+    """Whom to hand the customer to (managers), or to share it with (owner, managers)."""
+    t = context.t
+    if action == "owner":
+        team.ensure_manager(context.member)
+        question = t("Who should own {name} from now on?")
+    else:
+        question = t("Share {name} with whom? Tap again to stop sharing.")
+    others = [u for u in await team.active_members(session) if u.id != customer.owner_id]
+    marked = {u.id for u in customer.shared_with} if action == "share" else None
+    await say(update, context, question.format(name=escape(customer.name)),
+              members_keyboard(others, f"c:{customer.id}:{action}", marked=marked), edit=True)
 
 
 async def ask_value(update: Update, context: BotContext) -> int:

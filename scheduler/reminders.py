@@ -23,11 +23,12 @@ from bot.render import (
     nudge_text,
     reminder_keyboard,
     reminder_text,
+    weekly_text,
 )
-from storage import nudges, reminders
+from storage import nudges, reminders, team
 from storage.clock import utcnow
 from storage.database import Database
-from storage.models import NUDGE_KINDS, ReminderKind
+from storage.models import NUDGE_KINDS, ReminderKind, Role
 
 log = logging.getLogger(__name__)
 DISPATCHER = "reminder_dispatcher"
@@ -84,6 +85,7 @@ class ReminderDispatcher:
         try:
             async with self.database.unit_of_work() as session:
                 await reminders.ensure_digests(session, utcnow(), self.settings.digest_hour)
+                await team.ensure_weekly(session, utcnow(), self.settings.digest_hour)
         except IntegrityError:
             log.info("another instance planned the same digests first")
 
@@ -123,6 +125,13 @@ class ReminderDispatcher:
                 text = digest_text(t, digest, user.timezone)
                 markup = digest_keyboard(digest, user.timezone, t)
                 shown = [n.id for n in digest.nudges]
+            elif reminder.kind == ReminderKind.WEEKLY:
+                if user.role not in (Role.ADMIN, Role.MANAGER):
+                    await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
+                    return Outcome.SETTLED
+                text = weekly_text(t, await team.weekly_summary(session, utcnow()),
+                                   user.timezone)
+                markup = None
             elif reminder.kind in NUDGE_KINDS:
                 if not nudges.still_relevant(reminder):
                     await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
