@@ -43,6 +43,9 @@ class TeamSettings(_Section):
     visibility: Visibility = Visibility.TEAM
     default_region: str = "CN"
     timezone: str = "Asia/Shanghai"
+    # Messages and button presses one member may send a minute before the bot asks them
+    # to slow down.
+    requests_per_minute: int = Field(default=30, ge=1, le=10000)
 
     @field_validator("default_region")
     @classmethod

@@ -7,7 +7,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
 
-from bot.context import BotContext
+from bot.context import RUNTIME, BotContext
+from bot.ratelimit import RequestLimiter
 from handlers.common import acknowledge, say
 from storage import users
 from storage.errors import NotFound
@@ -55,6 +56,16 @@ async def admit(update: Update, context: BotContext) -> None:
     if context.actor is None:
         await refuse(update, context, refusal, profile.telegram_id)
         raise ApplicationHandlerStop
+    limiter: RequestLimiter = context.application.bot_data[LIMITER]
+    if not limiter.allow(profile.telegram_id):
+        if limiter.should_warn(profile.telegram_id):
+            await refuse(update, context, "⏳ " + context.t(
+                "Slow down, please: at most {limit} requests a minute. Try again in {seconds} s."
+            ).format(limit=limiter.per_minute,
+                     seconds=limiter.wait_seconds(profile.telegram_id)), profile.telegram_id)
+        else:
+            await acknowledge(update)
+        raise ApplicationHandlerStop
 
 
 async def refuse(update: Update, context: BotContext, reason: str | None, telegram_id: int
@@ -84,6 +95,11 @@ async def invite(update: Update, context: BotContext) -> None:
     ).format(role=arg, link=link, token=created.token))
 
 
+LIMITER = "request_limiter"
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    settings = app.bot_data[RUNTIME].settings
+    app.bot_data[LIMITER] = RequestLimiter(settings.team.requests_per_minute)
     app.add_handler(TypeHandler(Update, admit), group=-1)
     app.add_handler(CommandHandler("invite", invite))

@@ -28,7 +28,8 @@ def settings_for(database_url: str, *, digest_hour: int = -1,
         tempfile.gettempdir()) / "salesbot-test-backups"
     return settings.model_copy(update={
         "backup": settings.backup.model_copy(update={"folder": str(backups)}),
-        "team": settings.team.model_copy(update={"admins": [ADMIN], **team}),
+        "team": settings.team.model_copy(
+            update={"admins": [ADMIN], "requests_per_minute": 10_000, **team}),
         "reminders": settings.reminders.model_copy(
             update={"digest_hour": digest_hour, **(reminders or {})}),
     })

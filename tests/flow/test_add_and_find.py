@@ -218,3 +218,15 @@ async def test_language_switch_and_chinese_user(bot: Bot) -> None:
 async def test_commands_are_published_in_both_languages(bot: Bot) -> None:
     assert [c["command"] for c in bot.api.commands[""]][:2] == ["add", "find"]
     assert bot.api.commands["zh"][0]["description"] == "添加客户"
+
+
+async def test_a_member_sending_too_fast_is_asked_to_slow_down(make_bot: object) -> None:
+    bot: Bot = await make_bot(requests_per_minute=5)  # type: ignore[operator]
+    chat = bot.chat(ADMIN)
+    for n in range(5):
+        await chat.say(f"nobody{n}")
+    slow = await chat.say("nobody5")
+    assert "Slow down, please: at most 5 requests a minute" in slow.text
+    assert await chat.send("nobody6") == []  # told once, then quietly ignored
+    other = bot.chat(777, "Stranger")  # others are not held back by it
+    assert "private team bot" in (await other.say("hello")).text
