@@ -23,6 +23,7 @@ from storage.models import (
     User,
 )
 from storage.privacy import Change
+from storage.quality import OwnerQuality
 from storage.reminders import Digest
 from storage.search import SearchHit
 from storage.team import MemberLine, WeeklySummary
@@ -536,3 +537,16 @@ def members_keyboard(members: list[User], prefix: str, *, marked: set[int] | Non
     buttons = [button(("✓ " if marked and m.id in marked else "") + m.display_name[:30],
                       f"{prefix}:{m.id}") for m in members]
     return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def quality_text(t: Translate, owners: list[OwnerQuality]) -> str:
+    lines = ["🧹 " + t("Data quality: records lacking a field, per owner")]
+    for owner in owners:
+        gaps = " · ".join(t("no {field}: {count}").format(field=label(t, f), count=n)
+                          for f, n in owner.gaps.items())
+        lines.append(f"• <b>{escape(owner.owner)}</b>: " + t(
+            "{records} records, {complete}% complete").format(
+                records=owner.records, complete=owner.complete) + f"\n   {gaps}")
+    if not owners:
+        lines.append(t("No records yet."))
+    return "\n".join(lines)

@@ -16,6 +16,7 @@ from handlers import (
     interactions,
     nudges,
     privacy,
+    quality,
     search,
     start,
     team,
@@ -26,12 +27,16 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     access.register(app)  # group -1: nothing runs for people who are not members
     start.register(app)
     customers.register(app)
-    interactions.register(app)
+    # Flows that start from a button and then wait for text come before the log flow,
+    # whose entry is any text that reads like a contact: "called, no answer" typed as a
+    # follow-up's outcome is an answer, not a new log.
     followups.register(app)
     nudges.register(app)
+    quality.register(app)
     dupes.register(app)
     backups.register(app)
     privacy.register(app)
     team.register(app)
+    interactions.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)
