@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from typing import Any
 
 from telegram.ext import Application
 
 from bot.fakeapi import BotMessage, FakeBotApi, FakeUser
 from bot.transports.inprocess import deliver_pending
+from storage.backup import sqlite_file
 
 
 class Chat:
@@ -102,3 +105,14 @@ async def poll_until_async(check: Callable[[], Awaitable[Any]], *, timeout: floa
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+def every_table(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Each table's rows, in order: what "identical" means for a restore."""
+    path = sqlite_file(url)
+    with closing(sqlite3.connect(path)) as db:
+        names = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name")]
+        return {name: db.execute(f'SELECT * FROM "{name}" ORDER BY 1').fetchall()
+                for name in names}

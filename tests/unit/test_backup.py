@@ -19,19 +19,9 @@ from storage.interactions import log_interaction
 from storage.models import InteractionKind
 from storage.reminders import schedule_followup
 from tests.conftest import PG_URL, make_member
+from tests.harness import every_table
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="PostgreSQL is backed up with pg_dump")
-
-
-def every_table(url: str) -> dict[str, list[tuple[object, ...]]]:
-    """Each table's rows, in order: what "identical" means for a restore."""
-    path = backup.sqlite_file(url)
-    with closing(sqlite3.connect(path)) as db:
-        names = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name")]
-        return {name: db.execute(f'SELECT * FROM "{name}" ORDER BY 1').fetchall()
-                for name in names}
 
 
 async def fill(db: Database, name: str) -> None:
