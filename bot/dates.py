@@ -49,7 +49,7 @@ _CN_DATE = re.compile(
         r"(?P<nextmonth>下个?月)",
         r"(?P<yearend>年底)",
         r"(?P<count>\d{1,3}|半)\s*个?\s*(?P<unit>天|日|周|星期|礼拜|月|小时|钟头|分钟)"
-        r"\s*(?:后|以后|之后)",
+        r"\s*(?P<way>后|以后|之后|前|以前|之前)",
     ])
 )
 _EN_TIME_WORDS = re.compile(
@@ -198,12 +198,15 @@ def _chinese_date(match: re.Match[str], today: date, prefer: Prefer
         return date(today.year, 12, 31), None, None
     count_text, unit = group["count"], group["unit"]
     count = 0.5 if count_text == "半" else float(count_text)
+    if group["way"].endswith("前"):  # 3天前: three days ago
+        count = -count
     if unit in ("小时", "钟头"):
         return None, timedelta(hours=count), None
     if unit == "分钟":
         return None, timedelta(minutes=count), None
     if unit == "月":
-        return _add_months(today, max(1, round(count))), None, None
+        months = round(count) or (1 if count > 0 else -1)
+        return _add_months(today, months), None, None
     days = count * (7 if unit in ("周", "星期", "礼拜") else 1)
     return today + timedelta(days=round(days)), None, None
 
