@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from storage.backup import key_problem
 from storage.nudges import StaleRule
 from storage.users import Visibility
 
@@ -92,19 +93,15 @@ class BackupSettings(_Section):
     folder: str = "data/backups"
     keep: int = Field(default=7, ge=1, le=1000)
     hour: int = Field(default=3, ge=-1, le=23)
-    # A Fernet key (`salesbot backup --new-key` prints one); empty: not encrypted.
+    # An encryption key (`salesbot backup --new-key` prints one); empty: not encrypted.
     key: str = ""
 
     @field_validator("key")
     @classmethod
     def _usable_key(cls, value: str) -> str:
-        if value:
-            from cryptography.fernet import Fernet
-
-            try:
-                Fernet(value.encode())
-            except ValueError as exc:
-                raise ValueError("not a Fernet key (32 url-safe base64-encoded bytes)") from exc
+        problem = key_problem(value) if value else None
+        if problem:
+            raise ValueError(f"not a backup key ({problem}); `salesbot backup --new-key`")
         return value
 
 

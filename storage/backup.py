@@ -1,20 +1,27 @@
 """Online backups of the SQLite database: consistent while the bot runs, rotated, and
-encrypted with a Fernet key when one is configured. Restore checks a file completely
-before it touches the live database. (PostgreSQL: pg_dump, see docs/operations.md.)"""
+encrypted (libsodium's secretbox through PyNaCl) when a key is configured. Restore checks
+a file completely before it touches the live database. (PostgreSQL: pg_dump, see
+docs/operations.md.)"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import secrets
 import sqlite3
 import tempfile
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.engine import make_url
 
 from storage.clock import utcnow
+
+if TYPE_CHECKING:
+    from nacl.secret import SecretBox
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PREFIX = "salesbot-"
@@ -45,7 +52,7 @@ def make_backup(database_url: str, folder: Path, *, keep: int, key: str, now: da
     with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(partial)) as copy:
         live.backup(copy)
     if key:
-        final.write_bytes(Fernet(key.encode()).encrypt(partial.read_bytes()))
+        final.write_bytes(bytes(_box(key).encrypt(partial.read_bytes())))
         partial.unlink()
     else:
         partial.replace(final)
@@ -81,9 +88,11 @@ def read_backup(file: Path, key: str) -> bytes:
         if not key:
             raise BackupError(f"{file.name} is encrypted or not a backup; set backup.key "
                               "(or SALESBOT_BACKUP_KEY) to the key it was made with")
+        from nacl.exceptions import CryptoError
+
         try:
-            data = Fernet(key.encode()).decrypt(data)
-        except InvalidToken as error:
+            data = _box(key).decrypt(data)
+        except (CryptoError, ValueError) as error:
             raise BackupError(f"{file.name}: wrong key, or the file is damaged") from error
     if not data.startswith(SQLITE_MAGIC):
         raise BackupError(f"{file.name} is not a salesbot backup")
@@ -119,5 +128,27 @@ def restore_backup(database_url: str, file: Path, key: str) -> None:
             source.backup(live)
 
 
+KEY_BYTES = 32
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` cannot encrypt backups, or None if it can."""
+    try:
+        raw = base64.urlsafe_b64decode(key.encode())
+    except (ValueError, binascii.Error):
+        return "not base64"
+    return None if len(raw) == KEY_BYTES else f"must be {KEY_BYTES} bytes, base64-encoded"
+
+
+def _box(key: str) -> SecretBox:
+    # Imported when used, like PyNaCl's libsodium: a running bot rarely needs them.
+    from nacl.secret import SecretBox
+
+    problem = key_problem(key)
+    if problem:
+        raise BackupError(f"backup.key is {problem}")
+    return SecretBox(base64.urlsafe_b64decode(key.encode()))
+
+
 def new_key() -> str:
-    return Fernet.generate_key().decode()
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode()
