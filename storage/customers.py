@@ -16,6 +16,7 @@ from storage import audit
 from storage.clock import utcnow
 from storage.errors import N_, Conflict, NotFound, ValidationFailed
 from storage.models import (
+    NUDGE_KINDS,
     ContactKind,
     ContactPoint,
     Customer,
@@ -314,6 +315,7 @@ async def set_archived(
     async with _audited(session, customer, actor, "archive" if archived else "restore"):
         customer.archived = archived
         restart_clocks(customer)
+        await drop_nudges(session, customer.id)
     return customer
 
 
@@ -324,6 +326,15 @@ def restart_clocks(customer: Customer) -> None:
         return
     customer.quiet_since = customer.last_contact_at or customer.created_at
     customer.unverified_since = customer.last_verified_at or customer.created_at
+
+
+async def drop_nudges(session: AsyncSession, customer_id: int) -> None:
+    """The record was archived, merged away or handed over: its open nudges go."""
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.customer_id == customer_id, Reminder.kind.in_(NUDGE_KINDS),
+               Reminder.status == ReminderStatus.OPEN)
+        .values(status=ReminderStatus.CANCELLED, send_after=None, claim_token=None))
 
 
 async def settle_nudges(session: AsyncSession, customer_id: int, kind: ReminderKind) -> None:

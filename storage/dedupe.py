@@ -15,6 +15,7 @@ from storage.clock import utcnow
 from storage.customers import (
     TEXT_FIELDS,
     absorb_fields,
+    drop_nudges,
     load_customer,
     restart_clocks,
     tags_named,
@@ -188,6 +189,7 @@ async def merge(session: AsyncSession, survivor: Customer, merged: Customer, act
     merged.archived = True
     merged.merged_into_id = survivor.id
     restart_clocks(merged)
+    await drop_nudges(session, merged.id)
     if survivor.quiet_since is not None:
         survivor.quiet_since = survivor.last_contact_at or survivor.created_at
     touch(survivor)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
 from storage.clock import utcnow
-from storage.customers import load_customer
+from storage.customers import drop_nudges, load_customer
 from storage.errors import N_, AccessDenied, Conflict, NotFound
 from storage.models import (
     Customer,
@@ -86,6 +86,13 @@ async def reassign(session: AsyncSession, actor: Actor, customer_id: int, owner_
     before = {"owner_id": customer.owner_id}
     customer.owner_id = owner.id
     customer.owner = owner
+    # The old owner's nudges go; clocks they had stopped start again for the new owner.
+    await drop_nudges(session, customer.id)
+    if not customer.archived and customer.merged_into_id is None:
+        customer.quiet_since = customer.quiet_since or customer.last_contact_at or (
+            customer.created_at)
+        customer.unverified_since = customer.unverified_since or customer.last_verified_at or (
+            customer.created_at)
     await session.flush()
     audit.record(session, actor_id=actor.user_id, action="reassign", entity="customer",
                  entity_id=customer.id, before=before, after={"owner_id": owner.id})
@@ -142,6 +149,14 @@ async def deactivate(session: AsyncSession, actor: Actor, user_id: int, successo
         raise Conflict(N_("Choose someone else to take over."))
     successor = await active_member(session, successor_id)
     handover = await what_goes(session, leaving.id)
+    # Nudges of theirs are cancelled below, so the clocks they stopped start again.
+    await session.execute(
+        update(Customer).where(Customer.owner_id == leaving.id, Customer.archived.is_(False),
+                               Customer.merged_into_id.is_(None))
+        .values(quiet_since=func.coalesce(Customer.quiet_since, Customer.last_contact_at,
+                                          Customer.created_at),
+                unverified_since=func.coalesce(Customer.unverified_since,
+                                               Customer.last_verified_at, Customer.created_at)))
     await session.execute(update(Customer).where(Customer.owner_id == leaving.id)
                           .values(owner_id=successor.id))
     await session.execute(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage.models import Customer, Interaction, Reminder, ReminderStatus
 from tests.conftest import NOW
-from tests.flow.conftest import ADMIN, Bot
+from tests.flow.conftest import ADMIN, Bot, join
 from tests.harness import Chat
 
 
@@ -224,3 +224,23 @@ async def test_nudges_list_and_a_late_archive(bot: Bot) -> None:
     assert await bot.sweep() == 0
     [nudge] = await nudges_of(bot)
     assert nudge.status == ReminderStatus.CANCELLED
+
+
+async def test_handing_a_customer_over_moves_its_nudge_to_the_new_owner(
+    bot: Bot, frozen_time: time_machine.Coordinates
+) -> None:
+    alice = bot.chat(ADMIN, "Alice")
+    bob = await join(bot, 201, "Bob")
+    li = await add(alice, "李雷 13900001111")
+    await age(bot, li, days_quiet=95)
+    assert await bot.sweep() == 1
+    assert "Gone quiet" in alice.inbox()[-1].text
+    card = await alice.say("李雷")
+    await alice.press(await alice.press(card, "Owner"), "Bob")
+    assert [n.status for n in await nudges_of(bot)] == [ReminderStatus.CANCELLED]
+    frozen_time.shift(timedelta(minutes=16))  # the next scan: the stopped clock runs again
+    assert await bot.sweep() == 1
+    assert "Gone quiet · 李雷" in bob.inbox()[-1].text
+    # Archived, the record's open nudge goes too.
+    await alice.press(await alice.say("李雷"), "Archive")
+    assert [n.status for n in await nudges_of(bot)] == [ReminderStatus.CANCELLED] * 2
