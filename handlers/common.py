@@ -18,9 +18,44 @@ from storage.users import find_by_telegram_id, language_from_telegram
 log = logging.getLogger(__name__)
 
 
+MESSAGE_LIMIT = 4096  # Telegram's, in UTF-16 code units of the visible text
+
+
+def pages_of(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Splits a long answer at line ends into messages Telegram accepts. Our HTML never
+    spans lines, so every page stays well-formed; the raw HTML is measured, which is never
+    shorter than what Telegram counts. A single over-long line is cut."""
+    pages: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = _cut(line, limit)
+        if current and _units(current) + 1 + _units(line) > limit:
+            pages.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    return [*pages, current]
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(line: str, limit: int) -> str:
+    while _units(line) > limit:
+        line = line[: len(line) - (_units(line) - limit + 1) // 2 - 1]
+    return line
+
+
 async def say(update: Update, context: BotContext, text: str,
               markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
-    """Answers in the update's chat; `edit` replaces the pressed message instead."""
+    """Answers in the update's chat; `edit` replaces the pressed message instead. A long
+    answer goes out as several messages, the buttons under the last."""
+    if _units(text) > MESSAGE_LIMIT:
+        *first, last = pages_of(text)
+        for page in first:
+            await say(update, context, page)
+        text, edit = last, False
     query = update.callback_query
     if edit and query is not None and query.message is not None:
         try:

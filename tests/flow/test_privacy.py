@@ -66,3 +66,20 @@ async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
     again = await admin.press(await admin.say("/erase C-000001"), "Erase for good")
     assert "already erased" in again.text
     assert "Erase Erased C-000001" in admin.inbox()[-2].text
+
+
+async def test_a_long_history_comes_in_several_messages_within_telegrams_limit(
+    bot: Bot,
+) -> None:
+    admin = bot.chat(ADMIN, "Alice")
+    await admin.press(await admin.say("/add 王小明 13812345678"), "Save")
+    async with bot.database.unit_of_work() as session:
+        for n in range(120):  # 120 changes of the notes, each a long line in the history
+            session.add(AuditEntry(actor_id=1, action="update", entity="customer", entity_id=1,
+                                   before={"notes": f"第{n}版 " + "旧" * 60},
+                                   after={"notes": f"第{n + 1}版 " + "新" * 60}))
+    replies = await admin.send("/history C-000001")
+    assert len(replies) >= 3
+    assert all(len(m.text) <= 4096 for m in replies)
+    text = "\n".join(m.text for m in replies)
+    assert "第119版" in text and "第0版" in text and "created the record" in text
