@@ -481,7 +481,14 @@ HISTORY_ACTIONS = {
 }
 
 
+HISTORY_FIELDS = {"contacts": N_("contacts"), "tags": N_("tags"), "owner": N_("owner"),
+                  "shared with": N_("shared with"), "merged into": N_("merged into"),
+                  "archived": N_("in the archive")}
+
+
 def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
     if value is None or value == [] or value == "":
         return "—"
     if isinstance(value, list):
@@ -498,7 +505,8 @@ def history_text(t: Translate, customer: Customer, changes: list[Change], timezo
         what = t(action) if action else escape(change.action)
         lines.append(f"{local_time(change.at, timezone, t)} {escape(change.who)}: {what}")
         for field, (before, after) in change.fields.items():
-            lines.append(f"   {escape(field)}: {escape(_shown(before)[:200])} → "
+            name = t(HISTORY_FIELDS[field]) if field in HISTORY_FIELDS else label(t, field)
+            lines.append(f"   {escape(name)}: {escape(_shown(before)[:200])} → "
                          f"{escape(_shown(after)[:200])}")
     if len(lines) == 1:
         lines.append(t("Nothing recorded yet."))

@@ -52,15 +52,33 @@ async def history(session: AsyncSession, actor: Actor, customer_id: int) -> list
         select(AuditEntry, User.display_name).outerjoin(User, User.id == AuditEntry.actor_id)
         .where(AuditEntry.entity == "customer", AuditEntry.entity_id == customer_id)
         .order_by(AuditEntry.id.desc()).limit(HISTORY_LIMIT))
+    entries = list(rows)
+    names = dict((await session.execute(select(User.id, User.display_name))).all())
     changes = []
-    for entry, who in rows:
+    for entry, who in entries:
         before, after = entry.before or {}, entry.after or {}
-        fields = {key: (before.get(key), after.get(key)) for key in
-                  sorted(set(before) | set(after))
+        fields = {_FIELD_NAMES.get(key, key): (_readable(key, before.get(key), names),
+                                              _readable(key, after.get(key), names))
+                  for key in sorted(set(before) | set(after))
                   if before and after and before.get(key) != after.get(key)
-                  and key not in ("merge_id",)}
+                  and key != "merge_id"}
         changes.append(Change(entry.at, who or "—", entry.action, fields))
     return changes
+
+
+# Audit snapshots keep ids; the history shows people by name.
+_FIELD_NAMES = {"owner_id": "owner", "shared_with": "shared with",
+                "merged_into_id": "merged into"}
+
+
+def _readable(key: str, value: Any, names: dict[int, str]) -> Any:
+    if key == "owner_id" and isinstance(value, int):
+        return names.get(value, value)
+    if key == "shared_with" and isinstance(value, list):
+        return [names.get(v, v) for v in value]
+    if key == "merged_into_id" and isinstance(value, int):
+        return format_code(value)
+    return value
 
 
 def _ensure_admin(actor: Actor) -> None:

@@ -27,6 +27,11 @@ async def test_history_shows_who_changed_what(make_bot: object) -> None:
     assert "Usage: /history C-000123" in (await admin.say("/history")).text
     rep = await join(bot, 201, "Rep")
     assert "No customer C-000001 that you can see" in (await rep.say("/history C-000001")).text
+    await admin.press(await admin.press(await admin.say("王小明"), "Owner"), "Rep")
+    await admin.press(await admin.say("王小明"), "Archive")
+    lines = (await admin.say("/history C-000001")).text.splitlines()
+    assert "Alice: archived" in lines[1] and "in the archive: ✗ → ✓" in lines[2]
+    assert "Alice: handed it to another owner" in lines[3] and "owner: Alice → Rep" in lines[4]
 
 
 async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
