@@ -458,6 +458,8 @@ def duplicate_group_keyboard(t: Translate, group: DuplicateGroup) -> InlineKeybo
         others = ",".join(str(c.id) for c in group.customers if c.id != keep.id)
         rows.append([button("✅ " + t("Keep {code}").format(code=keep.code),
                             f"dm:{keep.id}:{others}")])
+    everyone = ",".join(str(c.id) for c in group.customers)
+    rows.append([button("🙅 " + t("Not duplicates"), f"dn:{everyone}")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -478,6 +480,7 @@ HISTORY_ACTIONS = {
     "log": N_("logged a contact"), "verify": N_("confirmed the details"),
     "export": N_("exported everything about it"), "erase": N_("erased it"),
     "reassign": N_("handed it to another owner"), "share": N_("shared it"),
+    "not_duplicate": N_("marked it as not a duplicate"),
 }
 
 

@@ -13,10 +13,11 @@ from bot.render import duplicate_group_keyboard, duplicate_group_text, merged_te
 from handlers.common import acknowledge, say
 from storage import dedupe
 from storage.customers import load_customer
-from storage.models import Customer
+from storage.models import Customer, format_code
 
 MERGE = re.compile(r"^dm:(\d{1,10}):(\d{1,10}(?:,\d{1,10}){0,4})$")
 UNDO = re.compile(r"^mu:(\d{1,10}(?:,\d{1,10}){0,4})$")
+DISTINCT = re.compile(r"^dn:(\d{1,10}(?:,\d{1,10}){1,4})$")
 
 
 async def list_duplicates(update: Update, context: BotContext) -> None:
@@ -66,7 +67,23 @@ async def undo(update: Update, context: BotContext) -> None:
             "Merge undone: the records are separate again."), edit=True)
 
 
+async def not_duplicates(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    match = DISTINCT.match(query.data or "") if query is not None else None
+    if match is None:
+        await acknowledge(update, context.t("This button has expired."), alert=True)
+        return
+    ids = [int(i) for i in match.group(1).split(",")]
+    async with context.unit_of_work() as session:
+        await dedupe.mark_distinct(session, context.member, ids)
+        await acknowledge(update)
+        await say(update, context, "🙅 " + context.t(
+            "Noted: {codes} are different people; /dupes will not pair them again.").format(
+                codes=", ".join(format_code(i) for i in ids)), edit=True)
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("dupes", list_duplicates))
     app.add_handler(CallbackQueryHandler(merge_group, pattern=r"^dm:"))
     app.add_handler(CallbackQueryHandler(undo, pattern=r"^mu:"))
+    app.add_handler(CallbackQueryHandler(not_duplicates, pattern=r"^dn:"))

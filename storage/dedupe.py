@@ -25,11 +25,13 @@ from storage.errors import N_, AccessDenied, Conflict, NotFound
 from storage.models import (
     ContactPoint,
     Customer,
+    DistinctPair,
     Interaction,
     InteractionKind,
     MergeRecord,
     Reminder,
     ReminderStatus,
+    format_code,
 )
 from storage.names import fold
 from storage.users import Actor, visible_to
@@ -56,9 +58,10 @@ def _live(actor: Actor) -> ColumnElement[bool]:
 class _Groups:
     """Union-find over customer ids, remembering why two records were linked."""
 
-    def __init__(self) -> None:
+    def __init__(self, distinct: set[tuple[int, int]]) -> None:
         self.parent: dict[int, int] = {}
         self.reasons: dict[int, set[str]] = {}
+        self.distinct = distinct  # (smaller id, larger id) marked "not duplicates"
 
     def find(self, item: int) -> int:
         self.parent.setdefault(item, item)
@@ -68,10 +71,14 @@ class _Groups:
         return item
 
     def link(self, ids: list[int], reason: str) -> None:
-        root = self.find(ids[0])
-        for other in ids[1:]:
-            self.parent[self.find(other)] = root
-        self.reasons.setdefault(root, set()).add(reason)
+        """Links every two of `ids` that nobody marked as different people."""
+        for i, first in enumerate(ids):
+            for second in ids[i + 1:]:
+                if (min(first, second), max(first, second)) in self.distinct:
+                    continue
+                root = self.find(first)
+                self.parent[self.find(second)] = root
+                self.reasons.setdefault(root, set()).add(reason)
 
     def groups(self) -> dict[int, tuple[list[int], set[str]]]:
         members: dict[int, list[int]] = {}
@@ -87,7 +94,9 @@ class _Groups:
 async def duplicate_groups(session: AsyncSession, actor: Actor) -> list[DuplicateGroup]:
     """Same normalised phone or email; or the same name in pinyin at a similar (or no)
     company; or a nearly equal name at the same company. Largest groups first."""
-    groups = _Groups()
+    distinct = {(a, b) for a, b in await session.execute(
+        select(DistinctPair.first_id, DistinctPair.second_id))}
+    groups = _Groups(distinct)
     live = _live(actor)
     shared = (
         select(ContactPoint.kind, ContactPoint.value).join(Customer).where(live)
@@ -141,6 +150,26 @@ async def duplicate_groups(session: AsyncSession, actor: Actor) -> list[Duplicat
         select(Customer).where(Customer.id.in_(wanted)))}
     return [DuplicateGroup([loaded[cid] for cid in ids[:MAX_GROUP_SIZE] if cid in loaded], why)
             for ids, why in found]
+
+
+async def mark_distinct(session: AsyncSession, actor: Actor, customer_ids: list[int]) -> int:
+    """"Not duplicates": /dupes stops pairing these records; returns the pairs recorded."""
+    unique = sorted(set(customer_ids))
+    if len(unique) < 2:
+        raise Conflict(N_("Choose at least two different records."))
+    for customer_id in unique:
+        await load_customer(session, customer_id, actor)  # rights, on every press
+    known = {(a, b) for a, b in await session.execute(
+        select(DistinctPair.first_id, DistinctPair.second_id)
+        .where(DistinctPair.first_id.in_(unique)))}
+    pairs = [(a, b) for i, a in enumerate(unique) for b in unique[i + 1:]
+             if (a, b) not in known]
+    for first, second in pairs:
+        session.add(DistinctPair(first_id=first, second_id=second, actor_id=actor.user_id,
+                                 at=utcnow()))
+        audit.record(session, actor_id=actor.user_id, action="not_duplicate",
+                     entity="customer", entity_id=first, after={"other": format_code(second)})
+    return len(pairs)
 
 
 async def merge(session: AsyncSession, survivor: Customer, merged: Customer, actor: Actor

@@ -276,6 +276,19 @@ class MergeRecord(Base):
     undo: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class DistinctPair(Base):
+    """Two records a member marked "not duplicates": /dupes no longer pairs them."""
+
+    __tablename__ = "distinct_pairs"
+
+    first_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class BotState(Base):
     """Conversation states and per-user chat data, so a restart loses no flow."""
 

@@ -84,6 +84,23 @@ async def test_merge_and_undo_restore_both_records(
     assert "24 hours only" in late[-1].text
 
 
+async def test_not_duplicates_are_not_paired_again(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await add_anyway(chat, "王伟 138 1234 5678 ACME")
+    await add_anyway(chat, "王伟 139 0000 1111 ACME")
+    await add_anyway(chat, "王伟 137 0000 2222")
+    [group] = [m for m in await chat.send("/dupes") if "Possible duplicates" in m.text]
+    assert all(f"C-00000{n}" in group.text for n in (1, 2, 3))
+    marked = await chat.press(group, "Not duplicates")
+    assert "C-000001, C-000002, C-000003 are different people" in marked.text
+    assert "No likely duplicates" in (await chat.say("/dupes")).text
+    await add_anyway(chat, "王伟 138 1234 5678")  # a fourth, same phone as the first
+    [group] = [m for m in await chat.send("/dupes") if "Possible duplicates" in m.text]
+    assert "C-000004" in group.text and "C-000001" in group.text
+    again = await chat.press_data(group, "dn:1,1")
+    assert "at least two different records" in again[-1].text
+
+
 async def test_forged_merges_change_nothing(make_bot: object) -> None:
     bot: Bot = await make_bot(visibility="own")  # type: ignore[operator]
     admin = bot.chat(ADMIN, "Alice")
@@ -93,10 +110,10 @@ async def test_forged_merges_change_nothing(make_bot: object) -> None:
     before = await state(bot)
     listing = await rep.say("/dupes")
     assert "No likely duplicates" in listing.text  # the rep sees only their own record
-    for data in ("dm:2:1", "dm:1:2", "dm:2:2", "mu:1", "dm:2:", "dm:x:1"):
+    for data in ("dm:2:1", "dm:1:2", "dm:2:2", "mu:1", "dm:2:", "dm:x:1", "dn:1,2"):
         await rep.press_data(listing, data)
     texts = "\n".join(m.text for m in rep.inbox())
-    assert texts.count("No customer C-000001 that you can see") == 2
+    assert texts.count("No customer C-000001 that you can see") == 3
     assert "cannot be merged into itself" in texts
     assert "That merge no longer exists" in texts
     assert rep.alerts().count("This button has expired.") == 2
