@@ -30,10 +30,11 @@ from sqlalchemy import insert, text
 from bench import reminders, stale
 from bench.stats import percentile
 from storage.database import Database
+from storage.dedupe import duplicate_groups
 from storage.migrate import upgrade
 from storage.models import ContactPoint, Customer, User
 from storage.names import pinyin_initials, pinyin_key, syllables
-from storage.search import build_search_text, search_customers
+from storage.search import build_search_text, customers_mentioned, search_customers
 from storage.users import Visibility, actor_for
 
 CUSTOMERS = int(os.environ.get("SALESBOT_BENCH_CUSTOMERS", "100000"))
@@ -132,6 +133,7 @@ async def run(url: str, label: str) -> str:
     await seed(db, people)
     seeded = time.perf_counter() - started
     search = await bench_search(db, people)
+    scans = await bench_whole_table_reads(db, people)
     await db.dispose()
     step_median, step_p99, rss = bench_flow_step(url)
     lines = [f"### {label}", "", f"Seeding {CUSTOMERS:,} customers took {seeded:.1f} s.", "",
@@ -145,7 +147,39 @@ async def run(url: str, label: str) -> str:
                  f"median < 10 ms ({'met' if step_median < 10 else 'MISSED'}) |")
     lines.append(f"| RSS of the bot process after the run | {rss:.0f} MB | | < 150 MB "
                  f"({'met' if rss < 150 else 'MISSED'}) |")
+    for name, (median, p99) in scans.items():
+        lines.append(f"| {name} | {median:.1f} ms | {p99:.1f} ms | (reported) |")
     return "\n".join(lines)
+
+
+async def bench_whole_table_reads(db: Database, people: list[Customer]
+                                  ) -> dict[str, tuple[float, float]]:
+    """The two reads that look at every customer: who a logged sentence names, and
+    /dupes. Reported, no target in the issues."""
+    rng = random.Random(13)
+    async with db.unit_of_work() as session:
+        user = await session.get(User, 1)
+        assert user is not None
+        actor = actor_for(user, Visibility.TEAM)
+    sentences = [f"今天和{c.name}通话，要报价，下周五跟进" for c in rng.sample(people, 50)]
+    mentioned = []
+    for sentence in sentences:
+        async with db.unit_of_work() as session:
+            started = time.perf_counter()
+            await customers_mentioned(session, sentence, actor)
+            mentioned.append((time.perf_counter() - started) * 1000)
+    groups = []
+    for _ in range(5):
+        async with db.unit_of_work() as session:
+            started = time.perf_counter()
+            await duplicate_groups(session, actor)
+            groups.append((time.perf_counter() - started) * 1000)
+    return {
+        "who a logged sentence names (`customers_mentioned`), 50 sentences":
+            (statistics.median(mentioned), percentile(mentioned, 99)),
+        "/dupes groups over every customer, 5 runs (p99 column: the slowest)":
+            (statistics.median(groups), max(groups)),
+    }
 
 
 PARTS = ("search", "reminders", "stale")
