@@ -395,13 +395,13 @@ async def customers_mentioned(
         rows = (await session.execute(visible.where(Customer.id == code))).all()
         if rows:
             return [SearchHit(r.id, r.name, r.company, r.region, 1000) for r in rows]
-    find = _position_of(session.get_bind().dialect.name)
+    names, keys = _name_candidates(folded)
     rows = (await session.execute(
-        visible.where(func.length(Customer.name) >= 2,
-                      find(bindparam("mention", folded), func.lower(Customer.name)) > 0)
+        visible.where(or_(Customer.name.in_(names), Customer.name_pinyin.in_(keys)))
         .limit(200)
-    )).all()
-    hits = [r for r in rows if _stands_alone(fold(r.name), folded)]
+    )).all() if names or keys else []
+    hits = [r for r in rows if len(r.name) >= 2 and fold(r.name) in folded
+            and _stands_alone(fold(r.name), folded)]
     if not hits:
         surnames = _HONORIFIC.findall(text)
         if surnames:
@@ -413,6 +413,32 @@ async def customers_mentioned(
     by_company = [r for r in hits if r.company and fold(r.company) in folded]
     chosen = by_company or hits
     return [SearchHit(r.id, r.name, r.company, r.region, 900) for r in chosen[:limit]]
+
+
+_UNIT = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
+MAX_NAME_UNITS = 5  # Han characters, or words, in a name
+
+
+def _name_candidates(text: str) -> tuple[set[str], set[str]]:
+    """Every stretch of 1-5 neighbouring Han characters or words in `text`: as it stands
+    (to find Han names through the index on name) and as a pinyin key (Latin and mixed
+    names, through the index on name_pinyin). Looking names up this way reads a few
+    index entries instead of every customer's name."""
+    units = list(_UNIT.finditer(text))
+    names: set[str] = set()
+    keys: set[str] = set()
+    for i, first in enumerate(units):
+        for j in range(i, min(i + MAX_NAME_UNITS, len(units))):
+            if j > i and text[units[j - 1].end():units[j].start()].strip():
+                break  # punctuation between: not one name
+            piece = text[first.start():units[j].end()]
+            if len(piece) < 2:
+                continue
+            if all(has_han(u.group()) for u in units[i:j + 1]):
+                names.add(piece)
+            else:
+                keys.add(pinyin_key(piece))
+    return names, keys
 
 
 def _stands_alone(name: str, text: str) -> bool:

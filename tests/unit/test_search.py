@@ -6,7 +6,7 @@ import pytest
 
 from storage.customers import CustomerDraft, add_tags, create_customer, load_customer
 from storage.database import Database
-from storage.search import search_customers
+from storage.search import customers_mentioned, search_customers
 from storage.users import Actor, Visibility
 from tests.conftest import make_member
 
@@ -116,3 +116,27 @@ async def test_many_matches_rank_the_exact_name_first(db: Database) -> None:
         by_phone = await search_customers(session, "5678", rep)
     assert by_name[0].name == "Acme"
     assert [h.name for h in by_phone] == ["Li"]
+
+
+async def test_who_a_sentence_names(db: Database) -> None:
+    rep = await make_member(db, 1001)
+    async with db.unit_of_work() as session:
+        for draft in (CustomerDraft(name="王小明", company="ACME"),
+                      CustomerDraft(name="王小明", company="Star"),
+                      CustomerDraft(name="欧阳娜娜"), CustomerDraft(name="Li Wei"),
+                      CustomerDraft(name="Li"), CustomerDraft(name="Mary 陈")):
+            await create_customer(session, draft, rep, default_region="CN")
+
+    async def named(text: str) -> list[str]:
+        async with db.unit_of_work() as session:
+            hits = await customers_mentioned(session, text, rep)
+        return sorted(f"{h.name}/{h.company}" for h in hits)
+
+    assert await named("今天和王小明通话，要报价") == ["王小明/ACME", "王小明/Star"]
+    assert await named("和ACME的王小明通话") == ["王小明/ACME"]  # the company decides
+    assert await named("和王晓明通话") == []  # same pinyin, another person
+    assert await named("拜访了欧阳娜娜，下周跟进") == ["欧阳娜娜/None"]
+    assert await named("met li wei at the fair, follow up") == ["Li Wei/None", "Li/None"]
+    assert await named("follow up tomorrow") == []  # "li" inside a word is nobody
+    assert await named("called Mary 陈 about the order") == ["Mary 陈/None"]
+    assert await named("C-000003 拜访") == ["欧阳娜娜/None"]
