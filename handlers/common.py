@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
 from bot.context import BotContext
+from bot.dates import Prefer, find_when
 from bot.i18n import translator
 from bot.render import error_text
+from storage.clock import utcnow
 from storage.errors import CrmError
 from storage.users import find_by_telegram_id, language_from_telegram
 
@@ -104,6 +109,31 @@ async def cancel_flow(update: Update, context: BotContext, *drafts: str) -> int:
 
 async def expired_button(update: Update, context: BotContext) -> None:
     await acknowledge(update, context.t("This button has expired."), alert=True)
+
+
+async def pressed(update: Update, context: BotContext, pattern: re.Pattern[str]
+                  ) -> re.Match[str] | None:
+    """The pressed button's data matched against `pattern`; data that does not match (an
+    old, forged or malformed button) gets the "expired" alert and None."""
+    query = update.callback_query
+    match = pattern.match(query.data or "") if query is not None else None
+    if match is None:
+        await expired_button(update, context)
+    return match
+
+
+async def time_from_answer(update: Update, context: BotContext, text: str
+                           ) -> datetime | None:
+    """A time the member typed as an answer, in their zone, the future preferred; None
+    after telling them it could not be read."""
+    now = utcnow().astimezone(ZoneInfo(context.member.timezone))
+    found = find_when(text, now, default_hour=context.settings.reminders.default_hour,
+                      prefer=Prefer.FUTURE)
+    if found is None:
+        await say(update, context, context.t(
+            "I could not read a date in that. Try e.g. 明天下午3点 or next Monday 10am."))
+        return None
+    return found.at
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -18,9 +18,21 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.dates import find_when
-from bot.render import followups_keyboard, followups_text, reminder_keyboard, reminder_text
-from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
+from bot.render import (
+    followups_keyboard,
+    followups_text,
+    local_time,
+    reminder_keyboard,
+    reminder_text,
+)
+from handlers.common import (
+    PRIVATE_TEXT,
+    acknowledge,
+    cancel_flow,
+    forget,
+    say,
+    time_from_answer,
+)
 from storage import reminders, users
 from storage.clock import utcnow
 
@@ -80,7 +92,7 @@ async def reminder_button(update: Update, context: BotContext) -> int | None:
         await reminders.reschedule(session, member, reminder.id, target)
         await acknowledge(update)
         await say(update, context, "💤 " + t("I will remind you again at {when}.").format(
-            when=target.strftime("%Y-%m-%d %H:%M")), edit=True)
+            when=local_time(target, member.timezone, t)), edit=True)
     return ConversationHandler.END
 
 
@@ -114,17 +126,13 @@ async def got_time(update: Update, context: BotContext) -> int:
     reminder_id = _pending(context)
     if reminder_id is None:
         return ConversationHandler.END
-    zone = ZoneInfo(context.member.timezone)
-    now = utcnow().astimezone(zone)
-    found = find_when(message.text, now, default_hour=context.settings.reminders.default_hour)
-    if found is None:
-        await say(update, context, context.t(
-            "I could not read a date in that. Try e.g. 明天下午3点 or next Monday 10am."))
+    at = await time_from_answer(update, context, message.text)
+    if at is None:
         return WAIT_TIME
     async with context.unit_of_work() as session:
-        await reminders.reschedule(session, context.member, reminder_id, found.at)
+        await reminders.reschedule(session, context.member, reminder_id, at)
     await say(update, context, "💤 " + context.t("I will remind you again at {when}.").format(
-        when=found.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")))
+        when=local_time(at, context.member.timezone, context.t)))
     forget(context, "followup")
     return ConversationHandler.END
 

@@ -22,16 +22,24 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.dates import Prefer, find_when
+from bot.dates import find_when
 from bot.render import (
     candidates_keyboard,
+    local_time,
     log_card,
     log_keyboard,
     timeline_keyboard,
     timeline_text,
 )
 from bot.understanding import contact_and_follow_up_times, interaction_kind, reads_like_log
-from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
+from handlers.common import (
+    PRIVATE_TEXT,
+    acknowledge,
+    cancel_flow,
+    forget,
+    say,
+    time_from_answer,
+)
 from handlers.search import look_up
 from storage import customers, interactions, reminders
 from storage.clock import utcnow
@@ -221,7 +229,7 @@ async def save(update: Update, context: BotContext) -> int:
             await reminders.schedule_followup(session, member, customer.id, due,
                                               draft.get("text", ""))
             notes.append("⏰ " + t("Follow-up set for {when}.").format(
-                when=due.astimezone(_zone(context)).strftime("%Y-%m-%d %H:%M")))
+                when=local_time(due, member.timezone, t)))
         elif not draft.get("kind"):
             raise ValidationFailed("due", N_("A follow-up needs a time."))
         await say(update, context, "\n".join(notes), edit=True)
@@ -244,18 +252,14 @@ async def got_date(update: Update, context: BotContext) -> int:
     if message.text.strip() in ("-", "—"):
         draft["due"] = None
     else:
-        now = utcnow().astimezone(_zone(context))
-        found = find_when(message.text, now, default_hour=context.settings.reminders.default_hour,
-                          prefer=Prefer.FUTURE)
-        if found is None:
-            await say(update, context, context.t(
-                "I could not read a date in that. Try e.g. 明天下午3点 or next Monday 10am."))
+        at = await time_from_answer(update, context, message.text)
+        if at is None:
             return WAIT_DATE
-        if found.at <= now:
+        if at <= utcnow():
             await say(update, context, context.t(
                 "That time has already passed. Please give a later one."))
             return WAIT_DATE
-        draft["due"] = found.at.isoformat()
+        draft["due"] = at.isoformat()
     _keep(context, draft)
     return await show_draft(update, context)
 

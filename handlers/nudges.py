@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import (
@@ -17,9 +16,15 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.dates import Prefer, find_when
-from bot.render import nudge_keyboard, nudge_text, nudges_keyboard
-from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
+from bot.render import local_time, nudge_keyboard, nudge_text, nudges_keyboard
+from handlers.common import (
+    PRIVATE_TEXT,
+    acknowledge,
+    cancel_flow,
+    forget,
+    say,
+    time_from_answer,
+)
 from storage import nudges, reminders
 from storage.clock import utcnow
 from storage.models import User
@@ -78,19 +83,13 @@ async def got_time(update: Update, context: BotContext) -> int:
     nudge_id = (context.user_data or {}).get("nudge")
     if not isinstance(nudge_id, int):
         return ConversationHandler.END
-    zone = ZoneInfo(context.member.timezone)
-    now = utcnow().astimezone(zone)
-    found = find_when(message.text, now, default_hour=context.settings.reminders.default_hour,
-                      prefer=Prefer.FUTURE)
-    if found is None:
-        await say(update, context, context.t(
-            "I could not read a date in that. Try e.g. 明天下午3点 or next Monday 10am."))
+    at = await time_from_answer(update, context, message.text)
+    if at is None:
         return WAIT_TIME
     async with context.unit_of_work() as session:
-        await nudges.follow_up(session, context.member, nudge_id, found.at,
-                               context.t("Follow up"))
+        await nudges.follow_up(session, context.member, nudge_id, at, context.t("Follow up"))
     await say(update, context, "⏰ " + context.t("Follow-up set for {when}.").format(
-        when=found.at.astimezone(zone).strftime("%Y-%m-%d %H:%M")))
+        when=local_time(at, context.member.timezone, context.t)))
     forget(context, "nudge")
     return ConversationHandler.END
 
