@@ -39,7 +39,15 @@ from bot.understanding import (
     drafts_from_vcard,
     understand_customer_line,
 )
-from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
+from handlers.common import (
+    PRIVATE_TEXT,
+    acknowledge,
+    cancel_flow,
+    expired_button,
+    forget,
+    pressed,
+    say,
+)
 from storage import customers, interactions, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
@@ -278,11 +286,8 @@ CARD_ACTION = re.compile(
 
 
 async def card_action(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    match = CARD_ACTION.match(query.data or "")
+    match = await pressed(update, context, CARD_ACTION)
     if match is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
         return
     customer_id, action, value = int(match.group(1)), match.group(2), match.group(3)
     t, member = context.t, context.member
@@ -337,7 +342,7 @@ async def ask_value(update: Update, context: BotContext) -> int:
     _, raw_id, _, field = query.data.split(":")
     t = context.t
     if field not in (*customers.EDITABLE, "tag"):
-        await acknowledge(update, t("This button has expired."), alert=True)
+        await expired_button(update, context)
         return ConversationHandler.END
     async with context.unit_of_work() as session:
         customer = await customers.load_customer(session, int(raw_id), context.member)

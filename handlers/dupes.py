@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.render import duplicate_group_keyboard, duplicate_group_text, merged_text, undo_keyboard
-from handlers.common import acknowledge, say
+from handlers.common import acknowledge, pressed, say
 from storage import dedupe
 from storage.customers import load_customer
 from storage.models import Customer, format_code
@@ -34,10 +34,8 @@ async def list_duplicates(update: Update, context: BotContext) -> None:
 
 
 async def merge_group(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    match = MERGE.match(query.data or "") if query is not None else None
+    match = await pressed(update, context, MERGE)
     if match is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
         return
     survivor_id = int(match.group(1))
     others = [int(i) for i in match.group(2).split(",")]
@@ -53,10 +51,8 @@ async def merge_group(update: Update, context: BotContext) -> None:
 
 
 async def undo(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    match = UNDO.match(query.data or "") if query is not None else None
+    match = await pressed(update, context, UNDO)
     if match is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
         return
     merge_ids = [int(i) for i in match.group(1).split(",")]
     async with context.unit_of_work() as session:
@@ -68,10 +64,8 @@ async def undo(update: Update, context: BotContext) -> None:
 
 
 async def not_duplicates(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    match = DISTINCT.match(query.data or "") if query is not None else None
+    match = await pressed(update, context, DISTINCT)
     if match is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
         return
     ids = [int(i) for i in match.group(1).split(",")]
     async with context.unit_of_work() as session:

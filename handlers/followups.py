@@ -30,6 +30,7 @@ from handlers.common import (
     acknowledge,
     cancel_flow,
     forget,
+    pressed,
     say,
     time_from_answer,
 )
@@ -38,12 +39,6 @@ from storage.clock import utcnow
 
 WAIT_OUTCOME, WAIT_TIME = range(2)
 ACTION = re.compile(r"^r:(\d{1,10}):(done|1h|tomorrow|nextweek|pick|cancel|open)$")
-
-
-def _parse(update: Update) -> tuple[int, str] | None:
-    query = update.callback_query
-    match = ACTION.match(query.data or "") if query is not None else None
-    return (int(match.group(1)), match.group(2)) if match else None
 
 
 def snooze_target(action: str, now: datetime, default_hour: int) -> datetime:
@@ -56,11 +51,10 @@ def snooze_target(action: str, now: datetime, default_hour: int) -> datetime:
 
 
 async def reminder_button(update: Update, context: BotContext) -> int | None:
-    parsed = _parse(update)
-    if parsed is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
+    match = await pressed(update, context, ACTION)
+    if match is None:
         return ConversationHandler.END
-    reminder_id, action = parsed
+    reminder_id, action = int(match.group(1)), match.group(2)
     t, member = context.t, context.member
     zone = ZoneInfo(member.timezone)
     async with context.unit_of_work() as session:

@@ -22,6 +22,7 @@ from handlers.common import (
     acknowledge,
     cancel_flow,
     forget,
+    pressed,
     say,
     time_from_answer,
 )
@@ -34,10 +35,8 @@ ACTION = re.compile(r"^n:(\d{1,10}):(open|log|followup|snooze|reviewed|ok)$")
 
 
 async def nudge_button(update: Update, context: BotContext) -> int:
-    query = update.callback_query
-    match = ACTION.match(query.data or "") if query is not None else None
+    match = await pressed(update, context, ACTION)
     if match is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
         return ConversationHandler.END
     nudge_id, action = int(match.group(1)), match.group(2)
     t, member = context.t, context.member

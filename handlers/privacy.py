@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.render import button, history_text
-from handlers.common import acknowledge, say
+from handlers.common import acknowledge, pressed, say
 from storage import privacy
 from storage.errors import N_, AccessDenied, ValidationFailed
 from storage.models import Role
@@ -72,9 +72,8 @@ async def confirmed(update: Update, context: BotContext) -> None:
         await acknowledge(update)
         await say(update, context, context.t("Cancelled. Nothing was changed."), edit=True)
         return
-    match = ACTION.match(query.data or "") if query is not None else None
+    match = await pressed(update, context, ACTION)
     if match is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
         return
     action, customer_id = match.group(1), int(match.group(2))
     chat = update.effective_chat

@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.render import button, label, quality_text
-from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
+from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, pressed, say
 from storage import customers, quality
 
 WAIT_VALUE = 0
@@ -38,10 +38,8 @@ async def show_quality(update: Update, context: BotContext) -> None:
 
 
 async def start_fixing(update: Update, context: BotContext) -> int:
-    query = update.callback_query
-    match = START.match(query.data or "") if query is not None else None
+    match = await pressed(update, context, START)
     if match is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
         return ConversationHandler.END
     await acknowledge(update)
     return await _ask_next(update, context, match.group(1), int(match.group(2)))

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.i18n import LANGUAGES, N_, translator
 from bot.render import button
-from handlers.common import acknowledge, say
+from handlers.common import acknowledge, expired_button, say
 from storage import users
 
 COMMANDS: list[tuple[str, str]] = [
@@ -66,7 +66,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     language = query.data.split(":", 1)[1]
     if language not in LANGUAGES:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
+        await expired_button(update, context)
         return
     async with context.unit_of_work() as session:
         await users.set_language(session, context.member.user_id, language)

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
 from bot.render import button, members_keyboard, team_text
-from handlers.common import acknowledge, say
+from handlers.common import acknowledge, pressed, say
 from storage import team
 
 ACTION = re.compile(r"^tm:(\d{1,10}):(off|to)(?::(\d{1,10}))?$")
@@ -29,10 +29,8 @@ async def show_team(update: Update, context: BotContext) -> None:
 
 
 async def team_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    match = ACTION.match(query.data or "") if query is not None else None
+    match = await pressed(update, context, ACTION)
     if match is None:
-        await acknowledge(update, context.t("This button has expired."), alert=True)
         return
     user_id, action, successor = int(match.group(1)), match.group(2), match.group(3)
     t, member = context.t, context.member
