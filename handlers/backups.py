@@ -11,15 +11,13 @@ from telegram.ext import Application, CommandHandler
 from bot.context import BotContext
 from handlers.common import say
 from storage import backup
-from storage.errors import N_, AccessDenied
-from storage.models import Role
+from storage.users import ensure_admin
 
 TELEGRAM_FILE_LIMIT = 50 * 1024 * 1024  # what a bot may upload
 
 
 async def send_backup(update: Update, context: BotContext) -> None:
-    if context.member.role is not Role.ADMIN:
-        raise AccessDenied(N_("Only an admin can do that."))
+    ensure_admin(context.member)
     chat = update.effective_chat
     settings = context.settings
     try:

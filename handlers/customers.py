@@ -52,6 +52,7 @@ from storage import customers, interactions, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.models import Customer
+from storage.users import ensure_manager
 from storage.validation import clean_text, normalize_email, normalize_phone
 
 STEPS = ("name", "phone", "company", "region", "tier", "stage")
@@ -326,7 +327,7 @@ async def _choose_member(session: AsyncSession, update: Update, context: BotCont
     """Whom to hand the customer to (managers), or to share it with (owner, managers)."""
     t = context.t
     if action == "owner":
-        team.ensure_manager(context.member)
+        ensure_manager(context.member)
         question = t("Who should own {name} from now on?")
     else:
         question = t("Share {name} with whom? Tap again to stop sharing.")

@@ -14,9 +14,9 @@ from bot.context import BotContext
 from bot.render import button, history_text
 from handlers.common import acknowledge, pressed, say
 from storage import privacy
-from storage.errors import N_, AccessDenied, ValidationFailed
-from storage.models import Role
+from storage.errors import N_, ValidationFailed
 from storage.search import parse_code
+from storage.users import ensure_admin
 
 ACTION = re.compile(r"^pv:(export|erase):(\d{1,10})$")
 
@@ -54,8 +54,7 @@ async def ask_erase(update: Update, context: BotContext) -> None:
 
 async def _ask(update: Update, context: BotContext, action: str, usage: str, question: str,
                confirm: str) -> None:
-    if context.member.role is not Role.ADMIN:
-        raise AccessDenied(N_("Only an admin can do that."))
+    ensure_admin(context.member)
     customer_id = _code_argument(update, usage)
     t = context.t
     async with context.unit_of_work() as session:

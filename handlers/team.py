@@ -13,12 +13,13 @@ from bot.context import BotContext
 from bot.render import button, members_keyboard, team_text
 from handlers.common import acknowledge, pressed, say
 from storage import team
+from storage.users import ensure_manager
 
 ACTION = re.compile(r"^tm:(\d{1,10}):(off|to)(?::(\d{1,10}))?$")
 
 
 async def show_team(update: Update, context: BotContext) -> None:
-    team.ensure_manager(context.member)
+    ensure_manager(context.member)
     t = context.t
     async with context.unit_of_work() as session:
         lines = await team.overview(session, context.member)
@@ -34,7 +35,7 @@ async def team_button(update: Update, context: BotContext) -> None:
         return
     user_id, action, successor = int(match.group(1)), match.group(2), match.group(3)
     t, member = context.t, context.member
-    team.ensure_manager(member)
+    ensure_manager(member)
     async with context.unit_of_work() as session:
         if action == "off" or successor is None:
             leaving = await team.active_member(session, user_id)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.clock import utcnow
 from storage.customers import TEXT_FIELDS, restart_clocks, touch
-from storage.errors import N_, AccessDenied, Conflict, NotFound
+from storage.errors import N_, Conflict, NotFound
 from storage.models import (
     AuditEntry,
     ContactPoint,
@@ -20,11 +20,10 @@ from storage.models import (
     Interaction,
     Reminder,
     ReminderStatus,
-    Role,
     User,
     format_code,
 )
-from storage.users import Actor, can_see
+from storage.users import Actor, can_see, ensure_admin
 
 HISTORY_LIMIT = 200
 
@@ -81,15 +80,10 @@ def _readable(key: str, value: Any, names: dict[int, str]) -> Any:
     return value
 
 
-def _ensure_admin(actor: Actor) -> None:
-    if actor.role is not Role.ADMIN:
-        raise AccessDenied(N_("Only an admin can do that."))
-
-
 async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
                           ) -> dict[str, Any]:
     """Everything stored about one customer, as JSON-ready data; the export is audited."""
-    _ensure_admin(actor)
+    ensure_admin(actor)
     customer = await load_record(session, actor, customer_id)
     entries = await session.scalars(
         select(Interaction).where(Interaction.customer_id == customer.id)
@@ -131,7 +125,7 @@ async def erase_customer(session: AsyncSession, actor: Actor, customer_id: int) 
     """Anonymises the customer and every record merged into it: names, contacts, notes,
     tags, what the timeline and reminders say, and the personal data in past audit
     entries. Counts, kinds and dates stay, so reports still add up."""
-    _ensure_admin(actor)
+    ensure_admin(actor)
     customer = await load_record(session, actor, customer_id)
     if customer.erased_at is not None:
         raise Conflict(N_("This customer was already erased."))

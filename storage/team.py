@@ -25,12 +25,7 @@ from storage.models import (
     User,
     customer_shares,
 )
-from storage.users import Actor
-
-
-def ensure_manager(actor: Actor) -> None:
-    if not actor.is_manager:
-        raise AccessDenied(N_("Only a manager or an admin can do that."))
+from storage.users import Actor, ensure_manager
 
 
 @dataclass(frozen=True)

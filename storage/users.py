@@ -49,6 +49,16 @@ class Actor:
         return self.role in (Role.ADMIN, Role.MANAGER)
 
 
+def ensure_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied(N_("Only an admin can do that."))
+
+
+def ensure_manager(actor: Actor) -> None:
+    if not actor.is_manager:
+        raise AccessDenied(N_("Only a manager or an admin can do that."))
+
+
 def visible_to(actor: Actor) -> ColumnElement[bool]:
     """The customers the actor may see, as SQL: all of the team's, or their own and those
     a colleague shared with them."""
