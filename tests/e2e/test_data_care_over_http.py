@@ -7,19 +7,17 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from bot.fakeapi import BotMessage, FakeBotApi
 from storage.database import Database
 from storage.models import Customer
 from tests.conftest import PG_URL
-from tests.e2e.process import ADMIN, TOKEN, BotProcess, write_config
+from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import every_table, poll_until
 
@@ -33,15 +31,6 @@ def noon_zone() -> str:
     """A fixed-offset zone where it is now about noon: nudges go out in the daytime."""
     offset = (12 - datetime.now(UTC).hour + 12) % 24 - 12
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeBotApi, BotApiServer]]:
-    api = FakeBotApi()
-    server = BotApiServer(api, TOKEN)
-    await server.start()
-    yield api, server
-    await server.stop()
 
 
 class Person:

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.fakeapi import FakeBotApi
 from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import Customer, Reminder, User
-from tests.e2e.process import ADMIN, TOKEN, BotProcess, write_config
+from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until, poll_until_async
 
 # No digests: at 08:00 in Shanghai one would join the messages these tests count.
 FAST_SWEEPS = "[reminders]\nsweep_seconds = 0.5\nlease_seconds = 3\ndigest_hour = -1\n"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[tuple[FakeBotApi, BotApiServer]]:
-    api = FakeBotApi()
-    server = BotApiServer(api, TOKEN)
-    await server.start()
-    yield api, server
-    await server.stop()
 
 
 async def test_logged_call_with_follow_up_a_minute_ahead_arrives_snoozes_and_is_done(

@@ -8,23 +8,21 @@ from pathlib import Path
 import pytest
 
 from bot.fakeapi import FakeBotApi
-from tests.e2e.process import ADMIN, TOKEN, BotProcess, write_config
+from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until
 
 
 @pytest.fixture
-async def running_bot(database_url: str, tmp_path: Path) -> AsyncIterator[FakeBotApi]:
-    api = FakeBotApi()
-    server = BotApiServer(api, TOKEN)
-    await server.start()
-    bot = BotProcess(write_config(tmp_path, server.url, database_url))
+async def running_bot(server: tuple[FakeBotApi, BotApiServer], database_url: str,
+                      tmp_path: Path) -> AsyncIterator[FakeBotApi]:
+    api, http = server
+    bot = BotProcess(write_config(tmp_path, http.url, database_url))
     try:
         await bot.start(api)
         yield api
     finally:
         stderr = await bot.stop()
-        await server.stop()
         assert "Traceback" not in stderr, stderr[-3000:]
 
 
