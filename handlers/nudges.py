@@ -42,9 +42,7 @@ async def nudge_button(update: Update, context: BotContext) -> int:
     t, member = context.t, context.member
     rule = context.settings.reminders.stale_rule()
     async with context.unit_of_work() as session:
-        nudge = await nudges.load_nudge(session, member, nudge_id)
-        customer = nudge.customer
-        assert customer is not None
+        nudge, customer = await nudges.load_nudge(session, member, nudge_id)
         name = escape(customer.name)
         await acknowledge(update)
         if action == "open":
@@ -62,7 +60,7 @@ async def nudge_button(update: Update, context: BotContext) -> int:
                                          "下周一上午10点, next Monday 10am.").format(name=name))
             return WAIT_TIME
         elif action == "snooze":
-            nudge = await nudges.snooze(session, member, nudge_id, rule)
+            await nudges.snooze(session, member, nudge_id, rule)
             await say(update, context, "💤 " + t("I will ask again about {name} in a week.")
                       .format(name=name), edit=True)
         elif action == "reviewed":

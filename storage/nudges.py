@@ -152,38 +152,38 @@ async def _nudge_member(session: AsyncSession, user: User, now: datetime, rule: 
 
 # ---- what the buttons do ------------------------------------------------------------------
 
-async def load_nudge(session: AsyncSession, actor: Actor, reminder_id: int) -> Reminder:
-    """An open nudge of the actor's (or a manager's team's), about a customer they may see."""
+async def load_nudge(session: AsyncSession, actor: Actor, reminder_id: int
+                     ) -> tuple[Reminder, Customer]:
+    """A nudge of the actor's (or a manager's team's) and its customer, if they may see it."""
     reminder = await load_reminder(session, actor, reminder_id)
     if reminder.kind not in NUDGE_KINDS or reminder.customer_id is None:
         raise NotFound(N_("That reminder no longer exists."))
-    await load_customer(session, reminder.customer_id, actor)
-    return reminder
+    return reminder, await load_customer(session, reminder.customer_id, actor)
 
 
-async def _finish(session: AsyncSession, actor: Actor, reminder: Reminder, action: str) -> None:
+async def _reviewed(session: AsyncSession, actor: Actor, reminder: Reminder,
+                    customer: Customer) -> None:
+    """The nudge is done and the customer's quiet clock starts again from now."""
     ensure_open(reminder)
     reminder.status = ReminderStatus.DONE
     reminder.done_at = utcnow()
     reminder.send_after = None
-    audit.record(session, actor_id=actor.user_id, action=action, entity="reminder",
+    audit.record(session, actor_id=actor.user_id, action="reviewed", entity="reminder",
                  entity_id=reminder.id, after={"kind": reminder.kind, "status": reminder.status})
+    if not customer.archived:
+        customer.quiet_since = utcnow()
 
 
 async def mark_reviewed(session: AsyncSession, actor: Actor, reminder_id: int) -> Customer:
-    """The owner looked at the record and all is well: the quiet clock starts again."""
-    reminder = await load_nudge(session, actor, reminder_id)
-    customer = await load_customer(session, reminder.customer_id or 0, actor)
-    await _finish(session, actor, reminder, "reviewed")
-    if not customer.archived:
-        customer.quiet_since = utcnow()
+    """The owner looked at the record and all is well."""
+    reminder, customer = await load_nudge(session, actor, reminder_id)
+    await _reviewed(session, actor, reminder, customer)
     return customer
 
 
 async def confirm_details(session: AsyncSession, actor: Actor, reminder_id: int) -> Customer:
     """"All correct": the contact details count as verified from now."""
-    reminder = await load_nudge(session, actor, reminder_id)
-    customer = await load_customer(session, reminder.customer_id or 0, actor)
+    reminder, customer = await load_nudge(session, actor, reminder_id)
     ensure_open(reminder)
     await mark_verified(session, customer)  # settles this nudge too
     audit.record(session, actor_id=actor.user_id, action="verify", entity="customer",
@@ -194,7 +194,8 @@ async def confirm_details(session: AsyncSession, actor: Actor, reminder_id: int)
 async def snooze(session: AsyncSession, actor: Actor, reminder_id: int, rule: StaleRule
                  ) -> Reminder:
     """Asks again in a week (in that day's digest when there is one)."""
-    reminder = ensure_open(await load_nudge(session, actor, reminder_id))
+    reminder, _ = await load_nudge(session, actor, reminder_id)
+    ensure_open(reminder)
     reminder.due_at = utcnow() + SNOOZE
     reminder.send_after = None if rule.batched else reminder.due_at
     reminder.delivery = Delivery.PENDING
@@ -207,15 +208,13 @@ async def snooze(session: AsyncSession, actor: Actor, reminder_id: int, rule: St
 
 async def follow_up(session: AsyncSession, actor: Actor, reminder_id: int, due_at: datetime,
                     text: str) -> Reminder:
-    """Turns the nudge into a follow-up at `due_at`; the quiet clock starts again."""
-    reminder = ensure_open(await load_nudge(session, actor, reminder_id))
+    """Turns a gone-quiet nudge into a follow-up at `due_at`."""
+    reminder, customer = await load_nudge(session, actor, reminder_id)
+    ensure_open(reminder)
     if reminder.kind != ReminderKind.QUIET:
         raise Conflict(N_("That reminder no longer exists."))
-    followup = await schedule_followup(session, actor, reminder.customer_id, due_at, text)
-    customer = await load_customer(session, reminder.customer_id or 0, actor)
-    await _finish(session, actor, reminder, "reviewed")
-    if not customer.archived:
-        customer.quiet_since = utcnow()
+    followup = await schedule_followup(session, actor, customer.id, due_at, text)
+    await _reviewed(session, actor, reminder, customer)
     return followup
 
 
