@@ -9,11 +9,12 @@ If a sender dies after claiming, the lease runs out and the row is due again.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -150,24 +151,32 @@ def next_local_hour(now: datetime, timezone: str, hour: int) -> datetime:
     return target.astimezone(UTC)
 
 
-async def ensure_digests(session: AsyncSession, now: datetime, hour: int) -> int:
-    """Gives every active member without one a digest row at their next local `hour`.
+async def plan_each(session: AsyncSession, kind: ReminderKind, who: ColumnElement[bool],
+                    due_for: Callable[[User], datetime], now: datetime) -> int:
+    """Gives every active member matching `who` without a pending row of `kind` (digest,
+    weekly summary) one at `due_for(member)`.
 
-    Two instances may both try; the unique index on (user, due_at) of digest rows lets
+    Two instances may both try; a partial unique index on (user, due_at) for the kind lets
     one insert win, the other's transaction is rolled back and nothing is lost.
     """
-    has_one = select(Reminder.user_id).where(Reminder.kind == ReminderKind.DIGEST,
+    has_one = select(Reminder.user_id).where(Reminder.kind == kind,
                                              Reminder.send_after.is_not(None))
     members = await session.scalars(
-        select(User).where(User.active.is_(True), User.id.not_in(has_one)))
+        select(User).where(User.active.is_(True), who, User.id.not_in(has_one)))
     created = 0
     for user in members:
-        due = next_local_hour(now, user.timezone, hour)
-        session.add(Reminder(kind=ReminderKind.DIGEST, user_id=user.id, due_at=due, send_after=due,
+        due = due_for(user)
+        session.add(Reminder(kind=kind, user_id=user.id, due_at=due, send_after=due,
                              status=ReminderStatus.OPEN, delivery=Delivery.PENDING,
                              attempts=0, late=False, created_at=now))
         created += 1
     return created
+
+
+async def ensure_digests(session: AsyncSession, now: datetime, hour: int) -> int:
+    """Every member's next digest, at their local `hour`."""
+    return await plan_each(session, ReminderKind.DIGEST, true(),
+                           lambda user: next_local_hour(now, user.timezone, hour), now)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from storage.customers import drop_nudges, load_customer
 from storage.errors import N_, AccessDenied, Conflict, NotFound
 from storage.models import (
     Customer,
-    Delivery,
     Interaction,
     Reminder,
     ReminderKind,
@@ -25,6 +24,7 @@ from storage.models import (
     User,
     customer_shares,
 )
+from storage.reminders import plan_each
 from storage.users import Actor, ensure_manager
 
 
@@ -187,22 +187,10 @@ def next_monday(now: datetime, timezone: str, hour: int) -> datetime:
 
 
 async def ensure_weekly(session: AsyncSession, now: datetime, hour: int) -> int:
-    """Plans each manager's (and admin's) next Monday summary; the partial unique index
-    lets only one of two instances insert it."""
-    has_one = select(Reminder.user_id).where(Reminder.kind == ReminderKind.WEEKLY,
-                                             Reminder.send_after.is_not(None))
-    managers = await session.scalars(select(User).where(
-        User.active.is_(True), User.role.in_((Role.ADMIN, Role.MANAGER)),
-        User.id.not_in(has_one)))
-    created = 0
-    for user in managers:
-        due = next_monday(now, user.timezone, hour)
-        session.add(Reminder(kind=ReminderKind.WEEKLY, user_id=user.id, due_at=due,
-                             send_after=due, status=ReminderStatus.OPEN,
-                             delivery=Delivery.PENDING, attempts=0, late=False,
-                             created_at=now))
-        created += 1
-    return created
+    """Each manager's (and admin's) next Monday summary."""
+    return await plan_each(session, ReminderKind.WEEKLY,
+                           User.role.in_((Role.ADMIN, Role.MANAGER)),
+                           lambda user: next_monday(now, user.timezone, hour), now)
 
 
 @dataclass(frozen=True)
