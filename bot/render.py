@@ -126,6 +126,10 @@ def button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data)
 
 
+def rows_of(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+
+
 def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False
                   ) -> InlineKeyboardMarkup:
     prefix = f"c:{customer.id}"
@@ -146,7 +150,7 @@ def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False
 
 def field_keyboard(customer_id: int, t: Translate) -> InlineKeyboardMarkup:
     buttons = [button(label(t, f), f"c:{customer_id}:f:{f}") for f in EDIT_FIELDS]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows = rows_of(buttons, 3)
     rows.append([button("↩️ " + t("Back"), f"c:{customer_id}:open")])
     return InlineKeyboardMarkup(rows)
 
@@ -154,7 +158,7 @@ def field_keyboard(customer_id: int, t: Translate) -> InlineKeyboardMarkup:
 def choice_keyboard(prefix: str, choices: dict[str, str], t: Translate,
                     extra: list[InlineKeyboardButton] | None = None) -> InlineKeyboardMarkup:
     buttons = [button(t(text), f"{prefix}:{value}") for value, text in choices.items()]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows = rows_of(buttons, 3)
     if extra:
         rows.append(extra)
     return InlineKeyboardMarkup(rows)
@@ -373,7 +377,7 @@ def nudges_keyboard(nudges: list[Reminder]) -> InlineKeyboardMarkup:
     buttons = [button(("🔕 " if n.kind == ReminderKind.QUIET else "🔎 ")
                       + (n.customer.name[:20] if n.customer else "—"), f"n:{n.id}:open")
                for n in nudges]
-    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup(rows_of(buttons, 2))
 
 
 def _nudge_reason(t: Translate, nudge: Reminder, timezone: str) -> str:
@@ -547,7 +551,7 @@ def members_keyboard(members: list[User], prefix: str, *, marked: set[int] | Non
     """One button per member, `prefix:<user id>`; marked ones carry a tick."""
     buttons = [button(("✓ " if marked and m.id in marked else "") + m.display_name[:30],
                       f"{prefix}:{m.id}") for m in members]
-    return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup(rows_of(buttons, 2))
 
 
 def quality_text(t: Translate, owners: list[OwnerQuality]) -> str:

@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.render import button, label, quality_text
+from bot.render import button, label, quality_text, rows_of
 from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, pressed, say
 from storage import customers, quality
 
@@ -33,7 +33,7 @@ async def show_quality(update: Update, context: BotContext) -> None:
         field=label(t, field), count=count), f"q:{field}:0")
         for field, count in left.items() if count]
     await say(update, context, quality_text(t, owners),
-              InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+              InlineKeyboardMarkup(rows_of(buttons, 2))
               if buttons else None)
 
 
