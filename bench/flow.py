@@ -14,7 +14,7 @@ from telegram import Update
 from bench.stats import percentile
 from bot.app import build_application
 from bot.config import load_settings
-from bot.fakeapi import FakeBotApi
+from bot.transports.fakeapi import FakeBotApi
 from bot.transports.inprocess import InProcessRequest
 from storage.database import Database
 

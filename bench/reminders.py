@@ -21,7 +21,7 @@ from bench.stats import percentile
 from bot.app import flood_control
 from bot.config import ReminderSettings
 from bot.dates import find_when
-from bot.fakeapi import FakeBotApi
+from bot.transports.fakeapi import FakeBotApi
 from bot.transports.inprocess import InProcessRequest
 from scheduler.reminders import ReminderDispatcher
 from storage.database import Database

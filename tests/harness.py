@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.fakeapi import BotMessage, FakeBotApi, FakeUser
+from bot.transports.fakeapi import BotMessage, FakeBotApi, FakeUser
 from bot.transports.inprocess import deliver_pending
 from storage.backup import sqlite_file
 

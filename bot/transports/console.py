@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.fakeapi import BotMessage, FakeBotApi
+from bot.transports.fakeapi import BotMessage, FakeBotApi
 from bot.transports.inprocess import InProcessRequest, deliver_pending
 from storage.database import Database
 

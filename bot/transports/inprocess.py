@@ -11,7 +11,7 @@ from telegram._utils.types import ODVInput
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.fakeapi import BotApiError, FakeBotApi
+from bot.transports.fakeapi import BotApiError, FakeBotApi
 
 
 class InProcessRequest(BaseRequest):

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fakeapi import BotApiError, FakeBotApi
+from bot.transports.fakeapi import BotApiError, FakeBotApi
 
 
 async def _params(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.fakeapi import FakeBotApi
+from bot.transports.fakeapi import FakeBotApi
 from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_application
 from bot.config import Settings, load_settings
-from bot.fakeapi import FakeBotApi
+from bot.transports.fakeapi import FakeBotApi
 from bot.transports.inprocess import InProcessRequest
 from scheduler.reminders import DISPATCHER, ReminderDispatcher
 from storage.database import Database

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from telegram import Bot
 
 from bot.config import ReminderSettings
-from bot.fakeapi import FakeBotApi
+from bot.transports.fakeapi import FakeBotApi
 from bot.transports.inprocess import InProcessRequest
 from scheduler.reminders import ReminderDispatcher
 from storage.clock import utcnow
