@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -363,3 +364,54 @@ class Reminder(Base):
 
     customer: Mapped[Customer | None] = relationship(lazy="selectin")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="selectin")
+
+
+class ImportStatus(StrEnum):
+    MAPPING = "mapping"  # uploaded; columns and choices are being set
+    RUNNING = "running"  # confirmed; batches are being written (resumed after a restart)
+    DONE = "done"
+    UNDONE = "undone"
+    CANCELLED = "cancelled"
+
+
+class ImportJob(Base):
+    """One uploaded table on its way in: the file itself (so any instance can resume it),
+    the mapping and choices the member made, and how far the writing got."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_sha256", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    # Column index -> field, the header row, the duplicate choices, the preview's counts.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=ImportStatus.MAPPING)
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    next_row: Mapped[int] = mapped_column(Integer, default=0)  # rows before it are written
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    undone_at: Mapped[datetime | None]
+
+
+class ImportRow(Base):
+    """What became of one row of an import: the report, resuming and undo read these."""
+
+    __tablename__ = "import_rows"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True)
+    sheet: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 customers, 1 interactions
+    row: Mapped[int] = mapped_column(Integer, primary_key=True)  # as the spreadsheet numbers it
+    outcome: Mapped[str] = mapped_column(String(16))  # created updated skipped invalid logged
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    # For an updated record: the fields it filled, the contacts and tags it added.
+    undo: Mapped[dict[str, Any] | None] = mapped_column(JSON)

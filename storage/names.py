@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -22,13 +23,20 @@ def fold(text: str) -> str:
 
 def syllables(name: str) -> list[str]:
     """Pinyin syllables for Han characters, lower-cased words for everything else."""
+    return list(_syllables(name))
+
+
+@lru_cache(maxsize=16384)
+def _syllables(name: str) -> tuple[str, ...]:
+    """Cached: one record asks for the syllables of its name four times (key, initials,
+    search forms, company), and an imported sheet repeats its companies on many rows."""
     parts: list[str] = []
     for word in _WORD.findall(fold(name)):
         if has_han(word):
             parts.extend(s for s in lazy_pinyin(word, style=Style.NORMAL, errors="ignore") if s)
         else:
             parts.append(word)
-    return parts
+    return tuple(parts)
 
 
 def pinyin_forms(name: str) -> list[str]:

@@ -73,24 +73,38 @@ def phone_digits(e164: str) -> list[str]:
 
 
 def build_search_text(customer: Customer) -> str:
+    return with_code(search_segments(
+        name=customer.name, company=customer.company, region=customer.region,
+        phones=customer.contact_values("phone"), emails=customer.contact_values("email"),
+        tags=[t.name for t in customer.tags], title=customer.title,
+        handles=[c.value for c in customer.contacts if c.kind in ("wechat", "telegram")],
+    ), customer.id)
+
+
+def search_segments(*, name: str, company: str | None, region: str | None,
+                    phones: Sequence[str], emails: Sequence[str], tags: Sequence[str],
+                    title: str | None, handles: Sequence[str]) -> list[str]:
+    """Every segment but the code, which needs the id: an import computes these in its
+    worker process and adds the code once the ids are reserved."""
     segments = [""] * len(Segment)
-    segments[Segment.NAME] = fold(customer.name)
-    segments[Segment.PINYIN] = " ".join(pinyin_forms(customer.name))
-    company = customer.company or ""
+    segments[Segment.NAME] = fold(name)
+    segments[Segment.PINYIN] = " ".join(pinyin_forms(name))
+    company = company or ""
     segments[Segment.COMPANY] = " ".join(
         filter(None, [fold(company), pinyin_key(company) if has_han(company) else ""])
     )
-    segments[Segment.REGION] = fold(customer.region or "")
-    segments[Segment.PHONES] = " ".join(
-        d for v in customer.contact_values("phone") for d in phone_digits(v)
-    )
-    segments[Segment.EMAILS] = " ".join(fold(v) for v in customer.contact_values("email"))
-    segments[Segment.TAGS] = " ".join(t.name for t in customer.tags)
-    segments[Segment.CODE] = f"{customer.code.lower()} c{customer.id}"
-    segments[Segment.HANDLES] = " ".join(
-        fold(c.value) for c in customer.contacts if c.kind in ("wechat", "telegram")
-    )
-    segments[Segment.TITLE] = fold(customer.title or "")
+    segments[Segment.REGION] = fold(region or "")
+    segments[Segment.PHONES] = " ".join(d for v in phones for d in phone_digits(v))
+    segments[Segment.EMAILS] = " ".join(fold(v) for v in emails)
+    segments[Segment.TAGS] = " ".join(tags)
+    segments[Segment.HANDLES] = " ".join(fold(v) for v in handles)
+    segments[Segment.TITLE] = fold(title or "")
+    return segments
+
+
+def with_code(segments: list[str], customer_id: int) -> str:
+    segments = list(segments)
+    segments[Segment.CODE] = f"{format_code(customer_id).lower()} c{customer_id}"
     return "\n".join(s.replace("\n", " ") for s in segments)
 
 

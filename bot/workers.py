@@ -1,0 +1,40 @@
+"""A pool of worker processes for CPU-heavy work (reading a sheet, checking its rows,
+writing a workbook), so that the event loop keeps answering everybody meanwhile.
+
+Processes, not threads: pure-Python work holds the GIL, and a thread parsing 100,000 rows
+would slow every other member's answer. Started on first use ("spawn": a fork of a
+process running an event loop and threads is unsafe), two workers on this two-core
+target; `run` sends a picklable function and its arguments to one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+WORKERS = 2
+_T = TypeVar("_T")
+_pool: ProcessPoolExecutor | None = None
+
+
+def pool() -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        atexit.register(shutdown)
+    return _pool
+
+
+async def run(function: Callable[..., _T], *args: Any) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(pool(), function, *args)
+
+
+def shutdown() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None

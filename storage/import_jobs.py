@@ -1,0 +1,86 @@
+"""An import's life before and around the writing: created from an upload, its columns
+and choices set, started, cancelled, listed."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.clock import utcnow
+from storage.errors import N_, AccessDenied, Conflict, NotFound
+from storage.models import ImportJob, ImportStatus, Role
+from storage.users import Actor, ensure_manager
+
+LIVE = (ImportStatus.RUNNING, ImportStatus.DONE)
+
+
+async def create_job(session: AsyncSession, actor: Actor, file_name: str, content: bytes, *,
+                     chat_id: int | None = None, owner_id: int | None = None) -> ImportJob:
+    """A new import of this file; the very same file imported before is refused, so that
+    nothing is created twice."""
+    ensure_manager(actor)
+    digest = hashlib.sha256(content).hexdigest()
+    earlier = await session.scalar(
+        select(ImportJob).where(ImportJob.sha256 == digest, ImportJob.status.in_(LIVE))
+        .order_by(ImportJob.id.desc()).limit(1))
+    if earlier is not None:
+        raise Conflict(N_("This very file was already imported (import #{number}, "
+                          "{date}). Nothing was imported twice."), number=earlier.id,
+                       date=earlier.created_at.strftime("%Y-%m-%d"))
+    job = ImportJob(actor_id=actor.user_id, owner_id=owner_id or actor.user_id,
+                    chat_id=chat_id, file_name=file_name[:200] or "import", sha256=digest,
+                    content=content, settings={}, status=ImportStatus.MAPPING, total_rows=0,
+                    next_row=0, created_at=utcnow())
+    session.add(job)
+    await session.flush()
+    return job
+
+
+async def load_job(session: AsyncSession, actor: Actor, job_id: int) -> ImportJob:
+    """The import if the actor started it, or any import for an admin."""
+    job = await session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound(N_("There is no import #{number}."), number=job_id)
+    if job.actor_id != actor.user_id and actor.role is not Role.ADMIN:
+        raise AccessDenied(N_("That import is not yours."))
+    return job
+
+
+def ensure_mapping(job: ImportJob) -> ImportJob:
+    """Columns and choices change only before the import is confirmed."""
+    if job.status != ImportStatus.MAPPING:
+        raise Conflict(N_("This import was already confirmed or cancelled."))
+    return job
+
+
+def change(job: ImportJob, **settings: Any) -> None:
+    job.settings = {**ensure_mapping(job).settings, **settings}
+
+
+def start(job: ImportJob, total_rows: int) -> None:
+    ensure_mapping(job)
+    job.status, job.started_at, job.total_rows = ImportStatus.RUNNING, utcnow(), total_rows
+
+
+def cancel(job: ImportJob) -> None:
+    ensure_mapping(job)
+    job.status = ImportStatus.CANCELLED
+    job.content = b""
+
+
+async def running(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(
+        select(ImportJob.id).where(ImportJob.status == ImportStatus.RUNNING)
+        .order_by(ImportJob.id)))
+
+
+async def recent(session: AsyncSession, actor: Actor, limit: int = 10) -> list[ImportJob]:
+    ensure_manager(actor)
+    query = select(ImportJob).where(ImportJob.status.in_(
+        (*LIVE, ImportStatus.UNDONE))).order_by(ImportJob.id.desc()).limit(limit)
+    if actor.role is not Role.ADMIN:
+        query = query.where(ImportJob.actor_id == actor.user_id)
+    return list(await session.scalars(query))

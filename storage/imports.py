@@ -1,0 +1,439 @@
+"""Bringing a team's table in: rows of text -> checked candidates -> a preview -> records.
+
+The service never sees a file format (bot/spreadsheets.py turns files into rows of
+text). It works in three steps, each usable without Telegram:
+
+1. `prepare_rows` / `prepare_logs` (pure, CPU-bound, run in a worker process): every row
+   becomes a validated draft or a list of precise problems, with its history (last
+   contact, next follow-up, a note) and the pinyin and search forms already computed.
+2. `classify` (reads the database): each valid row is new, a certain duplicate of an
+   existing record (same phone or email), a possible one (same pinyin name at a similar
+   company), or a duplicate of an earlier row of the file. `summarize` counts them.
+3. `write` (storage/import_writer.py) writes in batches, each in one transaction that
+   also records every row's outcome and how far the import got, so a killed import
+   resumes where it stopped and never writes a row twice; `undo_import` takes a whole
+   import back within a day while nothing it wrote has been changed since.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.cells import kind_of, sheet_date, split_list, stage_of, tier_of
+from storage.customers import CustomerDraft, validate_draft
+from storage.errors import N_, CrmError, ValidationFailed
+from storage.models import ContactPoint, Customer, User
+from storage.names import fold, pinyin_initials, pinyin_key
+from storage.search import search_segments
+from storage.validation import clean_text
+
+MAX_ROWS = 200_000
+CHUNK = 500  # values per IN (...) list
+SIMILAR_COMPANY = 80
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+_FLOAT_DIGITS = re.compile(r"^(\d{5,})\.0+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row is not imported: a gettext message with its field and values."""
+
+    field: str
+    message: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"field": self.field, "message": self.message, "params": self.params}
+
+
+@dataclass(frozen=True)
+class RowOptions:
+    default_region: str
+    timezone: str
+    default_hour: int
+
+
+@dataclass
+class Candidate:
+    """One customer row, checked."""
+
+    row: int  # the spreadsheet's own row number
+    draft: CustomerDraft | None
+    problems: list[Problem]
+    owner: str | None = None
+    last_contact: datetime | None = None
+    next_followup: datetime | None = None
+    note: str | None = None
+    code: str | None = None  # the file's own code, for linking its interactions
+    pinyin: str = ""
+    initials: str = ""
+    segments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoggedRow:
+    """One row of an interactions sheet, checked."""
+
+    row: int
+    problems: list[Problem]
+    code: str | None = None
+    name: str | None = None
+    phones: list[str] = field(default_factory=list)
+    kind: str = "note"
+    occurred_at: datetime | None = None
+    summary: str = ""
+    outcome: str | None = None
+    next_followup: datetime | None = None
+
+
+def _cells(row: list[str], mapping: Sequence[str | None]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for value, name in zip(row, mapping, strict=False):
+        if name is not None and value.strip():
+            found.setdefault(name, []).append(value.strip())
+    return found
+
+
+def _one(cells: dict[str, list[str]], name: str) -> str | None:
+    values = cells.get(name)
+    return values[0] if values else None
+
+
+def _problem(error: ValidationFailed) -> Problem:
+    return Problem(error.field, error.message, dict(error.params))
+
+
+def _phones(values: list[str], problems: list[Problem]) -> list[str]:
+    phones = []
+    for value in (p for v in values for p in split_list(v)):
+        if _SCIENTIFIC.match(value):
+            problems.append(Problem("phone", N_(
+                "The phone “{value}” was stored as a number in scientific notation and has "
+                "lost its digits."), {"value": value}))
+            continue
+        digits = _FLOAT_DIGITS.match(value)
+        phones.append(digits.group(1) if digits else value)
+    return phones
+
+
+def _formulas(cells: dict[str, list[str]]) -> list[Problem]:
+    return [Problem(name, N_("“{value}” in the {label} column is a formula, not a value."),
+                    {"value": value[:30]})
+            for name, values in cells.items() for value in values if value.startswith("=")]
+
+
+def prepare_rows(rows: Sequence[tuple[int, list[str]]], mapping: Sequence[str | None],
+                 options: RowOptions) -> list[Candidate]:
+    """Each customer row as a validated draft with its history, or its problems."""
+    zone = ZoneInfo(options.timezone)
+    out = []
+    for number, row in rows:
+        cells = _cells(row, mapping)
+        if not cells:
+            continue
+        out.append(_candidate(number, cells, options, zone))
+    return out
+
+
+def _candidate(number: int, cells: dict[str, list[str]], options: RowOptions,
+               zone: ZoneInfo) -> Candidate:
+    problems = _formulas(cells)
+    candidate = Candidate(number, None, problems, owner=_one(cells, "owner"),
+                          code=_one(cells, "code"))
+    phones = _phones(cells.get("phone", []), problems)
+    emails = [e for v in cells.get("email", []) for e in split_list(v)]
+    tags = [t.lstrip("#") for v in cells.get("tags", []) for t in re.split(r"[\s,;，；、]+", v)
+            if t.strip("# ")]
+    try:
+        tier = tier_of(cells["tier"][0]) if "tier" in cells else "normal"
+    except ValidationFailed as error:
+        problems.append(_problem(error))
+        tier = "normal"
+    try:
+        stage = stage_of(cells["stage"][0]) if "stage" in cells else "lead"
+    except ValidationFailed as error:
+        problems.append(_problem(error))
+        stage = "lead"
+    for name in ("last_contact", "next_followup"):
+        if name in cells:
+            try:
+                setattr(candidate, name, sheet_date(cells[name][0], zone,
+                                                    options.default_hour, name))
+            except ValidationFailed as error:
+                problems.append(_problem(error))
+    try:
+        candidate.note = clean_text("notes", _one(cells, "notes"))
+    except ValidationFailed as error:
+        problems.append(_problem(error))
+    raw = CustomerDraft(
+        name=_one(cells, "name") or "", company=_one(cells, "company"),
+        title=_one(cells, "title"), region=_one(cells, "region"),
+        address=_one(cells, "address"), source=_one(cells, "source"), tier=tier, stage=stage,
+        phones=phones, emails=emails, wechat=_one(cells, "wechat"),
+        telegram=_one(cells, "telegram"), tags=tags)
+    try:
+        draft = _validated(raw, options.default_region, problems)
+    except ValidationFailed as error:
+        problems.append(_problem(error))
+        return candidate
+    if problems:
+        return candidate
+    candidate.draft = draft
+    candidate.pinyin = pinyin_key(draft.name)
+    candidate.initials = pinyin_initials(draft.name)
+    candidate.segments = search_segments(
+        name=draft.name, company=draft.company, region=draft.region, phones=draft.phones,
+        emails=draft.emails, tags=draft.tags, title=draft.title,
+        handles=[h for h in (draft.wechat, draft.telegram) if h])
+    return candidate
+
+
+def _validated(raw: CustomerDraft, region: str, problems: list[Problem]) -> CustomerDraft:
+    """validate_draft, but every phone and email is checked so the report names each bad
+    one, not just the first."""
+    from storage.validation import normalize_email, normalize_phone
+
+    good_phones, good_emails = [], []
+    for phone in raw.phones:
+        try:
+            good_phones.append(normalize_phone(phone, region))
+        except ValidationFailed as error:
+            problems.append(_problem(error))
+    for email in raw.emails:
+        try:
+            good_emails.append(normalize_email(email))
+        except ValidationFailed as error:
+            problems.append(_problem(error))
+    raw.phones, raw.emails = good_phones, good_emails
+    return validate_draft(raw, region)
+
+
+def prepare_logs(rows: Sequence[tuple[int, list[str]]], mapping: Sequence[str | None],
+                 options: RowOptions) -> list[LoggedRow]:
+    """Each row of an interactions sheet: whom it is about, when, how, what."""
+    from storage.validation import normalize_phone
+
+    zone = ZoneInfo(options.timezone)
+    out = []
+    for number, row in rows:
+        cells = _cells(row, mapping)
+        if not cells:
+            continue
+        problems = _formulas(cells)
+        entry = LoggedRow(number, problems, code=_one(cells, "code"), name=_one(cells, "name"),
+                          kind=kind_of(_one(cells, "kind") or "").value)
+        for phone in _phones(cells.get("phone", []), problems):
+            try:
+                entry.phones.append(normalize_phone(phone, options.default_region))
+            except ValidationFailed as error:
+                problems.append(_problem(error))
+        for name, target in (("date", "occurred_at"), ("next_followup", "next_followup")):
+            if name in cells:
+                try:
+                    setattr(entry, target, sheet_date(cells[name][0], zone,
+                                                      options.default_hour, name))
+                except ValidationFailed as error:
+                    problems.append(_problem(error))
+        try:
+            entry.summary = clean_text("summary", _one(cells, "summary"), required=True) or ""
+            entry.outcome = clean_text("outcome", _one(cells, "outcome"))
+        except ValidationFailed as error:
+            problems.append(_problem(error))
+        if not (entry.code or entry.name or entry.phones):
+            problems.append(Problem("name", N_("The row does not say which customer.")))
+        out.append(entry)
+    return out
+
+
+# ---- classification ---------------------------------------------------------------------
+
+class Kind(StrEnum):
+    NEW = "new"
+    INVALID = "invalid"
+    CERTAIN = "certain"  # same phone or email as an existing record
+    POSSIBLE = "possible"  # same pinyin name at a similar company
+    IN_FILE = "in_file"  # the same customer as an earlier row of the file
+
+
+class Choice(StrEnum):
+    SKIP = "skip"
+    UPDATE = "update"  # fill the empty fields, add contacts, tags and history
+    NEW = "new"
+
+
+DEFAULT_CHOICES = {Kind.CERTAIN: Choice.UPDATE, Kind.POSSIBLE: Choice.SKIP,
+                   Kind.IN_FILE: Choice.UPDATE}
+
+
+@dataclass
+class Classified:
+    candidate: Candidate
+    kind: Kind
+    match_id: int | None = None  # the existing record (certain, possible)
+    match_reason: str = ""  # phone, email, name
+    first_row: int | None = None  # the earlier row (in-file)
+    owner_id: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+async def classify(session: AsyncSession, candidates: list[Candidate], *,
+                   default_owner_id: int) -> list[Classified]:
+    """Every candidate with its kind, in row order; existing records are those not archived
+    or merged away."""
+    owners = await _owners(session)
+    by_contact = await _existing_contacts(session, candidates)
+    by_pinyin = await _existing_names(session, candidates)
+    seen_contacts: dict[str, int] = {}
+    seen_names: dict[tuple[str, str], int] = {}
+    out = []
+    for candidate in candidates:
+        item = Classified(candidate, Kind.INVALID, problems=list(candidate.problems))
+        out.append(item)
+        draft = candidate.draft
+        if candidate.owner:
+            item.owner_id = owners.get(fold(candidate.owner))
+            if item.owner_id is None:
+                item.problems.append(Problem("owner", N_(
+                    "No active team member is called “{value}”."),
+                    {"value": candidate.owner[:40]}))
+        else:
+            item.owner_id = default_owner_id
+        if draft is None or item.problems:
+            continue
+        contacts = [*draft.phones, *draft.emails]
+        name_key = (fold(draft.name), fold(draft.company or ""))
+        earlier = next((seen_contacts[c] for c in contacts if c in seen_contacts), None)
+        if earlier is None and name_key[1]:
+            earlier = seen_names.get(name_key)
+        for contact in contacts:
+            seen_contacts.setdefault(contact, candidate.row)
+        seen_names.setdefault(name_key, candidate.row)
+        if earlier is not None:
+            item.kind, item.first_row = Kind.IN_FILE, earlier
+            continue
+        existing = next(((by_contact[c], "email" if "@" in c else "phone") for c in contacts
+                         if c in by_contact), None)
+        if existing is not None:
+            item.kind, (item.match_id, item.match_reason) = Kind.CERTAIN, existing
+            continue
+        similar = _similar(draft, candidate.pinyin, by_pinyin.get(candidate.pinyin, []))
+        if similar is not None:
+            item.kind, item.match_id, item.match_reason = Kind.POSSIBLE, similar, "name"
+            continue
+        item.kind = Kind.NEW
+    return out
+
+
+def _similar(draft: CustomerDraft, key: str,
+             others: list[tuple[int, str, str | None]]) -> int | None:
+    company = fold(draft.company or "")
+    for customer_id, name, other_company in others:
+        theirs = fold(other_company or "")
+        if company and theirs and fuzz.ratio(company, theirs) >= SIMILAR_COMPANY:
+            return customer_id
+        if not company and not theirs and fold(name) == fold(draft.name):
+            return customer_id
+    return None
+
+
+async def _owners(session: AsyncSession) -> dict[str, int]:
+    """Active members by display name, @username and Telegram id, folded."""
+    found: dict[str, int] = {}
+    for user in await session.scalars(select(User).where(User.active.is_(True))):
+        for key in (user.display_name, user.username, f"@{user.username}",
+                    str(user.telegram_id)):
+            if key:
+                found.setdefault(fold(key), user.id)
+    return found
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+async def _existing_contacts(session: AsyncSession, candidates: list[Candidate]
+                             ) -> dict[str, int]:
+    values = sorted({v for c in candidates if c.draft for v in (*c.draft.phones,
+                                                               *c.draft.emails)})
+    found: dict[str, int] = {}
+    for chunk in _chunks(values):
+        rows = await session.execute(
+            select(ContactPoint.value, Customer.id).join(Customer)
+            .where(ContactPoint.value.in_(chunk), ContactPoint.kind.in_(("phone", "email")),
+                   Customer.archived.is_(False), Customer.merged_into_id.is_(None))
+            .order_by(Customer.id))
+        for value, customer_id in rows:
+            found.setdefault(value, customer_id)
+    return found
+
+
+async def _existing_names(session: AsyncSession, candidates: list[Candidate]
+                          ) -> dict[str, list[tuple[int, str, str | None]]]:
+    keys = sorted({c.pinyin for c in candidates if c.draft and c.pinyin})
+    found: dict[str, list[tuple[int, str, str | None]]] = {}
+    for chunk in _chunks(keys):
+        rows = await session.execute(
+            select(Customer.name_pinyin, Customer.id, Customer.name, Customer.company)
+            .where(Customer.name_pinyin.in_(chunk), Customer.archived.is_(False),
+                   Customer.merged_into_id.is_(None)).order_by(Customer.id))
+        for key, customer_id, name, company in rows:
+            found.setdefault(key, []).append((customer_id, name, company))
+    return found
+
+
+# ---- the preview ------------------------------------------------------------------------
+
+@dataclass
+class Preview:
+    rows: int = 0
+    invalid: int = 0
+    new: int = 0
+    certain: int = 0
+    possible: int = 0
+    in_file: int = 0
+    last_contact: int = 0
+    followups: int = 0
+    notes: int = 0
+    logs: int = 0
+    logs_invalid: int = 0
+    problems: list[tuple[int, Problem]] = field(default_factory=list)  # the first few
+
+    @property
+    def valid(self) -> int:
+        return self.rows - self.invalid
+
+
+def summarize(items: list[Classified], logs: list[LoggedRow], *, sample: int = 8) -> Preview:
+    preview = Preview(rows=len(items), logs=len(logs))
+    for item in items:
+        setattr(preview, item.kind.value, getattr(preview, item.kind.value) + 1)
+        if item.kind is Kind.INVALID:
+            preview.problems.extend((item.candidate.row, p) for p in item.problems[:1])
+        else:
+            preview.last_contact += item.candidate.last_contact is not None
+            preview.followups += item.candidate.next_followup is not None
+            preview.notes += bool(item.candidate.note)
+    for entry in logs:
+        if entry.problems:
+            preview.logs_invalid += 1
+            preview.problems.append((entry.row, entry.problems[0]))
+    preview.problems = preview.problems[:sample]
+    return preview
+
+
+def check_size(rows: int) -> None:
+    if rows > MAX_ROWS:
+        raise CrmError(N_("The sheet has {rows} rows; at most {limit} can be imported at once. "
+                          "Split it and send the parts."), rows=rows, limit=MAX_ROWS)
+
