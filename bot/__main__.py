@@ -1,3 +1,5 @@
 from bot.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes (bot/workers.py, "spawn") import the main module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -112,7 +112,8 @@ _prepared: OrderedDict[tuple[int, str], Prepared] = OrderedDict()
 
 def _key(job: ImportJob, options: RowOptions) -> tuple[int, str]:
     chosen = {k: job.settings.get(k) for k in ("sheet", "mapping")}
-    return job.id, json.dumps([chosen, options.__dict__], sort_keys=True, default=str)
+    return job.id, json.dumps([job.sha256, chosen, options.__dict__], sort_keys=True,
+                              default=str)
 
 
 async def prepare(job: ImportJob, options: RowOptions) -> Prepared:

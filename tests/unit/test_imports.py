@@ -1,0 +1,286 @@
+"""The import services without Telegram: files read, columns found, rows checked,
+classified, written in batches, resumed, undone; the export read back in."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.importing import check, read_layout, write
+from bot.spreadsheets import UnreadableFile, cell_text, read_workbook
+from storage import import_jobs, import_writer
+from storage.cells import sheet_date
+from storage.columns import field_for, find_header, guess_mapping
+from storage.customers import CustomerDraft, create_customer
+from storage.database import Database
+from storage.errors import Conflict
+from storage.imports import Kind, RowOptions
+from storage.models import (
+    AuditEntry,
+    ContactPoint,
+    Customer,
+    ImportJob,
+    ImportStatus,
+    Interaction,
+    Reminder,
+)
+from tests.conftest import make_member
+from tests.sheets import customer_sheet, messy_workbook, phone_of
+
+OPTIONS = RowOptions(default_region="CN", timezone="Asia/Shanghai", default_hour=9)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "utf-16", "big5"])
+def test_csv_in_every_encoding_is_read_with_its_title_row_skipped(encoding: str) -> None:
+    sheet = customer_sheet(30)
+    delimiter = "\t" if encoding == "utf-16" else ","  # Excel's "Unicode text" uses tabs
+    if encoding != "big5":
+        data = sheet.csv_bytes(encoding, delimiter=delimiter)
+    else:  # Big5 has no simplified characters: a traditional sheet
+        sheet.rows = [[f"陳大文{i}", "0912345678", "", "台積電", "台北"] for i in range(30)]
+        data = ("台灣客戶名單\r\n\r\n姓名,手機,郵箱,公司,城市\r\n" + "\r\n".join(
+            ",".join(r) for r in sheet.rows)).encode("big5")
+    layout = read_layout("客户.csv", data, None, None)
+    assert layout.header_row == 3
+    assert layout.mapping[:5] == ["name", "phone", "email", "company", "region"]
+    assert len(layout.rows) == 30
+    assert layout.rows[0][1][0] == sheet.rows[0][0]
+
+
+def test_headers_in_many_words_map_to_fields() -> None:
+    assert guess_mapping(["客户姓名*", "手机号码（必填）", "E-mail", "工作单位", "Job Title",
+                          "所在城市", "客户等级", "归属销售", "最近联系时间", "下次跟进日期",
+                          "其他电话", "不知道"]) == [
+        "name", "phone", "email", "company", "title", "region", "tier", "owner",
+        "last_contact", "next_followup", "phone", None]
+    assert field_for("Company Name") == "company"
+    assert find_header([["报表"], [], ["序号", "姓名", "电话"], ["1", "王", "138"]]) == 2
+
+
+def test_cells_and_dates_as_sheets_hold_them() -> None:
+    assert cell_text(13812345678.0) == "13812345678"
+    assert cell_text("'=1+2") == "=1+2"  # our own export's neutralising apostrophe
+    zone = OPTIONS.timezone
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo(zone)
+    expected = datetime(2024, 3, 5, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+    for text in ("2024-03-05", "2024/3/5", "2024年3月5日", "05.03.2024", "3/5/2024", "45356"):
+        assert sheet_date(text, shanghai, 9, "last_contact") == expected, text
+    assert sheet_date("2024-03-05 14:30", shanghai, 9, "x") == datetime(2024, 3, 5, 6, 30,
+                                                                         tzinfo=UTC)
+
+
+def test_bad_files_are_refused_with_a_reason() -> None:
+    cases = {
+        ("empty.csv", b""): "empty",
+        ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"0" * 100): "not a spreadsheet",
+        ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600): "password",
+        ("notes.pdf", b"%PDF-1.4"): "I can import",
+    }
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (400 * 1024 * 1024))
+    cases[("bomb.xlsx", bomb.getvalue())] = "unpacks"
+    for (name, data), reason in cases.items():
+        with pytest.raises(UnreadableFile) as caught:
+            read_workbook(name, data)
+        assert reason in str(caught.value), name
+
+
+def test_a_messy_workbook_with_a_calls_sheet() -> None:
+    layout = read_layout("台账.xlsx", messy_workbook(), None, None)
+    assert layout.sheet == "客户" and layout.header_row == 3
+    assert layout.mapping == ["name", "phone", "company", "region", "last_contact", "owner"]
+    assert layout.logs_sheet == "通话记录" and len(layout.logs_rows) == 2
+    assert layout.rows[0][1][1] == "13812345678"
+
+
+async def _job(db: Database, data: bytes, name: str = "客户.csv") -> int:
+    admin = await make_member(db, 1, "Alice", role="admin")
+    async with db.unit_of_work() as session:
+        job = await import_jobs.create_job(session, admin, name, data)
+        return job.id
+
+
+async def _confirm(db: Database, job_id: int) -> None:
+    async with db.unit_of_work() as session:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        import_jobs.start(job, 0)
+
+
+async def test_preview_counts_then_write_in_batches(db: Database) -> None:
+    sheet = customer_sheet(300, bad_every=33, duplicate_every=50)
+    admin = await make_member(db, 1, "Alice", role="admin")
+    async with db.unit_of_work() as session:  # one record that the file repeats
+        await create_customer(session, CustomerDraft(name="老客户", phones=[phone_of(10)]),
+                              admin, default_region="CN")
+    job_id = await _job(db, sheet.csv_bytes("gbk"))
+    async with db.unit_of_work() as session:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        checked = await check(db, job, OPTIONS)
+    preview = checked.preview
+    assert preview.rows == 300
+    assert preview.invalid == len(sheet.bad_rows) == 9
+    assert preview.in_file == len(sheet.duplicate_rows)
+    assert preview.certain == 1
+    assert preview.followups == sum(1 for r in sheet.rows if r[8]) - sum(
+        1 for i in sheet.bad_rows if sheet.rows[i][8])
+    assert preview.problems[0][1].field == "phone"
+    await _confirm(db, job_id)
+    seen: list[tuple[int, int]] = []
+
+    async def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    assert await write(db, job_id, OPTIONS, batch=100, progress=progress)
+    assert seen[-1] == (300, 300) and len(seen) == 3
+    async with db.unit_of_work() as session:
+        created = await session.scalar(select(func.count(Customer.id)))
+        counts = await import_writer.counts(session, job_id)
+        updated = await session.scalar(select(Customer).where(Customer.name == "老客户"))
+        assert updated is not None and updated.company == "公司10有限公司"
+        audit = await session.scalar(select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == "import"))
+    new = 300 - 9 - len(sheet.duplicate_rows) - 1
+    assert created == 1 + new
+    assert counts == {"created": new, "invalid": 9, "updated": 1 + len(sheet.duplicate_rows)}
+    assert audit == new + 1 + len(sheet.duplicate_rows)
+
+
+async def test_the_same_file_twice_creates_nothing_twice(db: Database) -> None:
+    data = customer_sheet(20).csv_bytes("utf-8")
+    job_id = await _job(db, data)
+    await _confirm(db, job_id)
+    assert await write(db, job_id, OPTIONS, batch=50)
+    admin = await make_member(db, 1, "Alice", role="admin")
+    async with db.unit_of_work() as session:
+        with pytest.raises(Conflict):
+            await import_jobs.create_job(session, admin, "again.csv", data)
+    # The same rows in another file: every row is a certain duplicate, none is created.
+    job_id = await _job(db, data + b"\r\n", "copy.csv")
+    async with db.unit_of_work() as session:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        checked = await check(db, job, OPTIONS)
+    assert checked.preview.certain == 20 and checked.preview.new == 0
+
+
+async def test_an_interrupted_import_resumes_without_writing_a_row_twice(db: Database) -> None:
+    job_id = await _job(db, customer_sheet(250).csv_bytes("utf-8"))
+    await _confirm(db, job_id)
+
+    async def die_after_two_batches(done: int, total: int) -> None:
+        if done >= 200:
+            raise KeyboardInterrupt  # as a kill would, between two batches
+
+    with pytest.raises(KeyboardInterrupt):
+        await write(db, job_id, OPTIONS, batch=100, progress=die_after_two_batches)
+    async with db.unit_of_work() as session:
+        assert await session.scalar(select(func.count(Customer.id))) == 200
+    assert await write(db, job_id, OPTIONS, batch=100)
+    async with db.unit_of_work() as session:
+        assert await session.scalar(select(func.count(Customer.id))) == 250
+        assert await session.scalar(select(func.count(func.distinct(ContactPoint.value))).where(
+            ContactPoint.kind == "phone")) == 250
+        job = await session.get(ImportJob, job_id)
+        assert job is not None and job.status == ImportStatus.DONE
+    assert not await write(db, job_id, OPTIONS, batch=100)  # finished: nothing more
+
+
+async def test_undo_takes_the_whole_import_back_unless_changed(db: Database) -> None:
+    admin = await make_member(db, 1, "Alice", role="admin")
+    async with db.unit_of_work() as session:
+        await create_customer(session, CustomerDraft(name="老客户", phones=[phone_of(3)]),
+                              admin, default_region="CN")
+    job_id = await _job(db, customer_sheet(40).csv_bytes("utf-8"))
+    await _confirm(db, job_id)
+    assert await write(db, job_id, OPTIONS, batch=15)
+    async with db.unit_of_work() as session:
+        assert await session.scalar(select(func.count(Reminder.id))) == 10
+        assert await session.scalar(select(func.count(Interaction.id))) == 6
+    async with db.unit_of_work() as session:
+        result = await import_writer.undo_import(session, admin, job_id)
+    assert result == {"deleted": 39, "restored": 1}
+    async with db.unit_of_work() as session:
+        left = list(await session.scalars(select(Customer)))
+        assert [c.name for c in left] == ["老客户"] and left[0].company is None
+        assert await session.scalar(select(func.count(Reminder.id))) == 0
+        assert await session.scalar(select(func.count(Interaction.id))) == 0
+        with pytest.raises(Conflict):
+            await import_writer.undo_import(session, admin, job_id)
+
+
+async def test_undo_is_refused_once_a_record_was_changed(db: Database) -> None:
+    admin = await make_member(db, 1, "Alice", role="admin")
+    job_id = await _job(db, customer_sheet(5).csv_bytes("utf-8"))
+    await _confirm(db, job_id)
+    assert await write(db, job_id, OPTIONS, batch=15)
+    async with db.unit_of_work() as session:
+        from storage.customers import update_field
+
+        customer = await session.scalar(select(Customer).limit(1))
+        assert customer is not None
+        await update_field(session, customer, "title", "CEO", admin, default_region="CN")
+    async with db.unit_of_work() as session:
+        with pytest.raises(Conflict) as caught:
+            await import_writer.undo_import(session, admin, job_id)
+    assert "changed since" in caught.value.message
+    async with db.unit_of_work() as session:
+        assert await session.scalar(select(func.count(Customer.id))) == 5
+
+
+async def test_messy_workbook_imports_with_its_calls(db: Database) -> None:
+    job_id = await _job(db, messy_workbook(), "台账.xlsx")
+    async with db.unit_of_work() as session:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        checked = await check(db, job, OPTIONS)
+    kinds = {i.candidate.row: i.kind for i in checked.items}
+    # Row 5's owner is Alice, a member; row 7's "Nobody" is not; 1500.0 is no phone.
+    assert kinds == {4: Kind.NEW, 5: Kind.NEW, 6: Kind.INVALID, 7: Kind.INVALID}
+    reasons = {i.candidate.row: i.problems[0].field for i in checked.items if i.problems}
+    assert reasons == {6: "phone", 7: "owner"}
+    await _confirm(db, job_id)
+    assert await write(db, job_id, OPTIONS, batch=10)
+    async with db.unit_of_work() as session:
+        customer = await session.scalar(select(Customer).where(Customer.name == "王小明"))
+        assert customer is not None
+        assert customer.contact_values("phone") == ["+8613812345678"]
+        assert customer.last_contact_at == datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+        rows = await import_writer.outcomes(session, job_id)
+    assert [(r.sheet, r.row, r.outcome) for r in rows if r.sheet == 1] == [
+        (1, 2, "logged"), (1, 3, "invalid")]
+
+
+def test_utf16_excel_text_is_tab_separated() -> None:
+    data = codecs.BOM_UTF16_LE + "姓名\t电话\n王小明\t13812345678\n".encode("utf-16-le")
+    book = read_workbook("x.txt", data)
+    assert book.tables[0].rows == [["姓名", "电话"], ["王小明", "13812345678"]]
+
+
+async def test_a_csv_with_a_formula_in_every_cell(db: Database) -> None:
+    data = ("姓名,电话\n" + "\n".join(f"=HYPERLINK(\"x{i}\"),=1+{i}" for i in range(5))
+            ).encode()
+    job_id = await _job(db, data)
+    async with db.unit_of_work() as session:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        checked = await check(db, job, OPTIONS)
+    assert checked.preview.invalid == 5
+    assert "formula" in checked.preview.problems[0][1].message
+
+
+async def test_stop_writing_when_another_writer_has_moved_on(db: Database) -> None:
+    job_id = await _job(db, customer_sheet(10).csv_bytes("utf-8"))
+    await _confirm(db, job_id)
+    async with db.unit_of_work() as session:
+        await session.execute(update(ImportJob).values(status=ImportStatus.CANCELLED))
+    assert not await write(db, job_id, OPTIONS, batch=5)
