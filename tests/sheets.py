@@ -61,7 +61,8 @@ def customer_sheet(count: int, *, bad_every: int = 0, duplicate_every: int = 0,
             name_of(i), phone, f"c{i}@example.cn" if i % 3 == 0 else "",
             f"公司{i % 97}有限公司", "上海" if i % 2 else "杭州", "展会" if i % 5 == 0 else "",
             ("核心", "重要", "普通")[i % 3], f"2026-{(i % 9) + 1:02d}-{(i % 27) + 1:02d}",
-            "2026-12-15" if i % followup_every == 0 else "", f"第{i}行的备注" if i % 7 == 0 else ""])
+            "2026-12-15" if i % followup_every == 0 else "",
+            f"第{i}行的备注" if i % 7 == 0 else ""])
     return Sheet(rows, bad, dupes)
 
 
