@@ -14,6 +14,7 @@ from telegram.warnings import PTBUserWarning
 import scheduler
 from bot.config import Settings
 from bot.context import RUNTIME, BotContext, Runtime
+from bot.import_runner import RUNNER, ImportRunner
 from bot.persistence import DatabasePersistence
 from handlers import register_all
 from handlers.start import publish_commands
@@ -71,8 +72,11 @@ def build_application(
         builder = builder.rate_limiter(flood_control())  # type: ignore[arg-type]
     app = builder.build()
     app.bot_data[RUNTIME] = Runtime(settings=settings, database=database)
+    runner = app.bot_data[RUNNER] = ImportRunner(app, database, settings)
     register_all(app)
     scheduler.register(app, database, settings.reminders, schedule=schedule)
     if schedule:
         backups.register(app, settings)
+        if app.job_queue is not None:  # imports a stopped bot left half-written go on
+            app.job_queue.run_once(lambda _: runner.resume(), 0, name="resume-imports")
     return app

@@ -105,6 +105,15 @@ class BackupSettings(_Section):
         return value
 
 
+class ImportSettings(_Section):
+    # Largest file accepted for an import, in MB (Telegram lets bots download up to 20).
+    max_mb: float = Field(default=20, gt=0, le=20)
+    # Rows written per transaction; a killed import resumes after its last whole batch.
+    batch: int = Field(default=1000, ge=10, le=20000)
+    # Imports of at least this many rows get a progress message.
+    progress_from: int = Field(default=2000, ge=1)
+
+
 class ConsoleSettings(_Section):
     user_id: int = 1
     name: str = "Console"
@@ -117,6 +126,7 @@ class Settings(_Section):
     team: TeamSettings = Field(default_factory=TeamSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @property

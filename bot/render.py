@@ -51,6 +51,16 @@ FIELD_LABELS: dict[str, str] = {
     "due": N_("follow-up time"),
     "timezone": N_("time zone"),
     "occurred": N_("time of the contact"),
+    "tags": N_("tags"),
+    "owner": N_("owner"),
+    "last_contact": N_("last contact"),
+    "next_followup": N_("next follow-up"),
+    "code": N_("code"),
+    "date": N_("date"),
+    "kind": N_("kind of contact"),
+    "filter": N_("filter"),
+    "quiet": N_("quiet days"),
+    "created": N_("created"),
 }
 TIER_LABELS = {Tier.CORE: N_("core"), Tier.IMPORTANT: N_("important"), Tier.NORMAL: N_("normal")}
 STAGE_LABELS = {

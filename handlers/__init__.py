@@ -12,7 +12,9 @@ from handlers import (
     common,
     customers,
     dupes,
+    exports,
     followups,
+    imports,
     interactions,
     nudges,
     privacy,
@@ -35,6 +37,8 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     quality.register(app)
     dupes.register(app)
     backups.register(app)
+    imports.register(app)
+    exports.register(app)
     privacy.register(app)
     team.register(app)
     interactions.register(app)

@@ -95,6 +95,5 @@ async def confirmed(update: Update, context: BotContext) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("history", show_history))
-    app.add_handler(CommandHandler("export", ask_export))
     app.add_handler(CommandHandler("erase", ask_erase))
     app.add_handler(CallbackQueryHandler(confirmed, pattern=r"^pv:"))

@@ -36,7 +36,7 @@ STAGE_WORDS: dict[str, Stage] = {
                                    "opportunity", "qualified", "跟进中", "洽谈")},
     **{w: Stage.CUSTOMER for w in ("customer", "客户", "成交", "已成交", "成交客户",
                                    "won", "签约")},
-    **{w: Stage.LOYAL for w in ("loyal", "忠诚", "老客户", "复购", "evangelist")},
+    **{w: Stage.LOYAL for w in ("loyal", "忠实", "忠诚", "老客户", "复购", "evangelist")},
     **{w: Stage.CHURNED for w in ("churned", "流失", "已流失", "lost", "丢单")},
 }
 KIND_WORDS: dict[str, InteractionKind] = {

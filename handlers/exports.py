@@ -1,0 +1,76 @@
+"""/export with filters: the customers a member may see as .xlsx (two sheets) or .csv.
+
+`/export C-000123` stays the admins' export of everything about one customer (privacy).
+The file is made in the background, like an import's steps, so nobody waits behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import exporting
+from bot.context import BotContext
+from bot.render import error_text
+from handlers import privacy
+from handlers.common import say
+from storage import exports
+from storage.clock import utcnow
+from storage.errors import CrmError
+from storage.search import parse_code
+
+log = logging.getLogger(__name__)
+
+
+async def export(update: Update, context: BotContext) -> None:
+    words = context.args or []
+    if words and parse_code(words[0]) is not None:
+        await privacy.ask_export(update, context)
+        return
+    zone = ZoneInfo(context.member.timezone)
+    request = exporting.parse_request(" ".join(words), zone)
+    chat = update.effective_chat
+    assert chat is not None
+    await say(update, context, "📤 " + context.t("Preparing the export…"))
+    context.application.create_task(_send(context, chat.id, request), update=None,
+                                    name=f"export-{chat.id}")
+
+
+async def _send(context: BotContext, chat_id: int, request: exporting.ExportRequest) -> None:
+    t, member, settings = context.t, context.member, context.settings
+    zone = ZoneInfo(member.timezone)
+    try:
+        async with context.unit_of_work() as session:
+            exported = await exports.export_customers(session, member, request.filters)
+        if not exported.customers:
+            await context.bot.send_message(chat_id, t("No customers match these filters."))
+            return
+        sheets = exporting.sheets(exported, t, member.language, zone,
+                                  settings.team.default_region)
+        content = await exporting.file_bytes(sheets, as_csv=request.csv)
+    except CrmError as error:
+        await context.bot.send_message(chat_id, error_text(error, t))
+        return
+    except Exception:
+        log.exception("export failed")
+        await context.bot.send_message(chat_id, "⚠️ " + t(
+            "Something went wrong and nothing was saved. Please try again."))
+        return
+    stamp = utcnow().astimezone(zone).strftime("%Y-%m-%d")
+    suffix = "csv" if request.csv else "xlsx"
+    await context.bot.send_document(
+        chat_id, content, filename=f"customers-{stamp}.{suffix}",
+        caption="📤 " + t("{customers} customers, {interactions} timeline entries.").format(
+            customers=f"{len(exported.customers):,}",
+            interactions=f"{len(exported.interactions):,}") + (
+            "\n" + escape(" ".join(f"{k}:{v}" for k, v in request.filters.as_json().items()))
+            if request.filters.as_json() else ""))
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CommandHandler("export", export))

@@ -1,0 +1,182 @@
+"""Taking the table out: the customers a member may see, filtered, as plain rows, and
+their interactions. The chat and the CLI turn these into xlsx or csv (bot/exporting.py).
+
+Read with a handful of set-wise queries (customers, contacts, tags, open follow-ups,
+owners, interactions), not per customer, so 100,000 records take about a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.clock import utcnow
+from storage.models import (
+    ContactPoint,
+    Customer,
+    Interaction,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    Tag,
+    User,
+    UTCDateTime,
+    customer_tags,
+)
+from storage.names import fold
+from storage.users import Actor, visible_to
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    tag: str | None = None
+    tier: str | None = None
+    stage: str | None = None
+    owner: str | None = None  # a member's name, @username or Telegram id
+    region: str | None = None
+    quiet_days: int | None = None  # no contact logged for at least this many days
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v)
+                for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class CustomerRow:
+    code: str
+    name: str
+    company: str | None
+    title: str | None
+    region: str | None
+    address: str | None
+    tier: str
+    stage: str
+    owner: str
+    source: str | None
+    notes: str | None
+    created_at: datetime
+    last_contact_at: datetime | None
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    wechat: list[str] = field(default_factory=list)
+    telegram: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    next_followup: datetime | None = None
+    open_followups: int = 0
+
+
+@dataclass
+class InteractionRow:
+    occurred_at: datetime
+    code: str
+    name: str
+    kind: str
+    summary: str
+    outcome: str | None
+    by: str
+
+
+@dataclass
+class Exported:
+    customers: list[CustomerRow]
+    interactions: list[InteractionRow]
+
+
+def _conditions(actor: Actor, filters: ExportFilter, owners: dict[str, int]
+                ) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = [Customer.archived.is_(False),
+                                        Customer.merged_into_id.is_(None), visible_to(actor)]
+    if filters.tier:
+        found.append(Customer.tier == filters.tier)
+    if filters.stage:
+        found.append(Customer.stage == filters.stage)
+    if filters.region:
+        found.append(func.lower(Customer.region).contains(filters.region.casefold()))
+    if filters.owner:
+        found.append(Customer.owner_id == owners.get(fold(filters.owner.lstrip("@")), -1))
+    if filters.tag:
+        tagged = select(customer_tags.c.customer_id).join(Tag).where(
+            Tag.name == filters.tag.lstrip("#").casefold())
+        found.append(Customer.id.in_(tagged))
+    if filters.quiet_days is not None:
+        since = utcnow() - timedelta(days=filters.quiet_days)
+        found.append(func.coalesce(Customer.last_contact_at, Customer.created_at) <= since)
+    if filters.created_from is not None:
+        found.append(Customer.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        found.append(Customer.created_at < filters.created_to)
+    return found
+
+
+async def export_customers(session: AsyncSession, actor: Actor, filters: ExportFilter, *,
+                           with_interactions: bool = True) -> Exported:
+    """What the actor may see that matches the filters; the export is audited."""
+    names: dict[int, str] = {}
+    owners: dict[str, int] = {}
+    for user in await session.scalars(select(User)):
+        names[user.id] = user.display_name
+        for key in (user.display_name, user.username, str(user.telegram_id)):
+            if key:
+                owners.setdefault(fold(key), user.id)
+    rows = await session.execute(
+        select(Customer.id, Customer.name, Customer.company, Customer.title, Customer.region,
+               Customer.address, Customer.tier, Customer.stage, Customer.owner_id,
+               Customer.source, Customer.notes, Customer.created_at, Customer.last_contact_at)
+        .where(and_(*_conditions(actor, filters, owners))).order_by(Customer.id))
+    customers: dict[int, CustomerRow] = {}
+    for r in rows:
+        customers[r.id] = CustomerRow(
+            f"C-{r.id:06d}", r.name, r.company, r.title, r.region, r.address, r.tier, r.stage,
+            names.get(r.owner_id or 0, ""), r.source, r.notes, r.created_at, r.last_contact_at)
+    ids = list(customers)
+    for start in range(0, len(ids), CHUNK):
+        await _details(session, customers, ids[start:start + CHUNK])
+    logged: list[InteractionRow] = []
+    if with_interactions:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            for entry in await session.execute(
+                    select(Interaction.customer_id, Interaction.occurred_at, Interaction.kind,
+                           Interaction.summary, Interaction.outcome, Interaction.user_id)
+                    .where(Interaction.customer_id.in_(chunk))
+                    .order_by(Interaction.customer_id, Interaction.occurred_at)):
+                row = customers[entry.customer_id]
+                logged.append(InteractionRow(entry.occurred_at, row.code, row.name, entry.kind,
+                                             entry.summary, entry.outcome,
+                                             names.get(entry.user_id or 0, "")))
+    audit.record(session, actor_id=actor.user_id, action="export_table", entity="team",
+                 entity_id=actor.user_id,
+                 after={"filters": filters.as_json(), "customers": len(customers)})
+    return Exported(list(customers.values()), logged)
+
+
+async def _details(session: AsyncSession, customers: dict[int, CustomerRow], chunk: list[int]
+                   ) -> None:
+    for customer_id, kind, value in await session.execute(
+            select(ContactPoint.customer_id, ContactPoint.kind, ContactPoint.value)
+            .where(ContactPoint.customer_id.in_(chunk)).order_by(ContactPoint.id)):
+        target = getattr(customers[customer_id], {"phone": "phones", "email": "emails"}.get(
+            kind, kind), None)
+        if isinstance(target, list):
+            target.append(value)
+    for customer_id, name in await session.execute(
+            select(customer_tags.c.customer_id, Tag.name).join(Tag)
+            .where(customer_tags.c.customer_id.in_(chunk)).order_by(Tag.name)):
+        customers[customer_id].tags.append(name)
+    for reminder_customer, first, count in await session.execute(
+            select(Reminder.customer_id, type_coerce(func.min(Reminder.due_at), UTCDateTime()),
+                   func.count())
+            .where(Reminder.customer_id.in_(chunk), Reminder.kind == ReminderKind.FOLLOWUP,
+                   Reminder.status == ReminderStatus.OPEN)
+            .group_by(Reminder.customer_id)):
+        row = customers[reminder_customer or 0]
+        row.next_followup, row.open_followups = first, int(count)
