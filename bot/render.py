@@ -22,6 +22,7 @@ from storage.models import (
     Tier,
     User,
 )
+from storage.names import has_han
 from storage.privacy import Change
 from storage.quality import OwnerQuality
 from storage.reminders import Digest
@@ -145,7 +146,8 @@ def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False
     prefix = f"c:{customer.id}"
     archive = (button("♻️ " + t("Restore"), f"{prefix}:restore") if customer.archived
                else button("🗄 " + t("Archive"), f"{prefix}:archive"))
-    people = [button("🤝 " + t("Share"), f"{prefix}:share")]
+    people = [button("🤝 " + t("Share"), f"{prefix}:share"),
+              button("📇 " + t("vCard"), f"{prefix}:vcard")]
     if manager:
         people.insert(0, button("👤 " + t("Owner"), f"{prefix}:owner"))
     return InlineKeyboardMarkup([
@@ -156,6 +158,33 @@ def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False
          button("📜 " + t("Timeline"), f"tl:{customer.id}:0")],
         people,
     ])
+
+
+def customer_vcard(customer: Customer) -> str:
+    """The customer as a vCard 3.0, the form phones import into their address books."""
+    import vobject
+
+    card = vobject.vCard()
+    card.add("fn").value = customer.name
+    family, given = (customer.name[:1], customer.name[1:]) if has_han(customer.name) else (
+        customer.name.rpartition(" ")[2], customer.name.rpartition(" ")[0])
+    card.add("n").value = vobject.vcard.Name(family=family, given=given)
+    for phone in customer.contact_values("phone"):
+        tel = card.add("tel")
+        tel.value, tel.type_param = phone, "CELL"
+    for email in customer.contact_values("email"):
+        mail = card.add("email")
+        mail.value, mail.type_param = email, "INTERNET"
+    if customer.company:
+        card.add("org").value = [customer.company]
+    if customer.title:
+        card.add("title").value = customer.title
+    if customer.address or customer.region:
+        card.add("adr").value = vobject.vcard.Address(
+            street=customer.address or "", city=customer.region or "")
+    card.add("note").value = customer.code
+    text: str = card.serialize()
+    return text
 
 
 def field_keyboard(customer_id: int, t: Translate) -> InlineKeyboardMarkup:

@@ -26,6 +26,7 @@ from bot.render import (
     card_keyboard,
     choice_keyboard,
     customer_card,
+    customer_vcard,
     draft_card,
     duplicates_keyboard,
     duplicates_text,
@@ -48,6 +49,7 @@ from handlers.common import (
     pressed,
     say,
 )
+from handlers.imports import start_import
 from storage import customers, interactions, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
@@ -261,9 +263,14 @@ async def from_vcard(update: Update, context: BotContext) -> int:
     except VCardError:
         await say(update, context, t("I could not read this .vcf file."))
         return ConversationHandler.END
+    if len(drafts) > 1 and context.member.is_manager:
+        # A whole address book goes through the same preview as a spreadsheet.
+        await start_import(update, context, message.document.file_name or "contacts.vcf", data)
+        return ConversationHandler.END
     if len(drafts) > 1:
         await say(update, context, t(
-            "This file holds {count} contacts; here is the first one.").format(count=len(drafts)))
+            "This file holds {count} contacts; here is the first one. A manager can import "
+            "them all.").format(count=len(drafts)))
     if not drafts[0].name:
         raise ValidationFailed("name", N_("The {label} cannot be empty."))
     return await confirm(update, context, drafts[0])
@@ -283,7 +290,7 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
 
 
 CARD_ACTION = re.compile(
-    r"^c:(\d{1,10}):(open|edit|tier|stage|archive|restore|owner|share)(?::(\w{1,16}))?$")
+    r"^c:(\d{1,10}):(open|edit|tier|stage|archive|restore|owner|share|vcard)(?::(\w{1,16}))?$")
 
 
 async def card_action(update: Update, context: BotContext) -> None:
@@ -296,6 +303,9 @@ async def card_action(update: Update, context: BotContext) -> None:
     async with context.unit_of_work() as session:
         customer = await customers.load_customer(session, customer_id, member)
         await acknowledge(update)
+        if action == "vcard":
+            await send_vcard(update, context, customer)
+            return
         if action == "edit":
             await say(update, context, t("Which field of {name}?").format(
                 name=escape(customer.name)), field_keyboard(customer.id, t), edit=True)
@@ -320,6 +330,21 @@ async def card_action(update: Update, context: BotContext) -> None:
         elif action == "share" and value is not None and value.isdigit():
             await team.toggle_share(session, member, customer.id, int(value))
         await show_card(session, update, context, customer, edit=True)
+
+
+async def send_vcard(update: Update, context: BotContext, customer: Customer) -> None:
+    """The customer as a Telegram contact (one tap saves it to the phone) and as a .vcf."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    card = customer_vcard(customer)
+    phones = customer.contact_values("phone")
+    if phones:
+        await context.bot.send_contact(chat.id, phone_number=phones[0],
+                                       first_name=customer.name[:64], vcard=card)
+    await context.bot.send_document(chat.id, card.encode("utf-8"),
+                                    filename=f"{customer.code}.vcf",
+                                    caption=f"📇 {escape(customer.name)} {customer.code}")
 
 
 async def _choose_member(session: AsyncSession, update: Update, context: BotContext,

@@ -139,6 +139,7 @@ class BotMessage:
     html: str
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
     document: dict[str, Any] | None = None
+    contact: dict[str, Any] | None = None
     edits: int = 0
 
     def button_data(self, label: str) -> str:
@@ -452,6 +453,8 @@ class FakeBotApi:
             data["document"] = message.document
             if message.text:
                 data["caption"] = message.text
+        elif message.contact:
+            data["contact"] = message.contact
         else:
             data["text"] = message.text
         if message.buttons:
@@ -550,6 +553,18 @@ class FakeBotApi:
                     "file_size": len(self.files[file_id][1])}
         message = BotMessage(chat_id, next(self._message_ids), caption, source,
                              self._buttons(params), document=document)
+        return self._record(message)
+
+    def _api_sendcontact(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        chat_id = self._chat_id(params)
+        if not str(params.get("phone_number") or "").strip():
+            raise bad_request("phone number is empty")
+        if not str(params.get("first_name") or "").strip():
+            raise bad_request("first name is empty")
+        contact = {k: params[k] for k in ("phone_number", "first_name", "last_name", "vcard")
+                   if params.get(k)}
+        message = BotMessage(chat_id, next(self._message_ids), "", "", self._buttons(params),
+                             contact=contact)
         return self._record(message)
 
     def _api_sendvoice(self, params: dict[str, Any], files: Any) -> dict[str, Any]:

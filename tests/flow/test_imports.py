@@ -45,7 +45,7 @@ async def upload(chat: Chat, name: str, data: bytes, expect: str = "Columns") ->
 
 async def report(chat: Chat) -> BotMessage:
     return await poll_until(lambda: next(
-        (m for m in chat.inbox() if m.document and "is done" in m.text), None), timeout=30)
+        (m for m in chat.inbox() if m.document and "✅ Import #" in m.text), None), timeout=30)
 
 
 async def test_upload_change_a_column_preview_import_and_report(make_bot: Callable[..., Any]
@@ -168,3 +168,75 @@ async def test_export_with_filters_and_a_reps_view(make_bot: Callable[..., Any])
     async with bot.database.unit_of_work() as session:
         assert await session.scalar(select(func.count(AuditEntry.id)).where(
             AuditEntry.action == "export_table")) == 4
+
+
+async def test_vcard_button_sends_a_contact_and_a_vcf(make_bot: Callable[..., Any]) -> None:
+    bot = await make_bot()
+    alice = bot.chat(ADMIN, "Alice")
+    await alice.say("/add 王小明 13812345678 wang@example.cn 星辰科技 上海")
+    card = await alice.press(alice.inbox()[-1], "Save")
+    before = len(alice.inbox())
+    await alice.press_data(card, card.button_data("vCard"))
+    contact, document = alice.inbox()[before:]
+    assert contact.contact is not None
+    assert contact.contact["phone_number"] == "+8613812345678"
+    assert "FN:王小明" in contact.contact["vcard"]
+    text = file_of(alice, document).decode()
+    assert "TEL;TYPE=CELL:+8613812345678" in text and "ORG:星辰科技" in text
+    assert "EMAIL;TYPE=INTERNET:wang@example.cn" in text
+
+
+async def test_an_address_book_vcf_goes_through_the_preview(make_bot: Callable[..., Any]
+                                                            ) -> None:
+    bot = await make_bot()
+    alice = bot.chat(ADMIN, "Alice")
+    cards = "".join(
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:联系人{i}\r\nN:联系人{i};;;;\r\n"
+        f"TEL;TYPE=CELL:+86 139 0000 {i:04d}\r\nORG:公司{i}\r\nEND:VCARD\r\n" for i in range(12))
+    reply = await alice.send_file("通讯录.vcf", cards.encode(), "text/vcard")
+    card = await poll_until(lambda: reply if "Columns" in reply.text else None)
+    assert "12 rows" in card.text and "A name → name" in card.text
+    preview = await press(alice, card, "Preview", "Preview of")
+    assert "New: 12" in preview.text
+    await press(alice, preview, "Import 12", "I will send the report")
+    assert "created: 12" in (await report(alice)).text
+
+
+async def test_export_then_import_into_an_empty_database_round_trips(
+        make_bot: Callable[..., Any]) -> None:
+    bot = await make_bot()
+    alice = bot.chat(ADMIN, "Alice")
+    await join(bot, 201, "Bob", "rep")
+    card = await upload(alice, "first.csv", customer_sheet(40).csv_bytes("gbk"))
+    preview = await press(alice, card, "Preview", "Preview of")
+    await press(alice, preview, "Import 40", "I will send the report")
+    await report(alice)
+    await alice.say("/add Ann Lee +1 202 555 0123 ann@acme.com ann2@acme.com Acme #vip #expo")
+    await alice.press(alice.inbox()[-1], "Save")
+
+    async def snapshot() -> list[tuple[Any, ...]]:
+        async with bot.database.unit_of_work() as session:
+            customers = list(await session.scalars(select(Customer).order_by(Customer.name)))
+            due = {r.customer_id: r.due_at for r in await session.scalars(
+                select(Reminder).where(Reminder.status == "open"))}
+            return [(c.name, c.company, c.title, c.region, c.tier, c.stage, c.owner_id,
+                     sorted(f"{p.kind}:{p.value}" for p in c.contacts),
+                     sorted(t.name for t in c.tags), due.get(c.id)) for c in customers]
+
+    before = await snapshot()
+    sent_before = len(alice.inbox())
+    await alice.send("/export")
+    exported = await poll_until(lambda: next(
+        (m for m in alice.inbox()[sent_before:] if m.document), None))
+    async with bot.database.unit_of_work() as session:
+        from sqlalchemy import delete
+
+        await session.execute(delete(Customer))
+    card = await upload(alice, "customers.xlsx", file_of(alice, exported))
+    assert "A Code → code" in card.text and "H Other phones → phone" in card.text
+    assert "I Email → email" in card.text
+    assert "Calls and visits from sheet Interactions" in card.text
+    preview = await press(alice, card, "Preview", "Preview of")
+    await press(alice, preview, "Import", "I will send the report")
+    await poll_until(lambda: any("✅ Import #2" in m.text for m in alice.inbox()))
+    assert await snapshot() == before
