@@ -1,4 +1,4 @@
-"""`salesbot run | console | db upgrade | backup | restore FILE`."""
+"""`salesbot run | console | db upgrade | backup | restore FILE | import FILE | export`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     restore = commands.add_parser("restore", help="replace the database with a backup "
                                   "(stop the bot first)")
     restore.add_argument("file", type=Path)
+    from bot.cli_tables import add_commands
+
+    add_commands(commands)
     return parser.parse_args(argv)
 
 
@@ -53,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("backup", "restore"):
         return backup_or_restore(args, settings)
     asyncio.run(upgrade(settings.database.url))
+    if args.command in ("import", "export"):
+        from bot import cli_tables
+
+        logging.getLogger().setLevel(logging.WARNING)
+        run = cli_tables.import_file if args.command == "import" else cli_tables.export_file
+        return run(settings, args)
     if args.command == "db":
         print(f"database at the newest schema: {settings.database.url}")
         return 0

@@ -1,0 +1,170 @@
+"""`salesbot import FILE` and `salesbot export` on the server: the same services and the
+same preview as in the chat, acting as the first configured admin (or `--as ID`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import exporting, importing
+from bot.config import Settings
+from bot.i18n import translator
+from bot.import_messages import layout_text, preview_text, report_text, result_sheet
+from bot.render import error_text
+from bot.spreadsheets import xlsx_bytes
+from bot.transports.fakeapi import html_to_text
+from storage import exports, import_jobs, import_writer, users
+from storage.database import Database
+from storage.errors import CrmError
+from storage.imports import RowOptions
+from storage.models import ImportJob
+from storage.users import Actor, Profile, actor_for
+
+MB = 1024 * 1024
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    importer = commands.add_parser("import", help="import customers from .xlsx/.xls/.ods/"
+                                   ".csv/.vcf, with the chat's preview")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--owner", type=int, help="Telegram id of the member who owns "
+                          "rows without an owner column (default: you)")
+    importer.add_argument("--sheet", help="the sheet that holds the customers")
+    importer.add_argument("--yes", action="store_true", help="import without asking")
+    importer.add_argument("--as", dest="as_id", type=int, help="act as this admin's "
+                          "Telegram id (default: the first in team.admins)")
+    exporter = commands.add_parser("export", help="export customers to .xlsx or .csv")
+    exporter.add_argument("filters", nargs="*", help="tag:X tier:core stage:lead owner:NAME "
+                          "region:X quiet:DAYS created:FROM..TO")
+    exporter.add_argument("--out", type=Path, help="file to write (default: "
+                          "customers.xlsx, or .csv with --csv)")
+    exporter.add_argument("--csv", action="store_true", help="UTF-8 csv with a BOM")
+    exporter.add_argument("--as", dest="as_id", type=int)
+
+
+def _plain(html: str) -> str:
+    return html_to_text(html)
+
+
+async def _admin(database: Database, settings: Settings, as_id: int | None) -> Actor:
+    telegram_id = as_id or (settings.team.admins[0] if settings.team.admins else None)
+    if telegram_id is None:
+        raise SystemExit("no admin: set team.admins in the config or pass --as ID")
+    async with database.unit_of_work() as session:
+        member = await users.admit(session, Profile(telegram_id, "Admin"),
+                                   admin_ids=settings.admin_ids, timezone=settings.team.timezone)
+        if member is None:
+            raise SystemExit(f"{telegram_id} is not a member of this team")
+        return actor_for(member, settings.team.visibility)
+
+
+def import_file(settings: Settings, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 1
+    if path.stat().st_size > settings.imports.max_mb * MB:
+        print(f"{path} is over imports.max_mb ({settings.imports.max_mb} MB)", file=sys.stderr)
+        return 1
+    result = asyncio.run(_import_bytes(settings, args, path.name, path.read_bytes()))
+    if result is None:
+        return 1
+    target = path.with_name(f"{path.stem}.result.xlsx")
+    target.write_bytes(result)
+    print(f"row by row: {target}")
+    return 0
+
+
+async def _import_bytes(settings: Settings, args: argparse.Namespace, name: str, data: bytes
+                        ) -> bytes | None:
+    """The result file of a finished import; None when it was refused or not confirmed."""
+    database = Database(settings.database.url)
+    try:
+        return await _import(database, settings, args, name, data)
+    except CrmError as error:
+        print(_plain(error_text(error, translator("en"))), file=sys.stderr)
+        return None
+    finally:
+        await database.dispose()
+
+
+async def _import(database: Database, settings: Settings, args: argparse.Namespace,
+                  name: str, data: bytes) -> bytes | None:
+    actor = await _admin(database, settings, args.as_id)
+    t = translator(actor.language)
+    options = RowOptions(settings.team.default_region, actor.timezone,
+                         settings.reminders.default_hour)
+    async with database.unit_of_work() as session:
+        owner = None
+        if args.owner is not None:
+            found = await users.find_by_telegram_id(session, args.owner)
+            if found is None:
+                print(f"no member with Telegram id {args.owner}", file=sys.stderr)
+                return None
+            owner = found.id
+        job = await import_jobs.create_job(session, actor, name, data, owner_id=owner)
+        import_jobs.change(job, options=options.__dict__, sheet=args.sheet)
+    checked = await importing.check(database, job, options)
+    choices = importing.choices_of(job)
+    print(_plain(layout_text(t, job.file_name, checked.prepared.layout)))
+    print()
+    print(_plain(preview_text(t, job.file_name, checked, choices)))
+    answer = "y" if args.yes else await asyncio.to_thread(input, "\nImport now? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        async with database.unit_of_work() as session:
+            stored = await session.get(ImportJob, job.id)
+            assert stored is not None
+            import_jobs.cancel(stored)
+        print("cancelled: nothing was imported")
+        return None
+    async with database.unit_of_work() as session:
+        stored = await session.get(ImportJob, job.id)
+        assert stored is not None
+        import_jobs.start(stored, len(checked.items) + len(checked.prepared.logs))
+
+    async def progress(done: int, total: int) -> None:
+        print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    await importing.write(database, job.id, options, batch=settings.imports.batch,
+                          progress=progress)
+    print(file=sys.stderr)
+    async with database.unit_of_work() as session:
+        counts = await import_writer.counts(session, job.id)
+        rows = await import_writer.outcomes(session, job.id)
+    print(_plain(report_text(t, job.id, job.file_name, counts)))
+    return xlsx_bytes([result_sheet(t, rows)])
+
+
+def export_file(settings: Settings, args: argparse.Namespace) -> int:
+    exported = asyncio.run(_export(settings, args))
+    if exported is None:
+        return 1
+    content, customers, entries, as_csv = exported
+    target: Path = args.out or Path("customers.csv" if as_csv else "customers.xlsx")
+    target.write_bytes(content)
+    print(f"{customers:,} customers, {entries:,} timeline entries written to {target}")
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace
+                  ) -> tuple[bytes, int, int, bool] | None:
+    database = Database(settings.database.url)
+    try:
+        actor = await _admin(database, settings, args.as_id)
+        t = translator(actor.language)
+        zone = ZoneInfo(actor.timezone)
+        request = exporting.parse_request(" ".join(args.filters), zone)
+        as_csv = args.csv or request.csv
+        async with database.unit_of_work() as session:
+            exported = await exports.export_customers(session, actor, request.filters)
+        out = exporting.sheets(exported, t, actor.language, zone, settings.team.default_region)
+        content = await exporting.file_bytes(out, as_csv=as_csv)
+    except CrmError as error:
+        print(_plain(error_text(error, translator("en"))), file=sys.stderr)
+        return None
+    finally:
+        await database.dispose()
+    return content, len(exported.customers), len(exported.interactions), as_csv
