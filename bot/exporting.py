@@ -39,7 +39,7 @@ def header(column: str, language: str) -> str:
         return EXTRA_HEADERS[column] if language == "zh_CN" else column
     names = SYNONYMS[column]
     if language == "zh_CN":
-        return next(n for n in names if has_han(n))
+        return next((n for n in names if has_han(n)), names[0])
     return names[0]
 
 

@@ -161,7 +161,8 @@ async def check(database: Database, job: ImportJob, options: RowOptions) -> Chec
     """The preview: every row read, checked and compared with the records there are."""
     prepared = await prepare(job, options)
     async with database.unit_of_work() as session:
-        items = await classify(session, prepared.candidates, default_owner_id=job.owner_id)
+        items = await classify(session, prepared.candidates, default_owner_id=job.owner_id,
+                               import_id=job.id)
     return Checked(prepared, items, summarize(items, prepared.logs))
 
 

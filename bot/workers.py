@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import atexit
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -24,9 +27,22 @@ _pool: ProcessPoolExecutor | None = None
 def pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_follow_parent, initargs=(os.getpid(),))
         atexit.register(shutdown)
     return _pool
+
+
+def _follow_parent(parent: int) -> None:
+    """In a worker: exit when the bot is gone. A bot killed with SIGKILL runs no shutdown,
+    and its workers would otherwise live on holding memory (and its output pipes)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="follow-parent").start()
 
 
 async def run(function: Callable[..., _T], *args: Any) -> _T:

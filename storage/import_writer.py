@@ -144,8 +144,12 @@ class _Batch:
                     continue
                 kept, undo = await self._update(session, target, item.candidate, now)
                 self.written[row] = target
-                reason = _reason(message=N_("Kept what the record had for: {fields}."),
-                                 fields=", ".join(kept)) if kept else ""
+                code = format_code(target)
+                reason = _reason(message=N_(
+                    "Added to {code}; kept what it had for: {fields}."), code=code,
+                    fields=", ".join(kept)) if kept else _reason(message=N_(
+                        "Added to {code}: empty fields filled, contacts and tags added."),
+                        code=code)
                 outcomes.append(self._outcome(row, "updated", reason, target, undo))
         if outcomes:
             await session.execute(insert(ImportRow), outcomes)

@@ -27,13 +27,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cells import kind_of, sheet_date, split_list, stage_of, tier_of
 from storage.customers import CustomerDraft, validate_draft
 from storage.errors import N_, CrmError, ValidationFailed
-from storage.models import ContactPoint, Customer, User
+from storage.models import ContactPoint, Customer, ImportRow, User
 from storage.names import fold, pinyin_initials, pinyin_key
 from storage.search import search_segments
 from storage.validation import clean_text
@@ -288,12 +288,14 @@ class Classified:
 
 
 async def classify(session: AsyncSession, candidates: list[Candidate], *,
-                   default_owner_id: int) -> list[Classified]:
+                   default_owner_id: int, import_id: int | None = None) -> list[Classified]:
     """Every candidate with its kind, in row order; existing records are those not archived
-    or merged away."""
+    or merged away, and not created by this very import: a resumed import classifies its
+    rows as the first run did."""
     owners = await _owners(session)
-    by_contact = await _existing_contacts(session, candidates)
-    by_pinyin = await _existing_names(session, candidates)
+    present = _existing(import_id)
+    by_contact = await _existing_contacts(session, candidates, present)
+    by_pinyin = await _existing_names(session, candidates, present)
     seen_contacts: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
     out = []
@@ -362,8 +364,17 @@ def _chunks(values: list[str]) -> list[list[str]]:
     return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
-async def _existing_contacts(session: AsyncSession, candidates: list[Candidate]
-                             ) -> dict[str, int]:
+def _existing(import_id: int | None) -> ColumnElement[bool]:
+    found = and_(Customer.archived.is_(False), Customer.merged_into_id.is_(None))
+    if import_id is None:
+        return found
+    ours = select(ImportRow.customer_id).where(ImportRow.import_id == import_id,
+                                               ImportRow.outcome == "created")
+    return and_(found, Customer.id.not_in(ours))
+
+
+async def _existing_contacts(session: AsyncSession, candidates: list[Candidate],
+                             existing: ColumnElement[bool]) -> dict[str, int]:
     values = sorted({v for c in candidates if c.draft for v in (*c.draft.phones,
                                                                *c.draft.emails)})
     found: dict[str, int] = {}
@@ -371,22 +382,22 @@ async def _existing_contacts(session: AsyncSession, candidates: list[Candidate]
         rows = await session.execute(
             select(ContactPoint.value, Customer.id).join(Customer)
             .where(ContactPoint.value.in_(chunk), ContactPoint.kind.in_(("phone", "email")),
-                   Customer.archived.is_(False), Customer.merged_into_id.is_(None))
+                   existing)
             .order_by(Customer.id))
         for value, customer_id in rows:
             found.setdefault(value, customer_id)
     return found
 
 
-async def _existing_names(session: AsyncSession, candidates: list[Candidate]
+async def _existing_names(session: AsyncSession, candidates: list[Candidate],
+                          existing: ColumnElement[bool]
                           ) -> dict[str, list[tuple[int, str, str | None]]]:
     keys = sorted({c.pinyin for c in candidates if c.draft and c.pinyin})
     found: dict[str, list[tuple[int, str, str | None]]] = {}
     for chunk in _chunks(keys):
         rows = await session.execute(
             select(Customer.name_pinyin, Customer.id, Customer.name, Customer.company)
-            .where(Customer.name_pinyin.in_(chunk), Customer.archived.is_(False),
-                   Customer.merged_into_id.is_(None)).order_by(Customer.id))
+            .where(Customer.name_pinyin.in_(chunk), existing).order_by(Customer.id))
         for key, customer_id, name, company in rows:
             found.setdefault(key, []).append((customer_id, name, company))
     return found

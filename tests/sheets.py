@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import xlsxwriter
 
@@ -43,6 +44,11 @@ def phone_of(i: int) -> str:
     return f"139{i:08d}"
 
 
+def followup_day() -> str:
+    """A day ahead of now (frozen or not), the date the sheets' follow-ups fall on."""
+    return (date.today() + timedelta(days=25)).isoformat()
+
+
 def customer_sheet(count: int, *, bad_every: int = 0, duplicate_every: int = 0,
                    followup_every: int = 4) -> Sheet:
     """`count` rows; every `bad_every`-th has a bad phone, every `duplicate_every`-th
@@ -61,7 +67,7 @@ def customer_sheet(count: int, *, bad_every: int = 0, duplicate_every: int = 0,
             name_of(i), phone, f"c{i}@example.cn" if i % 3 == 0 else "",
             f"公司{i % 97}有限公司", "上海" if i % 2 else "杭州", "展会" if i % 5 == 0 else "",
             ("核心", "重要", "普通")[i % 3], f"2026-{(i % 9) + 1:02d}-{(i % 27) + 1:02d}",
-            "2026-12-15" if i % followup_every == 0 else "",
+            followup_day() if i % followup_every == 0 else "",
             f"第{i}行的备注" if i % 7 == 0 else ""])
     return Sheet(rows, bad, dupes)
 
