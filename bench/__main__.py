@@ -3,7 +3,7 @@
 Targets (issue "Foundation"): with 100,000 customers, search p99 < 20 ms for name,
 pinyin-initials, phone-suffix and company queries; an add-flow step < 10 ms median
 through the in-process fake; RSS of the running bot < 150 MB. Reminder and date targets:
-bench/reminders.py; the stale scan: bench/stale.py.
+bench/reminders.py; the stale scan: bench/stale.py; imports and exports: bench/imports.py.
 Set SALESBOT_BENCH_DATABASE_URL to a scratch PostgreSQL database (emptied and filled by
 the run) to measure PostgreSQL as well.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
-from bench import reminders, stale
+from bench import imports, reminders, stale
 from bench.stats import percentile
 from storage.database import Database
 from storage.dedupe import duplicate_groups
@@ -182,7 +182,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
     }
 
 
-PARTS = ("search", "reminders", "stale")
+PARTS = ("search", "reminders", "stale", "imports")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
@@ -210,6 +210,11 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out[f"reminders-{label}"] = await reminders.run(scratch, label)
     if "stale" in parts:
         out[f"stale-{label}"] = await stale.run(scratch, label)
+    if "imports" in parts:
+        with tempfile.TemporaryDirectory() as folder:
+            fresh = (imports.sqlite_urls(Path(folder)) if label == "SQLite"
+                     else imports.postgres_urls(url))
+            out[f"imports-{label}"] = await imports.run(fresh, label, Path(folder))
     return out
 
 

@@ -1,0 +1,318 @@
+"""Import and export at 100,000 rows (issue "move a whole team in and out").
+
+Targets: a 100,000-row import, validation and duplicate checks included, within 10 s and
+at most 3x a plain executemany insert of the same rows into the customers table in the
+same run; an export of 100,000 customers to xlsx within 5 s; the bot's peak RSS during
+either at most 250 MB; another member's lookup p99 during the import under 1 s.
+
+Each measurement runs in a fresh process (`python -m bench.imports WHAT URL FILE`) so that
+its RSS is the bot's own, not the generator's. The lookups are whole updates through the
+Application and the in-process fake Bot API, in the event loop the import runs in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+from sqlalchemy import insert, text
+from telegram import Update
+
+from bench.stats import percentile
+from storage.database import Database
+from storage.migrate import upgrade
+
+ROWS = 100_000
+HEADER = ["客户名称", "手机", "邮箱", "公司", "职位", "城市", "标签", "客户等级",
+          "最后联系时间", "下次跟进", "备注"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂小晓华建国志红文辉玉珍鹏飞宇浩然子涵"
+CITIES = ["上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "西安", "苏州"]
+
+
+def sheet_rows(count: int, seed: int = 5) -> list[list[str]]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(count):
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(2))
+        rows.append([
+            name, f"1{rng.choice('3456789')}{i:09d}", f"user{i}@example.cn" if i % 3 else "",
+            f"{rng.choice(CITIES)}{i % 2000}贸易有限公司", "经理" if i % 4 else "",
+            rng.choice(CITIES), "展会" if i % 10 == 0 else "", rng.choice(("核心", "重要", "普通")),
+            f"2026-{i % 9 + 1:02d}-{i % 27 + 1:02d}", "2027-01-15" if i % 5 == 0 else "",
+            f"第{i}行" if i % 7 == 0 else ""])
+    return rows
+
+
+def csv_file(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def xlsx_file(rows: list[list[str]]) -> bytes:
+    from bot.spreadsheets import OutSheet, xlsx_bytes
+
+    return xlsx_bytes([OutSheet("客户", HEADER, rows)])
+
+
+class Sampler:
+    """Peak RSS of this process and of its worker processes, every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak = self.workers_peak = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        me = psutil.Process()
+        while True:
+            self.peak = max(self.peak, me.memory_info().rss / 2**20)
+            children = me.children(recursive=True)
+            total = 0.0
+            for child in children:
+                try:
+                    total = max(total, child.memory_info().rss / 2**20)
+                except psutil.Error:
+                    pass
+            self.workers_peak = max(self.workers_peak, total)
+            await asyncio.sleep(0.05)
+
+    def __enter__(self) -> Sampler:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+async def _bot(url: str) -> tuple[Any, Any, Any]:
+    from bot.app import build_application
+    from bot.config import load_settings
+    from bot.transports.fakeapi import FakeBotApi
+    from bot.transports.inprocess import InProcessRequest
+
+    settings = load_settings(None, env={"SALESBOT_DATABASE_URL": url})
+    settings = settings.model_copy(update={"team": settings.team.model_copy(
+        update={"admins": [1, 2], "requests_per_minute": 100_000})})
+    api = FakeBotApi()
+    app = build_application(settings, Database(url), request=InProcessRequest(api),
+                            rate_limit=False, schedule=False)
+    return app, api, settings
+
+
+async def measure_import(url: str, path: str) -> dict[str, Any]:
+    """The whole import as the bot runs it (read and check in the workers, classify,
+    write in batches of 1,000), while a colleague looks customers up every 100 ms."""
+    from bot import importing, workers
+    from storage import import_jobs, import_writer
+    from storage.imports import RowOptions
+    from storage.users import Profile, actor_for, admit
+
+    app, api, _ = await _bot(url)
+    database = app.bot_data["runtime"].database
+    colleague = api.user(2, "Colleague")
+    lookups: list[float] = []
+    data = await asyncio.to_thread(Path(path).read_bytes)
+    async with app:
+        await app.start()
+        api.user_sends(colleague, "/start")
+        for update in api.take_pending():
+            await app.process_update(Update.de_json(update, app.bot))
+        async with database.unit_of_work() as session:
+            user = await admit(session, Profile(1, "Importer"), admin_ids=frozenset({1}),
+                               timezone="Asia/Shanghai")
+            assert user is not None
+            actor = actor_for(user, app.bot_data["runtime"].settings.team.visibility)
+        workers.pool()  # the workers start with the bot's first import; not timed twice
+        await workers.run(len, b"warm")
+        done = asyncio.Event()
+
+        async def look_up() -> None:
+            rng = random.Random(3)
+            while not done.is_set():
+                api.user_sends(colleague, rng.choice(SURNAMES) + rng.choice(GIVEN))
+                (update,) = api.take_pending()
+                started = time.perf_counter()
+                await app.process_update(Update.de_json(update, app.bot))
+                lookups.append((time.perf_counter() - started) * 1000)
+                await asyncio.sleep(0.1)
+
+        options = RowOptions("CN", "Asia/Shanghai", 9)
+        with Sampler() as sampler:
+            looking = asyncio.create_task(look_up())
+            started = time.perf_counter()
+            async with database.unit_of_work() as session:
+                job = await import_jobs.create_job(session, actor, Path(path).name, data)
+                import_jobs.change(job, options=options.__dict__)
+            checked = await importing.check(database, job, options)
+            checked_at = time.perf_counter()
+            async with database.unit_of_work() as session:
+                stored = await session.get(type(job), job.id)
+                assert stored is not None
+                import_jobs.start(stored, len(checked.items))
+            await import_writer.write(database, job.id, checked.items, checked.prepared.logs,
+                                      importing.choices_of(job), batch=1000)
+            finished = time.perf_counter()
+            done.set()
+            await looking
+        async with database.unit_of_work() as session:
+            counts = await import_writer.counts(session, job.id)
+        await app.stop()
+    await database.dispose()
+    return {"total": finished - started, "check": checked_at - started,
+            "write": finished - checked_at, "counts": counts, "rss": sampler.peak,
+            "workers_rss": sampler.workers_peak, "lookups": len(lookups),
+            "lookup_p50": statistics.median(lookups), "lookup_p99": percentile(lookups, 99),
+            "lookup_max": max(lookups)}
+
+
+async def measure_export(url: str) -> dict[str, Any]:
+    from bot import exporting
+    from bot.i18n import translator
+    from storage import exports
+    from storage.exports import ExportFilter
+    from storage.users import Profile, actor_for, admit
+    from zoneinfo import ZoneInfo
+
+    database = Database(url)
+    async with database.unit_of_work() as session:
+        user = await admit(session, Profile(1, "Importer"), admin_ids=frozenset({1}),
+                           timezone="Asia/Shanghai")
+        assert user is not None
+        actor = actor_for(user, "team")  # type: ignore[arg-type]
+    from bot import workers
+
+    await workers.run(len, b"warm")
+    with Sampler() as sampler:
+        started = time.perf_counter()
+        async with database.unit_of_work() as session:
+            exported = await exports.export_customers(session, actor, ExportFilter())
+        read = time.perf_counter()
+        sheets = exporting.sheets(exported, translator("zh_CN"), "zh_CN",
+                                  ZoneInfo("Asia/Shanghai"), "CN")
+        content = await exporting.file_bytes(sheets, as_csv=False)
+        finished = time.perf_counter()
+    await database.dispose()
+    return {"total": finished - started, "read": read - started, "write": finished - read,
+            "customers": len(exported.customers), "bytes": len(content), "rss": sampler.peak,
+            "workers_rss": sampler.workers_peak}
+
+
+async def plain_insert(url: str, rows: list[list[str]]) -> float:
+    """The same rows, as they are, into the customers table with one executemany per 1,000:
+    what the database itself costs for them."""
+    from storage.models import Customer
+
+    database = Database(url)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for start in range(0, len(rows), 1000):
+        async with database.unit_of_work() as session:
+            await session.execute(insert(Customer), [
+                {"name": r[0], "company": r[3], "title": r[4] or None, "region": r[5],
+                 "tier": "normal", "stage": "lead", "created_at": now, "updated_at": now,
+                 "archived": False, "name_pinyin": "", "name_initials": "",
+                 "search_text": "\n".join(r)} for r in rows[start:start + 1000]])
+    elapsed = time.perf_counter() - started
+    await database.dispose()
+    return elapsed
+
+
+def _child(what: str, url: str, path: str = "") -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "bench.imports", what, url, path], check=True,
+                         capture_output=True, text=True).stdout
+    figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return figures
+
+
+async def _empty(url: str) -> None:
+    """PostgreSQL: the tables emptied for the next measurement (SQLite gets a new file)."""
+    from storage.models import Base
+
+    database = Database(url)
+    async with database.unit_of_work() as session:
+        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await database.dispose()
+
+
+async def run(fresh_url: Any, label: str, folder: Path) -> str:
+    """`fresh_url(name)` gives an empty, migrated database for each measurement."""
+    rows = sheet_rows(ROWS)
+    files = {"csv": folder / "customers.csv", "xlsx": folder / "customers.xlsx"}
+    files["csv"].write_bytes(csv_file(rows))
+    files["xlsx"].write_bytes(xlsx_file(rows))
+    plain = await plain_insert(await fresh_url("plain"), rows)
+    lines = [f"### Import and export: {label}", "",
+             f"{ROWS:,} rows, 11 columns (name, phone, email for 2 in 3, company, title, "
+             "city, tag, tier, last contact, a follow-up for 1 in 5, a note for 1 in 7). "
+             f"Plain executemany insert of the same rows into `customers`: {plain:.2f} s.", "",
+             "| measure | result | target |", "|---|---|---|"]
+    for kind, path in files.items():
+        url = await fresh_url(f"import-{kind}")
+        figures = await asyncio.to_thread(_child, "import", url, str(path))
+        ratio = figures["total"] / plain
+        verdict = "met" if figures["total"] <= 10 else "MISSED"
+        lines += [
+            f"| import of {ROWS:,} rows from .{kind} (read + check {figures['check']:.1f} s, "
+            f"write {figures['write']:.1f} s; {figures['counts']}) | {figures['total']:.1f} s "
+            f"| ≤ 10 s ({verdict}) |",
+            f"| … against the plain insert | {ratio:.1f}× | ≤ 3× "
+            f"({'met' if ratio <= 3 else 'MISSED'}) |",
+            f"| … bot's peak RSS (its two workers: {figures['workers_rss']:.0f} MB each at "
+            f"most) | {figures['rss']:.0f} MB | ≤ 250 MB "
+            f"({'met' if figures['rss'] <= 250 else 'MISSED'}) |",
+            f"| … a colleague's lookup meanwhile ({figures['lookups']} lookups, whole updates) "
+            f"| p50 {figures['lookup_p50']:.0f} ms, p99 {figures['lookup_p99']:.0f} ms, max "
+            f"{figures['lookup_max']:.0f} ms | p99 < 1 s "
+            f"({'met' if figures['lookup_p99'] < 1000 else 'MISSED'}) |"]
+        if kind == "csv":
+            export = await asyncio.to_thread(_child, "export", url)
+            lines += [
+                f"| export of {export['customers']:,} customers to .xlsx (read "
+                f"{export['read']:.1f} s, write {export['write']:.1f} s, "
+                f"{export['bytes'] / 2**20:.1f} MB) | {export['total']:.1f} s | ≤ 5 s "
+                f"({'met' if export['total'] <= 5 else 'MISSED'}) |",
+                f"| … bot's peak RSS (its worker: {export['workers_rss']:.0f} MB) | "
+                f"{export['rss']:.0f} MB | ≤ 250 MB "
+                f"({'met' if export['rss'] <= 250 else 'MISSED'}) |"]
+    return "\n".join(lines)
+
+
+def sqlite_urls(folder: Path) -> Any:
+    async def fresh(name: str) -> str:
+        url = f"sqlite+aiosqlite:///{folder / name}.db"
+        await upgrade(url)
+        return url
+
+    return fresh
+
+
+def postgres_urls(url: str) -> Any:
+    async def fresh(_: str) -> str:
+        await upgrade(url)
+        await _empty(url)
+        return url
+
+    return fresh
+
+
+if __name__ == "__main__":
+    what, url_arg, path_arg = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""
+    result = asyncio.run(measure_import(url_arg, path_arg) if what == "import"
+                         else measure_export(url_arg))
+    print(json.dumps(result))
