@@ -109,7 +109,7 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
         import_jobs.change(job, options=options.__dict__, sheet=args.sheet)
     checked = await importing.check(database, job, options)
     choices = importing.choices_of(job)
-    print(_plain(layout_text(t, job.file_name, checked.prepared.layout)))
+    print(_plain(layout_text(t, job.file_name, checked.layout)))
     print()
     print(_plain(preview_text(t, job.file_name, checked, choices)))
     answer = "y" if args.yes else await asyncio.to_thread(input, "\nImport now? [y/N] ")
@@ -118,12 +118,13 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
             stored = await session.get(ImportJob, job.id)
             assert stored is not None
             import_jobs.cancel(stored)
+        importing.forget(job)
         print("cancelled: nothing was imported")
         return None
     async with database.unit_of_work() as session:
         stored = await session.get(ImportJob, job.id)
         assert stored is not None
-        import_jobs.start(stored, len(checked.items) + len(checked.prepared.logs))
+        import_jobs.start(stored, checked.total)
 
     async def progress(done: int, total: int) -> None:
         print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)

@@ -47,7 +47,7 @@ def layout_text(t: Translate, file_name: str, layout: Layout) -> str:
         lines.append(t("Sheet {sheet} of {count}: {names}").format(
             sheet=escape(layout.sheet), count=len(layout.sheets),
             names=escape(", ".join(layout.sheets))))
-    rows = len(layout.rows) or len(layout.logs_rows)
+    rows = layout.row_count or layout.logs_count
     lines.append(t("Header in row {row}; {rows} rows.").format(row=layout.header_row,
                                                               rows=_count(rows)))
     if layout.encoding:
@@ -61,10 +61,10 @@ def layout_text(t: Translate, file_name: str, layout: Layout) -> str:
     if hidden > 0:
         lines.append(t("{count} more columns are not shown; they keep what was guessed or "
                        "are ignored.").format(count=hidden))
-    if layout.logs_sheet and layout.rows:
+    if layout.logs_sheet and layout.row_count:
         lines.append("")
         lines.append(t("Calls and visits from sheet {sheet}: {rows} rows.").format(
-            sheet=escape(layout.logs_sheet), rows=_count(len(layout.logs_rows))))
+            sheet=escape(layout.logs_sheet), rows=_count(layout.logs_count)))
     if not layout.logs_only and "name" not in layout.mapping:
         lines += ["", "⚠️ " + t("No column holds the name: choose one before the preview.")]
     return "\n".join(lines)
@@ -116,8 +116,9 @@ def preview_text(t: Translate, file_name: str, checked: Checked,
         lines.append(t("New: {new}").format(new=_count(p.new)))
         for kind in (Kind.CERTAIN, Kind.POSSIBLE, Kind.IN_FILE):
             count = getattr(p, kind.value)
-            lines.append(f"{t(KIND_TITLES[kind])}: {_count(count)} → "
-                         f"{t(CHOICE_LABELS[choices[kind]])}")
+            if count:
+                lines.append(f"{t(KIND_TITLES[kind])}: {_count(count)} → "
+                             f"{t(CHOICE_LABELS[choices[kind]])}")
         lines.append(t("History: {contacts} last contacts, {followups} follow-ups, {notes} "
                        "notes.").format(contacts=_count(p.last_contact),
                                         followups=_count(p.followups), notes=_count(p.notes)))

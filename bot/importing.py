@@ -1,19 +1,23 @@
-"""An import from file to records, for the chat, the CLI and the resume at start: the
-file is read and its rows checked in worker processes (bot/workers.py), classified and
-written by the storage services.
+"""An import from file to records, for the chat, the CLI and the resume at start.
 
-The checked rows of the last imports are kept in memory, keyed by the import and its
-settings, so that the preview, each change of a column and the confirmed write do not
-read a 100,000-row file again each time; a restarted bot reads it once more.
+The file goes to the worker processes (bot/workers.py) once, as a temporary file; each
+worker reads it once and keeps its rows. The bot then asks for the rows in parts of
+CHUNK rows: a worker checks a part (validation, pinyin, search text) while the bot
+classifies and writes the previous one. So the bot process never holds more than two
+parts (a 100,000-row file held whole took 240 MB in it), and the checking of one part
+overlaps the writing of another. The preview runs the same pipeline without writing;
+the write runs it again, so what is written is what the records look like then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from bot import workers
 from bot.spreadsheets import Table, read_workbook
@@ -25,19 +29,18 @@ from storage.imports import (
     Candidate,
     Choice,
     Classified,
+    Classifier,
     Kind,
     LoggedRow,
     Preview,
     RowOptions,
     check_size,
-    classify,
     prepare_logs,
     prepare_rows,
-    summarize,
 )
 from storage.models import ImportJob
 
-KEEP_PREPARED = 2
+CHUNK = 5000
 
 
 @dataclass
@@ -55,16 +58,18 @@ class Layout:
     logs_rows: list[tuple[int, list[str]]] = field(default_factory=list, repr=False)
     columns_left_out: int = 0
     encoding: str | None = None
+    row_count: int = 0
+    logs_count: int = 0
 
     @property
     def logs_only(self) -> bool:
-        return not self.rows and bool(self.logs_rows)
+        return self.row_count == 0 and self.logs_count > 0
 
 
 def read_layout(file_name: str, data: bytes, sheet: str | None,
                 mapping: list[str | None] | None) -> Layout:
-    """Runs in a worker: the file's tables, the customers' one chosen (by the member, or the
-    first that is not a sheet of calls), an interactions sheet beside it if there is one."""
+    """The file's tables, the customers' one chosen (by the member, or the first that is
+    not a sheet of calls), an interactions sheet beside it if there is one."""
     book = read_workbook(file_name, data)
     guessed = {t.name: _guess(t) for t in book.tables}
     if sheet is None:
@@ -81,12 +86,13 @@ def read_layout(file_name: str, data: bytes, sheet: str | None,
     if is_interactions_table(found):
         layout.logs_sheet, layout.logs_mapping, layout.logs_rows = table.name, found, rows
         layout.rows = []
-        return layout
-    for other in book.tables:
-        if other.name != table.name and is_interactions_table(guessed[other.name][1]):
-            layout.logs_sheet, layout.logs_mapping = other.name, guessed[other.name][1]
-            layout.logs_rows = _numbered(other, guessed[other.name][0])
-            break
+    else:
+        for other in book.tables:
+            if other.name != table.name and is_interactions_table(guessed[other.name][1]):
+                layout.logs_sheet, layout.logs_mapping = other.name, guessed[other.name][1]
+                layout.logs_rows = _numbered(other, guessed[other.name][0])
+                break
+    layout.row_count, layout.logs_count = len(layout.rows), len(layout.logs_rows)
     return layout
 
 
@@ -100,48 +106,106 @@ def _numbered(table: Table, header_index: int) -> list[tuple[int, list[str]]]:
                                                        start=header_index + 2) if any(row)]
 
 
-@dataclass
-class Prepared:
-    layout: Layout
-    candidates: list[Candidate]
-    logs: list[LoggedRow]
+# ---- in the worker processes ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    """The file as the workers find it: a temporary copy, and how to read it."""
+
+    path: str
+    file_name: str
+    sha256: str
+    sheet: str | None
+    mapping: list[str | None] | None
+
+    @property
+    def key(self) -> str:
+        return json.dumps([self.sha256, self.sheet, self.mapping])
 
 
-_prepared: OrderedDict[tuple[int, str], Prepared] = OrderedDict()
+_read: dict[str, Layout] = {}  # each worker keeps the last file it read
 
 
-def _key(job: ImportJob, options: RowOptions) -> tuple[int, str]:
-    chosen = {k: job.settings.get(k) for k in ("sheet", "mapping")}
-    return job.id, json.dumps([job.sha256, chosen, options.__dict__], sort_keys=True,
-                              default=str)
+def _layout_in_worker(source: Source) -> Layout:
+    if source.key not in _read:
+        _read.clear()
+        _read[source.key] = read_layout(source.file_name, Path(source.path).read_bytes(),
+                                        source.sheet, source.mapping)
+    return _read[source.key]
 
 
-async def prepare(job: ImportJob, options: RowOptions) -> Prepared:
-    """The file's rows checked, from the cache or from the worker processes."""
-    key = _key(job, options)
-    if key in _prepared:
-        _prepared.move_to_end(key)
-        return _prepared[key]
-    layout = await workers.run(read_layout, job.file_name, job.content,
-                               job.settings.get("sheet"), job.settings.get("mapping"))
-    check_size(len(layout.rows) + len(layout.logs_rows))
-    candidates = await _in_parallel(prepare_rows, layout.rows, layout.mapping, options)
-    logs = await _in_parallel(prepare_logs, layout.logs_rows, layout.logs_mapping, options)
-    prepared = Prepared(layout, candidates, logs)
-    _prepared[key] = prepared
-    while len(_prepared) > KEEP_PREPARED:
-        _prepared.popitem(last=False)
-    return prepared
+def describe(source: Source) -> Layout:
+    """Runs in a worker: the layout without its rows (they stay in the worker)."""
+    return replace(_layout_in_worker(source), rows=[], logs_rows=[])
 
 
-async def _in_parallel(function: Any, rows: list[tuple[int, list[str]]],
-                       mapping: list[str | None], options: RowOptions) -> list[Any]:
-    if not rows:
-        return []
-    size = max(2000, -(-len(rows) // workers.WORKERS))
-    parts = await asyncio.gather(*(workers.run(function, rows[i:i + size], mapping, options)
-                                   for i in range(0, len(rows), size)))
-    return [item for part in parts for item in part]
+def check_part(source: Source, start: int, stop: int, options: RowOptions
+               ) -> tuple[list[Candidate], list[LoggedRow]]:
+    """Runs in a worker: rows start..stop (customers first, then the calls) checked."""
+    layout = _layout_in_worker(source)
+    count = layout.row_count
+    customers = prepare_rows(layout.rows[start:stop], layout.mapping, options) \
+        if start < count else []
+    logs = prepare_logs(layout.logs_rows[max(0, start - count):max(0, stop - count)],
+                        layout.logs_mapping, options) if stop > count else []
+    return customers, logs
+
+
+# ---- in the bot -------------------------------------------------------------------------
+
+_files: dict[str, Path] = {}
+
+
+def _source(job: ImportJob) -> Source:
+    """The job's file in a temporary folder, written once per bot process."""
+    path = _files.get(job.sha256)
+    if path is None or not path.exists():
+        folder = Path(tempfile.mkdtemp(prefix="salesbot-import-"))
+        path = folder / hashlib.sha256(job.file_name.encode()).hexdigest()[:16]
+        path.write_bytes(job.content)
+        _files[job.sha256] = path
+    return Source(str(path), job.file_name, job.sha256, job.settings.get("sheet"),
+                  job.settings.get("mapping"))
+
+
+def forget(job: ImportJob) -> None:
+    """The temporary copy goes once the import is written or cancelled."""
+    path = _files.pop(job.sha256, None)
+    if path is not None:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+
+
+async def layout_of(job: ImportJob) -> Layout:
+    layout = await workers.run(describe, _source(job))
+    check_size(layout.row_count + layout.logs_count)
+    return layout
+
+
+async def parts(job: ImportJob, options: RowOptions
+                ) -> AsyncIterator[tuple[list[Candidate], list[LoggedRow]]]:
+    """The file's rows checked, CHUNK at a time, the next one asked for ahead."""
+    layout = await layout_of(job)
+    source = _source(job)
+    total = layout.row_count + layout.logs_count
+    bounds = [(start, min(start + CHUNK, total)) for start in range(0, total, CHUNK)]
+    # Customer and call rows never share a part: the writer finishes customers first.
+    bounds = [b for start, stop in bounds for b in _split(start, stop, layout.row_count)]
+    ahead: dict[int, asyncio.Future[tuple[list[Candidate], list[LoggedRow]]]] = {}
+    try:
+        for index in range(len(bounds)):
+            for wanted in range(index, min(index + workers.WORKERS, len(bounds))):
+                if wanted not in ahead:
+                    ahead[wanted] = asyncio.ensure_future(workers.run(
+                        check_part, source, *bounds[wanted], options))
+            yield await ahead.pop(index)
+    finally:
+        for future in ahead.values():
+            future.cancel()
+
+
+def _split(start: int, stop: int, at: int) -> list[tuple[int, int]]:
+    return [(start, at), (at, stop)] if start < at < stop else [(start, stop)]
 
 
 def choices_of(job: ImportJob) -> dict[Kind, Choice]:
@@ -150,20 +214,42 @@ def choices_of(job: ImportJob) -> dict[Kind, Choice]:
             for kind, default in DEFAULT_CHOICES.items()}
 
 
+def classifier_for(job: ImportJob) -> Classifier:
+    return Classifier(default_owner_id=job.owner_id, import_id=job.id)
+
+
 @dataclass
 class Checked:
-    prepared: Prepared
-    items: list[Classified]
+    layout: Layout
     preview: Preview
+
+    @property
+    def total(self) -> int:
+        return self.layout.row_count + self.layout.logs_count
 
 
 async def check(database: Database, job: ImportJob, options: RowOptions) -> Checked:
     """The preview: every row read, checked and compared with the records there are."""
-    prepared = await prepare(job, options)
-    async with database.unit_of_work() as session:
-        items = await classify(session, prepared.candidates, default_owner_id=job.owner_id,
-                               import_id=job.id)
-    return Checked(prepared, items, summarize(items, prepared.logs))
+    layout = await layout_of(job)
+    classifier, preview = classifier_for(job), Preview()
+    async for candidates, logs in parts(job, options):
+        if candidates:
+            async with database.unit_of_work() as session:
+                preview.add(await classifier.classify(session, candidates))
+        preview.add_logs(logs)
+    return Checked(layout, preview)
+
+
+async def classified(database: Database, job: ImportJob, options: RowOptions
+                     ) -> AsyncIterator[tuple[list[Classified], list[LoggedRow]]]:
+    """What the writer writes: each part of the file checked and classified."""
+    classifier = classifier_for(job)
+    async for candidates, logs in parts(job, options):
+        items: list[Classified] = []
+        if candidates:
+            async with database.unit_of_work() as session:
+                items = await classifier.classify(session, candidates)
+        yield items, logs
 
 
 async def write(database: Database, job_id: int, options: RowOptions, *, batch: int,
@@ -174,9 +260,14 @@ async def write(database: Database, job_id: int, options: RowOptions, *, batch: 
         job = await session.get(ImportJob, job_id)
         if job is None or job.status != "running":
             return False
-    checked = await check(database, job, options)
-    return await import_writer.write(database, job_id, checked.items, checked.prepared.logs,
-                                     choices_of(job), batch=batch, progress=progress)
+    try:
+        return await import_writer.write(database, job_id, classified(database, job, options),
+                                         choices_of(job), batch=batch, progress=progress)
+    finally:
+        async with database.unit_of_work() as session:
+            latest = await session.get(ImportJob, job_id)
+            if latest is None or latest.status != "running":
+                forget(job)
 
 
 async def running_jobs(database: Database) -> list[int]:

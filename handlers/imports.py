@@ -122,6 +122,7 @@ async def _give_up(context: BotContext, job_id: int) -> None:
         job = await session.get(ImportJob, job_id)
         if job is not None and job.status == "mapping" and not job.settings.get("header"):
             import_jobs.cancel(job)
+            importing.forget(job)
 
 
 def _options(job: ImportJob) -> RowOptions:
@@ -132,8 +133,7 @@ def _layout_step(context: BotContext) -> Step:
     t = context.t
 
     async def step(job: ImportJob) -> tuple[str, InlineKeyboardMarkup | None]:
-        prepared = await importing.prepare(job, _options(job))
-        layout = prepared.layout
+        layout = await importing.layout_of(job)
         async with context.unit_of_work() as session:
             stored = await session.get(ImportJob, job.id)
             assert stored is not None
@@ -148,7 +148,7 @@ def _preview_step(context: BotContext) -> Step:
     t = context.t
 
     async def step(job: ImportJob) -> tuple[str, InlineKeyboardMarkup | None]:
-        layout = (await importing.prepare(job, _options(job))).layout
+        layout = await importing.layout_of(job)
         if not layout.logs_only and "name" not in layout.mapping:
             return (layout_text(t, job.file_name, layout),
                     layout_keyboard(t, job.id, layout))
@@ -165,7 +165,7 @@ def _confirm_step(context: BotContext) -> Step:
 
     async def step(job: ImportJob) -> tuple[str, InlineKeyboardMarkup | None]:
         checked = await importing.check(context.runtime.database, job, _options(job))
-        total = len(checked.items) + len(checked.prepared.logs)
+        total = checked.total
         async with context.unit_of_work() as session:
             stored = await session.get(ImportJob, job.id)
             assert stored is not None
@@ -195,6 +195,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         if action == "cancel":
             import_jobs.cancel(job)
+            importing.forget(job)
             await acknowledge(update)
             await say(update, context, t("Cancelled. Nothing was imported."), edit=True)
             return

@@ -43,7 +43,7 @@ MAX_TAGS = 20
 _LIST_SPLIT = re.compile(r"[,;，；、\n]+")
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerDraft:
     """A customer as typed, before validation; also what a chat flow keeps between steps."""
 
@@ -78,12 +78,9 @@ def validate_draft(draft: CustomerDraft, default_region: str) -> CustomerDraft:
         name: clean_text(name, getattr(draft, name), required=name == "name")
         for name in TEXT_FIELDS
     }
-    phones = list(dict.fromkeys(normalize_phone(p, default_region) for p in draft.phones))
-    emails = list(dict.fromkeys(normalize_email(e) for e in draft.emails))
-    if len(phones) > MAX_CONTACTS_PER_KIND or len(emails) > MAX_CONTACTS_PER_KIND:
-        raise ValidationFailed(
-            "phone", N_("At most {limit} phones and {limit} emails."), limit=MAX_CONTACTS_PER_KIND
-        )
+    phones, emails = ensure_contacts(
+        [normalize_phone(p, default_region) for p in draft.phones],
+        [normalize_email(e) for e in draft.emails])
     tags = list(dict.fromkeys(normalize_tag(t) for t in draft.tags))
     if len(tags) > MAX_TAGS:
         raise ValidationFailed("tag", N_("At most {limit} tags."), limit=MAX_TAGS)
@@ -97,6 +94,16 @@ def validate_draft(draft: CustomerDraft, default_region: str) -> CustomerDraft:
         telegram=clean_text("telegram", draft.telegram.lstrip("@") if draft.telegram else None),
         tags=tags,
     )
+
+
+def ensure_contacts(phones: list[str], emails: list[str]) -> tuple[list[str], list[str]]:
+    """Normalised phones and emails without repeats, within the limit per kind."""
+    phones, emails = list(dict.fromkeys(phones)), list(dict.fromkeys(emails))
+    if len(phones) > MAX_CONTACTS_PER_KIND or len(emails) > MAX_CONTACTS_PER_KIND:
+        raise ValidationFailed(
+            "phone", N_("At most {limit} phones and {limit} emails."), limit=MAX_CONTACTS_PER_KIND
+        )
+    return phones, emails
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ holds the code) is written once.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,41 +58,54 @@ def _reason(problem: Problem | None = None, message: str = "", **params: Any) ->
     return json.dumps({"field": "", "message": message, "params": params}, ensure_ascii=False)
 
 
-async def write(database: Database, job_id: int, items: list[Classified],
-                logs: list[LoggedRow], choices: dict[Kind, Choice], *, batch: int = 1000,
-                progress: Progress | None = None) -> bool:
-    """Writes what is left of the import; False when another writer has it."""
+Parts = AsyncIterator[tuple[list[Classified], list[LoggedRow]]]
+
+
+async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kind, Choice],
+                *, batch: int = 1000, progress: Progress | None = None) -> bool:
+    """Writes what is left of the import from its parts (customer rows first, then calls,
+    in file order); rows before the import's `next_row` were written by an earlier run and
+    are only classified again. False when another writer has the import."""
     async with database.unit_of_work() as session:
         job = await session.get(ImportJob, job_id)
         if job is None or job.status != ImportStatus.RUNNING:
             return False
-        position, actor_id, file_name = job.next_row, job.actor_id, job.file_name
+        position, total = job.next_row, job.total_rows
         written = {row: int(customer_id or 0) for row, customer_id in await session.execute(
             select(ImportRow.row, ImportRow.customer_id).where(
                 ImportRow.import_id == job_id, ImportRow.sheet == 0,
                 ImportRow.customer_id.is_not(None)))}
-    total = len(items) + len(logs)
-    context = _Batch(job_id, actor_id, file_name, choices, written)
-    while position < total:
-        size = batch if position < len(items) else max(1, batch // 4)
-        end = min(position + size, len(items) if position < len(items) else total)
-        async with database.unit_of_work() as session:
-            moved = await session.execute(
-                update(ImportJob).where(ImportJob.id == job_id, ImportJob.next_row == position,
-                                        ImportJob.status == ImportStatus.RUNNING)
-                .values(next_row=end))
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
-                return False
-            if position < len(items):
-                await context.customers(session, items[position:end])
-            else:
-                codes = {c.candidate.code: context.written[c.candidate.row] for c in items
-                         if c.candidate.code and c.candidate.row in context.written}
-                await context.logs(session, logs[position - len(items):end - len(items)],
-                                   codes)
-        position = end
-        if progress is not None:
-            await progress(position, total)
+    context = _Batch(job_id, job.actor_id, job.file_name, choices, written)
+    codes: dict[str, int] = {}  # the file's own codes -> the row that had each
+    offset = 0
+    async for items, logs in parts:
+        for item in items:
+            if item.candidate.code:
+                codes.setdefault(item.candidate.code, item.candidate.row)
+        size = len(items) or len(logs)
+        step = batch if items else max(1, batch // 4)
+        start = max(0, position - offset)
+        while start < size:
+            end = min(start + step, size)
+            await database.until_idle()
+            async with database.unit_of_work() as session:
+                moved = await session.execute(
+                    update(ImportJob).where(ImportJob.id == job_id,
+                                            ImportJob.next_row == offset + start,
+                                            ImportJob.status == ImportStatus.RUNNING)
+                    .values(next_row=offset + end))
+                if moved.rowcount != 1:  # type: ignore[attr-defined]
+                    return False
+                if items:
+                    await context.customers(session, items[start:end])
+                else:
+                    await context.logs(session, logs[start:end], {
+                        code: context.written[row] for code, row in codes.items()
+                        if row in context.written})
+            start, position = end, offset + end
+            if progress is not None:
+                await progress(position, max(total, position))
+        offset += size
     async with database.unit_of_work() as session:
         last_audit = await session.scalar(select(func.max(AuditEntry.id)))
         job = await session.get(ImportJob, job_id)
@@ -184,7 +197,7 @@ class _Batch:
                 "quiet_since": candidate.last_contact or now, "unverified_since": now,
                 "archived": False, "name_pinyin": candidate.pinyin,
                 "name_initials": candidate.initials,
-                "search_text": with_code(candidate.segments, customer_id)})
+                "search_text": with_code(candidate.search_text, customer_id)})
             contacts += [{"customer_id": customer_id, "kind": kind, "value": value,
                           "created_at": now} for kind, value in _contacts(candidate)]
             tags += [{"customer_id": customer_id, "tag_id": tag_ids[t]} for t in draft.tags]

@@ -31,12 +31,12 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cells import kind_of, sheet_date, split_list, stage_of, tier_of
-from storage.customers import CustomerDraft, validate_draft
+from storage.customers import CustomerDraft, ensure_contacts, validate_draft
 from storage.errors import N_, CrmError, ValidationFailed
 from storage.models import ContactPoint, Customer, ImportRow, User
 from storage.names import fold, pinyin_initials, pinyin_key
-from storage.search import search_segments
-from storage.validation import clean_text
+from storage.search import search_text_without_code
+from storage.validation import clean_text, normalize_email, normalize_phone
 
 MAX_ROWS = 200_000
 CHUNK = 500  # values per IN (...) list
@@ -45,7 +45,7 @@ _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
 _FLOAT_DIGITS = re.compile(r"^(\d{5,})\.0+$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Why a row is not imported: a gettext message with its field and values."""
 
@@ -64,7 +64,7 @@ class RowOptions:
     default_hour: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """One customer row, checked."""
 
@@ -78,10 +78,10 @@ class Candidate:
     code: str | None = None  # the file's own code, for linking its interactions
     pinyin: str = ""
     initials: str = ""
-    segments: list[str] = field(default_factory=list)
+    search_text: str = ""  # all but the code, which comes with the id (search.with_code)
 
 
-@dataclass
+@dataclass(slots=True)
 class LoggedRow:
     """One row of an interactions sheet, checked."""
 
@@ -192,7 +192,7 @@ def _candidate(number: int, cells: dict[str, list[str]], options: RowOptions,
     candidate.draft = draft
     candidate.pinyin = pinyin_key(draft.name)
     candidate.initials = pinyin_initials(draft.name)
-    candidate.segments = search_segments(
+    candidate.search_text = search_text_without_code(
         name=draft.name, company=draft.company, region=draft.region, phones=draft.phones,
         emails=draft.emails, tags=draft.tags, title=draft.title,
         handles=[h for h in (draft.wechat, draft.telegram) if h])
@@ -200,10 +200,8 @@ def _candidate(number: int, cells: dict[str, list[str]], options: RowOptions,
 
 
 def _validated(raw: CustomerDraft, region: str, problems: list[Problem]) -> CustomerDraft:
-    """validate_draft, but every phone and email is checked so the report names each bad
-    one, not just the first."""
-    from storage.validation import normalize_email, normalize_phone
-
+    """validate_draft, but every phone and email is checked (once) so that the report
+    names each bad one, not just the first."""
     good_phones, good_emails = [], []
     for phone in raw.phones:
         try:
@@ -215,15 +213,15 @@ def _validated(raw: CustomerDraft, region: str, problems: list[Problem]) -> Cust
             good_emails.append(normalize_email(email))
         except ValidationFailed as error:
             problems.append(_problem(error))
-    raw.phones, raw.emails = good_phones, good_emails
-    return validate_draft(raw, region)
+    raw.phones, raw.emails = [], []
+    draft = validate_draft(raw, region)
+    draft.phones, draft.emails = ensure_contacts(good_phones, good_emails)
+    return draft
 
 
 def prepare_logs(rows: Sequence[tuple[int, list[str]]], mapping: Sequence[str | None],
                  options: RowOptions) -> list[LoggedRow]:
     """Each row of an interactions sheet: whom it is about, when, how, what."""
-    from storage.validation import normalize_phone
-
     zone = ZoneInfo(options.timezone)
     out = []
     for number, row in rows:
@@ -276,7 +274,7 @@ DEFAULT_CHOICES = {Kind.CERTAIN: Choice.UPDATE, Kind.POSSIBLE: Choice.SKIP,
                    Kind.IN_FILE: Choice.UPDATE}
 
 
-@dataclass
+@dataclass(slots=True)
 class Classified:
     candidate: Candidate
     kind: Kind
@@ -287,54 +285,73 @@ class Classified:
     problems: list[Problem] = field(default_factory=list)
 
 
-async def classify(session: AsyncSession, candidates: list[Candidate], *,
-                   default_owner_id: int, import_id: int | None = None) -> list[Classified]:
-    """Every candidate with its kind, in row order; existing records are those not archived
-    or merged away, and not created by this very import: a resumed import classifies its
+class Classifier:
+    """Classifies the rows of one file chunk by chunk, in row order: the rows seen so far
+    are remembered (their contacts, name and company), so that a row repeating an earlier
+    one is found whichever chunk it is in. Existing records are those not archived or
+    merged away, and not created by this very import: a resumed import classifies its
     rows as the first run did."""
-    owners = await _owners(session)
-    present = _existing(import_id)
-    by_contact = await _existing_contacts(session, candidates, present)
-    by_pinyin = await _existing_names(session, candidates, present)
-    seen_contacts: dict[str, int] = {}
-    seen_names: dict[tuple[str, str], int] = {}
-    out = []
-    for candidate in candidates:
+
+    def __init__(self, *, default_owner_id: int, import_id: int | None = None) -> None:
+        self.default_owner_id = default_owner_id
+        self.present = _existing(import_id)
+        self.owners: dict[str, int] | None = None
+        self.seen_contacts: dict[str, int] = {}
+        self.seen_names: dict[tuple[str, str], int] = {}
+
+    async def classify(self, session: AsyncSession, candidates: list[Candidate]
+                       ) -> list[Classified]:
+        if self.owners is None:
+            self.owners = await _owners(session)
+        by_contact = await _existing_contacts(session, candidates, self.present)
+        by_pinyin = await _existing_names(session, candidates, self.present)
+        return [self._one(c, by_contact, by_pinyin) for c in candidates]
+
+    def _one(self, candidate: Candidate, by_contact: dict[str, int],
+             by_pinyin: dict[str, list[tuple[int, str, str | None]]]) -> Classified:
+        assert self.owners is not None
         item = Classified(candidate, Kind.INVALID, problems=list(candidate.problems))
-        out.append(item)
         draft = candidate.draft
         if candidate.owner:
-            item.owner_id = owners.get(fold(candidate.owner))
+            item.owner_id = self.owners.get(fold(candidate.owner))
             if item.owner_id is None:
                 item.problems.append(Problem("owner", N_(
                     "No active team member is called “{value}”."),
                     {"value": candidate.owner[:40]}))
         else:
-            item.owner_id = default_owner_id
+            item.owner_id = self.default_owner_id
         if draft is None or item.problems:
-            continue
+            return item
         contacts = [*draft.phones, *draft.emails]
         name_key = (fold(draft.name), fold(draft.company or ""))
-        earlier = next((seen_contacts[c] for c in contacts if c in seen_contacts), None)
+        earlier = next((self.seen_contacts[c] for c in contacts if c in self.seen_contacts),
+                       None)
         if earlier is None and name_key[1]:
-            earlier = seen_names.get(name_key)
+            earlier = self.seen_names.get(name_key)
         for contact in contacts:
-            seen_contacts.setdefault(contact, candidate.row)
-        seen_names.setdefault(name_key, candidate.row)
+            self.seen_contacts.setdefault(contact, candidate.row)
+        self.seen_names.setdefault(name_key, candidate.row)
         if earlier is not None:
             item.kind, item.first_row = Kind.IN_FILE, earlier
-            continue
+            return item
         existing = next(((by_contact[c], "email" if "@" in c else "phone") for c in contacts
                          if c in by_contact), None)
         if existing is not None:
             item.kind, (item.match_id, item.match_reason) = Kind.CERTAIN, existing
-            continue
+            return item
         similar = _similar(draft, candidate.pinyin, by_pinyin.get(candidate.pinyin, []))
         if similar is not None:
             item.kind, item.match_id, item.match_reason = Kind.POSSIBLE, similar, "name"
-            continue
+            return item
         item.kind = Kind.NEW
-    return out
+        return item
+
+
+async def classify(session: AsyncSession, candidates: list[Candidate], *,
+                   default_owner_id: int, import_id: int | None = None) -> list[Classified]:
+    """All rows of a file at once (see Classifier)."""
+    classifier = Classifier(default_owner_id=default_owner_id, import_id=import_id)
+    return await classifier.classify(session, candidates)
 
 
 def _similar(draft: CustomerDraft, key: str,
@@ -424,22 +441,31 @@ class Preview:
     def valid(self) -> int:
         return self.rows - self.invalid
 
+    def add(self, items: list[Classified], sample: int = 8) -> None:
+        self.rows += len(items)
+        for item in items:
+            setattr(self, item.kind.value, getattr(self, item.kind.value) + 1)
+            if item.kind is Kind.INVALID:
+                if len(self.problems) < sample:
+                    self.problems.append((item.candidate.row, item.problems[0]))
+            else:
+                self.last_contact += item.candidate.last_contact is not None
+                self.followups += item.candidate.next_followup is not None
+                self.notes += bool(item.candidate.note)
 
-def summarize(items: list[Classified], logs: list[LoggedRow], *, sample: int = 8) -> Preview:
-    preview = Preview(rows=len(items), logs=len(logs))
-    for item in items:
-        setattr(preview, item.kind.value, getattr(preview, item.kind.value) + 1)
-        if item.kind is Kind.INVALID:
-            preview.problems.extend((item.candidate.row, p) for p in item.problems[:1])
-        else:
-            preview.last_contact += item.candidate.last_contact is not None
-            preview.followups += item.candidate.next_followup is not None
-            preview.notes += bool(item.candidate.note)
-    for entry in logs:
-        if entry.problems:
-            preview.logs_invalid += 1
-            preview.problems.append((entry.row, entry.problems[0]))
-    preview.problems = preview.problems[:sample]
+    def add_logs(self, logs: list[LoggedRow], sample: int = 8) -> None:
+        self.logs += len(logs)
+        for entry in logs:
+            if entry.problems:
+                self.logs_invalid += 1
+                if len(self.problems) < sample:
+                    self.problems.append((entry.row, entry.problems[0]))
+
+
+def summarize(items: list[Classified], logs: list[LoggedRow]) -> Preview:
+    preview = Preview()
+    preview.add(items)
+    preview.add_logs(logs)
     return preview
 
 

@@ -23,7 +23,11 @@ HELP = """Type as you would in Telegram. A number presses that button of the las
 
 def render(message: BotMessage, edited: bool) -> str:
     head = "bot (edited)" if edited else "bot"
-    body = message.text if not message.document else f"[file {message.document['file_name']}]"
+    body = message.text
+    if message.document:
+        body = f"[file {message.document['file_name']}]" + (f"\n{body}" if body else "")
+    elif message.contact:
+        body = f"[contact {message.contact['first_name']} {message.contact['phone_number']}]"
     lines = [f"{head}> " + body.replace("\n", "\n     ")]
     number = 1
     for row in message.buttons:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.importing import check, read_layout, write
+from bot.importing import check, classified, read_layout, write
 from bot.spreadsheets import UnreadableFile, cell_text, read_workbook
 from storage import import_jobs, import_writer
 from storage.cells import sheet_date
@@ -242,11 +242,11 @@ async def test_messy_workbook_imports_with_its_calls(db: Database) -> None:
     async with db.unit_of_work() as session:
         job = await session.get(ImportJob, job_id)
         assert job is not None
-        checked = await check(db, job, OPTIONS)
-    kinds = {i.candidate.row: i.kind for i in checked.items}
+        items = [i async for part, _ in classified(db, job, OPTIONS) for i in part]
+    kinds = {i.candidate.row: i.kind for i in items}
     # Row 5's owner is Alice, a member; row 7's "Nobody" is not; 1500.0 is no phone.
     assert kinds == {4: Kind.NEW, 5: Kind.NEW, 6: Kind.INVALID, 7: Kind.INVALID}
-    reasons = {i.candidate.row: i.problems[0].field for i in checked.items if i.problems}
+    reasons = {i.candidate.row: i.problems[0].field for i in items if i.problems}
     assert reasons == {6: "phone", 7: "owner"}
     await _confirm(db, job_id)
     assert await write(db, job_id, OPTIONS, batch=10)
