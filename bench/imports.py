@@ -13,6 +13,7 @@ Application and the in-process fake Bot API, in the event loop the import runs i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -83,10 +84,8 @@ class Sampler:
             children = me.children(recursive=True)
             total = 0.0
             for child in children:
-                try:
+                with contextlib.suppress(psutil.Error):
                     total = max(total, child.memory_info().rss / 2**20)
-                except psutil.Error:
-                    pass
             self.workers_peak = max(self.workers_peak, total)
             await asyncio.sleep(0.05)
 
@@ -181,11 +180,9 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
 
 async def measure_export(url: str) -> dict[str, Any]:
     from bot import exporting
-    from bot.i18n import translator
     from storage import exports
     from storage.exports import ExportFilter
     from storage.users import Profile, actor_for, admit
-    from zoneinfo import ZoneInfo
 
     database = Database(url)
     async with database.unit_of_work() as session:
@@ -201,9 +198,9 @@ async def measure_export(url: str) -> dict[str, Any]:
         async with database.unit_of_work() as session:
             exported = await exports.export_customers(session, actor, ExportFilter())
         read = time.perf_counter()
-        sheets = exporting.sheets(exported, translator("zh_CN"), "zh_CN",
-                                  ZoneInfo("Asia/Shanghai"), "CN")
-        content = await exporting.file_bytes(sheets, as_csv=False)
+        content = await exporting.file_bytes(exported, language="zh_CN",
+                                             timezone="Asia/Shanghai", region="CN",
+                                             as_csv=False)
         finished = time.perf_counter()
     await database.dispose()
     return {"total": finished - started, "read": read - started, "write": finished - read,

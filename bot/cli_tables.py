@@ -155,14 +155,14 @@ async def _export(settings: Settings, args: argparse.Namespace
     database = Database(settings.database.url)
     try:
         actor = await _admin(database, settings, args.as_id)
-        t = translator(actor.language)
         zone = ZoneInfo(actor.timezone)
         request = exporting.parse_request(" ".join(args.filters), zone)
         as_csv = args.csv or request.csv
         async with database.unit_of_work() as session:
             exported = await exports.export_customers(session, actor, request.filters)
-        out = exporting.sheets(exported, t, actor.language, zone, settings.team.default_region)
-        content = await exporting.file_bytes(out, as_csv=as_csv)
+        content = await exporting.file_bytes(
+            exported, language=actor.language, timezone=actor.timezone,
+            region=settings.team.default_region, as_csv=as_csv)
     except CrmError as error:
         print(_plain(error_text(error, translator("en"))), file=sys.stderr)
         return None

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import workers
-from bot.i18n import Translate
+from bot.i18n import Translate, translator
 from bot.render import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
 from storage.cells import STAGE_WORDS, TIER_WORDS
@@ -136,10 +136,14 @@ def sheets(exported: Exported, t: Translate, language: str, zone: ZoneInfo, regi
     ]
 
 
-async def file_bytes(out: list[OutSheet], *, as_csv: bool) -> bytes:
-    """xlsx with both sheets, or the customers as csv; written in a worker process."""
-    for sheet in out:
-        sheet.rows = list(sheet.rows)  # picklable
-    if as_csv:
-        return await workers.run(csv_bytes, out[0])
-    return await workers.run(xlsx_bytes, out)
+def export_file(exported: Exported, language: str, timezone: str, region: str,
+                as_csv: bool) -> bytes:
+    """Runs in a worker: the rows as cells (phones formatted, labels translated) and the
+    file: xlsx with both sheets, or the customers as csv."""
+    out = sheets(exported, translator(language), language, ZoneInfo(timezone), region)
+    return csv_bytes(out[0]) if as_csv else xlsx_bytes(out)
+
+
+async def file_bytes(exported: Exported, *, language: str, timezone: str, region: str,
+                     as_csv: bool) -> bytes:
+    return await workers.run(export_file, exported, language, timezone, region, as_csv)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import pickle
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -141,13 +143,21 @@ def describe(source: Source) -> Layout:
 
 def check_part(source: Source, start: int, stop: int, options: RowOptions
                ) -> tuple[list[Candidate], list[LoggedRow]]:
-    """Runs in a worker: rows start..stop (customers first, then the calls) checked."""
+    """Runs in a worker: rows start..stop (customers first, then the calls) checked. The
+    result is kept beside the temporary file, so that the confirmed write reads what the
+    preview checked instead of checking it again (half the CPU of an import)."""
+    key = hashlib.sha256(json.dumps([source.key, options.__dict__, start, stop]).encode())
+    kept = Path(f"{source.path}.{key.hexdigest()[:20]}.part")
+    if kept.exists():
+        part: tuple[list[Candidate], list[LoggedRow]] = pickle.loads(kept.read_bytes())
+        return part
     layout = _layout_in_worker(source)
     count = layout.row_count
     customers = prepare_rows(layout.rows[start:stop], layout.mapping, options) \
         if start < count else []
     logs = prepare_logs(layout.logs_rows[max(0, start - count):max(0, stop - count)],
                         layout.logs_mapping, options) if stop > count else []
+    kept.write_bytes(pickle.dumps((customers, logs), protocol=pickle.HIGHEST_PROTOCOL))
     return customers, logs
 
 
@@ -157,7 +167,8 @@ _files: dict[str, Path] = {}
 
 
 def _source(job: ImportJob) -> Source:
-    """The job's file in a temporary folder, written once per bot process."""
+    """The job's file in a temporary folder (with the checked parts beside it), written
+    once per bot process."""
     path = _files.get(job.sha256)
     if path is None or not path.exists():
         folder = Path(tempfile.mkdtemp(prefix="salesbot-import-"))
@@ -172,8 +183,7 @@ def forget(job: ImportJob) -> None:
     """The temporary copy goes once the import is written or cancelled."""
     path = _files.pop(job.sha256, None)
     if path is not None:
-        path.unlink(missing_ok=True)
-        path.parent.rmdir()
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 async def layout_of(job: ImportJob) -> Layout:

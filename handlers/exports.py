@@ -50,9 +50,9 @@ async def _send(context: BotContext, chat_id: int, request: exporting.ExportRequ
         if not exported.customers:
             await context.bot.send_message(chat_id, t("No customers match these filters."))
             return
-        sheets = exporting.sheets(exported, t, member.language, zone,
-                                  settings.team.default_region)
-        content = await exporting.file_bytes(sheets, as_csv=request.csv)
+        content = await exporting.file_bytes(
+            exported, language=member.language, timezone=member.timezone,
+            region=settings.team.default_region, as_csv=request.csv)
     except CrmError as error:
         await context.bot.send_message(chat_id, error_text(error, t))
         return

@@ -40,7 +40,11 @@ def _without_nul(value: Any) -> Any:
 def _strip_nul(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
                executemany: bool) -> tuple[str, Any]:
     """PostgreSQL refuses NUL in text, SQLite keeps it: neither is wanted from a chat, and
-    one rule for every statement is surer than cleaning each input on its way in."""
+    one rule for every statement is surer than cleaning each input on its way in. The
+    parameters are walked only when their repr shows a NUL: walking every bulk insert's
+    values cost 0.7 s of a 20,000-row import, the repr (in C) a few ms."""
+    if "\\x00" not in repr(parameters):
+        return statement, parameters
     return statement, _without_nul(parameters)
 
 
