@@ -2,7 +2,7 @@
 
 The file goes to the worker processes (bot/workers.py) once, as a temporary file; each
 worker reads it once and keeps its rows. The bot then asks for the rows in parts of
-CHUNK rows: a worker checks a part (validation, pinyin, search text) while the bot
+CHUNK (2,000) rows: a worker checks a part (validation, pinyin, search text) while the bot
 classifies and writes the previous one. So the bot process never holds more than two
 parts (a 100,000-row file held whole took 240 MB in it), and the checking of one part
 overlaps the writing of another. The preview runs the same pipeline without writing;
@@ -20,6 +20,8 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from sqlalchemy import select
 
 from bot import workers
 from bot.spreadsheets import Table, read_workbook
@@ -42,7 +44,7 @@ from storage.imports import (
 )
 from storage.models import ImportJob
 
-CHUNK = 5000
+CHUNK = 2000
 
 
 @dataclass
@@ -166,14 +168,17 @@ def check_part(source: Source, start: int, stop: int, options: RowOptions
 _files: dict[str, Path] = {}
 
 
-def _source(job: ImportJob) -> Source:
+async def _source(database: Database, job: ImportJob) -> Source:
     """The job's file in a temporary folder (with the checked parts beside it), written
-    once per bot process."""
+    once per bot process; the bytes are read from the database only then."""
     path = _files.get(job.sha256)
     if path is None or not path.exists():
+        async with database.unit_of_work() as session:
+            content = await session.scalar(
+                select(ImportJob.content).where(ImportJob.id == job.id))
         folder = Path(tempfile.mkdtemp(prefix="salesbot-import-"))
         path = folder / hashlib.sha256(job.file_name.encode()).hexdigest()[:16]
-        path.write_bytes(job.content)
+        await asyncio.to_thread(path.write_bytes, content or b"")
         _files[job.sha256] = path
     return Source(str(path), job.file_name, job.sha256, job.settings.get("sheet"),
                   job.settings.get("mapping"))
@@ -186,17 +191,17 @@ def forget(job: ImportJob) -> None:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
-async def layout_of(job: ImportJob) -> Layout:
-    layout = await workers.run(describe, _source(job))
+async def layout_of(database: Database, job: ImportJob) -> Layout:
+    layout = await workers.run(describe, await _source(database, job))
     check_size(layout.row_count + layout.logs_count)
     return layout
 
 
-async def parts(job: ImportJob, options: RowOptions
+async def parts(database: Database, job: ImportJob, options: RowOptions
                 ) -> AsyncIterator[tuple[list[Candidate], list[LoggedRow]]]:
     """The file's rows checked, CHUNK at a time, the next one asked for ahead."""
-    layout = await layout_of(job)
-    source = _source(job)
+    layout = await layout_of(database, job)
+    source = await _source(database, job)
     total = layout.row_count + layout.logs_count
     bounds = [(start, min(start + CHUNK, total)) for start in range(0, total, CHUNK)]
     # Customer and call rows never share a part: the writer finishes customers first.
@@ -240,9 +245,9 @@ class Checked:
 
 async def check(database: Database, job: ImportJob, options: RowOptions) -> Checked:
     """The preview: every row read, checked and compared with the records there are."""
-    layout = await layout_of(job)
+    layout = await layout_of(database, job)
     classifier, preview = classifier_for(job), Preview()
-    async for candidates, logs in parts(job, options):
+    async for candidates, logs in parts(database, job, options):
         if candidates:
             async with database.unit_of_work() as session:
                 preview.add(await classifier.classify(session, candidates))
@@ -254,7 +259,7 @@ async def classified(database: Database, job: ImportJob, options: RowOptions
                      ) -> AsyncIterator[tuple[list[Classified], list[LoggedRow]]]:
     """What the writer writes: each part of the file checked and classified."""
     classifier = classifier_for(job)
-    async for candidates, logs in parts(job, options):
+    async for candidates, logs in parts(database, job, options):
         items: list[Classified] = []
         if candidates:
             async with database.unit_of_work() as session:

@@ -133,7 +133,7 @@ def _layout_step(context: BotContext) -> Step:
     t = context.t
 
     async def step(job: ImportJob) -> tuple[str, InlineKeyboardMarkup | None]:
-        layout = await importing.layout_of(job)
+        layout = await importing.layout_of(context.runtime.database, job)
         async with context.unit_of_work() as session:
             stored = await session.get(ImportJob, job.id)
             assert stored is not None
@@ -148,7 +148,7 @@ def _preview_step(context: BotContext) -> Step:
     t = context.t
 
     async def step(job: ImportJob) -> tuple[str, InlineKeyboardMarkup | None]:
-        layout = await importing.layout_of(job)
+        layout = await importing.layout_of(context.runtime.database, job)
         if not layout.logs_only and "name" not in layout.mapping:
             return (layout_text(t, job.file_name, layout),
                     layout_keyboard(t, job.id, layout))

@@ -383,8 +383,10 @@ async def _customer_for(session: AsyncSession, entry: LoggedRow, codes: dict[str
         candidates = list(await session.scalars(
             select(ContactPoint.customer_id).where(ContactPoint.kind == "phone",
                                                    ContactPoint.value.in_(entry.phones))))
-    if not candidates and entry.code and parse_code(entry.code) is not None:
-        candidates = [parse_code(entry.code) or 0]
+    ours = next((parse_code(ref) for ref in (entry.code, entry.name)
+                 if ref and parse_code(ref) is not None), None)  # C-000123 in either column
+    if not candidates and ours is not None:
+        candidates = [ours]
     if not candidates and entry.name:
         candidates = list(await session.scalars(
             select(Customer.id).where(Customer.name == entry.name,

@@ -387,7 +387,7 @@ class ImportJob(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     file_name: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read when needed
     sheet: Mapped[str | None] = mapped_column(String(100))
     # Column index -> field, the header row, the duplicate choices, the preview's counts.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

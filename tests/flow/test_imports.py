@@ -124,6 +124,16 @@ async def test_refusals_leave_nothing_behind(make_bot: Callable[..., Any]) -> No
             ImportJob.status == "running")) == 0
 
 
+async def test_a_file_over_the_size_limit_is_refused(make_bot: Callable[..., Any]) -> None:
+    bot = await make_bot(imports={"max_mb": 0.01})
+    alice = bot.chat(ADMIN, "Alice")
+    refused = await alice.send_file("big.csv", customer_sheet(200).csv_bytes("utf-8"),
+                                    "text/csv")
+    assert "an import takes at most 0.01 MB" in refused.text
+    async with bot.database.unit_of_work() as session:
+        assert await session.scalar(select(func.count(ImportJob.id))) == 0
+
+
 async def test_same_file_twice_is_refused(make_bot: Callable[..., Any]) -> None:
     bot = await make_bot()
     alice = bot.chat(ADMIN, "Alice")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import io
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -19,7 +19,7 @@ from storage.columns import field_for, find_header, guess_mapping
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
 from storage.errors import Conflict
-from storage.imports import Kind, RowOptions
+from storage.imports import Kind, RowOptions, prepare_rows
 from storage.models import (
     AuditEntry,
     ContactPoint,
@@ -284,3 +284,43 @@ async def test_stop_writing_when_another_writer_has_moved_on(db: Database) -> No
     async with db.unit_of_work() as session:
         await session.execute(update(ImportJob).values(status=ImportStatus.CANCELLED))
     assert not await write(db, job_id, OPTIONS, batch=5)
+
+
+def test_wide_rows_float_phones_and_lost_digits() -> None:
+    wide = ",".join(["姓名", "电话"] + [f"列{i}" for i in range(498)]) + "\n" + ",".join(
+        ["王小明", "13812345678.0"] + ["x"] * 498) + "\n李雷,1.38E+10\n"
+    layout = read_layout("wide.csv", wide.encode(), None, None)
+    assert layout.columns_left_out == 500 - 64 and len(layout.mapping) == 64
+    first, second = prepare_rows(layout.rows, layout.mapping, OPTIONS)
+    assert first.draft is not None and first.draft.phones == ["+8613812345678"]
+    assert second.draft is None
+    assert "scientific notation" in second.problems[0].message
+
+
+async def test_a_file_of_calls_alone_goes_onto_the_timelines(db: Database) -> None:
+    admin = await make_member(db, 1, "Alice", role="admin")
+    async with db.unit_of_work() as session:
+        customer = await create_customer(session, CustomerDraft(
+            name="王小明", phones=["13812345678"]), admin, default_region="CN")
+    calls = ("日期,客户,电话,方式,内容,下次跟进\n"
+             f"2026-11-18 15:00,,13812345678,拜访,谈了报价,{date.today() + timedelta(days=3)}\n"
+             f"2026-11-19,{customer.code},,电话,确认数量,\n"
+             "2026-11-19,没有这个人,,电话,无,\n").encode()
+    job_id = await _job(db, calls, "通话记录.csv")
+    async with db.unit_of_work() as session:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        checked = await check(db, job, OPTIONS)
+    assert checked.layout.logs_only and checked.preview.logs == 3
+    await _confirm(db, job_id)
+    assert await write(db, job_id, OPTIONS, batch=10)
+    async with db.unit_of_work() as session:
+        entries = list(await session.scalars(select(Interaction).order_by(Interaction.id)))
+        assert [(e.kind, e.summary) for e in entries] == [("meeting", "谈了报价"),
+                                                          ("call", "确认数量")]
+        fresh = await session.get(Customer, customer.id)
+        assert fresh is not None
+        assert fresh.last_contact_at == datetime(2026, 11, 19, 1, 0, tzinfo=UTC)  # 09:00 local
+        assert await session.scalar(select(func.count(Reminder.id))) == 1
+        rows = await import_writer.outcomes(session, job_id)
+    assert [r.outcome for r in rows] == ["logged", "logged", "invalid"]
