@@ -180,7 +180,6 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
 
 async def measure_export(url: str) -> dict[str, Any]:
     from bot import exporting
-    from storage import exports
     from storage.exports import ExportFilter
     from storage.users import Profile, actor_for, admit
 
@@ -195,17 +194,12 @@ async def measure_export(url: str) -> dict[str, Any]:
     await workers.run(len, b"warm")
     with Sampler() as sampler:
         started = time.perf_counter()
-        async with database.unit_of_work() as session:
-            exported = await exports.export_customers(session, actor, ExportFilter())
-        read = time.perf_counter()
-        content = await exporting.file_bytes(exported, language="zh_CN",
-                                             timezone="Asia/Shanghai", region="CN",
-                                             as_csv=False)
+        content, customers, _ = await exporting.export_file(url, actor, ExportFilter(),
+                                                            region="CN", as_csv=False)
         finished = time.perf_counter()
     await database.dispose()
-    return {"total": finished - started, "read": read - started, "write": finished - read,
-            "customers": len(exported.customers), "bytes": len(content), "rss": sampler.peak,
-            "workers_rss": sampler.workers_peak}
+    return {"total": finished - started, "customers": customers, "bytes": len(content),
+            "rss": sampler.peak, "workers_rss": sampler.workers_peak}
 
 
 async def plain_insert(url: str, rows: list[list[str]]) -> float:
@@ -280,9 +274,9 @@ async def run(fresh_url: Any, label: str, folder: Path) -> str:
         if kind == "csv":
             export = await asyncio.to_thread(_child, "export", url)
             lines += [
-                f"| export of {export['customers']:,} customers to .xlsx (read "
-                f"{export['read']:.1f} s, write {export['write']:.1f} s, "
-                f"{export['bytes'] / 2**20:.1f} MB) | {export['total']:.1f} s | ≤ 5 s "
+                f"| export of {export['customers']:,} customers to .xlsx (read and written "
+                f"in a worker, {export['bytes'] / 2**20:.1f} MB) | {export['total']:.1f} s "
+                f"| ≤ 5 s "
                 f"({'met' if export['total'] <= 5 else 'MISSED'}) |",
                 f"| … bot's peak RSS (its worker: {export['workers_rss']:.0f} MB) | "
                 f"{export['rss']:.0f} MB | ≤ 250 MB "

@@ -16,7 +16,7 @@ from bot.import_messages import layout_text, preview_text, report_text, result_s
 from bot.render import error_text
 from bot.spreadsheets import xlsx_bytes
 from bot.transports.fakeapi import html_to_text
-from storage import exports, import_jobs, import_writer, users
+from storage import import_jobs, import_writer, users
 from storage.database import Database
 from storage.errors import CrmError
 from storage.imports import RowOptions
@@ -155,17 +155,14 @@ async def _export(settings: Settings, args: argparse.Namespace
     database = Database(settings.database.url)
     try:
         actor = await _admin(database, settings, args.as_id)
-        zone = ZoneInfo(actor.timezone)
-        request = exporting.parse_request(" ".join(args.filters), zone)
-        as_csv = args.csv or request.csv
-        async with database.unit_of_work() as session:
-            exported = await exports.export_customers(session, actor, request.filters)
-        content = await exporting.file_bytes(
-            exported, language=actor.language, timezone=actor.timezone,
-            region=settings.team.default_region, as_csv=as_csv)
+        request = exporting.parse_request(" ".join(args.filters), ZoneInfo(actor.timezone))
     except CrmError as error:
         print(_plain(error_text(error, translator("en"))), file=sys.stderr)
         return None
     finally:
         await database.dispose()
-    return content, len(exported.customers), len(exported.interactions), as_csv
+    as_csv = args.csv or request.csv
+    content, customers, entries = await exporting.export_file(
+        settings.database.url, actor, request.filters,
+        region=settings.team.default_region, as_csv=as_csv)
+    return content, customers, entries, as_csv

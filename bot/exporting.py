@@ -7,6 +7,7 @@ storage/columns.py, so an exported file imports back with every column recognise
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,10 +19,18 @@ from bot.render import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
 from storage.cells import STAGE_WORDS, TIER_WORDS
 from storage.columns import SYNONYMS
+from storage.database import Database
 from storage.errors import N_, ValidationFailed
-from storage.exports import CustomerRow, Exported, ExportFilter, InteractionRow
+from storage.exports import (
+    CustomerRow,
+    Exported,
+    ExportFilter,
+    InteractionRow,
+    export_customers,
+)
 from storage.models import InteractionKind, Stage, Tier
 from storage.names import has_han
+from storage.users import Actor
 from storage.validation import format_phone
 
 CUSTOMER_COLUMNS = ("code", "name", "company", "title", "region", "address", "phone",
@@ -136,14 +145,32 @@ def sheets(exported: Exported, t: Translate, language: str, zone: ZoneInfo, regi
     ]
 
 
-def export_file(exported: Exported, language: str, timezone: str, region: str,
-                as_csv: bool) -> bytes:
-    """Runs in a worker: the rows as cells (phones formatted, labels translated) and the
-    file: xlsx with both sheets, or the customers as csv."""
+def export_in_worker(url: str, actor: Actor, filters: ExportFilter, language: str,
+                     timezone: str, region: str, as_csv: bool) -> tuple[bytes, int, int]:
+    """Runs in a worker, with its own database connection: the rows read, made into cells
+    (phones formatted, labels translated) and written as xlsx with both sheets or as csv.
+    The bot process never holds them (100,000 customers read in the bot had put it at
+    378 MB)."""
+    return asyncio.run(_export(url, actor, filters, language, timezone, region, as_csv))
+
+
+async def _export(url: str, actor: Actor, filters: ExportFilter, language: str,
+                  timezone: str, region: str, as_csv: bool) -> tuple[bytes, int, int]:
+    database = Database(url)
+    try:
+        async with database.unit_of_work() as session:
+            exported = await export_customers(session, actor, filters)
+    finally:
+        await database.dispose()
+    if not exported.customers:
+        return b"", 0, 0
     out = sheets(exported, translator(language), language, ZoneInfo(timezone), region)
-    return csv_bytes(out[0]) if as_csv else xlsx_bytes(out)
+    content = csv_bytes(out[0]) if as_csv else xlsx_bytes(out)
+    return content, len(exported.customers), len(exported.interactions)
 
 
-async def file_bytes(exported: Exported, *, language: str, timezone: str, region: str,
-                     as_csv: bool) -> bytes:
-    return await workers.run(export_file, exported, language, timezone, region, as_csv)
+async def export_file(url: str, actor: Actor, filters: ExportFilter, *, region: str,
+                      as_csv: bool) -> tuple[bytes, int, int]:
+    """The file, the number of customers and of timeline entries in it (audited)."""
+    return await workers.run(export_in_worker, url, actor, filters, actor.language,
+                             actor.timezone, region, as_csv)

@@ -255,10 +255,11 @@ async def check(database: Database, job: ImportJob, options: RowOptions) -> Chec
     return Checked(layout, preview)
 
 
-async def classified(database: Database, job: ImportJob, options: RowOptions
+async def classified(database: Database, job: ImportJob, options: RowOptions,
+                     classifier: Classifier | None = None
                      ) -> AsyncIterator[tuple[list[Classified], list[LoggedRow]]]:
     """What the writer writes: each part of the file checked and classified."""
-    classifier = classifier_for(job)
+    classifier = classifier or classifier_for(job)
     async for candidates, logs in parts(database, job, options):
         items: list[Classified] = []
         if candidates:
@@ -276,8 +277,10 @@ async def write(database: Database, job_id: int, options: RowOptions, *, batch: 
         if job is None or job.status != "running":
             return False
     try:
-        return await import_writer.write(database, job_id, classified(database, job, options),
-                                         choices_of(job), batch=batch, progress=progress)
+        classifier = classifier_for(job)
+        return await import_writer.write(
+            database, job_id, classified(database, job, options, classifier),
+            choices_of(job), batch=batch, progress=progress, created=classifier.created)
     finally:
         async with database.unit_of_work() as session:
             latest = await session.get(ImportJob, job_id)

@@ -19,7 +19,6 @@ from bot.context import BotContext
 from bot.render import error_text
 from handlers import privacy
 from handlers.common import say
-from storage import exports
 from storage.clock import utcnow
 from storage.errors import CrmError
 from storage.search import parse_code
@@ -43,15 +42,9 @@ async def export(update: Update, context: BotContext) -> None:
 
 async def _send(context: BotContext, chat_id: int, request: exporting.ExportRequest) -> None:
     t, member, settings = context.t, context.member, context.settings
-    zone = ZoneInfo(member.timezone)
     try:
-        async with context.unit_of_work() as session:
-            exported = await exports.export_customers(session, member, request.filters)
-        if not exported.customers:
-            await context.bot.send_message(chat_id, t("No customers match these filters."))
-            return
-        content = await exporting.file_bytes(
-            exported, language=member.language, timezone=member.timezone,
+        content, customers, entries = await exporting.export_file(
+            settings.database.url, member, request.filters,
             region=settings.team.default_region, as_csv=request.csv)
     except CrmError as error:
         await context.bot.send_message(chat_id, error_text(error, t))
@@ -61,15 +54,17 @@ async def _send(context: BotContext, chat_id: int, request: exporting.ExportRequ
         await context.bot.send_message(chat_id, "⚠️ " + t(
             "Something went wrong and nothing was saved. Please try again."))
         return
-    stamp = utcnow().astimezone(zone).strftime("%Y-%m-%d")
+    if not customers:
+        await context.bot.send_message(chat_id, t("No customers match these filters."))
+        return
+    stamp = utcnow().astimezone(ZoneInfo(member.timezone)).strftime("%Y-%m-%d")
     suffix = "csv" if request.csv else "xlsx"
+    shown = request.filters.as_json()
     await context.bot.send_document(
         chat_id, content, filename=f"customers-{stamp}.{suffix}",
         caption="📤 " + t("{customers} customers, {interactions} timeline entries.").format(
-            customers=f"{len(exported.customers):,}",
-            interactions=f"{len(exported.interactions):,}") + (
-            "\n" + escape(" ".join(f"{k}:{v}" for k, v in request.filters.as_json().items()))
-            if request.filters.as_json() else ""))
+            customers=f"{customers:,}", interactions=f"{entries:,}") + (
+            "\n" + escape(" ".join(f"{k}:{v}" for k, v in shown.items())) if shown else ""))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

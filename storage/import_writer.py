@@ -62,7 +62,8 @@ Parts = AsyncIterator[tuple[list[Classified], list[LoggedRow]]]
 
 
 async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kind, Choice],
-                *, batch: int = 1000, progress: Progress | None = None) -> bool:
+                *, batch: int = 1000, progress: Progress | None = None,
+                created: Callable[[list[int]], None] | None = None) -> bool:
     """Writes what is left of the import from its parts (customer rows first, then calls,
     in file order); rows before the import's `next_row` were written by an earlier run and
     are only classified again. False when another writer has the import."""
@@ -75,7 +76,7 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
             select(ImportRow.row, ImportRow.customer_id).where(
                 ImportRow.import_id == job_id, ImportRow.sheet == 0,
                 ImportRow.customer_id.is_not(None)))}
-    context = _Batch(job_id, job.actor_id, job.file_name, choices, written)
+    context = _Batch(job_id, job.actor_id, job.file_name, choices, written, created)
     codes: dict[str, int] = {}  # the file's own codes -> the row that had each
     offset = 0
     async for items, logs in parts:
@@ -121,9 +122,10 @@ class _Batch:
     customer each already written row went to."""
 
     def __init__(self, job_id: int, actor_id: int, file_name: str,
-                 choices: dict[Kind, Choice], written: dict[int, int]) -> None:
+                 choices: dict[Kind, Choice], written: dict[int, int],
+                 created: Callable[[list[int]], None] | None) -> None:
         self.job_id, self.actor_id, self.file_name = job_id, actor_id, file_name
-        self.choices, self.written = choices, written
+        self.choices, self.written, self.created = choices, written, created
 
     def _choice(self, item: Classified) -> Choice:
         return Choice.NEW if item.kind is Kind.NEW else self.choices[item.kind]
@@ -136,6 +138,8 @@ class _Batch:
         creates = [i for i in chunk if i.kind is not Kind.INVALID
                    and self._choice(i) is Choice.NEW]
         ids = await reserve_ids(session, len(creates))
+        if self.created is not None:
+            self.created(ids)
         for item, new_id in zip(creates, ids, strict=True):
             self.written[item.candidate.row] = new_id
         outcomes: list[dict[str, Any]] = []

@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cells import kind_of, sheet_date, split_list, stage_of, tier_of
@@ -294,7 +294,10 @@ class Classifier:
 
     def __init__(self, *, default_owner_id: int, import_id: int | None = None) -> None:
         self.default_owner_id = default_owner_id
-        self.present = _existing(import_id)
+        self.import_id = import_id
+        # Records this import created: loaded once, then told by the writer as it goes
+        # (a row is classified after the rows before it were written).
+        self.ours: set[int] | None = None
         self.owners: dict[str, int] | None = None
         # Hashes, not the strings: 100,000 rows' contacts and names as strings kept 30 MB
         # alive in the bot; 64-bit hashes of 300,000 keys collide with odds of about 1e-9.
@@ -305,9 +308,17 @@ class Classifier:
                        ) -> list[Classified]:
         if self.owners is None:
             self.owners = await _owners(session)
-        by_contact = await _existing_contacts(session, candidates, self.present)
-        by_pinyin = await _existing_names(session, candidates, self.present)
+        if self.ours is None:
+            self.ours = set() if self.import_id is None else set(await session.scalars(
+                select(ImportRow.customer_id).where(ImportRow.import_id == self.import_id,
+                                                    ImportRow.outcome == "created")))
+        by_contact = await _existing_contacts(session, candidates, self.ours)
+        by_pinyin = await _existing_names(session, candidates, self.ours)
         return [self._one(c, by_contact, by_pinyin) for c in candidates]
+
+    def created(self, customer_ids: list[int]) -> None:
+        if self.ours is not None:
+            self.ours.update(customer_ids)
 
     def _one(self, candidate: Candidate, by_contact: dict[str, int],
              by_pinyin: dict[str, list[tuple[int, str, str | None]]]) -> Classified:
@@ -385,17 +396,11 @@ def _chunks(values: list[str]) -> list[list[str]]:
     return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
-def _existing(import_id: int | None) -> ColumnElement[bool]:
-    found = and_(Customer.archived.is_(False), Customer.merged_into_id.is_(None))
-    if import_id is None:
-        return found
-    ours = select(ImportRow.customer_id).where(ImportRow.import_id == import_id,
-                                               ImportRow.outcome == "created")
-    return and_(found, Customer.id.not_in(ours))
+_PRESENT = and_(Customer.archived.is_(False), Customer.merged_into_id.is_(None))
 
 
 async def _existing_contacts(session: AsyncSession, candidates: list[Candidate],
-                             existing: ColumnElement[bool]) -> dict[str, int]:
+                             ours: set[int]) -> dict[str, int]:
     values = sorted({v for c in candidates if c.draft for v in (*c.draft.phones,
                                                                *c.draft.emails)})
     found: dict[str, int] = {}
@@ -403,24 +408,25 @@ async def _existing_contacts(session: AsyncSession, candidates: list[Candidate],
         rows = await session.execute(
             select(ContactPoint.value, Customer.id).join(Customer)
             .where(ContactPoint.value.in_(chunk), ContactPoint.kind.in_(("phone", "email")),
-                   existing)
+                   _PRESENT)
             .order_by(Customer.id))
         for value, customer_id in rows:
-            found.setdefault(value, customer_id)
+            if customer_id not in ours:
+                found.setdefault(value, customer_id)
     return found
 
 
 async def _existing_names(session: AsyncSession, candidates: list[Candidate],
-                          existing: ColumnElement[bool]
-                          ) -> dict[str, list[tuple[int, str, str | None]]]:
+                          ours: set[int]) -> dict[str, list[tuple[int, str, str | None]]]:
     keys = sorted({c.pinyin for c in candidates if c.draft and c.pinyin})
     found: dict[str, list[tuple[int, str, str | None]]] = {}
     for chunk in _chunks(keys):
         rows = await session.execute(
             select(Customer.name_pinyin, Customer.id, Customer.name, Customer.company)
-            .where(Customer.name_pinyin.in_(chunk), existing).order_by(Customer.id))
+            .where(Customer.name_pinyin.in_(chunk), _PRESENT).order_by(Customer.id))
         for key, customer_id, name, company in rows:
-            found.setdefault(key, []).append((customer_id, name, company))
+            if customer_id not in ours:
+                found.setdefault(key, []).append((customer_id, name, company))
     return found
 
 

@@ -79,6 +79,10 @@ def normalize_phone(raw: str, default_region: str) -> str:
 
 def format_phone(e164: str, default_region: str) -> str:
     """National format for numbers of the home region, international for the rest."""
+    if default_region == "CN" and len(e164) == 14 and e164.startswith("+861"):
+        # A mainland mobile, as phonenumbers writes it (138 1234 5678), without parsing it
+        # again: 45 µs a number made a third of a 100,000-customer export.
+        return f"{e164[3:6]} {e164[6:10]} {e164[10:]}"
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
