@@ -117,7 +117,7 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
         async with database.unit_of_work() as session:
             stored = await session.get(ImportJob, job.id)
             assert stored is not None
-            import_jobs.cancel(stored)
+            await import_jobs.cancel(session, stored)
         importing.forget(job)
         print("cancelled: nothing was imported")
         return None

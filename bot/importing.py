@@ -21,8 +21,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot import workers
 from bot.spreadsheets import Table, read_workbook
 from storage import import_jobs, import_writer
@@ -174,8 +172,7 @@ async def _source(database: Database, job: ImportJob) -> Source:
     path = _files.get(job.sha256)
     if path is None or not path.exists():
         async with database.unit_of_work() as session:
-            content = await session.scalar(
-                select(ImportJob.content).where(ImportJob.id == job.id))
+            content = await import_jobs.file_of(session, job.id)
         folder = Path(tempfile.mkdtemp(prefix="salesbot-import-"))
         path = folder / hashlib.sha256(job.file_name.encode()).hexdigest()[:16]
         await asyncio.to_thread(path.write_bytes, content or b"")

@@ -524,10 +524,12 @@ HISTORY_ACTIONS = {
     "export": N_("exported everything about it"), "erase": N_("erased it"),
     "reassign": N_("handed it to another owner"), "share": N_("shared it"),
     "not_duplicate": N_("marked it as not a duplicate"),
+    "import": N_("imported it from a file"),
 }
 
 
 HISTORY_FIELDS = {"contacts": N_("contacts"), "tags": N_("tags"), "owner": N_("owner"),
+                  "file": N_("file"), "row": N_("row"),
                   "shared with": N_("shared with"), "merged into": N_("merged into"),
                   "archived": N_("in the archive")}
 

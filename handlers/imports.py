@@ -121,7 +121,7 @@ async def _give_up(context: BotContext, job_id: int) -> None:
     async with context.unit_of_work() as session:
         job = await session.get(ImportJob, job_id)
         if job is not None and job.status == "mapping" and not job.settings.get("header"):
-            import_jobs.cancel(job)
+            await import_jobs.cancel(session, job)
             importing.forget(job)
 
 
@@ -194,7 +194,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             await _undo(update, context, job, confirmed=action == "undo!")
             return
         if action == "cancel":
-            import_jobs.cancel(job)
+            await import_jobs.cancel(session, job)
             importing.forget(job)
             await acknowledge(update)
             await say(update, context, t("Cancelled. Nothing was imported."), edit=True)

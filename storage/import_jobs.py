@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.clock import utcnow
 from storage.errors import N_, AccessDenied, Conflict, NotFound
-from storage.models import ImportJob, ImportStatus, Role
+from storage.models import ImportFile, ImportJob, ImportStatus, Role
 from storage.users import Actor, ensure_manager
 
 LIVE = (ImportStatus.RUNNING, ImportStatus.DONE)
@@ -32,11 +32,21 @@ async def create_job(session: AsyncSession, actor: Actor, file_name: str, conten
                        date=earlier.created_at.strftime("%Y-%m-%d"))
     job = ImportJob(actor_id=actor.user_id, owner_id=owner_id or actor.user_id,
                     chat_id=chat_id, file_name=file_name[:200] or "import", sha256=digest,
-                    content=content, settings={}, status=ImportStatus.MAPPING, total_rows=0,
+                    settings={}, status=ImportStatus.MAPPING, total_rows=0,
                     next_row=0, created_at=utcnow())
     session.add(job)
     await session.flush()
+    session.add(ImportFile(import_id=job.id, content=content))
     return job
+
+
+async def file_of(session: AsyncSession, job_id: int) -> bytes:
+    return await session.scalar(
+        select(ImportFile.content).where(ImportFile.import_id == job_id)) or b""
+
+
+async def drop_file(session: AsyncSession, job_id: int) -> None:
+    await session.execute(delete(ImportFile).where(ImportFile.import_id == job_id))
 
 
 async def load_job(session: AsyncSession, actor: Actor, job_id: int) -> ImportJob:
@@ -65,10 +75,10 @@ def start(job: ImportJob, total_rows: int) -> None:
     job.status, job.started_at, job.total_rows = ImportStatus.RUNNING, utcnow(), total_rows
 
 
-def cancel(job: ImportJob) -> None:
+async def cancel(session: AsyncSession, job: ImportJob) -> None:
     ensure_mapping(job)
     job.status = ImportStatus.CANCELLED
-    job.content = b""
+    await drop_file(session, job.id)
 
 
 async def running(session: AsyncSession) -> list[int]:

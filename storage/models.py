@@ -40,7 +40,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
@@ -387,7 +389,6 @@ class ImportJob(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     file_name: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read when needed
     sheet: Mapped[str | None] = mapped_column(String(100))
     # Column index -> field, the header row, the duplicate choices, the preview's counts.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -399,6 +400,18 @@ class ImportJob(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     undone_at: Mapped[datetime | None]
+
+
+class ImportFile(Base):
+    """The uploaded bytes of an import until it is written (then dropped), apart from the
+    `imports` row: SQLite rewrites a whole row on UPDATE, and moving `next_row` beside a
+    10 MB file cost 22 ms a batch."""
+
+    __tablename__ = "import_files"
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ImportRow(Base):

@@ -17,6 +17,8 @@ from storage.models import (
     AuditEntry,
     ContactPoint,
     Customer,
+    ImportJob,
+    ImportRow,
     Interaction,
     Reminder,
     ReminderStatus,
@@ -62,6 +64,15 @@ async def history(session: AsyncSession, actor: Actor, customer_id: int) -> list
                   if before and after and before.get(key) != after.get(key)
                   and key != "merge_id"}
         changes.append(Change(entry.at, who or "—", entry.action, fields))
+    imported = await session.execute(
+        select(ImportJob.started_at, ImportJob.file_name, ImportRow.row, User.display_name)
+        .join(ImportRow, ImportRow.import_id == ImportJob.id)
+        .outerjoin(User, User.id == ImportJob.actor_id)
+        .where(ImportRow.customer_id == customer_id, ImportRow.outcome == "created"))
+    for at, file_name, row, who in imported:
+        changes.append(Change(at, who or "—", "import",
+                              {"file": ("", file_name), "row": ("", row)}))
+    changes.sort(key=lambda change: change.at, reverse=True)
     return changes
 
 

@@ -90,10 +90,10 @@ async def test_upload_change_a_column_preview_import_and_report(make_bot: Callab
         assert customer is not None and customer.tier == "important"
         assert customer.quiet_since is not None and customer.quiet_since.date().isoformat(
         ) == "2026-02-02"
-        audit = await session.scalar(select(AuditEntry).where(
-            AuditEntry.entity_id == customer.id, AuditEntry.action == "import"))
-        assert audit is not None and audit.after is not None
-        assert audit.after["file"] == "客户.csv" and audit.after["row"] == 5
+        code = customer.code
+    history = await alice.say(f"/history {code}")
+    assert "Alice: imported it from a file" in history.text
+    assert "file: — → 客户.csv" in history.text and "row: — → 5" in history.text
     # Undo, asked first; the second press of the same button changes nothing.
     ask = await press(alice, done, "Undo import", "Undo import #1")
     undone = await press(alice, ask, "Undo import", "is undone: 53 records deleted")

@@ -27,7 +27,6 @@ def upgrade() -> None:
         sa.Column('chat_id', sa.BigInteger(), nullable=True),
         sa.Column('file_name', sa.String(length=200), nullable=False),
         sa.Column('sha256', sa.String(length=64), nullable=False),
-        sa.Column('content', sa.LargeBinary(), nullable=False),
         sa.Column('sheet', sa.String(length=100), nullable=True),
         sa.Column('settings', sa.JSON(), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
@@ -44,6 +43,13 @@ def upgrade() -> None:
     )
     op.create_index('ix_imports_sha256', 'imports', ['sha256'])
     op.create_table(
+        'import_files',
+        sa.Column('import_id', sa.Integer(), nullable=False),
+        sa.Column('content', sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(['import_id'], ['imports.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('import_id'),
+    )
+    op.create_table(
         'import_rows',
         sa.Column('import_id', sa.Integer(), nullable=False),
         sa.Column('sheet', sa.Integer(), nullable=False),
@@ -59,5 +65,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('import_rows')
+    op.drop_table('import_files')
     op.drop_index('ix_imports_sha256', table_name='imports')
     op.drop_table('imports')
