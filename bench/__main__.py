@@ -195,7 +195,10 @@ INTRO = (
     "query is the sweep's claim query (`send_after <= now`, 100 rows) over 1,000,000 "
     "follow-ups, a few hundred of them due; date understanding is `bot.dates.find_when` on 8 "
     "messages per language, 40 rounds. The stale scan is `storage.nudges.scan` as the sweep "
-    "runs it every 15 minutes.\n\n"
+    "runs it every 15 minutes. The import figures (bench/imports.py) run the bot's own "
+    "import path in a fresh process (workers included) on a generated 100,000-row sheet, "
+    "while a colleague's lookups go through the whole Application every 100 ms; the "
+    "export reads and writes in a worker.\n\n"
 )
 
 

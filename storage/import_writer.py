@@ -78,7 +78,7 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
                 ImportRow.customer_id.is_not(None)))}
     context = _Batch(job_id, job.actor_id, job.file_name, choices, written, created)
     codes: dict[str, int] = {}  # the file's own codes -> the row that had each
-    offset = 0
+    offset, analyze_at = 0, max(position, batch)
     async for items, logs in parts:
         for item in items:
             if item.candidate.code:
@@ -104,6 +104,9 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
                         code: context.written[row] for code, row in codes.items()
                         if row in context.written})
             start, position = end, offset + end
+            if position >= analyze_at:
+                await _refresh_statistics(database)
+                analyze_at = position * 2
             if progress is not None:
                 await progress(position, max(total, position))
         offset += size
@@ -115,6 +118,17 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
         await import_jobs.drop_file(session, job_id)  # the outcomes are in import_rows
         job.settings = {**job.settings, "last_audit_id": int(last_audit or 0)}
     return True
+
+
+async def _refresh_statistics(database: Database) -> None:
+    """PostgreSQL plans the duplicate lookups from table statistics that autovacuum
+    refreshes only now and then: tables grown from 0 to 100,000 rows within a minute were
+    still planned as nearly empty, each lookup scanned them, and a 100,000-row import took
+    233 s. Refreshed whenever the import has doubled what it wrote (about 8 times for
+    100,000 rows). SQLite keeps no such statistics."""
+    if database.dialect == "postgresql":
+        async with database.unit_of_work() as session:
+            await session.execute(text("ANALYZE customers, contact_points"))
 
 
 class _Batch:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -127,23 +127,39 @@ def _phones(values: list[str], problems: list[Problem]) -> list[str]:
     return phones
 
 
+def _read_dates(target: Candidate | LoggedRow, cells: dict[str, list[str]],
+                columns: dict[str, str], options: RowOptions, zone: ZoneInfo,
+                problems: list[Problem]) -> None:
+    """Sets each attribute from its date column; a date it cannot read is a problem."""
+    for name, attribute in columns.items():
+        if name in cells:
+            try:
+                setattr(target, attribute, sheet_date(cells[name][0], zone,
+                                                      options.default_hour, name))
+            except ValidationFailed as error:
+                problems.append(_problem(error))
+
+
 def _formulas(cells: dict[str, list[str]]) -> list[Problem]:
     return [Problem(name, N_("“{value}” in the {label} column is a formula, not a value."),
                     {"value": value[:30]})
             for name, values in cells.items() for value in values if value.startswith("=")]
 
 
+def _filled(rows: Sequence[tuple[int, list[str]]], mapping: Sequence[str | None]
+            ) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """Each row's number and its mapped, non-empty cells; rows with none are passed over."""
+    for number, row in rows:
+        cells = _cells(row, mapping)
+        if cells:
+            yield number, cells
+
+
 def prepare_rows(rows: Sequence[tuple[int, list[str]]], mapping: Sequence[str | None],
                  options: RowOptions) -> list[Candidate]:
     """Each customer row as a validated draft with its history, or its problems."""
     zone = ZoneInfo(options.timezone)
-    out = []
-    for number, row in rows:
-        cells = _cells(row, mapping)
-        if not cells:
-            continue
-        out.append(_candidate(number, cells, options, zone))
-    return out
+    return [_candidate(number, cells, options, zone) for number, cells in _filled(rows, mapping)]
 
 
 def _candidate(number: int, cells: dict[str, list[str]], options: RowOptions,
@@ -165,13 +181,8 @@ def _candidate(number: int, cells: dict[str, list[str]], options: RowOptions,
     except ValidationFailed as error:
         problems.append(_problem(error))
         stage = "lead"
-    for name in ("last_contact", "next_followup"):
-        if name in cells:
-            try:
-                setattr(candidate, name, sheet_date(cells[name][0], zone,
-                                                    options.default_hour, name))
-            except ValidationFailed as error:
-                problems.append(_problem(error))
+    _read_dates(candidate, cells, {"last_contact": "last_contact",
+                                   "next_followup": "next_followup"}, options, zone, problems)
     try:
         candidate.note = clean_text("notes", _one(cells, "notes"))
     except ValidationFailed as error:
@@ -224,10 +235,7 @@ def prepare_logs(rows: Sequence[tuple[int, list[str]]], mapping: Sequence[str | 
     """Each row of an interactions sheet: whom it is about, when, how, what."""
     zone = ZoneInfo(options.timezone)
     out = []
-    for number, row in rows:
-        cells = _cells(row, mapping)
-        if not cells:
-            continue
+    for number, cells in _filled(rows, mapping):
         problems = _formulas(cells)
         entry = LoggedRow(number, problems, code=_one(cells, "code"), name=_one(cells, "name"),
                           kind=kind_of(_one(cells, "kind") or "").value)
@@ -236,13 +244,8 @@ def prepare_logs(rows: Sequence[tuple[int, list[str]]], mapping: Sequence[str | 
                 entry.phones.append(normalize_phone(phone, options.default_region))
             except ValidationFailed as error:
                 problems.append(_problem(error))
-        for name, target in (("date", "occurred_at"), ("next_followup", "next_followup")):
-            if name in cells:
-                try:
-                    setattr(entry, target, sheet_date(cells[name][0], zone,
-                                                      options.default_hour, name))
-                except ValidationFailed as error:
-                    problems.append(_problem(error))
+        _read_dates(entry, cells, {"date": "occurred_at", "next_followup": "next_followup"},
+                    options, zone, problems)
         try:
             entry.summary = clean_text("summary", _one(cells, "summary"), required=True) or ""
             entry.outcome = clean_text("outcome", _one(cells, "outcome"))
