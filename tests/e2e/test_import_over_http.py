@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from bot.transports.fakeapi import BotMessage, FakeBotApi
 from storage.database import Database
 from storage.models import ContactPoint, Customer, ImportJob, ImportRow, Reminder
-from tests.conftest import PG_URL
 from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.e2e.test_data_care_over_http import Person
@@ -28,10 +27,6 @@ from tests.sheets import customer_sheet, followup_day
 SETTINGS = ('[reminders]\ndigest_hour = -1\nnudges_per_day = 0\n'
             '[backup]\nhour = -1\nfolder = "backups"\n[imports]\nbatch = {batch}\n')
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def url_for(tmp_path: Path) -> str:
-    return PG_URL or f"sqlite+aiosqlite:///{tmp_path / 'salesbot.db'}"
 
 
 def sheet_of(api: FakeBotApi, message: BotMessage, index: int = 0) -> list[list[Any]]:
@@ -56,9 +51,8 @@ def local_nine(day: str) -> datetime:
 
 
 async def test_a_manager_moves_a_10000_row_gbk_sheet_in_and_exports_it(
-        server: tuple[FakeBotApi, BotApiServer], tmp_path: Path) -> None:
+        server: tuple[FakeBotApi, BotApiServer], database_url: str, tmp_path: Path) -> None:
     api, http = server
-    database_url = url_for(tmp_path)
     bot = BotProcess(write_config(tmp_path, http.url, database_url,
                                   SETTINGS.format(batch=1000)))
     await bot.start(api)
@@ -126,9 +120,8 @@ async def test_a_manager_moves_a_10000_row_gbk_sheet_in_and_exports_it(
 
 
 async def test_a_bot_killed_mid_import_resumes_and_writes_nothing_twice(
-        server: tuple[FakeBotApi, BotApiServer], tmp_path: Path) -> None:
+        server: tuple[FakeBotApi, BotApiServer], database_url: str, tmp_path: Path) -> None:
     api, http = server
-    database_url = url_for(tmp_path)
     config = write_config(tmp_path, http.url, database_url, SETTINGS.format(batch=50))
     bot = BotProcess(config)
     await bot.start(api)
