@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select, type_coerce
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import audit
 from storage.clock import utcnow
@@ -127,7 +127,9 @@ async def export_customers(session: AsyncSession, actor: Actor, filters: ExportF
         for key in (user.display_name, user.username, str(user.telegram_id)):
             if key:
                 owners.setdefault(fold(key), user.id)
-    rows = await session.execute(
+    # Core rows through the connection: the ORM-enabled execute cost a third of the read.
+    connection = await session.connection()
+    rows = await connection.execute(
         select(Customer.id, Customer.name, Customer.company, Customer.title, Customer.region,
                Customer.address, Customer.tier, Customer.stage, Customer.owner_id,
                Customer.source, Customer.notes, Customer.created_at, Customer.last_contact_at)
@@ -139,12 +141,12 @@ async def export_customers(session: AsyncSession, actor: Actor, filters: ExportF
             names.get(r.owner_id or 0, ""), r.source, r.notes, r.created_at, r.last_contact_at)
     ids = list(customers)
     for start in range(0, len(ids), CHUNK):
-        await _details(session, customers, ids[start:start + CHUNK])
+        await _details(connection, customers, ids[start:start + CHUNK])
     logged: list[InteractionRow] = []
     if with_interactions:
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]
-            for entry in await session.execute(
+            for entry in await connection.execute(
                     select(Interaction.customer_id, Interaction.occurred_at, Interaction.kind,
                            Interaction.summary, Interaction.outcome, Interaction.user_id)
                     .where(Interaction.customer_id.in_(chunk))
@@ -159,20 +161,20 @@ async def export_customers(session: AsyncSession, actor: Actor, filters: ExportF
     return Exported(list(customers.values()), logged)
 
 
-async def _details(session: AsyncSession, customers: dict[int, CustomerRow], chunk: list[int]
-                   ) -> None:
-    for customer_id, kind, value in await session.execute(
+async def _details(connection: AsyncConnection, customers: dict[int, CustomerRow],
+                   chunk: list[int]) -> None:
+    for customer_id, kind, value in await connection.execute(
             select(ContactPoint.customer_id, ContactPoint.kind, ContactPoint.value)
             .where(ContactPoint.customer_id.in_(chunk)).order_by(ContactPoint.id)):
         target = getattr(customers[customer_id], {"phone": "phones", "email": "emails"}.get(
             kind, kind), None)
         if isinstance(target, list):
             target.append(value)
-    for customer_id, name in await session.execute(
+    for customer_id, name in await connection.execute(
             select(customer_tags.c.customer_id, Tag.name).join(Tag)
             .where(customer_tags.c.customer_id.in_(chunk)).order_by(Tag.name)):
         customers[customer_id].tags.append(name)
-    for reminder_customer, first, count in await session.execute(
+    for reminder_customer, first, count in await connection.execute(
             select(Reminder.customer_id, type_coerce(func.min(Reminder.due_at), UTCDateTime()),
                    func.count())
             .where(Reminder.customer_id.in_(chunk), Reminder.kind == ReminderKind.FOLLOWUP,
