@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, and_, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import audit
@@ -30,8 +30,6 @@ from storage.models import (
 )
 from storage.names import fold
 from storage.users import Actor, visible_to
-
-CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -128,30 +126,31 @@ async def export_customers(session: AsyncSession, actor: Actor, filters: ExportF
             if key:
                 owners.setdefault(fold(key), user.id)
     # Core rows through the connection: the ORM-enabled execute cost a third of the read.
+    # The details come by the same conditions as a subquery, not by lists of ids (5,000
+    # bound parameters a query were a tenth of the export).
     connection = await session.connection()
+    chosen = and_(*_conditions(actor, filters, owners))
+    matching = select(Customer.id).where(chosen)
     rows = await connection.execute(
         select(Customer.id, Customer.name, Customer.company, Customer.title, Customer.region,
                Customer.address, Customer.tier, Customer.stage, Customer.owner_id,
                Customer.source, Customer.notes, Customer.created_at, Customer.last_contact_at)
-        .where(and_(*_conditions(actor, filters, owners))).order_by(Customer.id))
+        .where(chosen).order_by(Customer.id))
     customers: dict[int, CustomerRow] = {}
     for r in rows:
         customers[r.id] = CustomerRow(
             f"C-{r.id:06d}", r.name, r.company, r.title, r.region, r.address, r.tier, r.stage,
             names.get(r.owner_id or 0, ""), r.source, r.notes, r.created_at, r.last_contact_at)
-    ids = list(customers)
-    for start in range(0, len(ids), CHUNK):
-        await _details(connection, customers, ids[start:start + CHUNK])
+    await _details(connection, customers, matching)
     logged: list[InteractionRow] = []
     if with_interactions:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            for entry in await connection.execute(
-                    select(Interaction.customer_id, Interaction.occurred_at, Interaction.kind,
-                           Interaction.summary, Interaction.outcome, Interaction.user_id)
-                    .where(Interaction.customer_id.in_(chunk))
-                    .order_by(Interaction.customer_id, Interaction.occurred_at)):
-                row = customers[entry.customer_id]
+        for entry in await connection.execute(
+                select(Interaction.customer_id, Interaction.occurred_at, Interaction.kind,
+                       Interaction.summary, Interaction.outcome, Interaction.user_id)
+                .where(Interaction.customer_id.in_(matching))
+                .order_by(Interaction.customer_id, Interaction.occurred_at)):
+            row = customers.get(entry.customer_id)
+            if row is not None:
                 logged.append(InteractionRow(entry.occurred_at, row.code, row.name, entry.kind,
                                              entry.summary, entry.outcome,
                                              names.get(entry.user_id or 0, "")))
@@ -162,23 +161,27 @@ async def export_customers(session: AsyncSession, actor: Actor, filters: ExportF
 
 
 async def _details(connection: AsyncConnection, customers: dict[int, CustomerRow],
-                   chunk: list[int]) -> None:
+                   matching: Select[int]) -> None:
+    """Contacts, tags and open follow-ups of the matching customers (one statement each;
+    a record added meanwhile is passed over)."""
     for customer_id, kind, value in await connection.execute(
             select(ContactPoint.customer_id, ContactPoint.kind, ContactPoint.value)
-            .where(ContactPoint.customer_id.in_(chunk)).order_by(ContactPoint.id)):
-        target = getattr(customers[customer_id], {"phone": "phones", "email": "emails"}.get(
-            kind, kind), None)
+            .where(ContactPoint.customer_id.in_(matching)).order_by(ContactPoint.id)):
+        row = customers.get(customer_id)
+        target = getattr(row, {"phone": "phones", "email": "emails"}.get(kind, kind), None)
         if isinstance(target, list):
             target.append(value)
     for customer_id, name in await connection.execute(
             select(customer_tags.c.customer_id, Tag.name).join(Tag)
-            .where(customer_tags.c.customer_id.in_(chunk)).order_by(Tag.name)):
-        customers[customer_id].tags.append(name)
+            .where(customer_tags.c.customer_id.in_(matching)).order_by(Tag.name)):
+        if customer_id in customers:
+            customers[customer_id].tags.append(name)
     for reminder_customer, first, count in await connection.execute(
             select(Reminder.customer_id, type_coerce(func.min(Reminder.due_at), UTCDateTime()),
                    func.count())
-            .where(Reminder.customer_id.in_(chunk), Reminder.kind == ReminderKind.FOLLOWUP,
+            .where(Reminder.customer_id.in_(matching), Reminder.kind == ReminderKind.FOLLOWUP,
                    Reminder.status == ReminderStatus.OPEN)
             .group_by(Reminder.customer_id)):
-        row = customers[reminder_customer or 0]
-        row.next_followup, row.open_followups = first, int(count)
+        if reminder_customer in customers:
+            row = customers[reminder_customer]
+            row.next_followup, row.open_followups = first, int(count)

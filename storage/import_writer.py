@@ -72,12 +72,9 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
         if job is None or job.status != ImportStatus.RUNNING:
             return False
         position, total = job.next_row, job.total_rows
-        written = {row: int(customer_id or 0) for row, customer_id in await session.execute(
-            select(ImportRow.row, ImportRow.customer_id).where(
-                ImportRow.import_id == job_id, ImportRow.sheet == 0,
-                ImportRow.customer_id.is_not(None)))}
-    context = _Batch(job_id, job.actor_id, job.file_name, choices, written, created)
+    context = _Batch(job_id, job.actor_id, job.file_name, choices, created)
     codes: dict[str, int] = {}  # the file's own codes -> the row that had each
+    targets: dict[str, int] | None = None  # the file's codes -> the records they became
     offset, analyze_at = 0, max(position, batch)
     async for items, logs in parts:
         for item in items:
@@ -100,9 +97,11 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
                 if items:
                     await context.customers(session, items[start:end])
                 else:
-                    await context.logs(session, logs[start:end], {
-                        code: context.written[row] for code, row in codes.items()
-                        if row in context.written})
+                    if targets is None:  # the customers are all written by now
+                        went = await _customers_of_rows(session, job_id, list(codes.values()))
+                        targets = {code: went[row] for code, row in codes.items()
+                                   if row in went}
+                    await context.logs(session, logs[start:end], targets)
             start, position = end, offset + end
             if position >= analyze_at:
                 await _refresh_statistics(database)
@@ -132,14 +131,13 @@ async def _refresh_statistics(database: Database) -> None:
 
 
 class _Batch:
-    """What every batch of one import shares: who, which file, the choices, and the
-    customer each already written row went to."""
+    """What every batch of one import shares: who, which file, the choices."""
 
     def __init__(self, job_id: int, actor_id: int, file_name: str,
-                 choices: dict[Kind, Choice], written: dict[int, int],
+                 choices: dict[Kind, Choice],
                  created: Callable[[list[int]], None] | None) -> None:
         self.job_id, self.actor_id, self.file_name = job_id, actor_id, file_name
-        self.choices, self.written, self.created = choices, written, created
+        self.choices, self.created = choices, created
 
     def _choice(self, item: Classified) -> Choice:
         return Choice.NEW if item.kind is Kind.NEW else self.choices[item.kind]
@@ -154,8 +152,8 @@ class _Batch:
         ids = await reserve_ids(session, len(creates))
         if self.created is not None:
             self.created(ids)
-        for item, new_id in zip(creates, ids, strict=True):
-            self.written[item.candidate.row] = new_id
+        # The record each row of this batch went to; earlier batches' are in import_rows.
+        went = {item.candidate.row: new_id for item, new_id in zip(creates, ids, strict=True)}
         outcomes: list[dict[str, Any]] = []
         await self._create(session, list(zip(creates, ids, strict=True)), now, outcomes)
         for item in chunk:
@@ -168,13 +166,15 @@ class _Batch:
                 outcomes.append(self._outcome(row, "skipped", self._why_duplicate(item),
                                               item.match_id))
             else:
-                target = item.match_id if item.first_row is None else self.written.get(
-                    item.first_row)
+                target = item.match_id
+                if item.first_row is not None:
+                    target = went.get(item.first_row) or (await _customers_of_rows(
+                        session, self.job_id, [item.first_row])).get(item.first_row)
                 if target is None:
                     outcomes.append(self._outcome(row, "skipped", self._why_duplicate(item)))
                     continue
                 kept, undo = await self._update(session, target, item.candidate, now)
-                self.written[row] = target
+                went[row] = target
                 code = format_code(target)
                 reason = _reason(message=N_(
                     "Added to {code}; kept what it had for: {fields}."), code=code,
@@ -368,6 +368,20 @@ async def _tag_ids(session: AsyncSession, names: set[str]) -> dict[str, int]:
     tags = await tags_named(session, sorted(names))
     await session.flush()
     return {tag.name: tag.id for tag in tags}
+
+
+async def _customers_of_rows(session: AsyncSession, job_id: int, rows: list[int]
+                             ) -> dict[int, int]:
+    """The record each of these customer rows of the import went to (created or filled)."""
+    went: dict[int, int] = {}
+    for start in range(0, len(rows), 500):
+        for row, customer_id in await session.execute(
+                select(ImportRow.row, ImportRow.customer_id).where(
+                    ImportRow.import_id == job_id, ImportRow.sheet == 0,
+                    ImportRow.row.in_(rows[start:start + 500]),
+                    ImportRow.outcome.in_(("created", "updated")))):
+            went[row] = int(customer_id or 0)
+    return went
 
 
 async def reserve_ids(session: AsyncSession, count: int) -> list[int]:
