@@ -265,7 +265,11 @@ async def from_vcard(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if len(drafts) > 1 and context.member.is_manager:
         # A whole address book goes through the same preview as a spreadsheet.
-        await start_import(update, context, message.document.file_name or "contacts.vcf", data)
+        async def already_read() -> bytes:
+            return data
+
+        await start_import(update, context, message.document.file_name or "contacts.vcf",
+                           already_read)
         return ConversationHandler.END
     if len(drafts) > 1:
         await say(update, context, t(

@@ -66,23 +66,39 @@ async def upload(update: Update, context: BotContext) -> None:
             "This file is {size} MB; an import takes at most {limit} MB. Split it and send "
             "the parts.").format(size=f"{(document.file_size or 0) / MB:.1f}", limit=limit))
         return
-    data = bytes(await (await document.get_file()).download_as_bytearray())
-    await start_import(update, context, document.file_name or "import.xlsx", data)
+    name = document.file_name or "import.xlsx"
+
+    async def download() -> bytes:
+        return bytes(await (await document.get_file()).download_as_bytearray())
+
+    await start_import(update, context, name, download)
 
 
-async def start_import(update: Update, context: BotContext, file_name: str, data: bytes
-                       ) -> None:
-    """A new import of these bytes: its message, then the column card in the background."""
+async def start_import(update: Update, context: BotContext, file_name: str,
+                       content: Callable[[], Awaitable[bytes]]) -> None:
+    """A new import: its message at once; the download (20 MB take seconds), the job and
+    the column card in the background."""
     chat = update.effective_chat
     assert chat is not None
-    async with context.unit_of_work() as session:
-        job = await import_jobs.create_job(session, context.member, file_name, data,
-                                           chat_id=chat.id)
-        import_jobs.change(job, options=options_for(context).__dict__)
-        job_id = job.id
-    status = await context.bot.send_message(chat.id, "📥 " + context.t(
-        "Reading {file}…").format(file=escape(file_name)))
-    _in_background(context, job_id, chat.id, status.message_id, _layout_step(context))
+    t = context.t
+    status = await context.bot.send_message(chat.id, "📥 " + t("Reading {file}…").format(
+        file=escape(file_name)))
+
+    async def receive() -> None:
+        try:
+            data = await content()
+            async with context.unit_of_work() as session:
+                job = await import_jobs.create_job(session, context.member, file_name, data,
+                                                   chat_id=chat.id)
+                import_jobs.change(job, options=options_for(context).__dict__)
+                job_id = job.id
+        except CrmError as error:
+            await context.bot.edit_message_text(error_text(error, t), chat_id=chat.id,
+                                                message_id=status.message_id)
+            return
+        _in_background(context, job_id, chat.id, status.message_id, _layout_step(context))
+
+    context.application.create_task(receive(), update=None, name=f"import-upload-{chat.id}")
 
 
 def _in_background(context: BotContext, job_id: int, chat_id: int, message_id: int,

@@ -143,7 +143,7 @@ async def test_same_file_twice_is_refused(make_bot: Callable[..., Any]) -> None:
     await press(alice, preview, "Import 5", "I will send the report")
     await report(alice)
     again = await alice.send_file("a.csv", data, "text/csv")
-    assert "already imported (import #1" in again.text
+    await poll_until(lambda: "already imported (import #1" in again.text)
 
 
 async def test_export_with_filters_and_a_reps_view(make_bot: Callable[..., Any]) -> None:
