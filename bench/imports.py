@@ -157,6 +157,7 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
             async with database.unit_of_work() as session:
                 job = await import_jobs.create_job(session, actor, Path(path).name, data)
                 import_jobs.change(job, options=options.__dict__)
+            del data  # as the bot's handler lets go of the upload once it is stored
             checked = await importing.check(database, job, options)
             checked_at = time.perf_counter()
             async with database.unit_of_work() as session:
