@@ -79,4 +79,6 @@ def build_application(
         backups.register(app, settings)
         if app.job_queue is not None:  # imports a stopped bot left half-written go on
             app.job_queue.run_once(lambda _: runner.resume(), 0, name="resume-imports")
+            app.job_queue.run_repeating(lambda _: runner.tidy(), interval=3600, first=60,
+                                        name="tidy-imports")
     return app

@@ -19,7 +19,7 @@ from bot.i18n import Translate, translator
 from bot.import_messages import progress_text, report_keyboard, report_text, result_sheet
 from bot.spreadsheets import xlsx_bytes
 from bot.workers import run as in_worker
-from storage import import_writer
+from storage import import_jobs, import_writer
 from storage.database import Database
 from storage.imports import RowOptions
 from storage.models import ImportJob, User
@@ -83,6 +83,13 @@ class ImportRunner:
         for job_id in await importing.running_jobs(self.database):
             log.info("resuming import #%s", job_id)
             self.launch(job_id)
+
+    async def tidy(self) -> None:
+        """Hourly: previews left for a day lose their files."""
+        async with self.database.unit_of_work() as session:
+            dropped = await import_jobs.drop_abandoned(session)
+        if dropped:
+            log.info("dropped %s abandoned import previews", dropped)
 
     async def _run(self, job_id: int) -> None:
         async with self.database.unit_of_work() as session:

@@ -4,6 +4,7 @@ and choices set, started, cancelled, listed."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -94,3 +95,18 @@ async def recent(session: AsyncSession, actor: Actor, limit: int = 10) -> list[I
     if actor.role is not Role.ADMIN:
         query = query.where(ImportJob.actor_id == actor.user_id)
     return list(await session.scalars(query))
+
+
+ABANDONED_AFTER = timedelta(days=1)
+
+
+async def drop_abandoned(session: AsyncSession) -> int:
+    """Previews nobody imported or cancelled for a day are cancelled and their files
+    dropped (a 20 MB upload would otherwise stay in the database for good)."""
+    old = list(await session.scalars(
+        select(ImportJob).where(ImportJob.status == ImportStatus.MAPPING,
+                                ImportJob.created_at < utcnow() - ABANDONED_AFTER)))
+    for job in old:
+        await cancel(session, job)
+    return len(old)
+

@@ -7,6 +7,7 @@ import codecs
 import io
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -324,3 +325,17 @@ async def test_a_file_of_calls_alone_goes_onto_the_timelines(db: Database) -> No
         assert await session.scalar(select(func.count(Reminder.id))) == 1
         rows = await import_writer.outcomes(session, job_id)
     assert [r.outcome for r in rows] == ["logged", "logged", "invalid"]
+
+
+async def test_previews_left_for_a_day_lose_their_files(
+        db: Database, frozen_time: Any) -> None:
+    job_id = await _job(db, customer_sheet(3).csv_bytes("utf-8"))
+    async with db.unit_of_work() as session:
+        assert await import_jobs.drop_abandoned(session) == 0
+    frozen_time.shift(timedelta(hours=25))
+    async with db.unit_of_work() as session:
+        assert await import_jobs.drop_abandoned(session) == 1
+        job = await session.get(ImportJob, job_id)
+        assert job is not None and job.status == ImportStatus.CANCELLED
+        assert await import_jobs.file_of(session, job_id) == b""
+
