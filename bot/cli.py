@@ -36,6 +36,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def not_cut_short(record: logging.LogRecord) -> bool:
+    """APScheduler cancels a job that is running when the bot stops and logs it as an
+    error with a traceback; a sweep cut short by a shutdown is no error (what it had not
+    confirmed is sent again after the restart)."""
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
 def settings_from(path: Path | None) -> Settings:
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
@@ -48,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.executors.default").addFilter(not_cut_short)
     try:
         settings = settings_from(args.config)
     except ConfigError as error:
