@@ -6,9 +6,10 @@ text). It works in three steps, each usable without Telegram:
 1. `prepare_rows` / `prepare_logs` (pure, CPU-bound, run in a worker process): every row
    becomes a validated draft or a list of precise problems, with its history (last
    contact, next follow-up, a note) and the pinyin and search forms already computed.
-2. `classify` (reads the database): each valid row is new, a certain duplicate of an
-   existing record (same phone or email), a possible one (same pinyin name at a similar
-   company), or a duplicate of an earlier row of the file. `summarize` counts them.
+2. `Classifier` (reads the database, part by part): each valid row is new, a certain
+   duplicate of an existing record (same phone or email), a possible one (same pinyin
+   name at a similar company), or a duplicate of an earlier row of the file; `Preview`
+   counts them.
 3. `write` (storage/import_writer.py) writes in batches, each in one transaction that
    also records every row's outcome and how far the import got, so a killed import
    resumes where it stopped and never writes a row twice; `undo_import` takes a whole
@@ -365,13 +366,6 @@ class Classifier:
         return item
 
 
-async def classify(session: AsyncSession, candidates: list[Candidate], *,
-                   default_owner_id: int, import_id: int | None = None) -> list[Classified]:
-    """All rows of a file at once (see Classifier)."""
-    classifier = Classifier(default_owner_id=default_owner_id, import_id=import_id)
-    return await classifier.classify(session, candidates)
-
-
 def _similar(draft: CustomerDraft, key: str,
              others: list[tuple[int, str, str | None]]) -> int | None:
     company = fold(draft.company or "")
@@ -473,13 +467,6 @@ class Preview:
                 self.logs_invalid += 1
                 if len(self.problems) < sample:
                     self.problems.append((entry.row, entry.problems[0]))
-
-
-def summarize(items: list[Classified], logs: list[LoggedRow]) -> Preview:
-    preview = Preview()
-    preview.add(items)
-    preview.add_logs(logs)
-    return preview
 
 
 def check_size(rows: int) -> None:
