@@ -173,14 +173,27 @@ async def tags_named(session: AsyncSession, names: list[str]) -> list[Tag]:
     return [existing[n] for n in names]
 
 
-def _contact_points(draft: CustomerDraft) -> list[ContactPoint]:
-    points = [ContactPoint(kind=ContactKind.PHONE, value=p) for p in draft.phones]
-    points += [ContactPoint(kind=ContactKind.EMAIL, value=e) for e in draft.emails]
+def contact_pairs(draft: CustomerDraft) -> list[tuple[str, str]]:
+    """(kind, value) of every phone, email and handle of a validated draft, in order."""
+    pairs = [(ContactKind.PHONE.value, p) for p in draft.phones]
+    pairs += [(ContactKind.EMAIL.value, e) for e in draft.emails]
     if draft.wechat:
-        points.append(ContactPoint(kind=ContactKind.WECHAT, value=draft.wechat))
+        pairs.append((ContactKind.WECHAT.value, draft.wechat))
     if draft.telegram:
-        points.append(ContactPoint(kind=ContactKind.TELEGRAM, value=draft.telegram))
-    return points
+        pairs.append((ContactKind.TELEGRAM.value, draft.telegram))
+    return pairs
+
+
+def _contact_points(draft: CustomerDraft) -> list[ContactPoint]:
+    return [ContactPoint(kind=kind, value=value) for kind, value in contact_pairs(draft)]
+
+
+def add_contacts(customer: Customer, draft: CustomerDraft) -> list[tuple[str, str]]:
+    """Gives the customer the draft's contacts it does not have yet; returns those."""
+    have = {(c.kind, c.value) for c in customer.contacts}
+    extra = [pair for pair in contact_pairs(draft) if pair not in have]
+    customer.contacts = customer.contacts + [ContactPoint(kind=k, value=v) for k, v in extra]
+    return extra
 
 
 def touch(customer: Customer) -> None:
@@ -363,11 +376,15 @@ async def mark_verified(session: AsyncSession, customer: Customer) -> None:
     await settle_nudges(session, customer.id, ReminderKind.UNVERIFIED)
 
 
-def absorb_fields(target: Customer, source_fields: dict[str, Any]) -> None:
-    """Fills the target's empty fields; never overwrites what the target already has."""
+def absorb_fields(target: Customer, source_fields: dict[str, Any]) -> list[str]:
+    """Fills the target's empty fields; never overwrites what the target already has.
+    Returns the names of the fields it filled."""
+    filled = []
     for name in TEXT_FIELDS:
         if not getattr(target, name) and source_fields.get(name):
             setattr(target, name, source_fields[name])
+            filled.append(name)
+    return filled
 
 
 async def absorb_draft(
@@ -382,9 +399,7 @@ async def absorb_draft(
     valid = validate_draft(draft, default_region)
     async with _audited(session, customer, actor, "update"):
         absorb_fields(customer, asdict(valid))
-        have = {(c.kind, c.value) for c in customer.contacts}
-        extra = [c for c in _contact_points(valid) if (c.kind, c.value) not in have]
-        customer.contacts = customer.contacts + extra
+        add_contacts(customer, valid)
         customer.tags = await tags_named(
             session, list(dict.fromkeys([t.name for t in customer.tags] + valid.tags))
         )

@@ -22,13 +22,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, import_jobs
 from storage.clock import utcnow
-from storage.customers import TEXT_FIELDS, restart_clocks, tags_named, touch
+from storage.customers import (
+    TEXT_FIELDS,
+    absorb_fields,
+    add_contacts,
+    contact_pairs,
+    restart_clocks,
+    tags_named,
+    touch,
+)
 from storage.database import Database
 from storage.errors import N_, Conflict, NotFound
 from storage.imports import Candidate, Choice, Classified, Kind, LoggedRow, Problem
 from storage.models import (
     AuditEntry,
-    ContactKind,
     ContactPoint,
     Customer,
     Delivery,
@@ -220,7 +227,7 @@ class _Batch:
                 "name_initials": candidate.initials,
                 "search_text": with_code(candidate.search_text, customer_id)})
             contacts += [{"customer_id": customer_id, "kind": kind, "value": value,
-                          "created_at": now} for kind, value in _contacts(candidate)]
+                          "created_at": now} for kind, value in contact_pairs(draft)]
             tags += [{"customer_id": customer_id, "tag_id": tag_ids[t]} for t in draft.tags]
             if candidate.note:
                 notes.append(_note(customer_id, self.actor_id, candidate.note, now))
@@ -246,18 +253,10 @@ class _Batch:
         before = audit.customer_snapshot(customer)
         undo: dict[str, Any] = {"fields": [], "contacts": [], "tags": [], "interactions": [],
                                 "reminders": [], **_clocks(customer)}
-        kept = []
-        for name in TEXT_FIELDS:
-            value, current = getattr(draft, name), getattr(customer, name)
-            if value and not current:
-                setattr(customer, name, value)
-                undo["fields"].append(name)
-            elif value and current != value:
-                kept.append(name)
-        have = {(c.kind, c.value) for c in customer.contacts}
-        extra = [(k, v) for k, v in _contacts(candidate) if (k, v) not in have]
-        customer.contacts = customer.contacts + [ContactPoint(kind=k, value=v) for k, v in extra]
-        undo["contacts"] = [list(pair) for pair in extra]
+        undo["fields"] = absorb_fields(customer, {n: getattr(draft, n) for n in TEXT_FIELDS})
+        kept = [n for n in TEXT_FIELDS
+                if getattr(draft, n) and getattr(customer, n) != getattr(draft, n)]
+        undo["contacts"] = [list(pair) for pair in add_contacts(customer, draft)]
         old_tags = [t.name for t in customer.tags]
         undo["tags"] = [t for t in draft.tags if t not in old_tags]
         customer.tags = await tags_named(session, old_tags + undo["tags"])
@@ -325,17 +324,6 @@ def _rows(model: Any) -> Any:
 def _draft(candidate: Candidate) -> Any:
     assert candidate.draft is not None
     return candidate.draft
-
-
-def _contacts(candidate: Candidate) -> list[tuple[str, str]]:
-    draft = _draft(candidate)
-    pairs = [(ContactKind.PHONE.value, p) for p in draft.phones]
-    pairs += [(ContactKind.EMAIL.value, e) for e in draft.emails]
-    if draft.wechat:
-        pairs.append((ContactKind.WECHAT.value, draft.wechat))
-    if draft.telegram:
-        pairs.append((ContactKind.TELEGRAM.value, draft.telegram))
-    return pairs
 
 
 def _clocks(customer: Customer) -> dict[str, str | None]:

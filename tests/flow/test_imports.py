@@ -144,6 +144,10 @@ async def test_same_file_twice_is_refused(make_bot: Callable[..., Any]) -> None:
     await report(alice)
     again = await alice.send_file("a.csv", data, "text/csv")
     await poll_until(lambda: "already imported (import #1" in again.text)
+    assert "Nothing was imported twice." in again.text
+    async with bot.database.unit_of_work() as session:
+        assert await session.scalar(select(func.count(Customer.id))) == 5
+        assert await session.scalar(select(func.count(ImportJob.id))) == 1
 
 
 async def test_export_with_filters_and_a_reps_view(make_bot: Callable[..., Any]) -> None:
