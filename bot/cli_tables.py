@@ -45,10 +45,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     exporter.add_argument("--as", dest="as_id", type=int)
 
 
-def _plain(html: str) -> str:
-    return html_to_text(html)
-
-
 async def _admin(database: Database, settings: Settings, as_id: int | None) -> Actor:
     telegram_id = as_id or (settings.team.admins[0] if settings.team.admins else None)
     if telegram_id is None:
@@ -85,7 +81,7 @@ async def _import_bytes(settings: Settings, args: argparse.Namespace, name: str,
     try:
         return await _import(database, settings, args, name, data)
     except CrmError as error:
-        print(_plain(error_text(error, translator("en"))), file=sys.stderr)
+        print(html_to_text(error_text(error, translator("en"))), file=sys.stderr)
         return None
     finally:
         await database.dispose()
@@ -109,9 +105,9 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
         import_jobs.change(job, options=options.__dict__, sheet=args.sheet)
     checked = await importing.check(database, job, options)
     choices = importing.choices_of(job)
-    print(_plain(layout_text(t, job.file_name, checked.layout)))
+    print(html_to_text(layout_text(t, job.file_name, checked.layout)))
     print()
-    print(_plain(preview_text(t, job.file_name, checked, choices)))
+    print(html_to_text(preview_text(t, job.file_name, checked, choices)))
     answer = "y" if args.yes else await asyncio.to_thread(input, "\nImport now? [y/N] ")
     if answer.strip().lower() not in ("y", "yes"):
         async with database.unit_of_work() as session:
@@ -135,7 +131,7 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
     async with database.unit_of_work() as session:
         counts = await import_writer.counts(session, job.id)
         rows = await import_writer.outcomes(session, job.id)
-    print(_plain(report_text(t, job.id, job.file_name, counts)))
+    print(html_to_text(report_text(t, job.id, job.file_name, counts)))
     return xlsx_bytes([result_sheet(t, rows)])
 
 
@@ -157,7 +153,7 @@ async def _export(settings: Settings, args: argparse.Namespace
         actor = await _admin(database, settings, args.as_id)
         request = exporting.parse_request(" ".join(args.filters), ZoneInfo(actor.timezone))
     except CrmError as error:
-        print(_plain(error_text(error, translator("en"))), file=sys.stderr)
+        print(html_to_text(error_text(error, translator("en"))), file=sys.stderr)
         return None
     finally:
         await database.dispose()

@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, ConversationHandler,
 
 from bot.context import BotContext
 from bot.dates import Prefer, find_when
-from bot.i18n import translator
+from bot.i18n import Translate, translator
 from bot.render import error_text
 from storage.clock import utcnow
 from storage.errors import CrmError
@@ -143,17 +143,22 @@ async def on_error(update: object, context: BotContext) -> None:
         log.error("job failed", exc_info=error)
         return
     t = translator(await _language_of(update, context))
-    if isinstance(error, CrmError):
-        text = error_text(error, t)
-    else:
-        log.error("update failed", exc_info=error)
-        text = "⚠️ " + t("Something went wrong and nothing was saved. Please try again.")
+    text = failure_text(error, t, "update")
     try:
         await acknowledge(update)
         if update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not tell the user about an error", exc_info=True)
+
+
+def failure_text(error: BaseException | None, t: Translate, what: str) -> str:
+    """What a member is told when `what` failed: a CrmError says why itself; anything else
+    is logged with its traceback and answered with the one apology."""
+    if isinstance(error, CrmError):
+        return error_text(error, t)
+    log.error("%s failed", what, exc_info=error)
+    return "⚠️ " + t("Something went wrong and nothing was saved. Please try again.")
 
 
 async def _language_of(update: Update, context: BotContext) -> str:

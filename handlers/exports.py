@@ -6,7 +6,6 @@ The file is made in the background, like an import's steps, so nobody waits behi
 
 from __future__ import annotations
 
-import logging
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,14 +15,10 @@ from telegram.ext import Application, CommandHandler
 
 from bot import exporting
 from bot.context import BotContext
-from bot.render import error_text
 from handlers import privacy
-from handlers.common import say
+from handlers.common import failure_text, say
 from storage.clock import utcnow
-from storage.errors import CrmError
 from storage.search import parse_code
-
-log = logging.getLogger(__name__)
 
 
 async def export(update: Update, context: BotContext) -> None:
@@ -46,13 +41,8 @@ async def _send(context: BotContext, chat_id: int, request: exporting.ExportRequ
         content, customers, entries = await exporting.export_file(
             settings.database.url, member, request.filters,
             region=settings.team.default_region, as_csv=request.csv)
-    except CrmError as error:
-        await context.bot.send_message(chat_id, error_text(error, t))
-        return
-    except Exception:
-        log.exception("export failed")
-        await context.bot.send_message(chat_id, "⚠️ " + t(
-            "Something went wrong and nothing was saved. Please try again."))
+    except Exception as error:
+        await context.bot.send_message(chat_id, failure_text(error, t, "export"))
         return
     if not customers:
         await context.bot.send_message(chat_id, t("No customers match these filters."))

@@ -9,9 +9,10 @@ import run one at a time (a lock per import), in the order they were pressed.
 from __future__ import annotations
 
 import asyncio
-import logging
+import operator
 import re
 from collections.abc import Awaitable, Callable
+from functools import reduce
 from html import escape
 from typing import Any
 
@@ -29,19 +30,19 @@ from bot.import_messages import (
     preview_text,
 )
 from bot.import_runner import runner_of
-from bot.render import button, error_text
-from handlers.common import acknowledge, pressed, say
+from bot.render import button
+from bot.spreadsheets import TABLE_SUFFIXES
+from handlers.common import acknowledge, failure_text, pressed, say
 from storage import import_jobs, import_writer
 from storage.errors import N_, CrmError
 from storage.imports import Choice, Kind, RowOptions
 from storage.models import ImportJob
 from storage.users import ensure_manager
 
-log = logging.getLogger(__name__)
 MB = 1024 * 1024
-SPREADSHEET = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension(
-    "xls") | filters.Document.FileExtension("ods") | filters.Document.FileExtension(
-    "csv") | filters.Document.FileExtension("xlsm") | filters.Document.FileExtension("txt")
+# The formats bot/spreadsheets.py reads; a .vcf goes to the add flow first (customers.py).
+SPREADSHEET = reduce(operator.or_, (filters.Document.FileExtension(suffix[1:])
+                                    for suffix in TABLE_SUFFIXES if suffix != ".vcf"))
 ACTION = re.compile(r"^im:(\d{1,9}):(col|set|sheet|map|pre|ch|go|cancel|undo|undo!)"
                     r"(?::([\w-]{1,20}))?(?::([\w-]{1,20}))?$")
 Step = Callable[[ImportJob], Awaitable[tuple[str, InlineKeyboardMarkup | None]]]
@@ -92,9 +93,9 @@ async def start_import(update: Update, context: BotContext, file_name: str,
                                                    chat_id=chat.id)
                 import_jobs.change(job, options=options_for(context).__dict__)
                 job_id = job.id
-        except CrmError as error:
-            await context.bot.edit_message_text(error_text(error, t), chat_id=chat.id,
-                                                message_id=status.message_id)
+        except Exception as error:
+            await context.bot.edit_message_text(failure_text(error, t, "import upload"),
+                                                chat_id=chat.id, message_id=status.message_id)
             return
         _in_background(context, job_id, chat.id, status.message_id, _layout_step(context))
 
@@ -115,13 +116,10 @@ def _in_background(context: BotContext, job_id: int, chat_id: int, message_id: i
                     job = await session.get(ImportJob, job_id)
                     assert job is not None
                 text, markup = await step(job)
-            except CrmError as error:
-                text, markup = error_text(error, t), None
-                await _give_up(context, job_id)
-            except Exception:
-                log.exception("import #%s step failed", job_id)
-                text, markup = "⚠️ " + t("Something went wrong and nothing was saved. "
-                                         "Please try again."), None
+            except Exception as error:
+                text, markup = failure_text(error, t, f"import #{job_id} step"), None
+                if isinstance(error, CrmError):
+                    await _give_up(context, job_id)
             try:
                 await context.bot.edit_message_text(text, chat_id=chat_id,
                                                     message_id=message_id, reply_markup=markup)
