@@ -243,11 +243,9 @@ class Checked:
 async def check(database: Database, job: ImportJob, options: RowOptions) -> Checked:
     """The preview: every row read, checked and compared with the records there are."""
     layout = await layout_of(database, job)
-    classifier, preview = classifier_for(job), Preview()
-    async for candidates, logs in parts(database, job, options):
-        if candidates:
-            async with database.unit_of_work() as session:
-                preview.add(await classifier.classify(session, candidates))
+    preview = Preview()
+    async for items, logs in classified(database, job, options):
+        preview.add(items)
         preview.add_logs(logs)
     return Checked(layout, preview)
 
