@@ -52,7 +52,7 @@ from storage.models import (
     format_code,
 )
 from storage.names import fold
-from storage.search import parse_code, with_code
+from storage.search import insert_customers, parse_code, with_code
 from storage.users import Actor, ensure_admin
 
 UNDO_WINDOW = timedelta(hours=24)
@@ -235,7 +235,7 @@ class _Batch:
                 followups.append(_followup(customer_id, item.owner_id or self.actor_id,
                                            self.actor_id, candidate.next_followup, now))
             outcomes.append(self._outcome(candidate.row, "created", "", customer_id))
-        await session.execute(_rows(Customer), customers)
+        await insert_customers(session, customers)
         for table, rows in ((ContactPoint, contacts), (Interaction, notes),
                             (Reminder, followups)):
             if rows:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import phonenumbers
 from rapidfuzz import fuzz, process
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Row,
     Select,
     SQLColumnExpression,
+    Table,
     and_,
     bindparam,
     case,
@@ -121,6 +122,29 @@ def with_code(segments: list[str] | str, customer_id: int) -> str:
     segments = list(segments)
     segments[Segment.CODE] = code
     return "\n".join(s.replace("\n", " ") for s in segments)
+
+
+async def insert_customers(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Many new customers in one executemany, their search text indexed as well.
+
+    SQLite's FTS5 writes out its pending index at the end of every statement a trigger
+    runs in: 100,000 customers through the insert trigger took 10.2 s, the same rows
+    indexed by one executemany after them 3.8 s. So the batch pauses the trigger with a
+    row in `search_index_paused` that only its own transaction ever sees (the writer holds
+    SQLite's write lock until it commits) and indexes the rows itself. PostgreSQL's
+    trigram index needs nothing of the kind."""
+    if not rows:
+        return
+    customers = cast(Table, Customer.__table__)
+    if session.get_bind().dialect.name != "sqlite":
+        await session.execute(customers.insert(), rows)
+        return
+    await session.execute(text("INSERT INTO search_index_paused VALUES (1)"))
+    await session.execute(customers.insert(), rows)
+    await session.execute(
+        text("INSERT INTO customer_fts(rowid, search_text) VALUES (:id, :search_text)"),
+        [{"id": row["id"], "search_text": row["search_text"]} for row in rows])
+    await session.execute(text("DELETE FROM search_index_paused"))
 
 
 @dataclass(frozen=True)

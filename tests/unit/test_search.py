@@ -140,3 +140,36 @@ async def test_who_a_sentence_names(db: Database) -> None:
     assert await named("follow up tomorrow") == []  # "li" inside a word is nobody
     assert await named("called Mary 陈 about the order") == ["Mary 陈/None"]
     assert await named("C-000003 拜访") == ["欧阳娜娜/None"]
+
+
+async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database) -> None:
+    """An import's batches index their rows themselves (the SQLite trigger paused within
+    the batch); a customer added after the batch goes through the trigger again."""
+    from sqlalchemy import text
+
+    from storage.clock import utcnow
+    from storage.import_writer import reserve_ids
+    from storage.search import insert_customers, search_text_without_code, with_code
+
+    rep = await make_member(db, 1001)
+    now = utcnow()
+    async with db.unit_of_work() as session:
+        ids = await reserve_ids(session, 2)
+        await insert_customers(session, [
+            {"id": customer_id, "name": name, "company": company, "tier": "normal",
+             "stage": "lead", "created_at": now, "updated_at": now, "archived": False,
+             "name_pinyin": pinyin, "name_initials": "", "search_text": with_code(
+                 search_text_without_code(name=name, company=company, region=None,
+                                          phones=[], emails=[], tags=[], title=None,
+                                          handles=[]), customer_id)}
+            for customer_id, (name, company, pinyin) in zip(ids, [
+                ("欧阳娜娜", "星海贸易有限公司", "ouyangnana"),
+                ("Dana Scully", "Bureau", "danascully")], strict=True)])
+    await seed(db, rep)
+    async with db.unit_of_work() as session:
+        assert [h.name for h in await search_customers(session, "星海贸易", rep)] == ["欧阳娜娜"]
+        assert [h.name for h in await search_customers(session, "scully", rep)] == [
+            "Dana Scully"]
+        assert [h.name for h in await search_customers(session, "hanmeimei", rep)] == ["李雷"]
+        if db.dialect == "sqlite":
+            assert await session.scalar(text("SELECT count(*) FROM search_index_paused")) == 0
