@@ -114,6 +114,15 @@ class ImportSettings(_Section):
     progress_from: int = Field(default=2000, ge=1)
 
 
+class SalesSettings(_Section):
+    # Amounts without a currency written are in this one (ISO 4217).
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    # A purchase within this many days of the customer's previous one makes them loyal.
+    loyal_within_days: int = Field(default=180, ge=1, le=3650)
+    # Amounts above this (in the team's currency units) are asked about before saving.
+    amount_ceiling: int = Field(default=10_000_000, ge=1)
+
+
 class ConsoleSettings(_Section):
     user_id: int = 1
     name: str = "Console"
@@ -127,6 +136,7 @@ class Settings(_Section):
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    sales: SalesSettings = Field(default_factory=SalesSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @property

@@ -94,7 +94,7 @@ def local_time(moment: datetime | None, timezone: str, t: Translate) -> str:
 
 
 def customer_card(customer: Customer, t: Translate, *, region: str, timezone: str,
-                  recent: list[Interaction] | None = None) -> str:
+                  recent: list[Interaction] | None = None, value: str | None = None) -> str:
     lines = [f"<b>{escape(customer.name)}</b>  <code>{customer.code}</code>"]
     if customer.archived:
         lines.append("🗄 " + t("Archived"))
@@ -125,6 +125,8 @@ def customer_card(customer: Customer, t: Translate, *, region: str, timezone: st
         when=local_time(customer.last_contact_at, timezone, t)))
     if customer.owner is not None:
         lines.append("👤 " + t("Owner: {name}").format(name=escape(customer.owner.display_name)))
+    if value:
+        lines.append(value)
     for entry in recent or []:
         line = f"  {local_time(entry.occurred_at, timezone, t)[5:]} {kind_label(t, entry.kind)}"
         if entry.summary:
@@ -272,6 +274,7 @@ KIND_LABELS = {
     InteractionKind.EMAIL: ("✉️", N_("Email")),
     InteractionKind.NOTE: ("📝", N_("Note")),
     InteractionKind.FEEDBACK: ("📣", N_("Feedback")),
+    InteractionKind.PURCHASE: ("🛒", N_("Purchase")),
 }
 
 

@@ -18,6 +18,7 @@ from handlers import (
     interactions,
     nudges,
     privacy,
+    purchases,
     quality,
     search,
     start,
@@ -41,6 +42,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     exports.register(app)
     privacy.register(app)
     team.register(app)
+    purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     interactions.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)

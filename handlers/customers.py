@@ -34,6 +34,7 @@ from bot.render import (
     label,
     members_keyboard,
 )
+from bot.sales_messages import value_line
 from bot.understanding import (
     VCardError,
     contact_name,
@@ -50,7 +51,7 @@ from handlers.common import (
     say,
 )
 from handlers.imports import start_import
-from storage import customers, interactions, team
+from storage import customers, interactions, purchases, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.models import Customer
@@ -287,8 +288,11 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
                     edit: bool = False, note: str | None = None) -> None:
     settings = context.settings
     recent = await interactions.recent(session, customer, limit=5)
+    value = await purchases.value_of(session, customer)
     text = customer_card(customer, context.t, region=settings.team.default_region,
-                         timezone=context.member.timezone, recent=recent)
+                         timezone=context.member.timezone, recent=recent,
+                         value=value_line(context.t, value, context.member.timezone)
+                         if value.count else None)
     await say(update, context, f"{note}\n\n{text}" if note else text,
               card_keyboard(customer, context.t, manager=context.member.is_manager), edit=edit)
 

@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("find", N_("Find a customer by name, pinyin, phone, company or tag")),
     ("log", N_("Log a call or visit: /log 王小明 打电话，下周五跟进")),
     ("remind", N_("Set a follow-up: /remind 王小明 明天下午3点 发报价")),
+    ("buy", N_("Log a purchase: /buy 王小明 20 台 X1 共 4.8 万")),
     ("followups", N_("Follow-ups overdue, today and this week")),
     ("nudges", N_("Records that need a look (gone quiet, unconfirmed)")),
     ("dupes", N_("Likely duplicates, merged with one tap")),

@@ -79,6 +79,7 @@ class InteractionKind(StrEnum):
     EMAIL = "email"
     NOTE = "note"
     FEEDBACK = "feedback"
+    PURCHASE = "purchase"
 
 
 class ReminderKind(StrEnum):
@@ -322,6 +323,26 @@ class Interaction(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User | None] = relationship(lazy="selectin")
+
+
+class Purchase(Base):
+    """What a customer bought: amounts in whole minor units (fen, cents) of `currency`."""
+
+    __tablename__ = "purchases"
+    __table_args__ = (Index("ix_purchases_customer_time", "customer_id", "occurred_at"),
+                      Index("ix_purchases_time", "occurred_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    product: Mapped[str | None] = mapped_column(String(100))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Reminder(Base):

@@ -27,6 +27,7 @@ TEXT_LIMITS: dict[str, int] = {
     "tag": 32,
     "wechat": 64,
     "telegram": 64,
+    "product": 100,
 }
 
 _CONTROL = re.compile(

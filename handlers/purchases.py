@@ -1,0 +1,254 @@
+"""A purchase in one message: "王总 买了 20 台 X1，共 4.8 万" -> card -> one tap.
+
+The draft lives in user_data["buy"] (persisted), as the log flow's does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.amounts import AmountError, Money, parse_amount
+from bot.context import BotContext
+from bot.render import candidates_keyboard
+from bot.sales_messages import purchase_card, purchase_keyboard, purchase_saved
+from bot.understanding import (
+    contact_and_follow_up_times,
+    reads_like_purchase,
+    understand_purchase,
+)
+from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
+from storage import customers, purchases
+from storage.clock import utcnow
+from storage.search import SearchHit, customers_mentioned, search_customers
+
+CONFIRM, WAIT_AMOUNT, WAIT_CUSTOMER = range(3)
+
+
+class LooksLikePurchase(filters.MessageFilter):
+    """Plain text with a purchase word (买了/下单/bought…) and a number."""
+
+    def filter(self, message: Any) -> bool:
+        return bool(message.text) and reads_like_purchase(message.text)
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    return dict((context.user_data or {}).get("buy", {}))
+
+
+def _keep(context: BotContext, draft: dict[str, Any]) -> None:
+    assert context.user_data is not None
+    context.user_data["buy"] = draft
+
+
+def _amount(draft: dict[str, Any]) -> Money | None:
+    return Money(Decimal(draft["amount"]), draft["currency"]) if draft.get("amount") else None
+
+
+def _over_ceiling(context: BotContext, amount: Money | None) -> bool:
+    ceiling = Money(Decimal(context.settings.sales.amount_ceiling), amount.currency) \
+        if amount else None
+    return amount is not None and ceiling is not None and amount.minor > ceiling.minor
+
+
+async def start_purchase(update: Update, context: BotContext, text: str,
+                         candidates: list[SearchHit]) -> int:
+    words = understand_purchase(text, context.settings.sales.currency)
+    now = utcnow().astimezone(ZoneInfo(context.member.timezone))
+    occurred, _ = contact_and_follow_up_times(
+        text, now, context.settings.reminders.default_hour, logging=True)
+    _keep(context, {
+        "text": text, "product": words.product, "quantity": words.quantity,
+        "amount": str(words.amount.amount) if words.amount else None,
+        "currency": words.amount.currency if words.amount else context.settings.sales.currency,
+        "occurred": occurred.isoformat() if occurred else None,
+        "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
+    })
+    if len(candidates) > 1:
+        await say(update, context, context.t("Which customer?"),
+                  candidates_keyboard(candidates, "buy:pick"))
+        return WAIT_CUSTOMER
+    if not candidates:
+        await say(update, context, context.t(
+            "Which customer is this about? Send a name, code or phone (or /cancel)."))
+        return WAIT_CUSTOMER
+    return await show_card(update, context)
+
+
+async def show_card(update: Update, context: BotContext, *, edit: bool = False) -> int:
+    draft = _draft(context)
+    amount = _amount(draft)
+    customer = value = None
+    async with context.unit_of_work() as session:
+        if draft.get("customer_id"):
+            customer = await customers.load_customer(session, draft["customer_id"],
+                                                     context.member)
+            value = await purchases.value_of(session, customer)
+        over = _over_ceiling(context, amount)
+        await say(update, context, purchase_card(
+            context.t, customer=customer, amount=amount, product=draft.get("product"),
+            quantity=draft.get("quantity"), occurred=_when(draft.get("occurred")),
+            value=value, timezone=context.member.timezone, over_ceiling=over),
+            purchase_keyboard(context.t, over_ceiling=over), edit=edit)
+    return CONFIRM
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# ---- entry points -----------------------------------------------------------------------
+
+async def plain_purchase(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    async with context.unit_of_work() as session:
+        candidates = await customers_mentioned(session, message.text, context.member)
+    return await start_purchase(update, context, message.text, candidates)
+
+
+async def buy_command(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    text = (message.text or "").partition(" ")[2].strip() if message else ""
+    if not text:
+        await say(update, context, context.t(
+            "Tell me what was bought, e.g. /buy 王小明 20 台 X1 共 4.8 万"))
+        return ConversationHandler.END
+    async with context.unit_of_work() as session:
+        candidates = await customers_mentioned(session, text, context.member)
+        if not candidates:
+            candidates = await search_customers(session, text.split()[0], context.member,
+                                                limit=8)
+    return await start_purchase(update, context, text, candidates)
+
+
+# ---- the card's buttons and answers -----------------------------------------------------
+
+async def save(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    await acknowledge(update)
+    draft, t = _draft(context), context.t
+    amount = _amount(draft)
+    if not draft.get("customer_id"):
+        await say(update, context, t("Which customer is this about? Send a name, code or phone."))
+        return WAIT_CUSTOMER
+    if amount is None or amount.amount <= 0:
+        await say(update, context, t("How much was it? e.g. 4.8万, ¥3000, $4,800"))
+        return WAIT_AMOUNT
+    sales = context.settings.sales
+    async with context.unit_of_work() as session:
+        recorded = await purchases.record_purchase(
+            session, context.member, purchases.PurchaseDraft(
+                customer_id=draft["customer_id"], amount_minor=amount.minor,
+                currency=amount.currency, product=draft.get("product"),
+                quantity=draft.get("quantity"), occurred_at=_when(draft.get("occurred")),
+                summary=draft.get("text", "")),
+            loyal_within=timedelta(days=sales.loyal_within_days),
+            ceiling_minor=Money(Decimal(sales.amount_ceiling), amount.currency).minor,
+            confirmed=query is not None and query.data == "buy:sure")
+        customer = await customers.load_customer(session, draft["customer_id"], context.member)
+        await say(update, context, purchase_saved(
+            t, customer=customer, amount=amount, stage_before=recorded.stage_before,
+            value=recorded.value, timezone=context.member.timezone), edit=True)
+    forget(context, "buy")
+    return ConversationHandler.END
+
+
+async def ask_amount(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    await say(update, context, context.t("How much was it? e.g. 4.8万, ¥3000, $4,800"))
+    return WAIT_AMOUNT
+
+
+async def got_amount(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = _draft(context)
+    try:
+        amount = parse_amount(message.text, context.settings.sales.currency)
+    except AmountError:
+        await say(update, context, context.t(
+            "I could not read one amount in that. Send just the amount, e.g. 4.8万 or $4,800."))
+        return WAIT_AMOUNT
+    if amount.amount <= 0:
+        await say(update, context, context.t("An amount must be more than zero."))
+        return WAIT_AMOUNT
+    draft["amount"], draft["currency"] = str(amount.amount), amount.currency
+    _keep(context, draft)
+    return await show_card(update, context)
+
+
+async def ask_customer(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    await say(update, context, context.t("Which customer? Send a name, code or phone."))
+    return WAIT_CUSTOMER
+
+
+async def got_customer(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    async with context.unit_of_work() as session:
+        hits = await search_customers(session, message.text, context.member, limit=8)
+    if not hits:
+        await say(update, context, context.t(
+            "Nobody found for that. Try another name, or /add the customer first."))
+        return WAIT_CUSTOMER
+    if len(hits) > 1:
+        await say(update, context, context.t("Which customer?"),
+                  candidates_keyboard(hits, "buy:pick"))
+        return WAIT_CUSTOMER
+    return await _choose(update, context, hits[0].customer_id)
+
+
+async def picked_customer(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return await _choose(update, context, int(query.data.rsplit(":", 1)[1]), edit=True)
+
+
+async def _choose(update: Update, context: BotContext, customer_id: int, *,
+                  edit: bool = False) -> int:
+    async with context.unit_of_work() as session:
+        await customers.load_customer(session, customer_id, context.member)  # rights check
+    draft = _draft(context)
+    draft["customer_id"] = customer_id
+    _keep(context, draft)
+    return await show_card(update, context, edit=edit)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    return await cancel_flow(update, context, "buy")
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(ConversationHandler(
+        name="buy",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[CommandHandler("buy", buy_command),
+                      MessageHandler(PRIVATE_TEXT & LooksLikePurchase(), plain_purchase)],
+        states={
+            CONFIRM: [CallbackQueryHandler(save, pattern=r"^buy:(save|sure)$"),
+                      CallbackQueryHandler(ask_amount, pattern=r"^buy:amount$"),
+                      CallbackQueryHandler(ask_customer, pattern=r"^buy:who$"),
+                      CallbackQueryHandler(cancel, pattern=r"^buy:cancel$")],
+            WAIT_AMOUNT: [MessageHandler(PRIVATE_TEXT, got_amount)],
+            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, got_customer),
+                            CallbackQueryHandler(picked_customer, pattern=r"^buy:pick:\d{1,10}$"),
+                            CallbackQueryHandler(cancel, pattern=r"^buy:cancel$")],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+    ))
