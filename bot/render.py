@@ -8,12 +8,15 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.amounts import Money, format_money
 from bot.i18n import N_, Translate
 from storage.customers import CustomerDraft, DuplicateMatch
 from storage.dedupe import DuplicateGroup
 from storage.errors import CrmError, ValidationFailed
 from storage.models import (
     Customer,
+    Deal,
+    DealStage,
     Interaction,
     InteractionKind,
     Reminder,
@@ -46,6 +49,10 @@ FIELD_LABELS: dict[str, str] = {
     "wechat": N_("WeChat"),
     "telegram": N_("Telegram"),
     "tag": N_("tag"),
+    "product": N_("product"),
+    "deal": N_("deal title"),
+    "amount": N_("amount"),
+    "quantity": N_("quantity"),
     "summary": N_("note"),
     "outcome": N_("outcome"),
     "reminder": N_("reminder"),
@@ -71,6 +78,14 @@ STAGE_LABELS = {
     Stage.LOYAL: N_("loyal"),
     Stage.CHURNED: N_("churned"),
 }
+DEAL_STAGE_LABELS = {
+    DealStage.LEAD: N_("lead"),
+    DealStage.QUALIFIED: N_("qualified"),
+    DealStage.PROPOSAL: N_("proposal"),
+    DealStage.NEGOTIATION: N_("negotiation"),
+    DealStage.WON: N_("won"),
+    DealStage.LOST: N_("lost"),
+}
 EDIT_FIELDS = ("name", "phone", "email", "company", "title", "region", "address", "source",
                "wechat", "notes")
 
@@ -85,6 +100,20 @@ def tier_label(t: Translate, tier: str) -> str:
 
 def stage_label(t: Translate, stage: str) -> str:
     return t(STAGE_LABELS.get(Stage(stage), stage)) if stage in Stage._value2member_map_ else stage
+
+
+def deal_stage_label(t: Translate, stage: str) -> str:
+    return t(DEAL_STAGE_LABELS[DealStage(stage)]) if stage in DealStage._value2member_map_ \
+        else stage
+
+
+def deal_line(t: Translate, deal: Deal) -> str:
+    """#3 X1 项目 · 王小明 · ¥300,000 · 2026-12-31 · proposal"""
+    value = format_money(Money.from_minor(deal.value_minor, deal.currency)) \
+        if deal.value_minor else "—"
+    close = deal.close_on.isoformat() if deal.close_on else "—"
+    return (f"#{deal.id} {escape(deal.title)} · {escape(deal.customer.name)} · {value} · "
+            f"{close} · {deal_stage_label(t, deal.stage)}")
 
 
 def local_time(moment: datetime | None, timezone: str, t: Translate) -> str:
@@ -149,7 +178,8 @@ def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False
     archive = (button("♻️ " + t("Restore"), f"{prefix}:restore") if customer.archived
                else button("🗄 " + t("Archive"), f"{prefix}:archive"))
     people = [button("🤝 " + t("Share"), f"{prefix}:share"),
-              button("📇 " + t("vCard"), f"{prefix}:vcard")]
+              button("📇 " + t("vCard"), f"{prefix}:vcard"),
+              button("💼 " + t("New deal"), f"{prefix}:deal")]
     if manager:
         people.insert(0, button("👤 " + t("Owner"), f"{prefix}:owner"))
     return InlineKeyboardMarkup([
@@ -406,12 +436,17 @@ def digest_text(t: Translate, digest: Digest, timezone: str) -> str:
     if digest.nudges:
         lines.append("\n<b>" + t("Needs a look") + "</b>")
         lines += ["• " + _nudge_reason(t, n, timezone) for n in digest.nudges]
+    if digest.deals:
+        lines.append("\n<b>" + t("Deals past their close date") + "</b>")
+        lines += ["• " + deal_line(t, d) for d in digest.deals]
     return "\n".join(lines)
 
 
 def digest_keyboard(digest: Digest, timezone: str, t: Translate) -> InlineKeyboardMarkup:
     rows = followups_keyboard(digest.overdue + digest.today, timezone, t).inline_keyboard
-    return InlineKeyboardMarkup([*rows[:8], *nudges_keyboard(digest.nudges).inline_keyboard])
+    deals = [button(f"💼 #{d.id} {d.title}"[:40], f"deal:{d.id}:open") for d in digest.deals[:4]]
+    return InlineKeyboardMarkup([*rows[:8], *nudges_keyboard(digest.nudges).inline_keyboard,
+                                 *rows_of(deals, 2)])
 
 
 def nudges_keyboard(nudges: list[Reminder]) -> InlineKeyboardMarkup:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 
 from telegram import InlineKeyboardMarkup
 
 from bot.amounts import Money, format_money
 from bot.i18n import Translate
-from bot.render import button, local_time, stage_label
-from storage.models import Customer
+from bot.render import button, deal_stage_label, local_time, rows_of, stage_label
+from storage.deals import StageSum, is_late, stage_after
+from storage.models import Customer, Deal, DealStage
 from storage.purchases import Value
 
 
@@ -67,3 +68,92 @@ def purchase_saved(t: Translate, *, customer: Customer, amount: Money, stage_bef
             before=stage_label(t, stage_before), after=stage_label(t, customer.stage)))
     lines.append(value_line(t, value, timezone))
     return "\n".join(lines)
+
+
+# ---- deals and the pipeline -------------------------------------------------------------
+
+def _money(minor: int | None, currency: str) -> str:
+    return format_money(Money.from_minor(minor, currency)) if minor else "—"
+
+
+def deal_draft_card(t: Translate, *, customer: Customer | None, title: str,
+                    value: Money | None, close_on: date | None, over_ceiling: bool) -> str:
+    who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
+           else "<i>" + t("no customer yet") + "</i>")
+    lines = [f"💼 {t('New deal')} · {who}", f"📌 {escape(title) or '—'}",
+             "💵 " + t("Value: {value}").format(
+                 value=f"<b>{format_money(value)}</b>" if value else t("not given")),
+             "📅 " + t("Expected close: {date}").format(
+                 date=close_on.isoformat() if close_on else t("not given")),
+             "📈 " + t("Stage: {stage}").format(stage=deal_stage_label(t, DealStage.LEAD))]
+    if over_ceiling:
+        lines.append("⚠️ " + t("That is more than the team's usual ceiling. Is it right?"))
+    return "\n".join(lines)
+
+
+def deal_draft_keyboard(t: Translate, *, over_ceiling: bool) -> InlineKeyboardMarkup:
+    save = (button("✅ " + t("Yes, save this amount"), "newdeal:sure") if over_ceiling
+            else button("✅ " + t("Save"), "newdeal:save"))
+    return InlineKeyboardMarkup([
+        [save, button("💵 " + t("Change value"), "newdeal:value")],
+        [button("👤 " + t("Change customer"), "newdeal:who"),
+         button("❌ " + t("Cancel"), "newdeal:cancel")],
+    ])
+
+
+def deal_card(t: Translate, deal: Deal, today: date) -> str:
+    lines = [f"💼 <b>{escape(deal.title)}</b>  #{deal.id}",
+             f"👥 {escape(deal.customer.name)} <code>{deal.customer.code}</code>",
+             "💵 " + t("Value: {value}").format(value=_money(deal.value_minor, deal.currency)),
+             "📅 " + t("Expected close: {date}").format(
+                 date=deal.close_on.isoformat() if deal.close_on else "—"),
+             "📈 " + t("Stage: {stage}").format(stage=deal_stage_label(t, deal.stage))]
+    if deal.owner is not None:
+        lines.append("👤 " + t("Owner: {name}").format(name=escape(deal.owner.display_name)))
+    if is_late(deal, today):
+        lines.append("⚠️ " + t("Past its expected close date."))
+    return "\n".join(lines)
+
+
+def deal_keyboard(t: Translate, deal: Deal, *, all_stages: bool = False
+                  ) -> InlineKeyboardMarkup | None:
+    """The next stage, won and lost in one tap each; every stage behind "More"."""
+    if not deal.is_open:
+        return None
+    prefix = f"deal:{deal.id}:{deal.stage}"
+    if all_stages:
+        moves = [button(deal_stage_label(t, s), f"{prefix}:{s.value}") for s in DealStage
+                 if s.value != deal.stage]
+        return InlineKeyboardMarkup(rows_of(moves, 3))
+    following = stage_after(deal.stage)
+    row = []
+    if following and following != DealStage.WON:
+        row.append(button("➡️ " + deal_stage_label(t, following), f"{prefix}:{following}"))
+    row += [button("🏆 " + t("Won"), f"{prefix}:won"), button("✖️ " + t("Lost"), f"{prefix}:lost")]
+    return InlineKeyboardMarkup([row, [button("⋯ " + t("Other stage"),
+                                              f"deal:{deal.id}:stages")]])
+
+
+def pipeline_text(t: Translate, sums: list[StageSum], *, team: bool) -> str:
+    head = "📊 " + (t("Pipeline of the team") if team else t("Your pipeline"))
+    if not any(s.count for s in sums):
+        return head + "\n\n" + t("No deals yet. Send e.g. “王总的 X1 项目 预计 30 万 下月底签”.")
+    lines = [head, ""]
+    for stage_sum in sums:
+        total = " + ".join(_money(minor, currency) for currency, minor in
+                           stage_sum.totals.items()) or "—"
+        lines.append(f"{deal_stage_label(t, stage_sum.stage)}: <b>{stage_sum.count}</b> · {total}")
+    return "\n".join(lines)
+
+
+def pipeline_keyboard(t: Translate, sums: list[StageSum], *, team: bool
+                      ) -> InlineKeyboardMarkup:
+    scope = "t" if team else "m"
+    buttons = [button(f"{deal_stage_label(t, s.stage)} ({s.count})", f"pipe:{s.stage}:{scope}")
+               for s in sums if s.count]
+    return InlineKeyboardMarkup(rows_of(buttons, 2))
+
+
+def deals_keyboard(deals: list[Deal]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(f"#{d.id} {d.title} · {d.customer.name}"[:60],
+                                         f"deal:{d.id}:open")] for d in deals])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import phonenumbers
 import vobject
 
 from bot.amounts import DIGITS, Money, Number, numbers_in
-from bot.dates import find_when
+from bot.dates import chinese_numerals_to_digits, find_when
 from storage.customers import CustomerDraft
 from storage.models import InteractionKind
 from storage.names import has_han
@@ -283,3 +283,53 @@ def _the_amount(text: str, numbers: list[Number], quantity: int | None,
                 value *= quantity
             return Money(value, number.currency or default_currency)
     return None
+
+
+# ---- deals ------------------------------------------------------------------------------
+
+_DEAL_WORDS = re.compile(r"项目|商机|单子|\b(?:deal|opportunity|project)\b", re.I)
+_DEAL_HINTS = re.compile(r"预计|预期|估计|有望|签|\b(?:expected?|worth|closing|close|forecast)\b",
+                         re.I)
+_DEAL_FILLER = re.compile(
+    r"预计|预期|估计|有望|签约|签单|签|成交|价值|金额|左右|大概|约|的|"
+    r"\b(?:expected?|expecting|worth|closing|closes|close|to|by|for|around|about|of|is)\b|'s",
+    re.I)
+
+
+@dataclass(frozen=True)
+class DealWords:
+    title: str
+    value: Money | None
+    close_on: date | None
+
+
+def reads_like_deal(text: str) -> bool:
+    return bool(_DEAL_WORDS.search(text)) and bool(_DEAL_HINTS.search(text))
+
+
+def understand_deal(text: str, *, default_currency: str, now: datetime, default_hour: int,
+                    customer_name: str | None) -> DealWords:
+    """"王总的 X1 项目 预计 30 万 下月底签" -> "X1 项目", ¥300,000, closing 2026-12-31.
+
+    The value is read as a purchase's amount is; the close date is the first future date;
+    the title is what is left once the customer's name, the value, the date and the
+    filler words (预计, 的, expected, worth…) are taken out."""
+    rest = text
+    found = find_when(text, now, default_hour=default_hour)
+    close_on = found.at.date() if found is not None and found.at > now else None
+    if found is not None and found.text:
+        if found.text not in rest:  # found in the digits form: 下周五 was read as 下周5
+            rest = chinese_numerals_to_digits(rest)
+        rest = rest.replace(found.text, " ", 1)
+    numbers = [n for n in numbers_in(rest) if not _NOT_AN_AMOUNT_AFTER.match(rest[n.end:])]
+    value = _the_amount(rest, numbers, None, default_currency)
+    if value is None and numbers:
+        value = Money(numbers[-1].value, numbers[-1].currency or default_currency)
+    for number in sorted(numbers, key=lambda n: n.start, reverse=True):
+        if value is not None and number.value == value.amount:
+            rest = rest[:number.start] + " " + rest[number.end:]
+    if customer_name:
+        rest = rest.replace(customer_name, " ")
+    rest = _DEAL_FILLER.sub(" ", rest)
+    title = " ".join(re.sub(r"[,，。;；:：!！?？]", " ", rest).split())[:100]
+    return DealWords(title, value, close_on)

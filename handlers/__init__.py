@@ -11,6 +11,7 @@ from handlers import (
     backups,
     common,
     customers,
+    deals,
     dupes,
     exports,
     followups,
@@ -42,6 +43,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     exports.register(app)
     privacy.register(app)
     team.register(app)
+    deals.register(app)  # "预计下月成交" is a deal, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     interactions.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first

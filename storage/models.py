@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -80,6 +81,19 @@ class InteractionKind(StrEnum):
     NOTE = "note"
     FEEDBACK = "feedback"
     PURCHASE = "purchase"
+
+
+class DealStage(StrEnum):
+    LEAD = "lead"
+    QUALIFIED = "qualified"
+    PROPOSAL = "proposal"
+    NEGOTIATION = "negotiation"
+    WON = "won"
+    LOST = "lost"
+
+
+OPEN_DEAL_STAGES = (DealStage.LEAD, DealStage.QUALIFIED, DealStage.PROPOSAL,
+                    DealStage.NEGOTIATION)
 
 
 class ReminderKind(StrEnum):
@@ -343,6 +357,35 @@ class Purchase(Base):
     interaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("interactions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Deal(Base):
+    """A sale in the making: what, worth how much, expected when, at which stage."""
+
+    __tablename__ = "deals"
+    __table_args__ = (Index("ix_deals_owner_stage", "owner_id", "stage"),
+                      Index("ix_deals_customer", "customer_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(100))
+    value_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    stage: Mapped[str] = mapped_column(String(16), default=DealStage.LEAD)
+    close_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchases.id", ondelete="SET NULL"))
+
+    customer: Mapped[Customer] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_DEAL_STAGES
 
 
 class Reminder(Base):

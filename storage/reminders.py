@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.clock import utcnow
 from storage.customers import load_customer
+from storage.deals import stalled_deals
 from storage.errors import N_, AccessDenied, Conflict, NotFound, ValidationFailed
 from storage.interactions import log_interaction
 from storage.models import (
     NUDGE_KINDS,
+    Deal,
     Delivery,
     InteractionKind,
     Reminder,
@@ -184,10 +186,11 @@ class Digest:
     overdue: list[Reminder]
     today: list[Reminder]
     nudges: list[Reminder]  # stale-record nudges not shown yet
+    deals: list[Deal] = field(default_factory=list)  # open deals past their close date
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue or self.today or self.nudges)
+        return not (self.overdue or self.today or self.nudges or self.deals)
 
 
 DIGEST_NUDGES = 10
@@ -210,7 +213,8 @@ async def digest_for(session: AsyncSession, user: User, now: datetime) -> Digest
                                Reminder.send_after.is_(None), Reminder.due_at <= now)
         .order_by(Reminder.due_at, Reminder.id).limit(DIGEST_NUDGES)))
     return Digest(overdue=[r for r in due if r.due_at <= now],
-                  today=[r for r in due if r.due_at > now], nudges=nudges)
+                  today=[r for r in due if r.due_at > now], nudges=nudges,
+                  deals=await stalled_deals(session, user, local.date()))
 
 
 async def mark_shown(session: AsyncSession, reminder_ids: list[int], now: datetime) -> None:

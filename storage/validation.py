@@ -28,6 +28,7 @@ TEXT_LIMITS: dict[str, int] = {
     "wechat": 64,
     "telegram": 64,
     "product": 100,
+    "deal": 100,
 }
 
 _CONTROL = re.compile(

@@ -132,3 +132,28 @@ def test_the_stage_a_purchase_moves_to() -> None:
     assert next_stage("customer", now - timedelta(days=400), now, half_year) == "customer"
     assert next_stage("customer", None, now, half_year) == "customer"
     assert next_stage("loyal", now - timedelta(days=400), now, half_year) == "loyal"
+
+
+DEALS = [
+    ("王总的 X1 项目 预计 30 万 下月底签", "王总", "X1 项目", "300000", "CNY", "2026-12-31"),
+    ("Acme X1 deal worth $30k closing December 15", "Acme", "X1 deal", "30000", "USD",
+     "2026-12-15"),
+    ("李雷 新商机 ERP 升级 预计 12万 年底签约", "李雷", "新商机 ERP 升级", "120000", "CNY",
+     "2026-12-31"),
+    ("王总 X1 项目 预计 30 万 下周五签", "王总", "X1 项目", "300000", "CNY", "2026-11-27"),
+]
+
+
+@pytest.mark.parametrize(("text", "customer", "title", "value", "currency", "close"), DEALS)
+def test_what_a_deal_sentence_says(text: str, customer: str, title: str, value: str,
+                                   currency: str, close: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.understanding import reads_like_deal, understand_deal
+
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert reads_like_deal(text)
+    words = understand_deal(text, default_currency="CNY", now=now, default_hour=9,
+                            customer_name=customer)
+    assert (words.title, words.value, str(words.close_on)) == (
+        title, Money(Decimal(value), currency), close)

@@ -1,0 +1,351 @@
+"""Deals in one sentence, moved with one tap, and /pipeline.
+
+"王总的 X1 项目 预计 30 万 下月底签" (or /deal …, or New deal on a customer's card) ->
+a card to confirm -> the deal, with its next stage, won and lost as buttons. The draft
+lives in user_data["deal"] (persisted).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.amounts import AmountError, Money, parse_amount
+from bot.context import BotContext
+from bot.render import candidates_keyboard, deal_stage_label
+from bot.sales_messages import (
+    deal_card,
+    deal_draft_card,
+    deal_draft_keyboard,
+    deal_keyboard,
+    deals_keyboard,
+    pipeline_keyboard,
+    pipeline_text,
+)
+from bot.understanding import reads_like_deal, understand_deal
+from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, pressed, say
+from storage import customers, deals
+from storage.clock import utcnow
+from storage.errors import Conflict
+from storage.search import customers_mentioned, search_customers
+
+CONFIRM, WAIT_VALUE, WAIT_CUSTOMER, WAIT_SENTENCE = range(4)
+MOVE = re.compile(r"^deal:(\d{1,10}):(\w{1,16}):(\w{1,16})$")
+VIEW = re.compile(r"^deal:(\d{1,10}):(open|stages)$")
+STAGE_LIST = re.compile(r"^pipe:(\w{1,16}):([tm])$")
+
+
+class LooksLikeDeal(filters.MessageFilter):
+    """Text naming a deal (项目/商机/deal) with a hint of value or closing (预计/签/worth)."""
+
+    def filter(self, message: Any) -> bool:
+        return bool(message.text) and reads_like_deal(message.text)
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    return dict((context.user_data or {}).get("deal", {}))
+
+
+def _keep(context: BotContext, draft: dict[str, Any]) -> None:
+    assert context.user_data is not None
+    context.user_data["deal"] = draft
+
+
+def _today(context: BotContext) -> date:
+    return utcnow().astimezone(ZoneInfo(context.member.timezone)).date()
+
+
+def _value(draft: dict[str, Any]) -> Money | None:
+    return Money(Decimal(draft["value"]), draft["currency"]) if draft.get("value") else None
+
+
+def _ceiling(context: BotContext, currency: str) -> int:
+    return Money(Decimal(context.settings.sales.amount_ceiling), currency).minor
+
+
+async def start_deal(update: Update, context: BotContext, text: str,
+                     customer_ids: list[int], names: dict[int, str]) -> int:
+    now = utcnow().astimezone(ZoneInfo(context.member.timezone))
+    only = customer_ids[0] if len(customer_ids) == 1 else None
+    words = understand_deal(text, default_currency=context.settings.sales.currency, now=now,
+                            default_hour=context.settings.reminders.default_hour,
+                            customer_name=names.get(only) if only else None)
+    _keep(context, {"title": words.title or text[:100], "customer_id": only,
+                    "value": str(words.value.amount) if words.value else None,
+                    "currency": words.value.currency if words.value
+                    else context.settings.sales.currency,
+                    "close_on": words.close_on.isoformat() if words.close_on else None})
+    if only is None:
+        await say(update, context, context.t(
+            "Which customer is this about? Send a name, code or phone (or /cancel)."))
+        return WAIT_CUSTOMER
+    return await show_draft(update, context)
+
+
+async def show_draft(update: Update, context: BotContext, *, edit: bool = False) -> int:
+    draft = _draft(context)
+    value = _value(draft)
+    over = value is not None and value.minor > _ceiling(context, value.currency)
+    customer = None
+    async with context.unit_of_work() as session:
+        if draft.get("customer_id"):
+            customer = await customers.load_customer(session, draft["customer_id"],
+                                                     context.member)
+        await say(update, context, deal_draft_card(
+            context.t, customer=customer, title=draft.get("title", ""), value=value,
+            close_on=date.fromisoformat(draft["close_on"]) if draft.get("close_on") else None,
+            over_ceiling=over), deal_draft_keyboard(context.t, over_ceiling=over), edit=edit)
+    return CONFIRM
+
+
+# ---- entry points -----------------------------------------------------------------------
+
+async def plain_deal(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    async with context.unit_of_work() as session:
+        hits = await customers_mentioned(session, message.text, context.member)
+    return await start_deal(update, context, message.text, [h.customer_id for h in hits],
+                            {h.customer_id: h.name for h in hits})
+
+
+async def deal_command(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    text = (message.text or "").partition(" ")[2].strip() if message else ""
+    if not text:
+        await say(update, context, context.t(
+            "Tell me about the deal, e.g. /deal 王小明 X1 项目 预计 30 万 下月底签"))
+        return ConversationHandler.END
+    async with context.unit_of_work() as session:
+        hits = await customers_mentioned(session, text, context.member) or \
+            await search_customers(session, text.split()[0], context.member, limit=8)
+    return await start_deal(update, context, text, [h.customer_id for h in hits],
+                            {h.customer_id: h.name for h in hits})
+
+
+async def from_card(update: Update, context: BotContext) -> int:
+    """New deal on a customer's card: the next message describes it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    customer_id = int(query.data.split(":")[1])
+    async with context.unit_of_work() as session:
+        customer = await customers.load_customer(session, customer_id, context.member)
+    await acknowledge(update)
+    _keep(context, {"customer_id": customer.id, "name": customer.name})
+    await say(update, context, context.t(
+        "Describe the deal for {name}, e.g. X1 项目 预计 30 万 下月底签").format(
+            name=customer.name))
+    return WAIT_SENTENCE
+
+
+async def got_sentence(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = _draft(context)
+    return await start_deal(update, context, message.text, [draft["customer_id"]],
+                            {draft["customer_id"]: draft.get("name", "")})
+
+
+# ---- the draft card ---------------------------------------------------------------------
+
+async def save(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    await acknowledge(update)
+    draft = _draft(context)
+    if not draft.get("customer_id"):
+        await say(update, context, context.t(
+            "Which customer is this about? Send a name, code or phone."))
+        return WAIT_CUSTOMER
+    value = _value(draft)
+    async with context.unit_of_work() as session:
+        deal = await deals.create_deal(session, context.member, deals.DealDraft(
+            customer_id=draft["customer_id"], title=draft.get("title", ""),
+            value_minor=value.minor if value else None, currency=draft["currency"],
+            close_on=date.fromisoformat(draft["close_on"]) if draft.get("close_on") else None),
+            ceiling_minor=_ceiling(context, draft["currency"]),
+            confirmed=query is not None and query.data == "newdeal:sure")
+        await session.refresh(deal, ["customer", "owner"])
+        await say(update, context, "✅ " + context.t("Deal saved.") + "\n\n" + deal_card(
+            context.t, deal, _today(context)), deal_keyboard(context.t, deal), edit=True)
+    forget(context, "deal")
+    return ConversationHandler.END
+
+
+async def ask_value(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    await say(update, context, context.t("What is the deal worth? e.g. 30万, $30k"))
+    return WAIT_VALUE
+
+
+async def got_value(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    try:
+        value = parse_amount(message.text, context.settings.sales.currency)
+    except AmountError:
+        await say(update, context, context.t(
+            "I could not read one amount in that. Send just the amount, e.g. 4.8万 or $4,800."))
+        return WAIT_VALUE
+    if value.amount <= 0:
+        await say(update, context, context.t("An amount must be more than zero."))
+        return WAIT_VALUE
+    draft = _draft(context)
+    draft["value"], draft["currency"] = str(value.amount), value.currency
+    _keep(context, draft)
+    return await show_draft(update, context)
+
+
+async def ask_customer(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    await say(update, context, context.t("Which customer? Send a name, code or phone."))
+    return WAIT_CUSTOMER
+
+
+async def got_customer(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    async with context.unit_of_work() as session:
+        hits = await search_customers(session, message.text, context.member, limit=8)
+    if not hits:
+        await say(update, context, context.t(
+            "Nobody found for that. Try another name, or /add the customer first."))
+        return WAIT_CUSTOMER
+    if len(hits) > 1:
+        await say(update, context, context.t("Which customer?"),
+                  candidates_keyboard(hits, "newdeal:pick"))
+        return WAIT_CUSTOMER
+    return await _choose(update, context, hits[0].customer_id)
+
+
+async def picked_customer(update: Update, context: BotContext) -> int:
+    await acknowledge(update)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return await _choose(update, context, int(query.data.rsplit(":", 1)[1]), edit=True)
+
+
+async def _choose(update: Update, context: BotContext, customer_id: int, *,
+                  edit: bool = False) -> int:
+    async with context.unit_of_work() as session:
+        await customers.load_customer(session, customer_id, context.member)  # rights check
+    draft = _draft(context)
+    draft["customer_id"] = customer_id
+    _keep(context, draft)
+    return await show_draft(update, context, edit=edit)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    return await cancel_flow(update, context, "deal")
+
+
+# ---- a saved deal: its card, its moves, the pipeline ------------------------------------
+
+async def view(update: Update, context: BotContext) -> None:
+    match = await pressed(update, context, VIEW)
+    if match is None:
+        return
+    await acknowledge(update)
+    async with context.unit_of_work() as session:
+        deal = await deals.load_deal(session, context.member, int(match.group(1)))
+        await say(update, context, deal_card(context.t, deal, _today(context)),
+                  deal_keyboard(context.t, deal, all_stages=match.group(2) == "stages"),
+                  edit=match.group(2) == "stages")
+
+
+async def move(update: Update, context: BotContext) -> None:
+    match = await pressed(update, context, MOVE)
+    if match is None:
+        return
+    deal_id, expected, to = int(match.group(1)), match.group(2), match.group(3)
+    sales, t = context.settings.sales, context.t
+    try:
+        async with context.unit_of_work() as session:
+            deal = await deals.load_deal(session, context.member, deal_id)
+            await deals.move_deal(
+                session, context.member, deal_id, expected=expected, to=to,
+                loyal_within=timedelta(days=sales.loyal_within_days),
+                ceiling_minor=_ceiling(context, deal.currency))
+    except Conflict:
+        async with context.unit_of_work() as session:
+            deal = await deals.load_deal(session, context.member, deal_id)
+            await acknowledge(update, t("Someone moved this deal first: it is at “{stage}” now. "
+                                        "Nothing was changed.").format(
+                                            stage=deal_stage_label(t, deal.stage)), alert=True)
+            await say(update, context, deal_card(t, deal, _today(context)),
+                      deal_keyboard(t, deal), edit=True)
+        return
+    await acknowledge(update)
+    async with context.unit_of_work() as session:
+        deal = await deals.load_deal(session, context.member, deal_id)
+        note = "📈 " + t("Moved: {before} → {after}").format(
+            before=deal_stage_label(t, expected), after=deal_stage_label(t, deal.stage))
+        if deal.purchase_id:
+            note += "\n🛒 " + t("The purchase is on the customer's timeline.")
+        await say(update, context, note + "\n\n" + deal_card(t, deal, _today(context)),
+                  deal_keyboard(t, deal), edit=True)
+
+
+async def pipeline_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    words = (message.text or "").split()[1:] if message else []
+    team = context.member.is_manager and "me" not in words and "我" not in words
+    async with context.unit_of_work() as session:
+        sums = await deals.pipeline(session, context.member, team=team)
+    await say(update, context, pipeline_text(context.t, sums, team=team),
+              pipeline_keyboard(context.t, sums, team=team))
+
+
+async def stage_list(update: Update, context: BotContext) -> None:
+    match = await pressed(update, context, STAGE_LIST)
+    if match is None:
+        return
+    await acknowledge(update)
+    stage, team = match.group(1), match.group(2) == "t"
+    async with context.unit_of_work() as session:
+        found = await deals.deals_in(session, context.member, stage, team=team)
+    if not found:
+        await say(update, context, context.t("No deals at this stage."))
+        return
+    await say(update, context, "💼 " + deal_stage_label(context.t, stage),
+              deals_keyboard(found))
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(ConversationHandler(
+        name="deal",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[CommandHandler("deal", deal_command),
+                      CallbackQueryHandler(from_card, pattern=r"^c:\d{1,10}:deal$"),
+                      MessageHandler(PRIVATE_TEXT & LooksLikeDeal(), plain_deal)],
+        states={
+            CONFIRM: [CallbackQueryHandler(save, pattern=r"^newdeal:(save|sure)$"),
+                      CallbackQueryHandler(ask_value, pattern=r"^newdeal:value$"),
+                      CallbackQueryHandler(ask_customer, pattern=r"^newdeal:who$"),
+                      CallbackQueryHandler(cancel, pattern=r"^newdeal:cancel$")],
+            WAIT_VALUE: [MessageHandler(PRIVATE_TEXT, got_value)],
+            WAIT_SENTENCE: [MessageHandler(PRIVATE_TEXT, got_sentence)],
+            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, got_customer),
+                            CallbackQueryHandler(picked_customer,
+                                                 pattern=r"^newdeal:pick:\d{1,10}$"),
+                            CallbackQueryHandler(cancel, pattern=r"^newdeal:cancel$")],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+    ))
+    app.add_handler(CommandHandler("pipeline", pipeline_command))
+    app.add_handler(CallbackQueryHandler(view, pattern=r"^deal:\d{1,10}:(open|stages)$"))
+    app.add_handler(CallbackQueryHandler(move, pattern=r"^deal:\d{1,10}:\w{1,16}:\w{1,16}$"))
+    app.add_handler(CallbackQueryHandler(stage_list, pattern=r"^pipe:\w{1,16}:[tm]$"))
