@@ -75,7 +75,11 @@ async def load_deal(session: AsyncSession, actor: Actor, deal_id: int) -> Deal:
 async def move_deal(session: AsyncSession, actor: Actor, deal_id: int, *, expected: str,
                     to: str, loyal_within: timedelta, ceiling_minor: int) -> Deal:
     """One stage move, refused when the deal is no longer where the member saw it."""
-    deal = await session.get(Deal, deal_id, with_for_update=True)
+    # Locked and read afresh: the member's card may be minutes old. Only the deal row is
+    # locked (PostgreSQL refuses FOR UPDATE on the outer-joined owner).
+    deal = await session.scalar(select(Deal).where(Deal.id == deal_id)
+                                .with_for_update(of=Deal)
+                                .execution_options(populate_existing=True))
     if deal is None or not can_see(actor, deal.customer):
         raise NotFound(N_("No deal #{number} that you can see."), number=deal_id)
     target = DealStage(to)
