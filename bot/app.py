@@ -19,6 +19,7 @@ from bot.persistence import DatabasePersistence
 from handlers import register_all
 from handlers.start import publish_commands
 from scheduler import backups
+from scheduler import value as value_job
 from storage.database import Database
 
 # The console and the tests need a syntactically valid token; Telegram never sees it.
@@ -77,6 +78,7 @@ def build_application(
     scheduler.register(app, database, settings.reminders, schedule=schedule)
     if schedule:
         backups.register(app, settings)
+        value_job.register(app, database, settings.sales)
         if app.job_queue is not None:  # imports a stopped bot left half-written go on
             app.job_queue.run_once(lambda _: runner.resume(), 0, name="resume-imports")
             app.job_queue.run_repeating(lambda _: runner.tidy(), interval=3600, first=60,

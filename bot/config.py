@@ -121,6 +121,13 @@ class SalesSettings(_Section):
     loyal_within_days: int = Field(default=180, ge=1, le=3650)
     # Amounts above this (in the team's currency units) are asked about before saving.
     amount_ceiling: int = Field(default=10_000_000, ge=1)
+    # A customer is slipping away when the time since their last purchase is more than
+    # this many times their own usual interval between purchases.
+    churn_factor: float = Field(default=2.0, ge=1.0, le=20.0)
+    # Customer value (RFM) and churn warnings are recomputed when this many hours old;
+    # the bot looks every `value_check_minutes`.
+    value_every_hours: float = Field(default=24, gt=0, le=168)
+    value_check_minutes: float = Field(default=60, gt=0, le=1440)
 
 
 class ConsoleSettings(_Section):

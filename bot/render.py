@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -32,6 +33,7 @@ from storage.reminders import Digest
 from storage.search import SearchHit
 from storage.team import MemberLine, WeeklySummary
 from storage.validation import format_phone
+from storage.value import Suggestion
 
 FIELD_LABELS: dict[str, str] = {
     "name": N_("name"),
@@ -53,6 +55,7 @@ FIELD_LABELS: dict[str, str] = {
     "deal": N_("deal title"),
     "amount": N_("amount"),
     "quantity": N_("quantity"),
+    "score": N_("score"),
     "summary": N_("note"),
     "outcome": N_("outcome"),
     "reminder": N_("reminder"),
@@ -123,7 +126,8 @@ def local_time(moment: datetime | None, timezone: str, t: Translate) -> str:
 
 
 def customer_card(customer: Customer, t: Translate, *, region: str, timezone: str,
-                  recent: list[Interaction] | None = None, value: str | None = None) -> str:
+                  recent: list[Interaction] | None = None, sales: list[str] | None = None
+                  ) -> str:
     lines = [f"<b>{escape(customer.name)}</b>  <code>{customer.code}</code>"]
     if customer.archived:
         lines.append("🗄 " + t("Archived"))
@@ -154,8 +158,7 @@ def customer_card(customer: Customer, t: Translate, *, region: str, timezone: st
         when=local_time(customer.last_contact_at, timezone, t)))
     if customer.owner is not None:
         lines.append("👤 " + t("Owner: {name}").format(name=escape(customer.owner.display_name)))
-    if value:
-        lines.append(value)
+    lines += sales or []
     for entry in recent or []:
         line = f"  {local_time(entry.occurred_at, timezone, t)[5:]} {kind_label(t, entry.kind)}"
         if entry.summary:
@@ -425,7 +428,7 @@ def timeline_keyboard(t: Translate, customer_id: int, offset: int, total: int, p
     return InlineKeyboardMarkup([row]) if row else None
 
 
-def digest_text(t: Translate, digest: Digest, timezone: str) -> str:
+def digest_text(t: Translate, digest: Digest, timezone: str, currency: str = "CNY") -> str:
     lines = ["☀️ " + t("Your day")]
     sections = ((t("Overdue"), digest.overdue), (t("Today"), digest.today))
     for title, items in sections:
@@ -439,14 +442,58 @@ def digest_text(t: Translate, digest: Digest, timezone: str) -> str:
     if digest.deals:
         lines.append("\n<b>" + t("Deals past their close date") + "</b>")
         lines += ["• " + deal_line(t, d) for d in digest.deals]
+    if digest.churn:
+        lines.append("\n<b>" + t("Slipping away") + "</b>")
+        lines += [f"• <b>{escape(s.customer.name)}</b>: {churn_words(t, s.value.churn)}"
+                  for s in digest.churn if s.value.churn]
+    if digest.tiers:
+        lines.append("\n<b>" + t("Tier suggestions") + "</b>")
+        lines += ["• " + tier_suggestion_line(t, s, currency) for s in digest.tiers]
     return "\n".join(lines)
+
+
+def churn_words(t: Translate, churn: dict[str, Any]) -> str:
+    """A churn warning's reason in words (the rule and numbers storage/value.py keeps)."""
+    rule = churn.get("rule")
+    if rule == "overdue":
+        return t("no purchase for {days} days; usually every {usual} days").format(
+            days=churn["days"], usual=churn["usual"])
+    if rule == "falling":
+        return t("{now} purchases in the last 90 days, {before} a quarter before").format(
+            now=churn["now"], before=churn["before"])
+    if rule == "complaint":
+        return t("complained on {date}").format(date=churn["on"])
+    if rule == "low_score":
+        return t("satisfaction {score}/5 on {date}").format(score=churn["score"],
+                                                           date=churn["on"])
+    return t("slipping away")
+
+
+def tier_suggestion_line(t: Translate, suggestion: Suggestion, currency: str) -> str:
+    """王小明: normal → core (3 purchases in the last year, ¥86,000, the last 5 days ago)"""
+    value, customer = suggestion.value, suggestion.customer
+    assert value.suggested_tier is not None
+    return t("<b>{name}</b>: {before} → {after} ({count} purchases in the last year, "
+             "{amount}, the last {days} days ago)").format(
+        name=escape(customer.name), before=tier_label(t, customer.tier),
+        after=tier_label(t, value.suggested_tier), count=value.frequency,
+        amount=format_money(Money.from_minor(value.monetary_minor, currency)),
+        days=value.recency_days)
 
 
 def digest_keyboard(digest: Digest, timezone: str, t: Translate) -> InlineKeyboardMarkup:
     rows = followups_keyboard(digest.overdue + digest.today, timezone, t).inline_keyboard
     deals = [button(f"💼 #{d.id} {d.title}"[:40], f"deal:{d.id}:open") for d in digest.deals[:4]]
+    churn = [[button(f"📂 {s.customer.name}"[:30], f"c:{s.customer.id}:open"),
+              button("⏰ " + t("Follow-up"), f"churn:{s.customer.id}:remind"),
+              button("🙈 " + t("30 days"), f"churn:{s.customer.id}:quiet")]
+             for s in digest.churn[:4]]
+    tiers = [[button(f"⭐ {s.customer.name} → {tier_label(t, s.value.suggested_tier or '')}"[:40],
+                     f"tiers:{s.customer.id}:{s.value.suggested_tier}"),
+              button(t("Keep {tier}").format(tier=tier_label(t, s.customer.tier)),
+                     f"tiers:{s.customer.id}:keep")] for s in digest.tiers[:4]]
     return InlineKeyboardMarkup([*rows[:8], *nudges_keyboard(digest.nudges).inline_keyboard,
-                                 *rows_of(deals, 2)])
+                                 *rows_of(deals, 2), *churn, *tiers])
 
 
 def nudges_keyboard(nudges: list[Reminder]) -> InlineKeyboardMarkup:
@@ -609,6 +656,12 @@ def weekly_text(t: Translate, summary: WeeklySummary, timezone: str) -> str:
         lines.append("• " + t("{name}: {new} new, {logged} contacts, {overdue} overdue").format(
             name=escape(rep.name), new=rep.new_customers, logged=rep.interactions,
             overdue=rep.overdue))
+    if summary.churn_total:
+        lines.append("\n<b>" + t("Slipping away: {count} customers").format(
+            count=summary.churn_total) + "</b>")
+        lines += [f"• <b>{escape(s.customer.name)}</b>"
+                  + (f" ({escape(s.customer.owner.display_name)})" if s.customer.owner else "")
+                  + f": {churn_words(t, s.value.churn)}" for s in summary.churn if s.value.churn]
     return "\n".join(lines)
 
 

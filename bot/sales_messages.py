@@ -157,3 +157,34 @@ def pipeline_keyboard(t: Translate, sums: list[StageSum], *, team: bool
 def deals_keyboard(deals: list[Deal]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(f"#{d.id} {d.title} · {d.customer.name}"[:60],
                                          f"deal:{d.id}:open")] for d in deals])
+
+
+# ---- satisfaction -----------------------------------------------------------------------
+
+FACES = {1: "😠", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
+
+
+def satisfaction_question(t: Translate, name: str) -> str:
+    return "\n\n" + t("How satisfied is {name}? One tap:").format(name=escape(name))
+
+
+def satisfaction_keyboard(customer_id: int, purchase_id: int = 0) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(f"{score} {face}",
+                                         f"sat:{customer_id}:{purchase_id}:{score}")
+                                  for score, face in FACES.items()]])
+
+
+def satisfaction_saved(t: Translate, score: int, followup: datetime | None, timezone: str
+                       ) -> str:
+    lines = ["😊 " + t("Satisfaction {score}/5 saved.").format(score=score)]
+    if followup is not None:
+        lines.append("⏰ " + t("A low score: a follow-up is set for {when}.").format(
+            when=local_time(followup, timezone, t)))
+    return "\n".join(lines)
+
+
+def satisfaction_line(t: Translate, mean: float | None, count: int) -> str | None:
+    if mean is None:
+        return None
+    return "😊 " + t("Satisfaction {mean}/5 ({count} scores)").format(
+        mean=f"{mean:.1f}", count=count)

@@ -24,6 +24,7 @@ from handlers import (
     search,
     start,
     team,
+    value,
 )
 
 
@@ -43,6 +44,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     exports.register(app)
     privacy.register(app)
     team.register(app)
+    value.register(app)
     deals.register(app)  # "预计下月成交" is a deal, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     interactions.register(app)

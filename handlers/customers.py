@@ -34,7 +34,7 @@ from bot.render import (
     label,
     members_keyboard,
 )
-from bot.sales_messages import value_line
+from bot.sales_messages import satisfaction_line, value_line
 from bot.understanding import (
     VCardError,
     contact_name,
@@ -51,7 +51,7 @@ from handlers.common import (
     say,
 )
 from handlers.imports import start_import
-from storage import customers, interactions, purchases, team
+from storage import customers, interactions, purchases, satisfaction, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.models import Customer
@@ -289,10 +289,12 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
     settings = context.settings
     recent = await interactions.recent(session, customer, limit=5)
     value = await purchases.value_of(session, customer)
+    sales: list[str | None] = [
+        value_line(context.t, value, context.member.timezone) if value.count else None,
+        satisfaction_line(context.t, *await satisfaction.average(session, customer.id))]
     text = customer_card(customer, context.t, region=settings.team.default_region,
                          timezone=context.member.timezone, recent=recent,
-                         value=value_line(context.t, value, context.member.timezone)
-                         if value.count else None)
+                         sales=[line for line in sales if line])
     await say(update, context, f"{note}\n\n{text}" if note else text,
               card_keyboard(customer, context.t, manager=context.member.is_manager), edit=edit)
 

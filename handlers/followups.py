@@ -25,6 +25,7 @@ from bot.render import (
     reminder_keyboard,
     reminder_text,
 )
+from bot.sales_messages import satisfaction_keyboard, satisfaction_question
 from handlers.common import (
     PRIVATE_TEXT,
     acknowledge,
@@ -109,7 +110,12 @@ async def got_outcome(update: Update, context: BotContext) -> int:
         if reminder.outcome_interaction_id is not None and reminder.customer is not None:
             note = context.t("Done, and noted on {name}'s timeline.").format(
                 name=escape(reminder.customer.name))
-        await say(update, context, "✅ " + note)
+        customer = reminder.customer
+        if customer is None:
+            await say(update, context, "✅ " + note)
+        else:
+            await say(update, context, "✅ " + note + satisfaction_question(
+                context.t, customer.name), satisfaction_keyboard(customer.id))
     forget(context, "followup")
     return ConversationHandler.END
 

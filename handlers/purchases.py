@@ -5,6 +5,7 @@ The draft lives in user_data["buy"] (persisted), as the log flow's does.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,14 +24,21 @@ from telegram.ext import (
 from bot.amounts import AmountError, Money, parse_amount
 from bot.context import BotContext
 from bot.render import candidates_keyboard
-from bot.sales_messages import purchase_card, purchase_keyboard, purchase_saved
+from bot.sales_messages import (
+    purchase_card,
+    purchase_keyboard,
+    purchase_saved,
+    satisfaction_keyboard,
+    satisfaction_question,
+    satisfaction_saved,
+)
 from bot.understanding import (
     contact_and_follow_up_times,
     reads_like_purchase,
     understand_purchase,
 )
-from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, say
-from storage import customers, purchases
+from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, pressed, say
+from storage import customers, purchases, satisfaction
 from storage.clock import utcnow
 from storage.search import SearchHit, customers_mentioned, search_customers
 
@@ -161,7 +169,9 @@ async def save(update: Update, context: BotContext) -> int:
         customer = await customers.load_customer(session, draft["customer_id"], context.member)
         await say(update, context, purchase_saved(
             t, customer=customer, amount=amount, stage_before=recorded.stage_before,
-            value=recorded.value, timezone=context.member.timezone), edit=True)
+            value=recorded.value, timezone=context.member.timezone)
+            + satisfaction_question(t, customer.name),
+            satisfaction_keyboard(customer.id, recorded.purchase.id), edit=True)
     forget(context, "buy")
     return ConversationHandler.END
 
@@ -233,7 +243,31 @@ async def cancel(update: Update, context: BotContext) -> int:
     return await cancel_flow(update, context, "buy")
 
 
+# ---- satisfaction, asked under a saved purchase or a finished follow-up -----------------
+
+SCORE = re.compile(r"^sat:(\d{1,10}):(\d{1,10}):([1-5])$")
+
+
+async def score_pressed(update: Update, context: BotContext) -> None:
+    match = await pressed(update, context, SCORE)
+    if match is None:
+        return
+    customer_id, purchase_id, score = (int(g) for g in match.groups())
+    await acknowledge(update)
+    async with context.unit_of_work() as session:
+        recorded = await satisfaction.record_score(
+            session, context.member, customer_id, score, purchase_id=purchase_id or None,
+            default_hour=context.settings.reminders.default_hour)
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        asked = getattr(query.message, "text_html", None) or ""
+        await say(update, context, asked.rsplit("\n\n", 1)[0] + "\n\n" + satisfaction_saved(
+            context.t, score, recorded.followup.due_at if recorded.followup else None,
+            context.member.timezone), edit=True)
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CallbackQueryHandler(score_pressed, pattern=r"^sat:"))
     app.add_handler(ConversationHandler(
         name="buy",
         persistent=True,

@@ -388,6 +388,55 @@ class Deal(Base):
         return self.stage in OPEN_DEAL_STAGES
 
 
+class Satisfaction(Base):
+    """A 1-5 score the owner recorded after a purchase or a closed follow-up."""
+
+    __tablename__ = "satisfaction"
+    __table_args__ = (Index("ix_satisfaction_customer_time", "customer_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(500))
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchases.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerValue(Base):
+    """Last night's recency-frequency-monetary assessment of a customer who has bought:
+    the scores, the tier they suggest, and a churn warning with its reason (as a rule
+    name and numbers, put into words in the reader's language)."""
+
+    __tablename__ = "customer_values"
+    __table_args__ = (Index("ix_customer_values_owner", "owner_id"),)
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    recency_days: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[int] = mapped_column(Integer)  # purchases in the last 365 days
+    monetary_minor: Mapped[int] = mapped_column(BigInteger)  # in the team's currency
+    r: Mapped[int] = mapped_column(Integer)
+    f: Mapped[int] = mapped_column(Integer)
+    m: Mapped[int] = mapped_column(Integer)
+    suggested_tier: Mapped[str | None] = mapped_column(String(16))
+    churn: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    computed_at: Mapped[datetime] = mapped_column()
+
+
+class ValueDecision(Base):
+    """What an owner answered: a tier suggestion kept as it was, a churn warning put off."""
+
+    __tablename__ = "value_decisions"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    kept_tier_against: Mapped[str | None] = mapped_column(String(16))
+    churn_quiet_until: Mapped[datetime | None] = mapped_column()
+
+
 class Reminder(Base):
     """Something to tell a user at a time: a follow-up now, stale nudges and digests later.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,8 +81,7 @@ async def record_purchase(session: AsyncSession, actor: Actor, draft: PurchaseDr
         select(func.max(Purchase.occurred_at)).where(Purchase.customer_id == customer.id,
                                                      Purchase.occurred_at <= when))
     entry = await log_interaction(session, actor, customer.id, kind=InteractionKind.PURCHASE,
-                                  summary=draft.summary or draft.product or "",
-                                  occurred_at=when)
+                                  summary=draft.summary or _summary(draft), occurred_at=when)
     purchase = Purchase(customer_id=customer.id, user_id=actor.user_id,
                         product=clean_text("product", draft.product),
                         quantity=draft.quantity, amount_minor=draft.amount_minor,
@@ -99,6 +99,13 @@ async def record_purchase(session: AsyncSession, actor: Actor, draft: PurchaseDr
                         "currency": purchase.currency, "product": purchase.product,
                         "quantity": purchase.quantity, "stage": customer.stage})
     return Recorded(purchase, before, customer.stage, await value_of(session, customer))
+
+
+def _summary(draft: PurchaseDraft) -> str:
+    """X1 × 20 · 48000.00 CNY: the timeline's words for a purchase nobody described."""
+    bought = " × ".join(filter(None, (draft.product, str(draft.quantity or "") or None)))
+    amount = f"{Decimal(draft.amount_minor) / 100:.2f} {draft.currency}"
+    return f"{bought} · {amount}" if bought else amount
 
 
 def next_stage(stage: str, previous: datetime | None, when: datetime,

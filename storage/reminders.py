@@ -35,6 +35,7 @@ from storage.models import (
 )
 from storage.users import Actor
 from storage.validation import clean_text
+from storage.value import Suggestion, churn_warnings, tier_suggestions
 
 # Delivered this long after its time, a reminder says it is late.
 LATE_AFTER = timedelta(minutes=2)
@@ -43,14 +44,16 @@ MAX_BACKOFF = timedelta(minutes=15)
 
 async def schedule_followup(
     session: AsyncSession, actor: Actor, customer_id: int | None, due_at: datetime, text: str,
+    *, for_user_id: int | None = None,
 ) -> Reminder:
-    """A follow-up for the actor at `due_at`."""
+    """A follow-up at `due_at` for the actor (or the member `for_user_id`)."""
     if customer_id is not None:
         await load_customer(session, customer_id, actor)
     _ensure_ahead(due_at)
     reminder = Reminder(
-        kind=ReminderKind.FOLLOWUP, customer_id=customer_id, user_id=actor.user_id,
-        created_by_id=actor.user_id, due_at=due_at, send_after=due_at,
+        kind=ReminderKind.FOLLOWUP, customer_id=customer_id,
+        user_id=for_user_id or actor.user_id, created_by_id=actor.user_id, due_at=due_at,
+        send_after=due_at,
         text=clean_text("reminder", text) or "", status=ReminderStatus.OPEN,
         delivery=Delivery.PENDING, attempts=0, late=False, created_at=utcnow(),
     )
@@ -187,10 +190,13 @@ class Digest:
     today: list[Reminder]
     nudges: list[Reminder]  # stale-record nudges not shown yet
     deals: list[Deal] = field(default_factory=list)  # open deals past their close date
+    tiers: list[Suggestion] = field(default_factory=list)  # tiers last night's values suggest
+    churn: list[Suggestion] = field(default_factory=list)  # customers slipping away
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue or self.today or self.nudges or self.deals)
+        return not (self.overdue or self.today or self.nudges or self.deals or self.tiers
+                    or self.churn)
 
 
 DIGEST_NUDGES = 10
@@ -214,7 +220,9 @@ async def digest_for(session: AsyncSession, user: User, now: datetime) -> Digest
         .order_by(Reminder.due_at, Reminder.id).limit(DIGEST_NUDGES)))
     return Digest(overdue=[r for r in due if r.due_at <= now],
                   today=[r for r in due if r.due_at > now], nudges=nudges,
-                  deals=await stalled_deals(session, user, local.date()))
+                  deals=await stalled_deals(session, user, local.date()),
+                  tiers=await tier_suggestions(session, user.id),
+                  churn=await churn_warnings(session, now, owner_id=user.id))
 
 
 async def mark_shown(session: AsyncSession, reminder_ids: list[int], now: datetime) -> None:

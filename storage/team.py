@@ -3,7 +3,7 @@ managers' weekly summary."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from storage.models import (
 )
 from storage.reminders import plan_each
 from storage.users import Actor, ensure_manager
+from storage.value import Suggestion, churn_warnings, count_churn_warnings
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,8 @@ class RepWeek:
 class WeeklySummary:
     since: datetime
     reps: list[RepWeek]
+    churn: list[Suggestion] = field(default_factory=list)  # the most valuable slipping away
+    churn_total: int = 0
 
     @property
     def new_customers(self) -> int:
@@ -238,5 +241,6 @@ async def weekly_summary(session: AsyncSession, now: datetime) -> WeeklySummary:
     reps = [RepWeek(user.display_name, int(new.get(user.id, 0)), int(logged.get(user.id, 0)),
                     int(overdue.get(user.id, 0)))
             for user in await active_members(session)]
-    return WeeklySummary(since, reps)
+    return WeeklySummary(since, reps, await churn_warnings(session, now),
+                         await count_churn_warnings(session))
 
