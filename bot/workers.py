@@ -21,16 +21,31 @@ from typing import Any, TypeVar
 
 WORKERS = 2
 _T = TypeVar("_T")
-_pool: ProcessPoolExecutor | None = None
 
 
-def pool() -> ProcessPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_follow_parent, initargs=(os.getpid(),))
-        atexit.register(shutdown)
-    return _pool
+class Pool:
+    """Worker processes started on first use, gone with the bot."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.size, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_follow_parent, initargs=(os.getpid(),))
+            atexit.register(self.shutdown)
+        return self._executor
+
+    async def run(self, function: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor(), function,
+                                                                *args)
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
 
 def _follow_parent(parent: int) -> None:
@@ -45,12 +60,16 @@ def _follow_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="follow-parent").start()
 
 
+_general = Pool(WORKERS)
+
+
+def pool() -> ProcessPoolExecutor:
+    return _general.executor()
+
+
 async def run(function: Callable[..., _T], *args: Any) -> _T:
-    return await asyncio.get_running_loop().run_in_executor(pool(), function, *args)
+    return await _general.run(function, *args)
 
 
 def shutdown() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+    _general.shutdown()

@@ -23,6 +23,7 @@ from handlers import (
     quality,
     search,
     start,
+    stats,
     team,
     value,
 )
@@ -45,6 +46,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     privacy.register(app)
     team.register(app)
     value.register(app)
+    stats.register(app)
     deals.register(app)  # "预计下月成交" is a deal, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     interactions.register(app)

@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("buy", N_("Log a purchase: /buy 王小明 20 台 X1 共 4.8 万")),
     ("deal", N_("Open a deal: /deal 王小明 X1 项目 预计 30 万 下月底签")),
     ("pipeline", N_("Deals by stage, with counts and sums")),
+    ("stats", N_("The numbers and charts: regions, purchases, pipeline, tiers, activity")),
     ("followups", N_("Follow-ups overdue, today and this week")),
     ("nudges", N_("Records that need a look (gone quiet, unconfirmed)")),
     ("dupes", N_("Likely duplicates, merged with one tap")),

@@ -140,6 +140,7 @@ class BotMessage:
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
     document: dict[str, Any] | None = None
     contact: dict[str, Any] | None = None
+    photo: dict[str, Any] | None = None  # the largest size, as Telegram lists it last
     edits: int = 0
 
     def button_data(self, label: str) -> str:
@@ -449,8 +450,11 @@ class FakeBotApi:
                      "first_name": person.first_name if person else "User"},
             "from": self._api_getme({}, None),
         }
-        if message.document:
-            data["document"] = message.document
+        if message.document or message.photo:
+            if message.document:
+                data["document"] = message.document
+            else:
+                data["photo"] = [message.photo]
             if message.text:
                 data["caption"] = message.text
         elif message.contact:
@@ -555,6 +559,34 @@ class FakeBotApi:
                              self._buttons(params), document=document)
         return self._record(message)
 
+    def _api_sendphoto(self, params: dict[str, Any],
+                       files: dict[str, tuple[str, bytes]]) -> dict[str, Any]:
+        """As Telegram checks a photo: an image it can read, at most 10 MB, width and height
+        together at most 10,000 px, their ratio at most 20."""
+        chat_id = self._chat_id(params)
+        caption, source = self._rendered(params, "caption", MAX_CAPTION)
+        reference = str(params.get("photo") or "")
+        upload = reference[9:] if reference.startswith("attach://") else "photo"
+        if upload in files and (not reference or reference.startswith("attach://")):
+            name, content = files[upload]
+        elif reference in self.files:
+            name, content = self.files[reference]
+        else:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        size = _png_size(content)
+        if size is None:
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        width, height = size
+        if len(content) > 10 * 2**20 or width + height > 10_000 or \
+                max(width, height) > 20 * min(width, height):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        file_id = reference if reference in self.files else self._store_file(name, content)
+        photo = {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": width,
+                 "height": height, "file_size": len(content)}
+        message = BotMessage(chat_id, next(self._message_ids), caption, source,
+                             self._buttons(params), photo=photo)
+        return self._record(message)
+
     def _api_sendcontact(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
         chat_id = self._chat_id(params)
         if not str(params.get("phone_number") or "").strip():
@@ -578,6 +610,14 @@ class FakeBotApi:
                     "file_size": len(self.files[reference][1])}
         message = BotMessage(chat_id, next(self._message_ids), "", "", [], document=document)
         return self._record(message)
+
+
+def _png_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's header; None for anything else (the bot sends only
+    PNG pictures)."""
+    if len(content) < 24 or content[:8] != b"\x89PNG\r\n\x1a\n" or content[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
 
 
 def _json(value: Any) -> Any:
