@@ -75,7 +75,8 @@ def build_application(
     app.bot_data[RUNTIME] = Runtime(settings=settings, database=database)
     runner = app.bot_data[RUNNER] = ImportRunner(app, database, settings)
     register_all(app)
-    scheduler.register(app, database, settings.reminders, schedule=schedule)
+    scheduler.register(app, database, settings.reminders, schedule=schedule,
+                       currency=settings.sales.currency)
     if schedule:
         backups.register(app, settings)
         value_job.register(app, database, settings.sales)

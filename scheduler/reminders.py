@@ -10,12 +10,15 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot import charts
+from bot.charts import ChartData
 from bot.config import ReminderSettings
-from bot.i18n import translator
+from bot.i18n import Translate, translator
 from bot.render import (
     digest_keyboard,
     digest_text,
@@ -25,10 +28,12 @@ from bot.render import (
     reminder_text,
     weekly_text,
 )
-from storage import nudges, reminders, team
+from bot.stats_charts import funnel_chart, purchases_chart
+from storage import deals, nudges, reminders, stats, team
 from storage.clock import utcnow
 from storage.database import Database
-from storage.models import NUDGE_KINDS, ReminderKind, Role
+from storage.models import NUDGE_KINDS, ReminderKind, Role, User
+from storage.users import Visibility, actor_for
 
 log = logging.getLogger(__name__)
 DISPATCHER = "reminder_dispatcher"
@@ -50,10 +55,12 @@ def _retry_after(error: RetryAfter) -> timedelta:
 class ReminderDispatcher:
     """One per running bot; any number may share a database (claims keep them apart)."""
 
-    def __init__(self, database: Database, bot: Bot, settings: ReminderSettings) -> None:
+    def __init__(self, database: Database, bot: Bot, settings: ReminderSettings,
+                 currency: str = "CNY") -> None:
         self.database = database
         self.bot = bot
         self.settings = settings
+        self.currency = currency
         self._running = asyncio.Lock()
         self.stale_rule = settings.stale_rule()
         self._last_scan: datetime | None = None
@@ -117,12 +124,13 @@ class ReminderDispatcher:
             t = translator(user.language)
             late = reminders.is_late(reminder, utcnow())
             shown: list[int] = []
+            pictures: list[ChartData] = []
             if reminder.kind == ReminderKind.DIGEST:
                 digest = await reminders.digest_for(session, user, utcnow())
                 if digest.empty:
                     await reminders.nothing_to_send(session, reminder_id, token)
                     return Outcome.SETTLED
-                text = digest_text(t, digest, user.timezone)
+                text = digest_text(t, digest, user.timezone, self.currency)
                 markup = digest_keyboard(digest, user.timezone, t)
                 shown = [n.id for n in digest.nudges]
             elif reminder.kind == ReminderKind.WEEKLY:
@@ -132,6 +140,7 @@ class ReminderDispatcher:
                 text = weekly_text(t, await team.weekly_summary(session, utcnow()),
                                    user.timezone)
                 markup = None
+                pictures = await self._weekly_charts(session, user, t)
             elif reminder.kind in NUDGE_KINDS:
                 if not nudges.still_relevant(reminder):
                     await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
@@ -163,7 +172,31 @@ class ReminderDispatcher:
         async with self.database.unit_of_work() as session:
             if await reminders.mark_sent(session, reminder_id, token, utcnow(), late=late):
                 await reminders.mark_shown(session, shown, utcnow())
+        await self._send_pictures(chat_id, pictures)
         return Outcome.SENT
+
+    async def _weekly_charts(self, session: AsyncSession, user: User, t: Translate
+                             ) -> list[ChartData]:
+        """The two charts a manager's week is best seen in: purchases per month and the
+        pipeline funnel."""
+        now, manager = utcnow(), actor_for(user, Visibility.TEAM)
+        by_month = await stats.purchases_by_month(session, manager, currency=self.currency,
+                                                  now=now, months=12)
+        return [purchases_chart(t, by_month, now=now, months=12, currency=self.currency),
+                funnel_chart(t, await deals.pipeline(session, manager, team=True),
+                             self.currency)]
+
+    async def _send_pictures(self, chat_id: int, pictures: list[ChartData]) -> None:
+        """After the summary went out: its charts, best effort (the words are the
+        summary; a picture that fails is logged, not sent again)."""
+        for chart in pictures:
+            if chart.empty:
+                continue
+            try:
+                await self.bot.send_photo(chat_id, await charts.picture(chart),
+                                          caption=chart.title)
+            except TelegramError:
+                log.warning("weekly chart %r not sent", chart.title, exc_info=True)
 
     async def _settle(self, action: Any, reminder_id: int, token: str, **kwargs: Any) -> None:
         async with self.database.unit_of_work() as session:
@@ -179,10 +212,11 @@ async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], database: Database,
-             settings: ReminderSettings, *, schedule: bool) -> ReminderDispatcher:
+             settings: ReminderSettings, *, schedule: bool, currency: str = "CNY"
+             ) -> ReminderDispatcher:
     """Sets up the dispatcher; with `schedule`, sweeps at start (late ones first) and then
     every `sweep_seconds`."""
-    dispatcher = ReminderDispatcher(database, app.bot, settings)
+    dispatcher = ReminderDispatcher(database, app.bot, settings, currency)
     app.bot_data[DISPATCHER] = dispatcher
     if schedule and app.job_queue is not None:
         app.job_queue.run_repeating(_sweep_job, interval=settings.sweep_seconds, first=0,
