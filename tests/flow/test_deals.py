@@ -83,7 +83,7 @@ async def test_a_deal_past_its_close_date_shows_in_the_digest(
     assert await bot.sweep() == 0  # plans the digest
     frozen_time.move_to(datetime(2026, 11, 29, 0, 0, 10, tzinfo=UTC))  # Sunday 08:00
     await bot.sweep()
-    digest = chat.inbox()[-1]
+    [digest] = [m for m in chat.inbox() if "Your day" in m.text]
     assert "Deals past their close date" in digest.text
     assert "X1 项目 · 王小明 · ¥300,000 · 2026-11-27" in digest.text
     opened = await chat.press(digest, "💼 #1 X1 项目")
