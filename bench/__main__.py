@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
-from bench import imports, reminders, stale
+from bench import imports, reminders, sales, stale
 from bench.stats import percentile
 from storage.database import Database
 from storage.dedupe import duplicate_groups
@@ -182,7 +182,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
     }
 
 
-PARTS = ("search", "reminders", "stale", "imports")
+PARTS = ("search", "reminders", "stale", "imports", "sales")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
@@ -213,6 +213,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out[f"reminders-{label}"] = await reminders.run(scratch, label)
     if "stale" in parts:
         out[f"stale-{label}"] = await stale.run(scratch, label)
+    if "sales" in parts:
+        out[f"sales-{label}"] = await sales.run(scratch, label)
     if "imports" in parts:
         with tempfile.TemporaryDirectory() as folder:
             fresh = (imports.sqlite_urls(Path(folder)) if label == "SQLite"

@@ -1,5 +1,6 @@
-from bot.cli import main
-
-# Guarded: worker processes (bot/workers.py, "spawn") import the main module again.
+# Guarded, and the CLI imported only under the guard: worker processes (bot/workers.py,
+# "spawn") import the main module again, and should not load the whole bot to do so.
 if __name__ == "__main__":
+    from bot.cli import main
+
     raise SystemExit(main())
