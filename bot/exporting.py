@@ -85,10 +85,18 @@ def parse_request(text: str, zone: ZoneInfo) -> ExportRequest:
             found["quiet_days"] = int(value)
         elif key in ("created", "创建"):
             found["created_from"], found["created_to"] = _period(value, zone)
+        elif key in ("bought", "买过"):
+            found["bought"] = value[:100]
+        elif key in ("within", "近"):
+            days = value.rstrip("dD天")
+            if not days.isdigit() or not 0 < int(days) < 3650:
+                raise ValidationFailed("filter", N_("within: takes a number of days, e.g. "
+                                                    "bought:X1 within:90."))
+            found["within_days"] = int(days)
         else:
             raise ValidationFailed("filter", N_("Unknown filter “{value}”. Use tag:, tier:, "
-                                                "stage:, owner:, region:, quiet: or "
-                                                "created:."), value=key[:20])
+                                                "stage:, owner:, region:, quiet:, created:, "
+                                                "bought: or within:."), value=key[:20])
     return ExportRequest(ExportFilter(**found),  # type: ignore[arg-type]
                          csv="csv" in (w.casefold() for w in words))
 

@@ -88,8 +88,9 @@ def stats_text(t: Translate, overview: Overview, *, open_deals: int, open_minor:
     return "\n".join(lines)
 
 
-def stats_keyboard(t: Translate, period: str = "365") -> InlineKeyboardMarkup:
-    charts = [button(_title(t, kind), f"chart:{kind}:{period}") for kind in CHARTS]
+def stats_keyboard(t: Translate, period: str = "365", segment_id: int = 0
+                   ) -> InlineKeyboardMarkup:
+    charts = [button(_title(t, kind), f"chart:{kind}:{period}:{segment_id}") for kind in CHARTS]
     periods = [button(("• " if days == period else "") + t("{months} months").format(
-        months=months), f"stats:{days}") for days, months in PERIODS.items()]
+        months=months), f"stats:{days}:{segment_id}") for days, months in PERIODS.items()]
     return InlineKeyboardMarkup([*rows_of(charts, 2), periods])

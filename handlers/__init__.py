@@ -22,6 +22,7 @@ from handlers import (
     purchases,
     quality,
     search,
+    segments,
     start,
     stats,
     team,
@@ -47,6 +48,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     team.register(app)
     value.register(app)
     stats.register(app)
+    segments.register(app)
     deals.register(app)  # "预计下月成交" is a deal, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     interactions.register(app)

@@ -17,6 +17,7 @@ from bot import exporting
 from bot.context import BotContext
 from handlers import privacy
 from handlers.common import failure_text, say
+from storage import segments
 from storage.clock import utcnow
 from storage.search import parse_code
 
@@ -26,8 +27,15 @@ async def export(update: Update, context: BotContext) -> None:
     if words and parse_code(words[0]) is not None:
         await privacy.ask_export(update, context)
         return
-    zone = ZoneInfo(context.member.timezone)
-    request = exporting.parse_request(" ".join(words), zone)
+    await start_export(update, context, " ".join(words))
+
+
+async def start_export(update: Update, context: BotContext, words: str) -> None:
+    """The export of what the filter words (`seg:NAME` among them) choose, made in the
+    background."""
+    async with context.unit_of_work() as session:
+        words = await segments.expand(session, words)
+    request = exporting.parse_request(words, ZoneInfo(context.member.timezone))
     chat = update.effective_chat
     assert chat is not None
     await say(update, context, "📤 " + context.t("Preparing the export…"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -12,11 +13,13 @@ from bot.context import BotContext
 from bot.render import results_keyboard
 from handlers.common import PRIVATE_TEXT, say
 from handlers.customers import show_card
+from handlers.segments import list_customers
 from storage import customers
 from storage.errors import NotFound
 from storage.search import parse_code, search_customers
 
 RESULTS = 10
+SEGMENT = re.compile(r"^\s*(?:seg|segment|分组)[:：]\S+", re.I)
 
 
 async def find(update: Update, context: BotContext) -> None:
@@ -35,6 +38,9 @@ async def find(update: Update, context: BotContext) -> None:
 
 async def look_up(update: Update, context: BotContext, query: str) -> None:
     t = context.t
+    if SEGMENT.match(query):  # seg:NAME lists the segment's customers
+        await list_customers(update, context, query, query.split(":", 1)[-1].split("：")[-1])
+        return
     async with context.unit_of_work() as session:
         hits = await search_customers(session, query, context.member, limit=RESULTS)
         code = parse_code(query)

@@ -23,6 +23,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("deal", N_("Open a deal: /deal 王小明 X1 项目 预计 30 万 下月底签")),
     ("pipeline", N_("Deals by stage, with counts and sums")),
     ("stats", N_("The numbers and charts: regions, purchases, pipeline, tiers, activity")),
+    ("segment", N_("Save a filter by name: /segment 上海核心 tier:core region:上海")),
+    ("segments", N_("Saved filters: their customers, export and numbers")),
     ("followups", N_("Follow-ups overdue, today and this week")),
     ("nudges", N_("Records that need a look (gone quiet, unconfirmed)")),
     ("dupes", N_("Likely duplicates, merged with one tap")),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import escape
 from typing import Any
 
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -23,32 +26,54 @@ from bot.stats_charts import (
     tiers_chart,
 )
 from handlers.common import acknowledge, pressed, say
+from handlers.segments import condition_of
 from storage import deals, satisfaction, stats, value
 from storage.clock import utcnow
 from storage.models import OPEN_DEAL_STAGES
+from storage.segments import all_segments, load_segment
 
-CHART = re.compile(r"^chart:(region|purchases|funnel|tiers|activity):(90|365)$")
-PERIOD = re.compile(r"^stats:(90|365)$")
+CHART = re.compile(r"^chart:(region|purchases|funnel|tiers|activity):(90|365)(?::(\d{1,10}))?$")
+PERIOD = re.compile(r"^stats:(90|365)(?::(\d{1,10}))?(:new)?$")  # new: a message of its own
 
 
-async def _overview(context: BotContext, period: str) -> str:
+async def _segment(session: AsyncSession, context: BotContext, segment_id: int
+                   ) -> tuple[str | None, ColumnElement[bool] | None]:
+    """A segment's name and the customers it chooses; (None, None) for everybody."""
+    if not segment_id:
+        return None, None
+    segment = await load_segment(session, segment_id)
+    return segment.name, await condition_of(session, context, f"seg:{segment.name}")
+
+
+async def _overview(context: BotContext, period: str, segment_id: int) -> str:
     currency = context.settings.sales.currency
     async with context.unit_of_work() as session:
+        name, extra = await _segment(session, context, segment_id)
         overview = await stats.overview(session, context.member, currency=currency,
-                                        since=utcnow() - timedelta(days=int(period)))
-        sums = await deals.pipeline(session, context.member, team=True)
+                                        since=utcnow() - timedelta(days=int(period)),
+                                        extra=extra)
+        sums = await deals.pipeline(session, context.member, team=True, extra=extra)
         open_sums = [s for s in sums if s.stage in {st.value for st in OPEN_DEAL_STAGES}]
-        return stats_text(
+        text = stats_text(
             context.t, overview, open_deals=sum(s.count for s in open_sums),
             open_minor=sum(s.totals.get(currency, 0) for s in open_sums), currency=currency,
             satisfaction=await satisfaction.average(session),
-            churn=await value.count_churn_warnings(session) if context.member.is_manager
-            else 0)
+            churn=await value.count_churn_warnings(session)
+            if context.member.is_manager and extra is None else 0)
+    return f"🗂 <b>{escape(name)}</b>\n{text}" if name else text
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
     charts.warm()  # the member picks a chart while matplotlib loads in its process
-    await say(update, context, await _overview(context, "365"), stats_keyboard(context.t))
+    segment_id = 0
+    if context.args:  # /stats seg:NAME
+        async with context.unit_of_work() as session:
+            words = " ".join(context.args)
+            await condition_of(session, context, words)  # unknown names and words refused
+            found = [s for s in await all_segments(session) if f"seg:{s.name}" in words]
+            segment_id = found[0].id if found else 0
+    await say(update, context, await _overview(context, "365", segment_id),
+              stats_keyboard(context.t, "365", segment_id))
 
 
 async def period_pressed(update: Update, context: BotContext) -> None:
@@ -56,28 +81,33 @@ async def period_pressed(update: Update, context: BotContext) -> None:
     if match is None:
         return
     await acknowledge(update)
-    period = match.group(1)
-    await say(update, context, await _overview(context, period),
-              stats_keyboard(context.t, period), edit=True)
+    period, segment_id = match.group(1), int(match.group(2) or 0)
+    charts.warm()
+    await say(update, context, await _overview(context, period, segment_id),
+              stats_keyboard(context.t, period, segment_id), edit=not match.group(3))
 
 
-async def chart_data(context: BotContext, kind: str, period: str) -> ChartData:
+async def chart_data(context: BotContext, kind: str, period: str, segment_id: int = 0
+                     ) -> ChartData:
     t, member, now = context.t, context.member, utcnow()
     currency = context.settings.sales.currency
     async with context.unit_of_work() as session:
+        _, extra = await _segment(session, context, segment_id)
         if kind == "region":
-            return region_chart(t, await stats.by_region(session, member))
+            return region_chart(t, await stats.by_region(session, member, extra))
         if kind == "tiers":
-            return tiers_chart(t, await stats.by_tier(session, member))
+            return tiers_chart(t, await stats.by_tier(session, member, extra))
         if kind == "funnel":
-            return funnel_chart(t, await deals.pipeline(session, member, team=True), currency)
+            return funnel_chart(t, await deals.pipeline(session, member, team=True,
+                                                        extra=extra), currency)
         if kind == "activity":
             return activity_chart(t, await stats.contacts_per_member(
-                session, member, now=now, weeks=PERIODS[period] * 4 if period == "90" else 12))
+                session, member, now=now, weeks=PERIODS[period] * 4 if period == "90" else 12,
+                extra=extra))
         months = PERIODS[period]
         return purchases_chart(t, await stats.purchases_by_month(
-            session, member, currency=currency, now=now, months=months), now=now,
-            months=months, currency=currency)
+            session, member, currency=currency, now=now, months=months, extra=extra),
+            now=now, months=months, currency=currency)
 
 
 async def send_chart(update: Update, context: BotContext, chart: ChartData) -> None:
@@ -97,7 +127,8 @@ async def chart_pressed(update: Update, context: BotContext) -> None:
     if match is None:
         return
     await acknowledge(update)
-    await send_chart(update, context, await chart_data(context, match.group(1), match.group(2)))
+    await send_chart(update, context, await chart_data(
+        context, match.group(1), match.group(2), int(match.group(3) or 0)))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -117,13 +117,16 @@ def _whose(actor: Actor, team: bool) -> ColumnElement[bool]:
     return and_(Deal.owner_id == actor.user_id, visible_to(actor))
 
 
-async def pipeline(session: AsyncSession, actor: Actor, *, team: bool) -> list[StageSum]:
-    """Every open stage in order, and won and lost, each with count and sums."""
+async def pipeline(session: AsyncSession, actor: Actor, *, team: bool,
+                   extra: ColumnElement[bool] | None = None) -> list[StageSum]:
+    """Every open stage in order, and won and lost, each with count and sums (of the
+    customers in `extra` only, when a segment is given)."""
     rows = await session.execute(
         select(Deal.stage, Deal.currency, func.count(),
                func.coalesce(func.sum(Deal.value_minor), 0))
         .join(Customer, Customer.id == Deal.customer_id)
-        .where(_whose(actor, team), Customer.archived.is_(False))
+        .where(_whose(actor, team), Customer.archived.is_(False),
+               *([extra] if extra is not None else []))
         .group_by(Deal.stage, Deal.currency))
     counts: dict[str, int] = {}
     totals: dict[str, dict[str, int]] = {}

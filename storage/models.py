@@ -437,6 +437,18 @@ class ValueDecision(Base):
     churn_quiet_until: Mapped[datetime | None] = mapped_column()
 
 
+class Segment(Base):
+    """A saved filter ("core customers in 上海 gone quiet"), by name, for the whole team."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    query: Mapped[str] = mapped_column(String(500))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Reminder(Base):
     """Something to tell a user at a time: a follow-up now, stale nudges and digests later.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Customer, Interaction, InteractionKind, Purchase, User
@@ -21,23 +21,27 @@ from storage.users import Actor, visible_to
 TOP_REGIONS = 9
 
 
-def _present(actor: Actor) -> Any:
-    return (visible_to(actor), Customer.archived.is_(False), Customer.merged_into_id.is_(None))
+def _present(actor: Actor, extra: ColumnElement[bool] | None) -> Any:
+    """The customers counted: visible to the actor, current, and in the segment if any."""
+    found = [visible_to(actor), Customer.archived.is_(False), Customer.merged_into_id.is_(None)]
+    return (*found, extra) if extra is not None else tuple(found)
 
 
-async def by_region(session: AsyncSession, actor: Actor) -> list[tuple[str | None, int]]:
+async def by_region(session: AsyncSession, actor: Actor, extra: ColumnElement[bool] | None = None
+                    ) -> list[tuple[str | None, int]]:
     """The largest regions, then everything else summed under None."""
     rows = [(region, int(count)) for region, count in await session.execute(
-        select(Customer.region, func.count()).where(*_present(actor))
+        select(Customer.region, func.count()).where(*_present(actor, extra))
         .group_by(Customer.region).order_by(func.count().desc()))]
     named = [(r, c) for r, c in rows if r][:TOP_REGIONS]
     rest = sum(c for _, c in rows) - sum(c for _, c in named)
     return named + ([(None, rest)] if rest else [])
 
 
-async def by_tier(session: AsyncSession, actor: Actor) -> dict[str, int]:
+async def by_tier(session: AsyncSession, actor: Actor,
+                  extra: ColumnElement[bool] | None = None) -> dict[str, int]:
     return {tier: int(count) for tier, count in await session.execute(
-        select(Customer.tier, func.count()).where(*_present(actor)).group_by(Customer.tier))}
+        select(Customer.tier, func.count()).where(*_present(actor, extra)).group_by(Customer.tier))}
 
 
 def months_back(now: datetime, count: int) -> list[str]:
@@ -51,7 +55,8 @@ def months_back(now: datetime, count: int) -> list[str]:
 
 
 async def purchases_by_month(session: AsyncSession, actor: Actor, *, currency: str,
-                             now: datetime, months: int) -> dict[str, int]:
+                             now: datetime, months: int,
+                             extra: ColumnElement[bool] | None = None) -> dict[str, int]:
     """Sums in minor units per YYYY-MM over `months` and the same months a year before."""
     dialect = session.get_bind().dialect.name
     month = (func.strftime("%Y-%m", Purchase.occurred_at) if dialect == "sqlite"
@@ -60,7 +65,8 @@ async def purchases_by_month(session: AsyncSession, actor: Actor, *, currency: s
     rows = await session.execute(
         select(month, func.sum(Purchase.amount_minor))
         .join(Customer, Customer.id == Purchase.customer_id)
-        .where(*_present(actor), Purchase.currency == currency, Purchase.occurred_at >= since)
+        .where(*_present(actor, extra), Purchase.currency == currency,
+               Purchase.occurred_at >= since)
         .group_by(month))
     return {str(key): int(total or 0) for key, total in rows}
 
@@ -72,7 +78,8 @@ class Activity:
 
 
 async def contacts_per_member(session: AsyncSession, actor: Actor, *, now: datetime,
-                              weeks: int) -> Activity:
+                              weeks: int, extra: ColumnElement[bool] | None = None
+                              ) -> Activity:
     """Calls, meetings, messages, emails and purchases logged, per member per week."""
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
                                                            microsecond=0)
@@ -82,7 +89,7 @@ async def contacts_per_member(session: AsyncSession, actor: Actor, *, now: datet
             select(User.display_name, Interaction.occurred_at)
             .join(User, User.id == Interaction.user_id)
             .join(Customer, Customer.id == Interaction.customer_id)
-            .where(*_present(actor), Interaction.occurred_at >= start,
+            .where(*_present(actor, extra), Interaction.occurred_at >= start,
                    Interaction.kind != InteractionKind.NOTE)):
         counts[(name, (at - start).days // 7)] += 1
     names = sorted({name for name, _ in counts})
@@ -98,13 +105,13 @@ class Overview:
     since: datetime
 
 
-async def overview(session: AsyncSession, actor: Actor, *, currency: str, since: datetime
-                   ) -> Overview:
+async def overview(session: AsyncSession, actor: Actor, *, currency: str, since: datetime,
+                   extra: ColumnElement[bool] | None = None) -> Overview:
     customers = await session.scalar(select(func.count()).select_from(Customer)
-                                     .where(*_present(actor)))
+                                     .where(*_present(actor, extra)))
     count, total = (await session.execute(
         select(func.count(), func.coalesce(func.sum(Purchase.amount_minor), 0))
         .join(Customer, Customer.id == Purchase.customer_id)
-        .where(*_present(actor), Purchase.currency == currency,
+        .where(*_present(actor, extra), Purchase.currency == currency,
                Purchase.occurred_at >= since))).one()
     return Overview(int(customers or 0), int(count), int(total), since)
