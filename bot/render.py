@@ -484,7 +484,7 @@ def tier_suggestion_line(t: Translate, suggestion: Suggestion, currency: str) ->
 def digest_keyboard(digest: Digest, timezone: str, t: Translate) -> InlineKeyboardMarkup:
     rows = followups_keyboard(digest.overdue + digest.today, timezone, t).inline_keyboard
     deals = [button(f"💼 #{d.id} {d.title}"[:40], f"deal:{d.id}:open") for d in digest.deals[:4]]
-    churn = [[button(f"📂 {s.customer.name}"[:30], f"c:{s.customer.id}:open"),
+    churn = [[button(f"📞 {s.customer.name}"[:30], f"c:{s.customer.id}:open"),
               button("⏰ " + t("Follow-up"), f"churn:{s.customer.id}:remind"),
               button("🙈 " + t("30 days"), f"churn:{s.customer.id}:quiet")]
              for s in digest.churn[:4]]

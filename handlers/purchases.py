@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.amounts import AmountError, Money, parse_amount
 from bot.context import BotContext
-from bot.render import candidates_keyboard
+from bot.render import button, candidates_keyboard
 from bot.sales_messages import (
     purchase_card,
     purchase_keyboard,
@@ -42,7 +42,7 @@ from storage import customers, purchases, satisfaction
 from storage.clock import utcnow
 from storage.search import SearchHit, customers_mentioned, search_customers
 
-CONFIRM, WAIT_AMOUNT, WAIT_CUSTOMER = range(3)
+CONFIRM, WAIT_AMOUNT, WAIT_CUSTOMER, WAIT_COMMENT = range(4)
 
 
 class LooksLikePurchase(filters.MessageFilter):
@@ -263,11 +263,47 @@ async def score_pressed(update: Update, context: BotContext) -> None:
         asked = getattr(query.message, "text_html", None) or ""
         await say(update, context, asked.rsplit("\n\n", 1)[0] + "\n\n" + satisfaction_saved(
             context.t, score, recorded.followup.due_at if recorded.followup else None,
-            context.member.timezone), edit=True)
+            context.member.timezone), InlineKeyboardMarkup([[button(
+                "💬 " + context.t("Add a comment"),
+                f"satc:{recorded.satisfaction.id}")]]), edit=True)
+
+
+async def ask_comment(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    await acknowledge(update)
+    context.user_data["sat_comment"] = int(query.data.split(":")[1])
+    await say(update, context, context.t("What did the customer say? (or /cancel)"))
+    return WAIT_COMMENT
+
+
+async def got_comment(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    satisfaction_id = (context.user_data or {}).get("sat_comment")
+    if satisfaction_id is None:
+        return ConversationHandler.END
+    async with context.unit_of_work() as session:
+        await satisfaction.add_comment(session, context.member, satisfaction_id, message.text)
+    forget(context, "sat_comment")
+    await say(update, context, "💬 " + context.t("Comment saved."))
+    return ConversationHandler.END
+
+
+async def cancel_comment(update: Update, context: BotContext) -> int:
+    return await cancel_flow(update, context, "sat_comment")
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(score_pressed, pattern=r"^sat:"))
+    app.add_handler(ConversationHandler(
+        name="sat_comment",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[CallbackQueryHandler(ask_comment, pattern=r"^satc:\d{1,10}$")],
+        states={WAIT_COMMENT: [MessageHandler(PRIVATE_TEXT, got_comment)]},
+        fallbacks=[CommandHandler("cancel", cancel_comment)],
+    ))
     app.add_handler(ConversationHandler(
         name="buy",
         persistent=True,

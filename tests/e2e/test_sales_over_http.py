@@ -52,12 +52,13 @@ async def churn_computed(database_url: str) -> bool:
         await database.dispose()
 
 
-async def digest_now(database_url: str) -> None:
+async def due_now(database_url: str, kind: ReminderKind) -> None:
+    """The member's next digest (or weekly summary) made due, as if its hour had come."""
     database = Database(database_url)
     now = datetime.now(UTC)
     try:
         async with database.unit_of_work() as session:
-            await session.execute(update(Reminder).where(Reminder.kind == ReminderKind.DIGEST)
+            await session.execute(update(Reminder).where(Reminder.kind == kind)
                                   .values(due_at=now, send_after=now))
     finally:
         await database.dispose()
@@ -97,10 +98,18 @@ async def test_purchase_pipeline_charts_and_churn_over_http(
         # The customer bought every month, then stopped 100 days ago.
         await as_if_bought_monthly(database_url, [100 // 30 + 1, 5, 6, 7, 8, 9])
         await poll_until_async(lambda: churn_computed(database_url), timeout=30)
-        await digest_now(database_url)
+        await due_now(database_url, ReminderKind.DIGEST)
         digest = await alice.sees("流失预警", timeout=30)
         assert "王小明</b>" in digest.html and "已 120 天未购买；通常每 30 天一次" in digest.text
         assert "churn:1:quiet" in str(digest.buttons)
+
+        # The manager's Monday summary, with its two charts after the words.
+        before = len(alice.messages())
+        await due_now(database_url, ReminderKind.WEEKLY)
+        await alice.sees("流失预警：1 位客户", after=before, timeout=30)
+        await alice.sees("销售漏斗", after=before, timeout=30)
+        pictures = [m.text for m in alice.messages()[before:] if m.photo]
+        assert pictures == ["每月购买额", "销售漏斗"]
     finally:
         stderr = await bot.stop()
     assert "Traceback" not in stderr, stderr[-3000:]

@@ -87,5 +87,11 @@ async def test_one_tap_satisfaction_and_a_low_score_follow_up(bot: Bot) -> None:
     async with bot.database.unit_of_work() as session:
         [score] = (await session.scalars(select(Satisfaction))).all()
         assert score.score == 2 and score.purchase_id == 1
+    ask = await chat.press(scored, "Add a comment")
+    assert "What did the customer say" in ask.text
+    assert "Comment saved" in (await chat.say("交货太慢")).text
+    async with bot.database.unit_of_work() as session:
+        [score] = (await session.scalars(select(Satisfaction))).all()
+        assert score.comment == "交货太慢"
     card = await chat.say("/find 王小明")
     assert "Satisfaction 2.0/5 (1 scores)" in card.text
