@@ -26,6 +26,10 @@ def render(message: BotMessage, edited: bool) -> str:
     body = message.text
     if message.document:
         body = f"[file {message.document['file_name']}]" + (f"\n{body}" if body else "")
+    elif message.photo:
+        size = f"{message.photo['width']}×{message.photo['height']}"
+        body = f"[picture {size}, {message.photo['file_size'] // 1024} KB]" + (
+            f"\n{body}" if body else "")
     elif message.contact:
         body = f"[contact {message.contact['first_name']} {message.contact['phone_number']}]"
     lines = [f"{head}> " + body.replace("\n", "\n     ")]
