@@ -343,7 +343,11 @@ class Purchase(Base):
     """What a customer bought: amounts in whole minor units (fen, cents) of `currency`."""
 
     __tablename__ = "purchases"
-    __table_args__ = (Index("ix_purchases_customer_time", "customer_id", "occurred_at"),
+    # Covering what the value job and the monthly chart read: purchases were written in no
+    # order of customer, and reading each customer's rows from the table was 1,000,000
+    # random reads (the month chart took 5.4 s at 1,000,000 purchases, 0.75 s with it).
+    __table_args__ = (Index("ix_purchases_customer_time", "customer_id", "occurred_at",
+                            "currency", "amount_minor"),
                       Index("ix_purchases_time", "occurred_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
