@@ -12,12 +12,15 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
+from bot.amounts import AmountError, Money, parse_amount
 from bot.context import BotContext
 from bot.dates import Prefer, find_when
 from bot.i18n import Translate, translator
-from bot.render import error_text
+from bot.render import candidates_keyboard, error_text
 from storage.clock import utcnow
+from storage.customers import load_customer
 from storage.errors import CrmError
+from storage.search import search_customers
 from storage.users import find_by_telegram_id, language_from_telegram
 
 log = logging.getLogger(__name__)
@@ -134,6 +137,56 @@ async def time_from_answer(update: Update, context: BotContext, text: str
             "I could not read a date in that. Try e.g. 明天下午3点 or next Monday 10am."))
         return None
     return found.at
+
+
+async def customer_from_answer(update: Update, context: BotContext, prefix: str) -> int | None:
+    """The customer a typed answer names, in a flow waiting for one: its id, or None
+    after asking again (nobody found, or a button per candidate with `prefix`)."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    async with context.unit_of_work() as session:
+        hits = await search_customers(session, message.text, context.member, limit=8)
+    if not hits:
+        await say(update, context, context.t(
+            "Nobody found for that. Try another name, or /add the customer first."))
+        return None
+    if len(hits) > 1:
+        await say(update, context, context.t("Which customer?"),
+                  candidates_keyboard(hits, prefix))
+        return None
+    return hits[0].customer_id
+
+
+def picked_customer_id(update: Update) -> int:
+    """The customer of a candidate button (`prefix:ID`)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return int(query.data.rsplit(":", 1)[1])
+
+
+async def set_draft_customer(context: BotContext, draft: str, customer_id: int) -> None:
+    """The flow's draft gets the customer, once the member may see them."""
+    async with context.unit_of_work() as session:
+        await load_customer(session, customer_id, context.member)  # rights check
+    assert context.user_data is not None
+    context.user_data[draft] = {**context.user_data.get(draft, {}), "customer_id": customer_id}
+
+
+async def amount_from_answer(update: Update, context: BotContext) -> Money | None:
+    """An amount typed as an answer (4.8万, $4,800), more than zero; None after saying
+    why it could not be used."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    try:
+        amount = parse_amount(message.text, context.settings.sales.currency)
+    except AmountError:
+        await say(update, context, context.t(
+            "I could not read one amount in that. Send just the amount, e.g. 4.8万 or $4,800."))
+        return None
+    if amount.amount <= 0:
+        await say(update, context, context.t("An amount must be more than zero."))
+        return None
+    return amount
 
 
 async def on_error(update: object, context: BotContext) -> None:

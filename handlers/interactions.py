@@ -36,8 +36,11 @@ from handlers.common import (
     PRIVATE_TEXT,
     acknowledge,
     cancel_flow,
+    customer_from_answer,
     forget,
+    picked_customer_id,
     say,
+    set_draft_customer,
     time_from_answer,
 )
 from handlers.search import look_up
@@ -271,35 +274,20 @@ async def ask_customer(update: Update, context: BotContext) -> int:
 
 
 async def got_customer(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    async with context.unit_of_work() as session:
-        hits = await search_customers(session, message.text, context.member, limit=8)
-    if not hits:
-        await say(update, context, context.t(
-            "Nobody found for that. Try another name, or /add the customer first."))
+    customer_id = await customer_from_answer(update, context, "log:pick")
+    if customer_id is None:
         return WAIT_CUSTOMER
-    if len(hits) > 1:
-        await say(update, context, context.t("Which customer?"),
-                  candidates_keyboard(hits, "log:pick"))
-        return WAIT_CUSTOMER
-    return await _choose(update, context, hits[0].customer_id)
+    return await _choose(update, context, customer_id)
 
 
 async def picked_customer(update: Update, context: BotContext) -> int:
     await acknowledge(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return await _choose(update, context, int(query.data.rsplit(":", 1)[1]), edit=True)
+    return await _choose(update, context, picked_customer_id(update), edit=True)
 
 
 async def _choose(update: Update, context: BotContext, customer_id: int, *,
                   edit: bool = False) -> int:
-    async with context.unit_of_work() as session:
-        await customers.load_customer(session, customer_id, context.member)  # rights check
-    draft = _draft(context)
-    draft["customer_id"] = customer_id
-    _keep(context, draft)
+    await set_draft_customer(context, "log", customer_id)
     return await show_draft(update, context, edit=edit)
 
 

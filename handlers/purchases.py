@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.amounts import AmountError, Money, parse_amount
+from bot.amounts import Money
 from bot.context import BotContext
 from bot.render import button, candidates_keyboard
 from bot.sales_messages import (
@@ -37,7 +37,18 @@ from bot.understanding import (
     reads_like_purchase,
     understand_purchase,
 )
-from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, pressed, say
+from handlers.common import (
+    PRIVATE_TEXT,
+    acknowledge,
+    amount_from_answer,
+    cancel_flow,
+    customer_from_answer,
+    forget,
+    picked_customer_id,
+    pressed,
+    say,
+    set_draft_customer,
+)
 from storage import customers, purchases, satisfaction
 from storage.clock import utcnow
 from storage.search import SearchHit, customers_mentioned, search_customers
@@ -183,18 +194,10 @@ async def ask_amount(update: Update, context: BotContext) -> int:
 
 
 async def got_amount(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
+    amount = await amount_from_answer(update, context)
+    if amount is None:
+        return WAIT_AMOUNT
     draft = _draft(context)
-    try:
-        amount = parse_amount(message.text, context.settings.sales.currency)
-    except AmountError:
-        await say(update, context, context.t(
-            "I could not read one amount in that. Send just the amount, e.g. 4.8万 or $4,800."))
-        return WAIT_AMOUNT
-    if amount.amount <= 0:
-        await say(update, context, context.t("An amount must be more than zero."))
-        return WAIT_AMOUNT
     draft["amount"], draft["currency"] = str(amount.amount), amount.currency
     _keep(context, draft)
     return await show_card(update, context)
@@ -207,35 +210,20 @@ async def ask_customer(update: Update, context: BotContext) -> int:
 
 
 async def got_customer(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    async with context.unit_of_work() as session:
-        hits = await search_customers(session, message.text, context.member, limit=8)
-    if not hits:
-        await say(update, context, context.t(
-            "Nobody found for that. Try another name, or /add the customer first."))
+    customer_id = await customer_from_answer(update, context, "buy:pick")
+    if customer_id is None:
         return WAIT_CUSTOMER
-    if len(hits) > 1:
-        await say(update, context, context.t("Which customer?"),
-                  candidates_keyboard(hits, "buy:pick"))
-        return WAIT_CUSTOMER
-    return await _choose(update, context, hits[0].customer_id)
+    return await _choose(update, context, customer_id)
 
 
 async def picked_customer(update: Update, context: BotContext) -> int:
     await acknowledge(update)
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return await _choose(update, context, int(query.data.rsplit(":", 1)[1]), edit=True)
+    return await _choose(update, context, picked_customer_id(update), edit=True)
 
 
 async def _choose(update: Update, context: BotContext, customer_id: int, *,
                   edit: bool = False) -> int:
-    async with context.unit_of_work() as session:
-        await customers.load_customer(session, customer_id, context.member)  # rights check
-    draft = _draft(context)
-    draft["customer_id"] = customer_id
-    _keep(context, draft)
+    await set_draft_customer(context, "buy", customer_id)
     return await show_card(update, context, edit=edit)
 
 

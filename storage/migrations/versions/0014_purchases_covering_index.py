@@ -1,4 +1,5 @@
-"""purchases: the customer index covers currency and amount (the value job, the charts)
+"""purchases: the customer index covers currency and amount (the value job, the charts);
+no index on the time alone
 
 Revision ID: 0014
 Revises: 0013
@@ -16,6 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.drop_index('ix_purchases_time', table_name='purchases')
     op.drop_index('ix_purchases_customer_time', table_name='purchases')
     op.create_index('ix_purchases_customer_time', 'purchases',
                     ['customer_id', 'occurred_at', 'currency', 'amount_minor'])
@@ -24,3 +26,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_purchases_customer_time', table_name='purchases')
     op.create_index('ix_purchases_customer_time', 'purchases', ['customer_id', 'occurred_at'])
+    op.create_index('ix_purchases_time', 'purchases', ['occurred_at'])
