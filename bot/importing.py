@@ -253,16 +253,43 @@ async def check(database: Database, job: ImportJob, options: RowOptions) -> Chec
 async def classified(database: Database, job: ImportJob, options: RowOptions,
                      classifier: Classifier | None = None
                      ) -> AsyncIterator[tuple[list[Classified], list[LoggedRow]]]:
-    """What the writer writes: each part of the file checked and classified. (Classifying
-    the next part while the writer wrote this one was tried: the write took 36.5 s instead
-    of 34.9 s, the two competing for one interpreter, and the bot 6 MB more.)"""
+    """What the writer writes: each part of the file checked and classified.
+
+    On PostgreSQL the next part is classified (on a connection of its own) while the
+    writer writes this one: the database works in its own process, and a 100,000-row
+    write took 40.8 s instead of 47.2 s. On SQLite it made the write slower (36.5 s
+    against 34.9 s: the engine runs in the bot's process) and the bot 6 MB larger, so
+    there the parts are classified one after the other. Either way parts are classified
+    in file order, as the Classifier requires; a record the writer creates meanwhile is
+    one it told the classifier of before inserting it, never taken for an existing one."""
     classifier = classifier or classifier_for(job)
-    async for candidates, logs in parts(database, job, options):
-        items: list[Classified] = []
-        if candidates:
-            async with database.unit_of_work() as session:
-                items = await classifier.classify(session, candidates)
-        yield items, logs
+
+    async def classify(candidates: list[Candidate]) -> list[Classified]:
+        if not candidates:
+            return []
+        async with database.unit_of_work() as session:
+            return await classifier.classify(session, candidates)
+
+    if database.dialect != "postgresql":
+        async for candidates, logs in parts(database, job, options):
+            yield await classify(candidates), logs
+        return
+    ahead: asyncio.Task[list[Classified]] | None = None
+    ahead_logs: list[LoggedRow] = []
+    try:
+        async for candidates, logs in parts(database, job, options):
+            if ahead is not None:
+                items = await ahead
+                ahead = asyncio.ensure_future(classify(candidates))
+                yield items, ahead_logs
+            else:
+                ahead = asyncio.ensure_future(classify(candidates))
+            ahead_logs = logs
+        if ahead is not None:
+            yield await ahead, ahead_logs
+    finally:
+        if ahead is not None and not ahead.done():
+            ahead.cancel()
 
 
 async def write(database: Database, job_id: int, options: RowOptions, *, batch: int,
