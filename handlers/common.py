@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -155,6 +156,32 @@ async def customer_from_answer(update: Update, context: BotContext, prefix: str)
                   candidates_keyboard(hits, prefix))
         return None
     return hits[0].customer_id
+
+
+class CustomerQuestion:
+    """The steps of a flow that asks which customer a draft is about: the question, a typed
+    answer, a candidate's button; each ends by showing the flow's card again."""
+
+    def __init__(self, draft: str, prefix: str, show: Callable[..., Awaitable[int]],
+                 waiting: int) -> None:
+        self.draft, self.prefix, self.show, self.waiting = draft, prefix, show, waiting
+
+    async def ask(self, update: Update, context: BotContext) -> int:
+        await acknowledge(update)
+        await say(update, context, context.t("Which customer? Send a name, code or phone."))
+        return self.waiting
+
+    async def answered(self, update: Update, context: BotContext) -> int:
+        customer_id = await customer_from_answer(update, context, self.prefix)
+        if customer_id is None:
+            return self.waiting
+        await set_draft_customer(context, self.draft, customer_id)
+        return await self.show(update, context)
+
+    async def picked(self, update: Update, context: BotContext) -> int:
+        await acknowledge(update)
+        await set_draft_customer(context, self.draft, picked_customer_id(update))
+        return await self.show(update, context, edit=True)
 
 
 def picked_customer_id(update: Update) -> int:

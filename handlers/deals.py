@@ -38,15 +38,13 @@ from bot.sales_messages import (
 from bot.understanding import reads_like_deal, understand_deal
 from handlers.common import (
     PRIVATE_TEXT,
+    CustomerQuestion,
     acknowledge,
     amount_from_answer,
     cancel_flow,
-    customer_from_answer,
     forget,
-    picked_customer_id,
     pressed,
     say,
-    set_draft_customer,
 )
 from storage import customers, deals
 from storage.clock import utcnow
@@ -120,6 +118,9 @@ async def show_draft(update: Update, context: BotContext, *, edit: bool = False)
             close_on=date.fromisoformat(draft["close_on"]) if draft.get("close_on") else None,
             over_ceiling=over), deal_draft_keyboard(context.t, over_ceiling=over), edit=edit)
     return CONFIRM
+
+
+WHO = CustomerQuestion("deal", "newdeal:pick", show_draft, WAIT_CUSTOMER)
 
 
 # ---- entry points -----------------------------------------------------------------------
@@ -211,30 +212,6 @@ async def got_value(update: Update, context: BotContext) -> int:
     return await show_draft(update, context)
 
 
-async def ask_customer(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    await say(update, context, context.t("Which customer? Send a name, code or phone."))
-    return WAIT_CUSTOMER
-
-
-async def got_customer(update: Update, context: BotContext) -> int:
-    customer_id = await customer_from_answer(update, context, "newdeal:pick")
-    if customer_id is None:
-        return WAIT_CUSTOMER
-    return await _choose(update, context, customer_id)
-
-
-async def picked_customer(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    return await _choose(update, context, picked_customer_id(update), edit=True)
-
-
-async def _choose(update: Update, context: BotContext, customer_id: int, *,
-                  edit: bool = False) -> int:
-    await set_draft_customer(context, "deal", customer_id)
-    return await show_draft(update, context, edit=edit)
-
-
 async def cancel(update: Update, context: BotContext) -> int:
     return await cancel_flow(update, context, "deal")
 
@@ -322,12 +299,12 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         states={
             CONFIRM: [CallbackQueryHandler(save, pattern=r"^newdeal:(save|sure)$"),
                       CallbackQueryHandler(ask_value, pattern=r"^newdeal:value$"),
-                      CallbackQueryHandler(ask_customer, pattern=r"^newdeal:who$"),
+                      CallbackQueryHandler(WHO.ask, pattern=r"^newdeal:who$"),
                       CallbackQueryHandler(cancel, pattern=r"^newdeal:cancel$")],
             WAIT_VALUE: [MessageHandler(PRIVATE_TEXT, got_value)],
             WAIT_SENTENCE: [MessageHandler(PRIVATE_TEXT, got_sentence)],
-            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, got_customer),
-                            CallbackQueryHandler(picked_customer,
+            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, WHO.answered),
+                            CallbackQueryHandler(WHO.picked,
                                                  pattern=r"^newdeal:pick:\d{1,10}$"),
                             CallbackQueryHandler(cancel, pattern=r"^newdeal:cancel$")],
         },

@@ -34,13 +34,11 @@ from bot.render import (
 from bot.understanding import contact_and_follow_up_times, interaction_kind, reads_like_log
 from handlers.common import (
     PRIVATE_TEXT,
+    CustomerQuestion,
     acknowledge,
     cancel_flow,
-    customer_from_answer,
     forget,
-    picked_customer_id,
     say,
-    set_draft_customer,
     time_from_answer,
 )
 from handlers.search import look_up
@@ -123,6 +121,9 @@ async def show_draft(update: Update, context: BotContext, *, edit: bool = False)
             occurred=_when(draft.get("occurred")), due=_when(draft.get("due")),
             timezone=context.member.timezone), log_keyboard(context.t), edit=edit)
     return CONFIRM
+
+
+WHO = CustomerQuestion("log", "log:pick", show_draft, WAIT_CUSTOMER)
 
 
 # ---- entry points -----------------------------------------------------------------------
@@ -267,30 +268,6 @@ async def got_date(update: Update, context: BotContext) -> int:
     return await show_draft(update, context)
 
 
-async def ask_customer(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    await say(update, context, context.t("Which customer? Send a name, code or phone."))
-    return WAIT_CUSTOMER
-
-
-async def got_customer(update: Update, context: BotContext) -> int:
-    customer_id = await customer_from_answer(update, context, "log:pick")
-    if customer_id is None:
-        return WAIT_CUSTOMER
-    return await _choose(update, context, customer_id)
-
-
-async def picked_customer(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    return await _choose(update, context, picked_customer_id(update), edit=True)
-
-
-async def _choose(update: Update, context: BotContext, customer_id: int, *,
-                  edit: bool = False) -> int:
-    await set_draft_customer(context, "log", customer_id)
-    return await show_draft(update, context, edit=edit)
-
-
 async def cancel(update: Update, context: BotContext) -> int:
     return await cancel_flow(update, context, "log")
 
@@ -347,11 +324,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         states={
             CONFIRM: [CallbackQueryHandler(save, pattern=r"^log:save$"),
                       CallbackQueryHandler(ask_date, pattern=r"^log:date$"),
-                      CallbackQueryHandler(ask_customer, pattern=r"^log:who$"),
+                      CallbackQueryHandler(WHO.ask, pattern=r"^log:who$"),
                       CallbackQueryHandler(cancel, pattern=r"^log:cancel$")],
             WAIT_DATE: [MessageHandler(PRIVATE_TEXT, got_date)],
-            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, got_customer),
-                            CallbackQueryHandler(picked_customer, pattern=r"^log:pick:\d{1,10}$"),
+            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, WHO.answered),
+                            CallbackQueryHandler(WHO.picked, pattern=r"^log:pick:\d{1,10}$"),
                             CallbackQueryHandler(cancel, pattern=r"^log:cancel$")],
         },
         fallbacks=[cancel_handler],  # type: ignore[list-item]

@@ -39,15 +39,13 @@ from bot.understanding import (
 )
 from handlers.common import (
     PRIVATE_TEXT,
+    CustomerQuestion,
     acknowledge,
     amount_from_answer,
     cancel_flow,
-    customer_from_answer,
     forget,
-    picked_customer_id,
     pressed,
     say,
-    set_draft_customer,
 )
 from storage import customers, purchases, satisfaction
 from storage.clock import utcnow
@@ -122,6 +120,9 @@ async def show_card(update: Update, context: BotContext, *, edit: bool = False) 
             value=value, timezone=context.member.timezone, over_ceiling=over),
             purchase_keyboard(context.t, over_ceiling=over), edit=edit)
     return CONFIRM
+
+
+WHO = CustomerQuestion("buy", "buy:pick", show_card, WAIT_CUSTOMER)
 
 
 def _when(value: str | None) -> datetime | None:
@@ -203,30 +204,6 @@ async def got_amount(update: Update, context: BotContext) -> int:
     return await show_card(update, context)
 
 
-async def ask_customer(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    await say(update, context, context.t("Which customer? Send a name, code or phone."))
-    return WAIT_CUSTOMER
-
-
-async def got_customer(update: Update, context: BotContext) -> int:
-    customer_id = await customer_from_answer(update, context, "buy:pick")
-    if customer_id is None:
-        return WAIT_CUSTOMER
-    return await _choose(update, context, customer_id)
-
-
-async def picked_customer(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    return await _choose(update, context, picked_customer_id(update), edit=True)
-
-
-async def _choose(update: Update, context: BotContext, customer_id: int, *,
-                  edit: bool = False) -> int:
-    await set_draft_customer(context, "buy", customer_id)
-    return await show_card(update, context, edit=edit)
-
-
 async def cancel(update: Update, context: BotContext) -> int:
     return await cancel_flow(update, context, "buy")
 
@@ -301,11 +278,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         states={
             CONFIRM: [CallbackQueryHandler(save, pattern=r"^buy:(save|sure)$"),
                       CallbackQueryHandler(ask_amount, pattern=r"^buy:amount$"),
-                      CallbackQueryHandler(ask_customer, pattern=r"^buy:who$"),
+                      CallbackQueryHandler(WHO.ask, pattern=r"^buy:who$"),
                       CallbackQueryHandler(cancel, pattern=r"^buy:cancel$")],
             WAIT_AMOUNT: [MessageHandler(PRIVATE_TEXT, got_amount)],
-            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, got_customer),
-                            CallbackQueryHandler(picked_customer, pattern=r"^buy:pick:\d{1,10}$"),
+            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, WHO.answered),
+                            CallbackQueryHandler(WHO.picked, pattern=r"^buy:pick:\d{1,10}$"),
                             CallbackQueryHandler(cancel, pattern=r"^buy:cancel$")],
         },
         fallbacks=[CommandHandler("cancel", cancel)],
