@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 import scheduler
@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.context import RUNTIME, BotContext, Runtime
 from bot.import_runner import RUNNER, ImportRunner
 from bot.persistence import DatabasePersistence
+from bot.transports.retrying import RetryingRequest
 from handlers import register_all
 from handlers.start import publish_commands
 from scheduler import backups
@@ -67,8 +68,11 @@ def build_application(
     base = settings.telegram.api_base_url.rstrip("/")
     if base:
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    # Answers and reminders go through the retrying request; getUpdates has its own.
+    answers = request or HTTPXRequest(connection_pool_size=256)
+    builder = builder.request(RetryingRequest(answers, settings.telegram.retry_seconds))
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(flood_control())  # type: ignore[arg-type]
     app = builder.build()

@@ -33,6 +33,8 @@ class TelegramSettings(_Section):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: str = ""
     poll_timeout: int = Field(default=10, ge=0, le=50)
+    # How long a Bot API call is retried through timeouts, resets, 5xx and 429.
+    retry_seconds: float = Field(default=30, ge=0, le=600)
 
 
 class DatabaseSettings(_Section):

@@ -164,6 +164,23 @@ class Fault:
     times: int
 
 
+class Dropped(Exception):
+    """A call whose answer never came: "timeout" (the client gave up waiting) or "reset"
+    (the connection broke). The transports turn it into what the client would see."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(how)
+        self.how = how
+
+
+@dataclass
+class Drop:
+    method: str
+    how: str
+    carried_out: bool  # the request reached Telegram, only its answer was lost
+    times: int
+
+
 class FakeBotApi:
     """The Bot API's state: chats, messages, pending updates, files, commands."""
 
@@ -178,6 +195,7 @@ class FakeBotApi:
         self.users: dict[int, FakeUser] = {}
         self.on_bot_message: Callable[[BotMessage, bool], None] | None = None
         self._faults: list[Fault] = []
+        self._drops: list[Drop] = []
         self._stall_after: dict[str, int] = {}
         self._unstall = asyncio.Event()
         self.stalled = 0
@@ -286,6 +304,13 @@ class FakeBotApi:
         """The next `times` calls of `method` (or "*" for any) fail with `status`."""
         self._faults.append(Fault(method.lower(), status, retry_after, times))
 
+    def drop_next(self, method: str, how: str = "reset", *, carried_out: bool = False,
+                  times: int = 1) -> None:
+        """The next `times` calls of `method` get no answer: `how` is "timeout" or
+        "reset"; with `carried_out` the call took effect before its answer was lost."""
+        assert how in ("timeout", "reset")
+        self._drops.append(Drop(method.lower(), how, carried_out, times))
+
     def stall_after(self, method: str, successes: int) -> None:
         """After `successes` more calls of `method`, further calls hang unanswered, as when
         the network dies mid-request; they are not carried out."""
@@ -324,6 +349,16 @@ class FakeBotApi:
     async def call(self, method: str, params: dict[str, Any],
                    files: dict[str, tuple[str, bytes]] | None = None) -> Any:
         name = method.lower()
+        drop = next((d for d in self._drops if d.method in (name, "*") and d.times > 0), None)
+        if drop is not None:
+            drop.times -= 1
+            if drop.carried_out:
+                await self._carry_out(name, method, params, files)
+            raise Dropped(drop.how)
+        return await self._carry_out(name, method, params, files)
+
+    async def _carry_out(self, name: str, method: str, params: dict[str, Any],
+                         files: dict[str, tuple[str, bytes]] | None) -> Any:
         self._fail_if_asked(name)
         limit = self._stall_after.get(name)
         if limit is not None and sum(1 for m, _ in self.calls if m.lower() == name) >= limit:

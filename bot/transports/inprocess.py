@@ -8,10 +8,11 @@ from typing import Any
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.transports.fakeapi import BotApiError, FakeBotApi
+from bot.transports.fakeapi import BotApiError, Dropped, FakeBotApi
 
 
 class InProcessRequest(BaseRequest):
@@ -54,6 +55,10 @@ class InProcessRequest(BaseRequest):
             result = await self.api.call(url.rsplit("/", 1)[-1], params, files)
         except BotApiError as error:
             return error.status, json.dumps(error.payload()).encode()
+        except Dropped as dropped:  # as HTTPXRequest reports them
+            if dropped.how == "timeout":
+                raise TimedOut from dropped
+            raise NetworkError("httpx.RemoteProtocolError: Server disconnected") from dropped
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 

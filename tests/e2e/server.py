@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from aiohttp import web
 
-from bot.transports.fakeapi import BotApiError, FakeBotApi
+from bot.transports.fakeapi import BotApiError, Dropped, FakeBotApi
 
 
 async def _params(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
@@ -36,6 +37,14 @@ def make_app(api: FakeBotApi, token: str) -> web.Application:
             result = await api.call(request.match_info["method"], params, files)
         except BotApiError as error:
             return web.json_response(error.payload(), status=error.status)
+        except Dropped as dropped:
+            # No answer: the connection is cut (the client sees a reset), or, for a
+            # "timeout", held until the client gives up.
+            if dropped.how == "timeout":
+                await asyncio.sleep(3600)
+            if request.transport is not None:
+                request.transport.abort()
+            raise web.HTTPServiceUnavailable() from dropped
         return web.Response(text=json.dumps({"ok": True, "result": result}),
                             content_type="application/json")
 

@@ -48,6 +48,28 @@ async def test_add_confirm_and_find_over_http(running_bot: FakeBotApi) -> None:
     await poll_until(lambda: len([m for m in api.chat(ADMIN)
                                   if m.text.startswith("王小明  C-000001")]) == 2)
 
+    # A 500, then a connection reset: each lookup's answer still arrives, once.
+    for fault in ("500", "reset"):
+        if fault == "500":
+            api.fail_next("sendMessage", 500)
+        else:
+            api.drop_next("sendMessage", "reset")
+        shown = len([m for m in api.chat(ADMIN) if m.text.startswith("王小明  C-000001")])
+        api.user_sends(alice, "wxm")
+        await poll_until(lambda: len([m for m in api.chat(ADMIN)
+                                      if m.text.startswith("王小明  C-000001")]) == shown + 1)
+    # A press whose edit is carried out but whose answer never comes: the bot gives up
+    # waiting, tries again ("not modified") and goes on.
+    api.user_sends(alice, "/add 李雷 13900001111")
+    card = await poll_until(lambda: next(
+        (m for m in api.chat(ADMIN) if "李雷" in m.text and "is this right?" in m.text), None))
+    api.drop_next("editMessageText", "timeout", carried_out=True)
+    api.user_presses(alice, card, "add:save")
+    await poll_until(lambda: "Saved as C-000002." in card.text, timeout=30)
+    api.user_sends(alice, "李雷")
+    await poll_until(lambda: last_text(api, ADMIN).startswith("李雷  C-000002"), timeout=30)
+    assert not [m for m in api.chat(ADMIN) if "Something went wrong" in m.text]
+
 
 async def test_stranger_is_refused_and_bad_html_never_reaches_telegram(
     running_bot: FakeBotApi,

@@ -21,7 +21,8 @@ ADMIN = 100
 
 def settings_for(database_url: str, *, digest_hour: int = -1,
                  reminders: dict[str, Any] | None = None,
-                 imports: dict[str, Any] | None = None, **team: Any) -> Settings:
+                 imports: dict[str, Any] | None = None,
+                 telegram: dict[str, Any] | None = None, **team: Any) -> Settings:
     """Digests are off unless a test asks: they would join every sweep's messages."""
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": database_url})
     database = make_url(database_url).database or ""
@@ -34,6 +35,7 @@ def settings_for(database_url: str, *, digest_hour: int = -1,
         "reminders": settings.reminders.model_copy(
             update={"digest_hour": digest_hour, **(reminders or {})}),
         "imports": settings.imports.model_copy(update=imports or {}),
+        "telegram": settings.telegram.model_copy(update=telegram or {}),
     })
 
 
