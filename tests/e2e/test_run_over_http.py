@@ -54,10 +54,12 @@ async def test_add_confirm_and_find_over_http(running_bot: FakeBotApi) -> None:
             api.fail_next("sendMessage", 500)
         else:
             api.drop_next("sendMessage", "reset")
-        shown = len([m for m in api.chat(ADMIN) if m.text.startswith("王小明  C-000001")])
+        def answers() -> int:
+            return len([m for m in api.chat(ADMIN) if m.text.startswith("王小明  C-000001")])
+
+        shown = answers()
         api.user_sends(alice, "wxm")
-        await poll_until(lambda: len([m for m in api.chat(ADMIN)
-                                      if m.text.startswith("王小明  C-000001")]) == shown + 1)
+        await poll_until(lambda expected=shown + 1: answers() == expected)
     # A press whose edit is carried out but whose answer never comes: the bot gives up
     # waiting, tries again ("not modified") and goes on.
     api.user_sends(alice, "/add 李雷 13900001111")
