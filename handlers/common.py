@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from bot.render import candidates_keyboard, error_text
 from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import CrmError
-from storage.search import search_customers
+from storage.search import SearchHit, search_customers
 from storage.users import find_by_telegram_id, language_from_telegram
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,20 @@ class CustomerQuestion:
                  waiting: int) -> None:
         self.draft, self.prefix, self.show, self.waiting = draft, prefix, show, waiting
 
+    async def after_mention(self, update: Update, context: BotContext,
+                            candidates: list[SearchHit]) -> int:
+        """The card when the message named one customer; otherwise the question (with a
+        button per candidate when it named several)."""
+        if len(candidates) > 1:
+            await say(update, context, context.t("Which customer?"),
+                      candidates_keyboard(candidates, self.prefix))
+            return self.waiting
+        if not candidates:
+            await say(update, context, context.t(
+                "Which customer is this about? Send a name, code or phone (or /cancel)."))
+            return self.waiting
+        return await self.show(update, context)
+
     async def ask(self, update: Update, context: BotContext) -> int:
         await acknowledge(update)
         await say(update, context, context.t("Which customer? Send a name, code or phone."))
@@ -182,6 +197,11 @@ class CustomerQuestion:
         await acknowledge(update)
         await set_draft_customer(context, self.draft, picked_customer_id(update))
         return await self.show(update, context, edit=True)
+
+
+def ceiling_minor(context: BotContext, currency: str) -> int:
+    """The team's amount ceiling (`sales.amount_ceiling`) in minor units of `currency`."""
+    return Money(Decimal(context.settings.sales.amount_ceiling), currency).minor
 
 
 def picked_customer_id(update: Update) -> int:

@@ -42,6 +42,7 @@ from handlers.common import (
     acknowledge,
     amount_from_answer,
     cancel_flow,
+    ceiling_minor,
     forget,
     pressed,
     say,
@@ -81,10 +82,6 @@ def _value(draft: dict[str, Any]) -> Money | None:
     return Money(Decimal(draft["value"]), draft["currency"]) if draft.get("value") else None
 
 
-def _ceiling(context: BotContext, currency: str) -> int:
-    return Money(Decimal(context.settings.sales.amount_ceiling), currency).minor
-
-
 async def start_deal(update: Update, context: BotContext, text: str,
                      customer_ids: list[int], names: dict[int, str]) -> int:
     now = utcnow().astimezone(ZoneInfo(context.member.timezone))
@@ -107,7 +104,7 @@ async def start_deal(update: Update, context: BotContext, text: str,
 async def show_draft(update: Update, context: BotContext, *, edit: bool = False) -> int:
     draft = _draft(context)
     value = _value(draft)
-    over = value is not None and value.minor > _ceiling(context, value.currency)
+    over = value is not None and value.minor > ceiling_minor(context, value.currency)
     customer = None
     async with context.unit_of_work() as session:
         if draft.get("customer_id"):
@@ -187,7 +184,7 @@ async def save(update: Update, context: BotContext) -> int:
             customer_id=draft["customer_id"], title=draft.get("title", ""),
             value_minor=value.minor if value else None, currency=draft["currency"],
             close_on=date.fromisoformat(draft["close_on"]) if draft.get("close_on") else None),
-            ceiling_minor=_ceiling(context, draft["currency"]),
+            ceiling_minor=ceiling_minor(context, draft["currency"]),
             confirmed=query is not None and query.data == "newdeal:sure")
         await session.refresh(deal, ["customer", "owner"])
         await say(update, context, "✅ " + context.t("Deal saved.") + "\n\n" + deal_card(
@@ -242,7 +239,7 @@ async def move(update: Update, context: BotContext) -> None:
             await deals.move_deal(
                 session, context.member, deal_id, expected=expected, to=to,
                 loyal_within=timedelta(days=sales.loyal_within_days),
-                ceiling_minor=_ceiling(context, deal.currency))
+                ceiling_minor=ceiling_minor(context, deal.currency))
     except Conflict:
         async with context.unit_of_work() as session:
             deal = await deals.load_deal(session, context.member, deal_id)

@@ -24,7 +24,6 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.dates import find_when
 from bot.render import (
-    candidates_keyboard,
     local_time,
     log_card,
     log_keyboard,
@@ -98,15 +97,7 @@ async def start_draft(update: Update, context: BotContext, *, text: str, kind: s
         "attachment": [attachment.kind, attachment.file_id] if attachment else None,
     }
     _keep(context, draft)
-    if len(candidates) > 1:
-        await say(update, context, context.t("Which customer?"),
-                  candidates_keyboard(candidates, "log:pick"))
-        return WAIT_CUSTOMER
-    if not candidates:
-        await say(update, context, context.t(
-            "Which customer is this about? Send a name, code or phone (or /cancel)."))
-        return WAIT_CUSTOMER
-    return await show_draft(update, context)
+    return await WHO.after_mention(update, context, candidates)
 
 
 async def show_draft(update: Update, context: BotContext, *, edit: bool = False) -> int:

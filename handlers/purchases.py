@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.amounts import Money
 from bot.context import BotContext
-from bot.render import button, candidates_keyboard
+from bot.render import button
 from bot.sales_messages import (
     purchase_card,
     purchase_keyboard,
@@ -43,6 +43,7 @@ from handlers.common import (
     acknowledge,
     amount_from_answer,
     cancel_flow,
+    ceiling_minor,
     forget,
     pressed,
     say,
@@ -75,9 +76,7 @@ def _amount(draft: dict[str, Any]) -> Money | None:
 
 
 def _over_ceiling(context: BotContext, amount: Money | None) -> bool:
-    ceiling = Money(Decimal(context.settings.sales.amount_ceiling), amount.currency) \
-        if amount else None
-    return amount is not None and ceiling is not None and amount.minor > ceiling.minor
+    return amount is not None and amount.minor > ceiling_minor(context, amount.currency)
 
 
 async def start_purchase(update: Update, context: BotContext, text: str,
@@ -93,15 +92,7 @@ async def start_purchase(update: Update, context: BotContext, text: str,
         "occurred": occurred.isoformat() if occurred else None,
         "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
     })
-    if len(candidates) > 1:
-        await say(update, context, context.t("Which customer?"),
-                  candidates_keyboard(candidates, "buy:pick"))
-        return WAIT_CUSTOMER
-    if not candidates:
-        await say(update, context, context.t(
-            "Which customer is this about? Send a name, code or phone (or /cancel)."))
-        return WAIT_CUSTOMER
-    return await show_card(update, context)
+    return await WHO.after_mention(update, context, candidates)
 
 
 async def show_card(update: Update, context: BotContext, *, edit: bool = False) -> int:
@@ -176,7 +167,7 @@ async def save(update: Update, context: BotContext) -> int:
                 quantity=draft.get("quantity"), occurred_at=_when(draft.get("occurred")),
                 summary=draft.get("text", "")),
             loyal_within=timedelta(days=sales.loyal_within_days),
-            ceiling_minor=Money(Decimal(sales.amount_ceiling), amount.currency).minor,
+            ceiling_minor=ceiling_minor(context, amount.currency),
             confirmed=query is not None and query.data == "buy:sure")
         customer = await customers.load_customer(session, draft["customer_id"], context.member)
         await say(update, context, purchase_saved(
