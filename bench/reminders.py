@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, text
 from telegram.ext import ExtBot
 
 from bench.stats import percentile
-from bot.app import flood_control
+from bot.pacing import ChatPacing
 from bot.config import ReminderSettings
 from bot.dates import find_when
 from bot.transports.fakeapi import FakeBotApi
@@ -72,7 +72,7 @@ async def bench_burst(db: Database, count: int) -> tuple[float, float, int]:
     for i in range(1, count + 1):
         api.user(10_000 + i, f"Rep {i}")
     api.enforce_flood_limits(overall=30, per_chat=1)
-    bot = ExtBot("1:bench", request=InProcessRequest(api), rate_limiter=flood_control())
+    bot = ExtBot("1:bench", request=InProcessRequest(api), rate_limiter=ChatPacing())
     await bot.initialize()
     dispatcher = ReminderDispatcher(db, bot, ReminderSettings(digest_hour=-1))
     started = time.perf_counter()

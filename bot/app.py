@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import warnings
+from collections.abc import Awaitable, Generator
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
@@ -15,13 +18,17 @@ import scheduler
 from bot.config import Settings
 from bot.context import RUNTIME, BotContext, Runtime
 from bot.import_runner import RUNNER, ImportRunner
+from bot.pacing import ChatPacing
 from bot.persistence import DatabasePersistence
+from bot.processing import ChatOrderedProcessor
 from bot.transports.retrying import RetryingRequest
 from handlers import register_all
 from handlers.start import publish_commands
 from scheduler import backups
 from scheduler import value as value_job
 from storage.database import Database
+
+log = logging.getLogger(__name__)
 
 # The console and the tests need a syntactically valid token; Telegram never sees it.
 OFFLINE_TOKEN = "1:offline"
@@ -39,12 +46,42 @@ class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
         if self.persistence is not None and isinstance(update, Update):
             await self.update_persistence()
 
+    def create_task(
+        self,
+        coroutine: Generator[asyncio.Future[object], None, Any] | Awaitable[Any],
+        update: object = None,
+        *,
+        name: str | None = None,
+    ) -> asyncio.Task[Any]:
+        """Every update being handled and every background task (an import, an export) is
+        a task made here; `drain` waits for them."""
+        task = super().create_task(coroutine, update, name=name)
+        running: set[asyncio.Task[Any]] = self.__dict__.setdefault("running_tasks", set())
+        running.add(task)
+        task.add_done_callback(running.discard)
+        return task
 
-def flood_control() -> AIORateLimiter:
-    """Telegram allows about 30 messages a second. A bucket of 30 would let 30 go at once
-    and 30 more within the same second; a bucket of one refilled 30 times a second never
-    exceeds the limit in any one-second window (measured in bench/reminders.py)."""
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
+    async def drain(self, seconds: float) -> int:
+        """Lets what has begun finish for `seconds`, then cancels the rest (it is stored and
+        resumes after the next start); returns how many were cut short."""
+        running = {t for t in self.__dict__.get("running_tasks", ()) if not t.done()}
+        dispatcher = self.bot_data.get(scheduler.DISPATCHER)
+        if dispatcher is not None:
+            running.add(asyncio.ensure_future(dispatcher.finished()))
+        if self.job_queue is not None:
+            self.job_queue.scheduler.pause()  # no new sweeps; the running one may finish
+        pending: set[asyncio.Future[Any]] = set()
+        if running:
+            _, pending = await asyncio.wait(running, timeout=seconds)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=1)
+            log.info("%d updates or tasks cut short by the stop; they go on after the "
+                     "next start", len(pending))
+        if self.job_queue is not None:
+            await self.job_queue.stop(wait=False)
+        return len(pending)
 
 
 def build_application(
@@ -74,7 +111,9 @@ def build_application(
     if request is not None:
         builder = builder.get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(flood_control())  # type: ignore[arg-type]
+        builder = builder.rate_limiter(ChatPacing())
+    builder = builder.concurrent_updates(
+        ChatOrderedProcessor(database, settings.telegram.concurrent_updates))
     app = builder.build()
     app.bot_data[RUNTIME] = Runtime(settings=settings, database=database)
     runner = app.bot_data[RUNNER] = ImportRunner(app, database, settings)

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from storage.clock import utcnow
@@ -81,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(Console(settings).run())
         return 0
-    run_telegram(settings)
-    return 0
+    return run_telegram(settings)
 
 
 def backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,30 +104,7 @@ def backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_telegram(settings: Settings) -> None:
-    from telegram import Update
+def run_telegram(settings: Settings) -> int:
+    from bot.service import serve
 
-    from bot.app import build_application
-    from storage.database import Database
-
-    database = Database(settings.database.url)
-    app = build_application(settings, database)
-
-    async def close_database(_: object) -> None:
-        # Inside the polling loop: asyncpg connections belong to the loop that opened them.
-        await database.dispose()
-
-    app.post_shutdown = close_database
-    telegram = settings.telegram
-    common: dict[str, Any] = {"allowed_updates": Update.ALL_TYPES, "close_loop": False}
-    if telegram.mode == "webhook":
-        app.run_webhook(
-            listen=telegram.webhook_listen,
-            port=telegram.webhook_port,
-            url_path="telegram",
-            webhook_url=telegram.webhook_url,
-            secret_token=telegram.webhook_secret or None,
-            **common,
-        )
-    else:
-        app.run_polling(timeout=telegram.poll_timeout, **common)
+    return asyncio.run(serve(settings))

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from storage.backup import key_problem
 from storage.nudges import StaleRule
@@ -35,6 +43,21 @@ class TelegramSettings(_Section):
     poll_timeout: int = Field(default=10, ge=0, le=50)
     # How long a Bot API call is retried through timeouts, resets, 5xx and 429.
     retry_seconds: float = Field(default=30, ge=0, le=600)
+    # Updates of different chats handled at once (one chat's are always one at a time).
+    concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    # On SIGTERM, how long updates already begun may finish; the rest waits in the
+    # database for the next start.
+    drain_seconds: float = Field(default=8, ge=0, le=60)
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("mode = \"webhook\" needs webhook_url")
+        if self.mode == "webhook" and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}",
+                                                       self.webhook_secret):
+            raise ValueError("mode = \"webhook\" needs webhook_secret: 16 to 256 of "
+                             "A-Z a-z 0-9 _ - (Telegram sends it with every update)")
+        return self
 
 
 class DatabaseSettings(_Section):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,11 @@ from storage.database import Database
 from storage.users import Actor, language_from_telegram
 
 RUNTIME = "runtime"
+
+# Answers said while a unit of work is open, sent once it has committed (see
+# BotContext.unit_of_work); None when no unit of work is open.
+held_answers: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
+    "held_answers", default=None)
 
 
 @dataclass
@@ -63,6 +69,24 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return translator(self.language)
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        async with self.runtime.database.unit_of_work() as session:
-            yield session
+    async def unit_of_work(self, *, settles: bool = True) -> AsyncIterator[AsyncSession]:
+        """The answers `say` gives inside are held until the commit, then sent in order:
+        a transaction is never held open across a Bot API call (on SQLite, the one writer
+        would keep every other member's writes, and the storing of new updates, waiting
+        for that reply's pacing or a timeout: 'database is locked' after 5 s, seen in the
+        e2e test of a timed-out edit), and a reply that cannot be sent never undoes what
+        was saved. Rolled back, the held answers are dropped: they described what did
+        not happen."""
+        if held_answers.get() is not None:  # nested: the outer one sends
+            async with self.runtime.database.unit_of_work(settles=settles) as session:
+                yield session
+            return
+        held: list[Callable[[], Awaitable[None]]] = []
+        token = held_answers.set(held)
+        try:
+            async with self.runtime.database.unit_of_work(settles=settles) as session:
+                yield session
+        finally:
+            held_answers.reset(token)
+        for answer in held:
+            await answer()

@@ -39,7 +39,9 @@ async def admit(update: Update, context: BotContext) -> None:
     context.telegram_language = profile.language_code
     settings = context.settings
     refusal = None
-    async with context.unit_of_work() as session:
+    # A member's profile refreshed here is no effect of the update: written again if the
+    # update is handled again after a crash, it does not mark the update done.
+    async with context.unit_of_work(settles=False) as session:
         member = await users.admit(
             session, profile, admin_ids=settings.admin_ids, timezone=settings.team.timezone
         )

@@ -7,6 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
 from bot.amounts import AmountError, Money, parse_amount
-from bot.context import BotContext
+from bot.context import BotContext, held_answers
 from bot.dates import Prefer, find_when
 from bot.i18n import Translate, translator
 from bot.render import candidates_keyboard, error_text
@@ -60,11 +61,21 @@ def _cut(line: str, limit: int) -> str:
 async def say(update: Update, context: BotContext, text: str,
               markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
     """Answers in the update's chat; `edit` replaces the pressed message instead. A long
-    answer goes out as several messages, the buttons under the last."""
+    answer goes out as several messages, the buttons under the last. Inside a unit of
+    work, the answer goes out when it has committed (BotContext.unit_of_work)."""
+    held = held_answers.get()
+    if held is not None:
+        held.append(partial(say_now, update, context, text, markup, edit=edit))
+        return
+    await say_now(update, context, text, markup, edit=edit)
+
+
+async def say_now(update: Update, context: BotContext, text: str,
+                  markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
     if _units(text) > MESSAGE_LIMIT:
         *first, last = pages_of(text)
         for page in first:
-            await say(update, context, page)
+            await say_now(update, context, page)
         text, edit = last, False
     query = update.callback_query
     if edit and query is not None and query.message is not None:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from scheduler.reminders import register
+from scheduler.reminders import DISPATCHER, register
 
-__all__ = ["register"]
+__all__ = ["DISPATCHER", "register"]

@@ -86,6 +86,11 @@ class ReminderDispatcher:
                 if all(r is Outcome.RETRY for r in results):
                     return delivered  # everything is backing off; the next sweep retries
 
+    async def finished(self) -> None:
+        """Returns when no sweep is running."""
+        async with self._running:
+            return
+
     async def _plan_digests(self) -> None:
         if self.settings.digest_hour < 0:
             return

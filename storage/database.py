@@ -16,6 +16,12 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from storage import inbox
+from storage.clock import utcnow
+
+WROTE = "wrote"
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -48,6 +54,26 @@ def _strip_nul(conn: Any, cursor: Any, statement: str, parameters: Any, context:
     return statement, _without_nul(parameters)
 
 
+class _Session(Session):
+    """Knows whether it wrote (`info[WROTE]`): only a writing unit of work marks the
+    update being handled done."""
+
+
+def _flushed(session: Session, _context: Any) -> None:
+    # Still the state before the flush: an object merely touched is not a write.
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        session.info[WROTE] = True
+
+
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+event.listen(_Session, "after_flush", _flushed)
+event.listen(_Session, "do_orm_execute", _executed)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
@@ -65,7 +91,8 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False,
+                                            sync_session_class=_Session)
         self._open = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -75,13 +102,21 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """Commits once at the end; any exception rolls everything back."""
+    async def unit_of_work(self, *, settles: bool = True) -> AsyncIterator[AsyncSession]:
+        """Commits once at the end; any exception rolls everything back. While an update
+        is being handled, a unit of work that wrote marks it done in the same commit
+        (storage/inbox.py); bookkeeping that may be repeated says `settles=False`."""
         self._open += 1
         self._idle.clear()
         try:
-            async with self._sessions() as session, session.begin():
-                yield session
+            async with self._sessions() as session:
+                async with session.begin():
+                    yield session
+                    await session.flush()
+                    settled = (await inbox.settle_current(session, utcnow())
+                               if settles and session.info.get(WROTE) else None)
+                if settled is not None:
+                    settled.settled = True
         finally:
             self._open -= 1
             if self._open == 0:

@@ -558,3 +558,17 @@ class ImportRow(Base):
     customer_id: Mapped[int | None] = mapped_column(Integer)
     # For an updated record: the fields it filled, the contacts and tags it added.
     undo: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, kept from its arrival until it has been handled (and a
+    day after, so that Telegram sending it again is recognised)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "done_at", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_key: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -265,6 +265,17 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int, lease: 
     return Claim(token, list(claimed))
 
 
+async def release_claims(session: AsyncSession, now: datetime) -> int:
+    """Makes every claimed, unconfirmed reminder due now. Only for a sender that knows it is
+    the only one (the active instance, at its start): the claims are then a dead process's,
+    and waiting out their lease would make them late for nothing."""
+    result = await session.execute(
+        update(Reminder)
+        .where(Reminder.claim_token.is_not(None), Reminder.delivery == Delivery.PENDING)
+        .values(send_after=now, claim_token=None))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def claimed_reminder(session: AsyncSession, reminder_id: int, token: str
                            ) -> Reminder | None:
     reminder = await session.get(Reminder, reminder_id)

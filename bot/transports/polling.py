@@ -1,0 +1,49 @@
+"""Long polling through the inbox: an update is stored before its offset is confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
+from telegram.ext import Application
+
+from bot.intake import Intake
+
+log = logging.getLogger(__name__)
+LONGEST_WAIT = 30.0
+
+
+async def poll(app: Application[Any, Any, Any, Any, Any, Any], intake: Intake,
+               timeout: int) -> None:
+    """Runs until cancelled. Telegram forgets an update only when a later call asks for an
+    offset past it, and that call is made only after `intake.take` has stored it; cancelled
+    in between, the update comes again and the inbox knows it."""
+    await app.bot.delete_webhook(drop_pending_updates=False)
+    offset = await intake.next_offset()
+    wait = 1.0
+    while True:
+        try:
+            updates = await app.bot.get_updates(offset=offset, timeout=timeout,
+                                                allowed_updates=Update.ALL_TYPES)
+        except InvalidToken:
+            raise
+        except (NetworkError, Conflict, RetryAfter) as error:  # TimedOut is a NetworkError
+            log.warning("getUpdates: %s; trying again in %.0f s", error, wait)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, LONGEST_WAIT)
+            continue
+        wait = 1.0
+        if not updates:
+            continue
+        try:
+            await intake.take(updates)
+        except SQLAlchemyError as error:  # not stored: not confirmed, Telegram keeps them
+            log.warning("storing %d updates failed: %s; trying again", len(updates),
+                        str(error).splitlines()[0])
+            await asyncio.sleep(1)
+            continue
+        offset = updates[-1].update_id + 1

@@ -1,0 +1,104 @@
+"""The inbox: Telegram's updates kept from arrival until handled (DESIGN decision 12).
+
+An update is stored before Telegram is told it arrived (long polling: before the next
+offset confirms it; webhook: before the 200), handled from here, and marked done in the
+same transaction as its effects. The marking rides on the unit of work: while an update
+is being handled (`handling`), the first unit of work that writes anything also sets the
+update's `done_at` before it commits (`Database.unit_of_work` calls `settle_current`), so
+a crash leaves both or neither. Handling that writes nothing (a lookup) is marked done when
+it has finished. At start, what is not done is handled first, in order; an update Telegram
+sends again (stored, but its offset not yet confirmed when the process died) is found here
+and not handled a second time.
+
+What a crash can still cost is said in docs/decisions.md: an answer that went out before
+the commit goes out again when the update is handled again, and a flow's step written
+after the effects' commit may be one step behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+
+# Telegram keeps an unconfirmed update for 24 hours; a done row is kept as long, so a
+# resent one is recognised.
+KEEP_DONE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    update_id: int
+    chat_key: int  # updates with the same key are handled in order
+    payload: dict[str, Any]
+
+
+@dataclass
+class Handling:
+    """The update the current task is handling; `settled` once its done mark committed."""
+
+    update_id: int
+    settled: bool = False
+
+
+handling: ContextVar[Handling | None] = ContextVar("handling", default=None)
+
+
+async def store(session: AsyncSession, arrivals: Sequence[Arrival], now: datetime) -> set[int]:
+    """Stores what is not stored yet; returns the ids that are new."""
+    if not arrivals:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(InboxUpdate)
+        .values([{"update_id": a.update_id, "chat_key": a.chat_key, "payload": a.payload,
+                  "received_at": now} for a in arrivals])
+        .on_conflict_do_nothing(index_elements=[InboxUpdate.update_id])
+        .returning(InboxUpdate.update_id)
+    )
+    return set(await session.scalars(statement))
+
+
+async def pending(session: AsyncSession) -> list[InboxUpdate]:
+    """What is not done yet, in the order Telegram numbered it."""
+    rows = await session.scalars(
+        select(InboxUpdate).where(InboxUpdate.done_at.is_(None))
+        .order_by(InboxUpdate.update_id))
+    return list(rows)
+
+
+async def newest_id(session: AsyncSession) -> int | None:
+    newest: int | None = await session.scalar(select(func.max(InboxUpdate.update_id)))
+    return newest
+
+
+async def settle(session: AsyncSession, update_id: int, now: datetime) -> None:
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.done_at.is_(None))
+        .values(done_at=now))
+
+
+async def settle_current(session: AsyncSession, now: datetime) -> Handling | None:
+    """Inside a unit of work that wrote: marks the update being handled done with it."""
+    current = handling.get()
+    if current is None or current.settled:
+        return None
+    await settle(session, current.update_id, now)
+    return current
+
+
+async def prune(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.done_at < now - KEEP_DONE))
+    return int(getattr(result, "rowcount", 0) or 0)
