@@ -62,8 +62,11 @@ class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
         return task
 
     async def drain(self, seconds: float) -> int:
-        """Lets what has begun finish for `seconds`, then cancels the rest (it is stored and
-        resumes after the next start); returns how many were cut short."""
+        """Begins nothing more, lets what has begun finish for `seconds`, then cancels the
+        rest (updates stay stored, imports resume, after the next start); returns how many
+        were cut short."""
+        if isinstance(self.update_processor, ChatOrderedProcessor):
+            self.update_processor.stop_starting()
         running = {t for t in self.__dict__.get("running_tasks", ()) if not t.done()}
         dispatcher = self.bot_data.get(scheduler.DISPATCHER)
         if dispatcher is not None:

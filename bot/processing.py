@@ -9,7 +9,8 @@ holds one slot at a time.
 
 Each update runs with `storage.inbox.handling` set, so the unit of work that writes its
 effects also marks it done; an update that wrote nothing is marked done when it finished.
-A cancelled update (the bot stopping) is not marked: it is handled after the next start.
+When the bot stops, updates not yet begun are not begun (`stop_starting`), and one cut
+short is not marked: both are handled after the next start.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self.slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._turns: dict[int, asyncio.Lock] = {}
         self._queued: dict[int, int] = {}
+        self.starting = True
+
+    def stop_starting(self) -> None:
+        self.starting = False
 
     async def initialize(self) -> None:
         return None
@@ -59,11 +64,12 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._queued[key] = self._queued.get(key, 0) + 1
         try:
             async with turn, self.slots:
-                await self._handle(update, coroutine)
+                if self.starting:
+                    await self._handle(update, coroutine)
         finally:
             if (asyncio.iscoroutine(coroutine)
                     and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED):
-                coroutine.close()  # cancelled while waiting: never to run in this process
+                coroutine.close()  # not begun: it stays stored for the next start
             self._queued[key] -= 1
             if not self._queued[key]:
                 del self._queued[key], self._turns[key]

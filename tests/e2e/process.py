@@ -15,12 +15,14 @@ TOKEN = "123456:TEST-TOKEN"
 ADMIN = 4242
 
 
-def write_config(folder: Path, api_url: str, database_url: str, extra: str = "") -> Path:
-    config = folder / "config.toml"
+def write_config(folder: Path, api_url: str, database_url: str, extra: str = "", *,
+                 admins: list[int] | None = None, telegram: str = "",
+                 name: str = "config.toml") -> Path:
+    config = folder / name
     config.write_text(
         f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{api_url}"\npoll_timeout = 1\n'
-        f'[database]\nurl = "{database_url}"\n'
-        f"[team]\nadmins = [{ADMIN}]\n{extra}",
+        f'{telegram}[database]\nurl = "{database_url}"\n'
+        f"[team]\nadmins = {admins or [ADMIN]}\nrequests_per_minute = 1000\n{extra}",
         encoding="utf-8",
     )
     return config
@@ -31,8 +33,9 @@ class BotProcess:
         self.config = config
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self, api: FakeBotApi) -> None:
-        """Starts the bot and waits until it has registered its commands (it is up)."""
+    async def start(self, api: FakeBotApi, *, wait: bool = True) -> None:
+        """Starts the bot and waits until it has registered its commands (it is up);
+        `wait=False` for a standby, which registers them only once it takes over."""
         published = sum(1 for method, _ in api.calls if method == "setMyCommands")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SALESBOT_")}
         self.process = await asyncio.create_subprocess_exec(
@@ -41,6 +44,8 @@ class BotProcess:
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )
         process = self.process
+        if not wait:
+            return
         await poll_until(lambda: process.returncode is not None or sum(
             1 for method, _ in api.calls if method == "setMyCommands") >= published + 2,
             timeout=60)
@@ -51,6 +56,16 @@ class BotProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         await self.process.communicate()
+
+    async def terminate(self) -> tuple[int, float, str]:
+        """SIGTERM, as a supervisor stops it: exit code, seconds taken, stderr."""
+        assert self.process is not None
+        started = asyncio.get_running_loop().time()
+        self.process.terminate()
+        _, stderr = await asyncio.wait_for(self.process.communicate(), 60)
+        taken = asyncio.get_running_loop().time() - started
+        assert self.process.returncode is not None
+        return self.process.returncode, taken, stderr.decode(errors="replace")
 
     async def stop(self) -> str:
         """Stops the bot gracefully; returns what it wrote to stderr."""
