@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import string
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy import func, select
 
@@ -224,3 +226,47 @@ async def test_a_second_instance_on_sqlite_is_refused_with_one_clear_line(
         assert first.process is not None
         first.process.send_signal(signal.SIGTERM)
         await first.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_needs_the_secret_and_stores_before_its_200(
+    server: tuple[FakeBotApi, BotApiServer], database_url: str, tmp_path: Path
+) -> None:
+    api, http = server
+    port, secret = free_port(), "s3cret-s3cret-s3cret"
+    bot = BotProcess(write_config(tmp_path, http.url, database_url, telegram=(
+        f'mode = "webhook"\nwebhook_url = "https://bot.example.invalid/telegram"\n'
+        f'webhook_port = {port}\nwebhook_secret = "{secret}"\n')))
+    await bot.start(api)
+    try:
+        assert any(method == "setWebhook" and params.get("secret_token") == secret
+                   for method, params in api.calls)
+        alice = api.user(ADMIN, "Alice")
+        api.user_sends(alice, "hooked")
+        [update] = api.take_pending()
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with aiohttp.ClientSession() as client:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                async with client.post(url, json=update, headers=headers) as refused:
+                    assert refused.status == 403
+            assert await count_rows(database_url, InboxUpdate) == 0
+            good = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            async with client.post(url, data=b"{not json", headers=good) as bad:
+                assert bad.status == 400
+            async with client.post(url, json=update, headers=good) as accepted:
+                assert accepted.status == 200
+                # stored before the 200
+                assert await count_rows(database_url, InboxUpdate) == 1
+            async with client.post(url, json=update, headers=good) as again:
+                assert again.status == 200  # Telegram resending: known, not handled twice
+        await poll_until(lambda: answers_to(api, "hooked") == 1)
+        await poll_until_async(lambda: no_update_left(database_url))
+        assert answers_to(api, "hooked") == 1
+    finally:
+        stderr = await bot.stop()
+    assert "Traceback" not in stderr, stderr[-3000:]
