@@ -18,9 +18,9 @@ from sqlalchemy import func, insert, select, text
 from telegram.ext import ExtBot
 
 from bench.stats import percentile
-from bot.pacing import ChatPacing
 from bot.config import ReminderSettings
 from bot.dates import find_when
+from bot.pacing import ChatPacing
 from bot.transports.fakeapi import FakeBotApi
 from bot.transports.inprocess import InProcessRequest
 from scheduler.reminders import ReminderDispatcher
