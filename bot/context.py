@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.answers import Answer, send_answer
 from bot.config import Settings
 from bot.i18n import Translate, translator
+from storage import inbox
 from storage.database import Database
 from storage.users import Actor, language_from_telegram
 
@@ -20,8 +22,7 @@ RUNTIME = "runtime"
 
 # Answers said while a unit of work is open, sent once it has committed (see
 # BotContext.unit_of_work); None when no unit of work is open.
-held_answers: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar(
-    "held_answers", default=None)
+held_answers: ContextVar[list[Answer] | None] = ContextVar("held_answers", default=None)
 
 
 @dataclass
@@ -75,18 +76,29 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         would keep every other member's writes, and the storing of new updates, waiting
         for that reply's pacing or a timeout: 'database is locked' after 5 s, seen in the
         e2e test of a timed-out edit), and a reply that cannot be sent never undoes what
-        was saved. Rolled back, the held answers are dropped: they described what did
-        not happen."""
+        was saved. If this commit marks the update done, the answers are kept in it and
+        cleared once sent (storage/inbox.py). Rolled back, the held answers are dropped:
+        they described what did not happen."""
+        database = self.runtime.database
         if held_answers.get() is not None:  # nested: the outer one sends
-            async with self.runtime.database.unit_of_work(settles=settles) as session:
+            async with database.unit_of_work(settles=settles) as session:
                 yield session
             return
-        held: list[Callable[[], Awaitable[None]]] = []
+        held: list[Answer] = []
         token = held_answers.set(held)
+        current = inbox.handling.get()
+        keeps = current is not None and not current.settled
+        if current is not None and keeps:
+            current.outbox = lambda: [answer.as_dict() for answer in held]
         try:
-            async with self.runtime.database.unit_of_work(settles=settles) as session:
+            async with database.unit_of_work(settles=settles) as session:
                 yield session
         finally:
             held_answers.reset(token)
+            if current is not None and keeps:
+                current.outbox = None
         for answer in held:
-            await answer()
+            await send_answer(self.bot, answer)
+        if current is not None and keeps and current.answers_kept:
+            async with database.unit_of_work() as session:
+                await inbox.answers_sent(session, current.update_id)

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.answers import Answer, send_answer
 from bot.processing import chat_key
 from storage import inbox
 from storage.clock import utcnow
@@ -40,6 +42,20 @@ class Intake:
         return len(new)
 
     async def replay(self) -> int:
+        """First the answers a stopped process had committed but not sent, then the
+        updates it had not finished."""
+        async with self.database.unit_of_work() as session:
+            unsent = await inbox.unsent_answers(session)
+        for row in unsent:
+            for answer in row.answers or []:
+                try:
+                    await send_answer(self.app.bot, Answer.from_dict(answer))
+                except TelegramError as error:
+                    log.warning("an answer to update %s not sent: %s", row.update_id, error)
+            async with self.database.unit_of_work() as session:
+                await inbox.answers_sent(session, row.update_id)
+        if unsent:
+            log.info("answers to %d updates sent after the restart", len(unsent))
         async with self.database.unit_of_work() as session:
             rows = await inbox.pending(session)
         for row in rows:

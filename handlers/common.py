@@ -7,7 +7,6 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
 from bot.amounts import AmountError, Money, parse_amount
+from bot.answers import Answer, send_answer
 from bot.context import BotContext, held_answers
 from bot.dates import Prefer, find_when
 from bot.i18n import Translate, translator
@@ -29,69 +29,19 @@ from storage.users import find_by_telegram_id, language_from_telegram
 log = logging.getLogger(__name__)
 
 
-MESSAGE_LIMIT = 4096  # Telegram's, in UTF-16 code units of the visible text
-
-
-def pages_of(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Splits a long answer at line ends into messages Telegram accepts. Our HTML never
-    spans lines, so every page stays well-formed; the raw HTML is measured, which is never
-    shorter than what Telegram counts. A single over-long line is cut."""
-    pages: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        line = _cut(line, limit)
-        if current and _units(current) + 1 + _units(line) > limit:
-            pages.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    return [*pages, current]
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _cut(line: str, limit: int) -> str:
-    while _units(line) > limit:
-        line = line[: len(line) - (_units(line) - limit + 1) // 2 - 1]
-    return line
-
-
 async def say(update: Update, context: BotContext, text: str,
               markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
     """Answers in the update's chat; `edit` replaces the pressed message instead. A long
     answer goes out as several messages, the buttons under the last. Inside a unit of
     work, the answer goes out when it has committed (BotContext.unit_of_work)."""
+    answer = Answer.to(update, text, markup, edit=edit)
+    if answer is None:
+        return
     held = held_answers.get()
     if held is not None:
-        held.append(partial(say_now, update, context, text, markup, edit=edit))
+        held.append(answer)
         return
-    await say_now(update, context, text, markup, edit=edit)
-
-
-async def say_now(update: Update, context: BotContext, text: str,
-                  markup: InlineKeyboardMarkup | None = None, *, edit: bool = False) -> None:
-    if _units(text) > MESSAGE_LIMIT:
-        *first, last = pages_of(text)
-        for page in first:
-            await say_now(update, context, page)
-        text, edit = last, False
-    query = update.callback_query
-    if edit and query is not None and query.message is not None:
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=query.message.chat.id, message_id=query.message.message_id,
-                reply_markup=markup,
-            )
-            return
-        except BadRequest as error:
-            if "not modified" in str(error):
-                return
-            # The message is gone or too old to edit: send a fresh one instead.
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, text, reply_markup=markup)
+    await send_answer(context.bot, answer)
 
 
 async def acknowledge(update: Update, text: str | None = None, *, alert: bool = False) -> None:

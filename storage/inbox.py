@@ -10,14 +10,17 @@ it has finished. At start, what is not done is handled first, in order; an updat
 sends again (stored, but its offset not yet confirmed when the process died) is found here
 and not handled a second time.
 
-What a crash can still cost is said in docs/decisions.md: an answer that went out before
-the commit goes out again when the update is handled again, and a flow's step written
-after the effects' commit may be one step behind.
+The answers to an update are sent after the commit that holds its effects, so that no
+transaction stays open across a Bot API call. So that a crash between the two loses no
+answer, the answers go into that same commit (`answers`, an outbox) and are cleared once
+sent; at start, answers left in done rows are sent first. What a crash can still cost is
+said in docs/decisions.md: an update handled again may answer twice, and a flow's step
+written after the effects' commit may be one step behind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,10 +47,13 @@ class Arrival:
 
 @dataclass
 class Handling:
-    """The update the current task is handling; `settled` once its done mark committed."""
+    """The update the current task is handling; `settled` once its done mark committed.
+    `outbox` gives the answers held so far, kept with the done mark (`answers_kept`)."""
 
     update_id: int
     settled: bool = False
+    outbox: Callable[[], list[dict[str, Any]]] | None = None
+    answers_kept: bool = False
 
 
 handling: ContextVar[Handling | None] = ContextVar("handling", default=None)
@@ -82,20 +88,38 @@ async def newest_id(session: AsyncSession) -> int | None:
     return newest
 
 
-async def settle(session: AsyncSession, update_id: int, now: datetime) -> None:
+async def settle(session: AsyncSession, update_id: int, now: datetime,
+                 answers: list[dict[str, Any]] | None = None) -> None:
     await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.update_id == update_id, InboxUpdate.done_at.is_(None))
-        .values(done_at=now))
+        .values(done_at=now, answers=answers or None))
 
 
 async def settle_current(session: AsyncSession, now: datetime) -> Handling | None:
-    """Inside a unit of work that wrote: marks the update being handled done with it."""
+    """Inside a unit of work that wrote: marks the update being handled done with it, and
+    keeps the answers held so far."""
     current = handling.get()
     if current is None or current.settled:
         return None
-    await settle(session, current.update_id, now)
+    answers = current.outbox() if current.outbox is not None else []
+    await settle(session, current.update_id, now, answers)
+    current.answers_kept = bool(answers)
     return current
+
+
+async def unsent_answers(session: AsyncSession) -> list[InboxUpdate]:
+    """Done rows whose answers had not gone out when the process stopped, in order."""
+    rows = await session.scalars(
+        select(InboxUpdate).where(InboxUpdate.done_at.is_not(None),
+                                  InboxUpdate.answers.is_not(None))
+        .order_by(InboxUpdate.update_id))
+    return list(rows)
+
+
+async def answers_sent(session: AsyncSession, update_id: int) -> None:
+    await session.execute(
+        update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(answers=None))
 
 
 async def prune(session: AsyncSession, now: datetime) -> int:

@@ -572,3 +572,6 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The answers committed with the effects, until they have been sent.
+    answers: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True),
+                                                                 nullable=True)

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column('payload', sa.JSON(), nullable=False),
         sa.Column('received_at', UTCDateTime(), nullable=False),
         sa.Column('done_at', UTCDateTime(), nullable=True),
+        sa.Column('answers', sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint('update_id'),
     )
     op.create_index('ix_inbox_pending', 'inbox', ['done_at', 'update_id'])
