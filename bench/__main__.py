@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
-from bench import imports, reminders, sales, stale
+from bench import imports, reminders, sales, stale, updates
 from bench.stats import percentile
 from storage.database import Database
 from storage.dedupe import duplicate_groups
@@ -182,7 +182,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
     }
 
 
-PARTS = ("search", "reminders", "stale", "imports", "sales")
+PARTS = ("search", "reminders", "stale", "imports", "sales", "updates")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
@@ -201,7 +201,9 @@ INTRO = (
     "export reads and writes in a worker. The manager's view (bench/sales.py) is the bot's "
     "own value job on 100,000 customers and 1,000,000 purchases while lookups run every 50 "
     "ms, and charts timed from the press of a chart button to the photo the in-process "
-    "fake received, in a fresh process.\n\n"
+    "fake received, in a fresh process. Handling updates (bench/updates.py) runs the whole bot "
+    "with its own long polling against the in-process fake, beside a bare PTB echo bot "
+    "through the same fake.\n\n"
 )
 
 
@@ -218,6 +220,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out[f"stale-{label}"] = await stale.run(scratch, label)
     if "sales" in parts:
         out[f"sales-{label}"] = await sales.run(scratch, label)
+    if "updates" in parts:
+        out[f"updates-{label}"] = await updates.run(scratch, label)
     if "imports" in parts:
         with tempfile.TemporaryDirectory() as folder:
             fresh = (imports.sqlite_urls(Path(folder)) if label == "SQLite"

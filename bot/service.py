@@ -101,9 +101,10 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
         if dropped:
             log.info("%d queued updates wait in the database for the next start", dropped)
         await app.drain(settings.telegram.drain_seconds)
-        await app.stop()
         return code
     finally:
+        if app.running:
+            await app.stop()
         await app.shutdown()
 
 
