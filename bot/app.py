@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import warnings
 from collections.abc import Awaitable, Generator
@@ -16,7 +17,7 @@ from telegram.warnings import PTBUserWarning
 
 import scheduler
 from bot.config import Settings
-from bot.context import RUNTIME, BotContext, Runtime
+from bot.context import RUNTIME, BotContext, Runtime, held_answers
 from bot.import_runner import RUNNER, ImportRunner
 from bot.pacing import ChatPacing
 from bot.persistence import DatabasePersistence
@@ -26,6 +27,7 @@ from handlers import register_all
 from handlers.start import publish_commands
 from scheduler import backups
 from scheduler import value as value_job
+from storage import inbox
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,12 @@ class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
         name: str | None = None,
     ) -> asyncio.Task[Any]:
         """Every update being handled and every background task (an import, an export) is
-        a task made here; `drain` waits for them."""
+        a task made here; `drain` waits for them. A background task starts outside the
+        update that made it: its answers are its own, not held for that update's unit of
+        work (which may have sent its answers already), and its writes do not mark that
+        update done."""
+        if update is None and inspect.isawaitable(coroutine):
+            coroutine = _detached(coroutine)
         task = super().create_task(coroutine, update, name=name)
         running: set[asyncio.Task[Any]] = self.__dict__.setdefault("running_tasks", set())
         running.add(task)
@@ -85,6 +92,12 @@ class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
         if self.job_queue is not None:
             await self.job_queue.stop(wait=False)
         return len(pending)
+
+
+async def _detached(coroutine: Awaitable[Any]) -> Any:
+    inbox.handling.set(None)
+    held_answers.set(None)
+    return await coroutine
 
 
 def build_application(
