@@ -15,7 +15,9 @@ Updater and its default sequential processing.
 from __future__ import annotations
 
 import asyncio
+import random
 import statistics
+import string
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +38,9 @@ from storage.database import Database
 
 MEMBERS = 200
 LOOKUPS = 2000
+# Names no two of which look alike to the duplicate check (which would ask, not save).
+NAMES = ["".join(random.Random(i).choices(string.ascii_lowercase, k=8)).title()
+         for i in range(MEMBERS)]
 
 
 async def until(check: Any, timeout: float = 300) -> None:
@@ -99,9 +104,10 @@ async def salesbot_rates(url: str) -> dict[str, float]:
         looked = await rate(api, lambda: lookups(api, members, LOOKUPS, "q"), LOOKUPS)
         started = time.perf_counter()
         for i, member in enumerate(members):
-            api.user_sends(member, f"/add Bench{i:03d}x 1391234{i:04d}")
+            api.user_sends(member, f"/add {NAMES[i]} 1391234{i:04d}")
         await until(lambda: sum("is this right?" in m.text for m in api.log) >= MEMBERS)
-        cards = [m for m in api.log if "is this right?" in m.text]
+        card_of = {m.chat_id: m for m in api.log if "is this right?" in m.text}
+        cards = [card_of[member.id] for member in members]  # they arrive in any order
         for member, card in zip(members, cards, strict=True):
             api.user_presses(member, card, "add:save")
         await until(lambda: all("Saved as" in card.text for card in cards))
