@@ -86,19 +86,21 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             return
         held: list[Answer] = []
         token = held_answers.set(held)
-        current = inbox.handling.get()
-        keeps = current is not None and not current.settled
-        if current is not None and keeps:
-            current.outbox = lambda: [answer.as_dict() for answer in held]
+        # The update this commit may mark done, which then keeps the answers with it.
+        unsettled = inbox.handling.get()
+        if unsettled is not None and unsettled.settled:
+            unsettled = None
+        if unsettled is not None:
+            unsettled.outbox = lambda: [answer.as_dict() for answer in held]
         try:
             async with database.unit_of_work(settles=settles) as session:
                 yield session
         finally:
             held_answers.reset(token)
-            if current is not None and keeps:
-                current.outbox = None
+            if unsettled is not None:
+                unsettled.outbox = None
         for answer in held:
             await send_answer(self.bot, answer)
-        if current is not None and keeps and current.answers_kept:
+        if unsettled is not None and unsettled.answers_kept:
             async with database.unit_of_work() as session:
-                await inbox.answers_sent(session, current.update_id)
+                await inbox.answers_sent(session, unsettled.update_id)

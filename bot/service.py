@@ -82,16 +82,18 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
         if app.job_queue is not None:
             app.job_queue.run_repeating(lambda _: intake.prune(), PRUNE_EVERY, first=60,
                                         name="prune-inbox")
+        polling: asyncio.Future[Any] | None = None
         if settings.telegram.mode == "webhook":
             webhook = Webhook(app, intake, settings.telegram)
             await webhook.start()
-            fetching: asyncio.Future[Any] = asyncio.ensure_future(stopping.wait())
         else:
-            fetching = asyncio.ensure_future(poll(app, intake, settings.telegram.poll_timeout))
-        watchers = {fetching, asyncio.ensure_future(stopping.wait()),
-                    lost := asyncio.ensure_future(lock.lost())}
+            polling = asyncio.ensure_future(poll(app, intake, settings.telegram.poll_timeout))
+        lost = asyncio.ensure_future(lock.lost())
+        watchers: set[asyncio.Future[Any]] = {asyncio.ensure_future(stopping.wait()), lost}
+        if polling is not None:
+            watchers.add(polling)
         await asyncio.wait(watchers, return_when=asyncio.FIRST_COMPLETED)
-        code = _exit_code(fetching, lost)
+        code = _exit_code(polling, lost)
         for watcher in watchers:
             watcher.cancel()
         await asyncio.wait(watchers)
@@ -108,12 +110,13 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
         await app.shutdown()
 
 
-def _exit_code(fetching: asyncio.Future[Any], lost: asyncio.Future[Any]) -> int:
+def _exit_code(polling: asyncio.Future[Any] | None, lost: asyncio.Future[Any]) -> int:
     if lost.done():
         log.error("lost the database lock: stopping, another instance may be active now")
         return 1
-    if fetching.done() and not fetching.cancelled() and fetching.exception() is not None:
-        error = fetching.exception()
+    if (polling is not None and polling.done() and not polling.cancelled()
+            and polling.exception() is not None):
+        error = polling.exception()
         if isinstance(error, InvalidToken):
             log.error("Telegram refused the token: check telegram.token")
         else:
