@@ -43,10 +43,13 @@ warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_messag
 class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
-        # Conversation state is written when each update is done, not once a minute,
-        # so that a restart mid-flow loses nothing.
-        if self.persistence is not None and isinstance(update, Update):
+        # A member's place in a flow is written when each of their updates is done, not
+        # once a minute, so that a restart mid-flow loses nothing; in one transaction,
+        # which marks the update done if nothing before did (bot/persistence.py).
+        if isinstance(self.persistence, DatabasePersistence) and isinstance(update, Update):
             await self.update_persistence()
+            user = update.effective_user
+            await self.persistence.write_for(user.id if user is not None else None)
 
     def create_task(
         self,

@@ -14,8 +14,9 @@ The answers to an update are sent after the commit that holds its effects, so th
 transaction stays open across a Bot API call. So that a crash between the two loses no
 answer, the answers go into that same commit (`answers`, an outbox) and are cleared once
 sent; at start, answers left in done rows are sent first. What a crash can still cost is
-said in docs/decisions.md: an update handled again may answer twice, and a flow's step
-written after the effects' commit may be one step behind.
+said in docs/decisions.md: an update handled again may answer twice, and the step after
+a save is written just after the save's commit (bot/persistence.py writes a step that
+saved nothing else together with its done mark).
 """
 
 from __future__ import annotations

@@ -114,10 +114,6 @@ async def test_sigterm_with_a_backlog_exits_0_within_10_s_and_the_rest_follows(
 
 
 @pytest.mark.timeout(300)  # ten restarts of a real process, each a few seconds
-# A known loss, to be fixed: about one run in two, one of the 50 presses of Save is
-# handled (done) without saving or answering: its flow's state was written after the
-# /add's effects and a kill fell between, so the press finds no flow ("expired").
-@pytest.mark.xfail(strict=False, reason="flow state written after the effects' commit")
 async def test_killed_at_ten_moments_nothing_is_lost_or_done_twice(
     server: tuple[FakeBotApi, BotApiServer], database_url: str, tmp_path: Path
 ) -> None:
