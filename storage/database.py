@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.util import await_
 
 from storage import inbox
 from storage.clock import utcnow
@@ -85,12 +86,54 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN")
+HOLDS_TURN = "holds_writer_turn"
+
+
+class WriterTurns:
+    """SQLite lets one transaction write at a time and makes the others wait in its busy
+    handler, which naps (up to 100 ms a nap) and retries, with no queue: with 200 members
+    adding at once (bench/updates.py), writers starved for the whole 5 s busy timeout and
+    members got "database is locked". So this process's writers take turns first, in
+    arrival order, on an asyncio lock: a connection takes the turn before its first write
+    statement (a lookup never does) and gives it back when its transaction ends, and SQLite
+    sees one writer from this process at a time. The turn is taken with the connection
+    already in hand: taken before, a writer held the turn while it waited for the pool,
+    whose every connection was held by writers waiting for the turn. Other processes (the
+    CLI, an import's workers) still meet the busy handler. PostgreSQL locks rows itself."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.lock = asyncio.Lock()
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._before_statement)
+        event.listen(sync, "commit", self._ended)
+        event.listen(sync, "rollback", self._ended)
+        event.listen(sync.pool, "checkin", self._checked_in)
+
+    def _before_statement(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if conn.info.get(HOLDS_TURN) or statement.lstrip()[:7].upper().startswith(READS):
+            return
+        await_(self.lock.acquire())  # in SQLAlchemy's greenlet: this task waits, not the loop
+        conn.info[HOLDS_TURN] = True
+
+    def _ended(self, conn: Any) -> None:
+        self._give_back(conn.info)
+
+    def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
+        self._give_back(record.info)  # a connection returned without commit or rollback
+
+    def _give_back(self, info: dict[Any, Any]) -> None:
+        if info.pop(HOLDS_TURN, False):
+            self.lock.release()
+
+
 class Database:
     """Owns the engine; hands out one transaction per unit of work."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
+        self._turns = WriterTurns(self.engine) if self.dialect == "sqlite" else None
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False,
                                             sync_session_class=_Session)
         self._open = 0
