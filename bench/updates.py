@@ -169,11 +169,11 @@ async def storing_cost(url: str) -> tuple[float, float]:
         arrival = inbox.Arrival(10_000_000 + i, 42, {"update_id": 10_000_000 + i,
                                                      "message": {"text": "wxm"}})
         started = time.perf_counter()
-        async with database.unit_of_work() as session:
-            await inbox.store(session, [arrival], datetime.now(UTC))
+        async with database.statements() as connection:
+            await inbox.store(connection, [arrival], datetime.now(UTC))
         middle = time.perf_counter()
-        async with database.unit_of_work() as session:
-            await inbox.settle(session, arrival.update_id, datetime.now(UTC))
+        async with database.statements() as connection:
+            await inbox.settle(connection, arrival.update_id, datetime.now(UTC))
         stored.append((middle - started) * 1000)
         settled.append((time.perf_counter() - middle) * 1000)
     await database.dispose()

@@ -34,8 +34,8 @@ class Intake:
     async def take(self, updates: Sequence[Update]) -> int:
         """Stores the updates not seen before and queues them; returns how many were new."""
         arrivals = [inbox.Arrival(u.update_id, chat_key(u), u.to_dict()) for u in updates]
-        async with self.database.unit_of_work() as session:
-            new = await inbox.store(session, arrivals, utcnow())
+        async with self.database.statements() as connection:
+            new = await inbox.store(connection, arrivals, utcnow())
         for update in updates:
             if update.update_id in new:
                 await self.app.update_queue.put(update)

@@ -85,5 +85,5 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         finally:
             inbox.handling.reset(token)
         if not current.settled:
-            async with self.database.unit_of_work() as session:
-                await inbox.settle(session, update.update_id, utcnow())
+            async with self.database.statements() as connection:
+                await inbox.settle(connection, update.update_id, utcnow())

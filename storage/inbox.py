@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import InboxUpdate
 
@@ -60,11 +60,12 @@ class Handling:
 handling: ContextVar[Handling | None] = ContextVar("handling", default=None)
 
 
-async def store(session: AsyncSession, arrivals: Sequence[Arrival], now: datetime) -> set[int]:
+async def store(connection: AsyncConnection, arrivals: Sequence[Arrival], now: datetime
+                ) -> set[int]:
     """Stores what is not stored yet; returns the ids that are new."""
     if not arrivals:
         return set()
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(InboxUpdate)
@@ -73,7 +74,7 @@ async def store(session: AsyncSession, arrivals: Sequence[Arrival], now: datetim
         .on_conflict_do_nothing(index_elements=[InboxUpdate.update_id])
         .returning(InboxUpdate.update_id)
     )
-    return set(await session.scalars(statement))
+    return set(await connection.scalars(statement))
 
 
 async def pending(session: AsyncSession) -> list[InboxUpdate]:
@@ -89,7 +90,7 @@ async def newest_id(session: AsyncSession) -> int | None:
     return newest
 
 
-async def settle(session: AsyncSession, update_id: int, now: datetime,
+async def settle(session: AsyncSession | AsyncConnection, update_id: int, now: datetime,
                  answers: list[dict[str, Any]] | None = None) -> None:
     await session.execute(
         update(InboxUpdate)
