@@ -167,6 +167,18 @@ def customer_card(customer: Customer, t: Translate, *, region: str, timezone: st
     return "\n".join(lines)
 
 
+def compact_card(customer: Customer, t: Translate, *, region: str) -> str:
+    """The card posted into another chat: who, where, how to reach them, whose."""
+    lines = [f"<b>{escape(customer.name)}</b>  <code>{customer.code}</code>"]
+    if customer.company:
+        lines.append(f"🏢 {escape(customer.company)}")
+    lines += [f"📞 {escape(format_phone(phone, region))}"
+              for phone in customer.contact_values("phone")[:2]]
+    if customer.owner is not None:
+        lines.append("👤 " + t("Owner: {name}").format(name=escape(customer.owner.display_name)))
+    return "\n".join(lines)
+
+
 def button(text: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data)
 

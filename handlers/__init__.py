@@ -16,6 +16,7 @@ from handlers import (
     exports,
     followups,
     imports,
+    inline,
     interactions,
     nudges,
     privacy,
@@ -52,5 +53,6 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     deals.register(app)  # "预计下月成交" is a deal, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     interactions.register(app)
+    inline.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first
     common.register(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import InlineQueryResultsButton, Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
 
 from bot.context import RUNTIME, BotContext
@@ -13,6 +13,10 @@ from handlers.common import acknowledge, say
 from storage import users
 from storage.errors import NotFound
 from storage.models import Role
+
+# The start parameter of the button a non-member's inline query gets: not an invite, so
+# they are told their Telegram ID to send to their admin.
+FROM_INLINE = "join"
 
 
 def profile_of(update: Update) -> users.Profile | None:
@@ -26,7 +30,7 @@ def invite_token(update: Update) -> str | None:
     message = update.effective_message
     text = message.text if message is not None and message.text else ""
     parts = text.split()
-    if len(parts) == 2 and parts[0].split("@")[0] == "/start":
+    if len(parts) == 2 and parts[0].split("@")[0] == "/start" and parts[1] != FROM_INLINE:
         return parts[1]
     return None
 
@@ -58,6 +62,8 @@ async def admit(update: Update, context: BotContext) -> None:
     if context.actor is None:
         await refuse(update, context, refusal, profile.telegram_id)
         raise ApplicationHandlerStop
+    if update.inline_query is not None:
+        return  # one a keystroke, cached by Telegram per member: not counted as requests
     limiter: RequestLimiter = context.application.bot_data[LIMITER]
     if not limiter.allow(profile.telegram_id):
         if limiter.should_warn(profile.telegram_id):
@@ -76,7 +82,12 @@ async def refuse(update: Update, context: BotContext, reason: str | None, telegr
         "Sorry, this is a private team bot. Your Telegram ID is {id}. "
         "Send it to your admin to be invited."
     ).format(id=telegram_id)
-    if update.callback_query is not None:
+    if update.inline_query is not None:  # no results, and the way to the bot
+        await update.inline_query.answer([], cache_time=0, is_personal=True,
+                                         button=InlineQueryResultsButton(
+                                             text=context.t("Start the bot to join"),
+                                             start_parameter=FROM_INLINE))
+    elif update.callback_query is not None:
         await acknowledge(update, text, alert=True)
     elif update.effective_chat is not None and update.effective_chat.type == "private":
         await context.bot.send_message(update.effective_chat.id, text)

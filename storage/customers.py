@@ -248,6 +248,13 @@ async def create_customer(
     return customer
 
 
+async def customers_in_order(session: AsyncSession, ids: list[int]) -> list[Customer]:
+    """The customers with these ids, in the order given (a search's ranking); the caller
+    has checked that they may be seen."""
+    found = {c.id: c for c in await session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
 async def load_customer(session: AsyncSession, customer_id: int, actor: Actor) -> Customer:
     """The customer by id, following merges, if the actor may see it."""
     customer = await session.get(Customer, customer_id)

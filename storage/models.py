@@ -181,6 +181,7 @@ class Customer(Base):
         Index("ix_customers_owner_archived", "owner_id", "archived"),
         Index("ix_customers_owner_tier_quiet", "owner_id", "tier", "quiet_since"),
         Index("ix_customers_owner_unverified", "owner_id", "unverified_since"),
+        Index("ix_customers_updated", "updated_at"),
         {"sqlite_autoincrement": True},
     )
 

@@ -384,6 +384,16 @@ async def search_customers(
     return hits[:limit]
 
 
+async def recently_changed(session: AsyncSession, actor: Actor, *, limit: int = 10
+                           ) -> list[SearchHit]:
+    """The customers the actor may see that changed last (an index on `updated_at` walks
+    them newest first): what an empty inline query offers."""
+    columns = select(Customer.id, Customer.name, Customer.company, Customer.region)
+    rows = await session.execute(
+        _visible(columns, actor, False).order_by(Customer.updated_at.desc()).limit(limit))
+    return [SearchHit(row.id, row.name, row.company, row.region, 0) for row in rows]
+
+
 async def _ranked_candidates(
     session: AsyncSession,
     visible: Select[int, str, str | None, str | None, str],

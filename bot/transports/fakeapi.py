@@ -157,6 +157,22 @@ class BotMessage:
 
 
 @dataclass
+class InlineArticle:
+    result_id: str
+    title: str
+    description: str
+    text: str  # what choosing it posts into the chat, as the chat shows it
+
+
+@dataclass
+class InlineAnswer:
+    articles: list[InlineArticle]
+    button: dict[str, Any] | None
+    cache_time: int
+    is_personal: bool
+
+
+@dataclass
 class Fault:
     method: str
     status: int
@@ -209,6 +225,8 @@ class FakeBotApi:
         self._file_ids = count(1)
         self._user_messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._open_queries: set[str] = set()
+        self._open_inline: set[str] = set()
+        self.inline_answers: dict[str, InlineAnswer] = {}
         self._arrived: asyncio.Event | None = None
 
     # ---- the user side ---------------------------------------------------------------
@@ -294,6 +312,16 @@ class FakeBotApi:
             "message": self._as_telegram(message),
             "data": data,
         })
+
+    def user_types_inline(self, person: FakeUser, query: str,
+                          chat_type: str = "private") -> str:
+        """`@bot query` typed in a chat of kind `chat_type`; returns the query's id, under
+        which `inline_answers` keeps the bot's answer."""
+        query_id = str(next(self._query_ids))
+        self._open_inline.add(query_id)
+        self._queue("inline_query", {"id": query_id, "from": person.as_dict(),
+                                     "query": query, "offset": "", "chat_type": chat_type})
+        return query_id
 
     def take_pending(self) -> list[dict[str, Any]]:
         taken, self.pending = self.pending, []
@@ -435,10 +463,10 @@ class FakeBotApi:
     def _rendered(self, params: dict[str, Any], key: str, limit: int) -> tuple[str, str]:
         source = str(params.get(key) or "")
         visible = html_to_text(source) if params.get("parse_mode") == "HTML" else source
-        if key == "text" and not visible.strip():
+        if key in ("text", "message_text") and not visible.strip():
             raise bad_request("message text is empty")
         if utf16_length(visible) > limit:
-            what = "message" if key == "text" else "message caption"
+            what = "message caption" if key == "caption" else "message"
             raise bad_request(f"{what} is too long")
         return visible, source
 
@@ -553,6 +581,34 @@ class FakeBotApi:
             raise bad_request("MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)
         self.answered[query_id] = params
+        return True
+
+    def _api_answerinlinequery(self, params: dict[str, Any], files: Any) -> bool:
+        """Checked as Telegram checks: one answer per query, at most 50 results with
+        unique ids of 1-64 bytes, each message text valid as sent."""
+        query_id = str(params.get("inline_query_id"))
+        if query_id not in self._open_inline:
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid")
+        results = _json(params.get("results")) or []
+        ids = [str(result.get("id", "")) for result in results]
+        if len(results) > 50:
+            raise bad_request("RESULTS_TOO_MUCH")
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise bad_request("RESULT_ID_INVALID")
+        articles = []
+        for result in results:
+            if not result.get("title"):
+                raise bad_request("RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content") or {}
+            text, _ = self._rendered(content, "message_text", 4096)
+            articles.append(InlineArticle(str(result["id"]), result["title"],
+                                          result.get("description", ""), text))
+        button = _json(params.get("button"))
+        self._open_inline.discard(query_id)
+        self.inline_answers[query_id] = InlineAnswer(
+            articles, button, int(params.get("cache_time", 300)),
+            str(params.get("is_personal", "")).lower() == "true")
         return True
 
     def _store_file(self, name: str, content: bytes) -> str:
