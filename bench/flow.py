@@ -1,4 +1,5 @@
-"""One add-flow step timed through the in-process fake; prints JSON figures and RSS."""
+"""One add-flow step and inline queries timed through the in-process fake; prints JSON
+figures and RSS."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import json
 import statistics
 import sys
 import time
+from typing import Any
 
 import psutil
+from sqlalchemy import select
 from telegram import Update
 
 from bench.stats import percentile
 from bot.app import build_application
 from bot.config import load_settings
-from bot.transports.fakeapi import FakeBotApi
+from bot.transports.fakeapi import FakeBotApi, FakeUser
 from bot.transports.inprocess import InProcessRequest
 from storage.database import Database
+from storage.models import Customer
 
 
 async def bench_flow_step(url: str) -> dict[str, float]:
@@ -42,10 +46,35 @@ async def bench_flow_step(url: str) -> dict[str, float]:
             api.user_sends(person, "/cancel")
             for data in api.take_pending():
                 await app.process_update(Update.de_json(data, app.bot))
+        inline = await time_inline_queries(app, api, person, db)
         rss = psutil.Process().memory_info().rss / 2**20
         await app.stop()
     await db.dispose()
-    return {"median": statistics.median(timings), "p99": percentile(timings, 99), "rss": rss}
+    return {"median": statistics.median(timings), "p99": percentile(timings, 99), "rss": rss,
+            "inline_median": statistics.median(inline), "inline_p99": percentile(inline, 99)}
+
+
+async def time_inline_queries(app: Any, api: FakeBotApi, person: FakeUser, db: Database
+                              ) -> list[float]:
+    """200 inline queries as members type them (a name, its initials, a company's first
+    word, four phone digits, nothing), each answered with up to 20 cards."""
+    async with db.unit_of_work() as session:
+        rows = (await session.execute(
+            select(Customer.name, Customer.company, Customer.name_initials)
+            .order_by(Customer.id).limit(40))).all()
+    queries = [""]
+    for row in rows:
+        queries += [row.name, row.name_initials, str(row.company).split()[0]]
+    queries += [f"{i:04d}" for i in range(1000, 1000 + 200 - len(queries))]
+    timings = []
+    for query in queries[:200]:
+        api.user_types_inline(person, query)
+        (data,) = api.take_pending()
+        update = Update.de_json(data, app.bot)
+        started = time.perf_counter()
+        await app.process_update(update)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 

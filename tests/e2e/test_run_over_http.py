@@ -85,3 +85,26 @@ async def test_stranger_is_refused_and_bad_html_never_reaches_telegram(
     card = await poll_until(lambda: next(
         (m for m in api.chat(ADMIN) if "is this right?" in m.text), None))
     assert "<script>&amp;" in card.text
+
+
+async def test_inline_lookup_over_http_even_when_the_answer_fails_once(
+    running_bot: FakeBotApi,
+) -> None:
+    api = running_bot
+    alice = api.user(ADMIN, "Alice")
+    api.user_sends(alice, "/add 王小明 138 1234 5678 ACME 上海")
+    card = await poll_until(lambda: next(
+        (m for m in api.chat(ADMIN) if "is this right?" in m.text), None))
+    api.user_presses(alice, card, "add:save")
+    await poll_until(lambda: "Saved as C-000001." in card.text)
+
+    api.fail_next("answerInlineQuery", 502)  # answered on the retry
+    query_id = api.user_types_inline(alice, "wxm", chat_type="supergroup")
+    answer = await poll_until(lambda: api.inline_answers.get(query_id))
+    assert [a.title for a in answer.articles] == ["王小明 · ACME"]
+    assert "📞 138 1234 5678" in answer.articles[0].text
+
+    stranger = api.user(9999, "Mallory")
+    refused_id = api.user_types_inline(stranger, "wxm")
+    refused = await poll_until(lambda: api.inline_answers.get(refused_id))
+    assert refused.articles == [] and refused.button is not None
