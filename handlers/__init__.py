@@ -15,6 +15,7 @@ from handlers import (
     dupes,
     exports,
     followups,
+    groups,
     imports,
     inline,
     interactions,
@@ -32,7 +33,8 @@ from handlers import (
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    access.register(app)  # group -1: nothing runs for people who are not members
+    access.register(app)  # group -2: nothing runs for people who are not members
+    groups.register(app)  # group -1: in a group chat only lookups go on
     start.register(app)
     customers.register(app)
     # Flows that start from a button and then wait for text come before the log flow,

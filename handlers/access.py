@@ -109,10 +109,11 @@ async def invite(update: Update, context: BotContext) -> None:
 
 
 LIMITER = "request_limiter"
+GATE = -2  # before everything, even the group chat's own filter (group -1)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     settings = app.bot_data[RUNTIME].settings
     app.bot_data[LIMITER] = RequestLimiter(settings.team.requests_per_minute)
-    app.add_handler(TypeHandler(Update, admit), group=-1)
+    app.add_handler(TypeHandler(Update, admit), group=GATE)
     app.add_handler(CommandHandler("invite", invite))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -295,8 +296,11 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
     text = customer_card(customer, context.t, region=settings.team.default_region,
                          timezone=context.member.timezone, recent=recent,
                          sales=[line for line in sales if line])
+    # Edit buttons belong to the member's own chat; a card in a group is for reading.
+    private = update.effective_chat is None or update.effective_chat.type == ChatType.PRIVATE
+    markup = card_keyboard(customer, context.t, manager=context.member.is_manager)
     await say(update, context, f"{note}\n\n{text}" if note else text,
-              card_keyboard(customer, context.t, manager=context.member.is_manager), edit=edit)
+              markup if private else None, edit=edit)
 
 
 CARD_ACTION = re.compile(

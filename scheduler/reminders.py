@@ -127,6 +127,7 @@ class ReminderDispatcher:
                 await reminders.give_up(session, reminder_id, token, blocked=True)
                 return Outcome.SETTLED
             t = translator(user.language)
+            chat_id = user.telegram_id
             late = reminders.is_late(reminder, utcnow())
             shown: list[int] = []
             pictures: list[ChartData] = []
@@ -146,6 +147,9 @@ class ReminderDispatcher:
                                    user.timezone)
                 markup = None
                 pictures = await self._weekly_charts(session, user, t)
+                group = await team.team_group(session)
+                if group is not None and group.set_by == user.id:
+                    chat_id = group.chat_id  # /teamgroup: posted where the team reads it
             elif reminder.kind in NUDGE_KINDS:
                 if not nudges.still_relevant(reminder):
                     await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
@@ -155,10 +159,16 @@ class ReminderDispatcher:
             else:
                 text = reminder_text(t, reminder, user.timezone, late=late)
                 markup = reminder_keyboard(t, reminder.id)
-            chat_id = user.telegram_id
         try:
             await self.bot.send_message(chat_id, text, reply_markup=markup)
         except Forbidden:
+            if chat_id != user.telegram_id:  # removed from the team group, not blocked
+                log.info("the bot is no longer in the team group; the summary goes to "
+                         "its manager")
+                async with self.database.unit_of_work() as session:
+                    await team.forget_team_group(session)
+                await self._settle(reminders.retry_later, reminder_id, token, now=utcnow())
+                return Outcome.RETRY
             log.info("reminder %s: the user blocked the bot", reminder_id)
             await self._settle(reminders.give_up, reminder_id, token, blocked=True)
             return Outcome.SETTLED

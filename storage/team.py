@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit
+from storage import audit, botstate
 from storage.clock import utcnow
 from storage.customers import drop_nudges, load_customer
 from storage.errors import N_, AccessDenied, Conflict, NotFound
@@ -192,6 +192,46 @@ async def ensure_weekly(session: AsyncSession, now: datetime, hour: int) -> int:
     return await plan_each(session, ReminderKind.WEEKLY,
                            User.role.in_((Role.ADMIN, Role.MANAGER)),
                            lambda user: next_monday(now, user.timezone, hour), now)
+
+
+TEAM_GROUP = "team_group"  # a `bot_state` kind: the one group that gets a summary
+
+
+@dataclass(frozen=True)
+class TeamGroup:
+    """The team's group chat, set by a manager with /teamgroup in it: that manager's
+    Monday summary goes there instead of to their own chat."""
+
+    chat_id: int
+    title: str
+    set_by: int  # users.id
+
+
+async def set_team_group(session: AsyncSession, actor: Actor, chat_id: int, title: str
+                         ) -> TeamGroup:
+    ensure_manager(actor)
+    group = TeamGroup(chat_id, title[:128], actor.user_id)
+    await botstate.save(session, TEAM_GROUP, "weekly", {
+        "chat_id": chat_id, "title": group.title, "set_by": actor.user_id})
+    audit.record(session, actor_id=actor.user_id, action="team_group", entity="user",
+                 entity_id=actor.user_id, after={"chat_id": chat_id, "title": group.title})
+    return group
+
+
+async def team_group(session: AsyncSession) -> TeamGroup | None:
+    row = (await botstate.load_all(session, TEAM_GROUP)).get("weekly")
+    return None if row is None else TeamGroup(int(row["chat_id"]), str(row["title"]),
+                                              int(row["set_by"]))
+
+
+async def forget_team_group(session: AsyncSession, actor: Actor | None = None) -> None:
+    """/teamgroup off, or the bot was removed from the group (no actor)."""
+    if actor is not None:
+        ensure_manager(actor)
+    await botstate.remove(session, TEAM_GROUP, "weekly")
+    if actor is not None:
+        audit.record(session, actor_id=actor.user_id, action="team_group", entity="user",
+                     entity_id=actor.user_id, after=None)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ BOT_ID = 7_000_000_001
 BOT_USERNAME = "salesbot_test_bot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+GROUP_PER_MINUTE = 20
 MAX_CAPTION = 1024
 ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
@@ -209,6 +210,7 @@ class FakeBotApi:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.answered: dict[str, dict[str, Any]] = {}
         self.users: dict[int, FakeUser] = {}
+        self.groups: dict[int, str] = {}  # group chats the bot is in: id -> title
         self.on_bot_message: Callable[[BotMessage, bool], None] | None = None
         self._faults: list[Fault] = []
         self._drops: list[Drop] = []
@@ -218,6 +220,7 @@ class FakeBotApi:
         # Telegram's flood limits, when enforced: sends per second overall and per chat.
         self.flood_limits: tuple[int, int] | None = None
         self._sends: deque[tuple[float, int]] = deque()
+        self._group_sends: deque[tuple[float, int]] = deque()  # the last minute's, to groups
         self.flood_refusals = 0
         self._update_ids = count(1)
         self._message_ids = count(1)
@@ -237,15 +240,30 @@ class FakeBotApi:
         self.users[user_id] = person
         return person
 
-    def _message_from(self, person: FakeUser, **content: Any) -> dict[str, Any]:
+    def group(self, chat_id: int, title: str) -> int:
+        """A group the bot has been added to (ids of groups are negative)."""
+        assert chat_id < 0
+        self.groups[chat_id] = title
+        return chat_id
+
+    def _chat_of(self, chat_id: int) -> dict[str, Any]:
+        if chat_id in self.groups:
+            return {"id": chat_id, "type": "group", "title": self.groups[chat_id]}
+        person = self.users.get(chat_id)
+        return {"id": chat_id, "type": "private",
+                "first_name": person.first_name if person else "User"}
+
+    def _message_from(self, person: FakeUser, chat_id: int | None = None,
+                      **content: Any) -> dict[str, Any]:
+        chat = self._chat_of(person.id if chat_id is None else chat_id)
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": person.id, "type": "private", "first_name": person.first_name},
+            "chat": chat,
             "from": person.as_dict(),
             **content,
         }
-        self._user_messages[(person.id, message["message_id"])] = message
+        self._user_messages[(chat["id"], message["message_id"])] = message
         return message
 
     def _queue(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -255,8 +273,11 @@ class FakeBotApi:
             self._arrived.set()
         return update
 
-    def user_sends(self, person: FakeUser, text: str, *, reply_to: int | None = None
-                   ) -> dict[str, Any]:
+    def user_sends(self, person: FakeUser, text: str, *, reply_to: int | None = None,
+                   in_group: int | None = None) -> dict[str, Any]:
+        """A message in the person's chat with the bot, or in the group `in_group`; a
+        reply quotes the bot's message `reply_to` of that chat."""
+        chat_id = person.id if in_group is None else in_group
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
@@ -264,8 +285,8 @@ class FakeBotApi:
                 {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
             ]
         if reply_to is not None:
-            content["reply_to_message"] = self._as_telegram(self.messages[(person.id, reply_to)])
-        return self._queue("message", self._message_from(person, **content))
+            content["reply_to_message"] = self._as_telegram(self.messages[(chat_id, reply_to)])
+        return self._queue("message", self._message_from(person, chat_id, **content))
 
     def user_shares_contact(self, person: FakeUser, phone_number: str, first_name: str,
                             last_name: str | None = None, vcard: str | None = None
@@ -285,7 +306,7 @@ class FakeBotApi:
             "file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name,
             "mime_type": mime_type, "file_size": len(content),
         }
-        extra = {"caption": caption} if caption else {}
+        extra: dict[str, Any] = {"caption": caption} if caption else {}
         return self._queue("message", self._message_from(person, document=document, **extra))
 
     def user_sends_voice(self, person: FakeUser, content: bytes, *, duration: int = 3,
@@ -308,7 +329,7 @@ class FakeBotApi:
         return self._queue("callback_query", {
             "id": query_id,
             "from": person.as_dict(),
-            "chat_instance": str(person.id),
+            "chat_instance": str(message.chat_id),
             "message": self._as_telegram(message),
             "data": data,
         })
@@ -347,7 +368,8 @@ class FakeBotApi:
 
     def enforce_flood_limits(self, overall: int = 30, per_chat: int = 1) -> None:
         """Answers 429 when more than `overall` sends (or `per_chat` to one chat) fall in
-        any one-second window, as Telegram does."""
+        any one-second window, or more than 20 to one group in a minute, as Telegram
+        does."""
         self.flood_limits = (overall, per_chat)
 
     def _check_flood(self, params: dict[str, Any]) -> None:
@@ -357,10 +379,17 @@ class FakeBotApi:
         while self._sends and now - self._sends[0][0] >= 1.0:
             self._sends.popleft()
         chat_id = int(params.get("chat_id") or 0)
+        while self._group_sends and now - self._group_sends[0][0] >= 60.0:
+            self._group_sends.popleft()
         if len(self._sends) >= overall or sum(c == chat_id for _, c in self._sends) >= per_chat:
             self.flood_refusals += 1
             raise BotApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        if chat_id < 0 and sum(c == chat_id for _, c in self._group_sends) >= GROUP_PER_MINUTE:
+            self.flood_refusals += 1
+            raise BotApiError(429, "Too Many Requests: retry after 3", retry_after=3)
         self._sends.append((now, chat_id))
+        if chat_id < 0:
+            self._group_sends.append((now, chat_id))
 
     def release_stalled(self) -> None:
         """Ends the hanging calls (with a 502, never carried out), e.g. to shut down."""
@@ -431,7 +460,7 @@ class FakeBotApi:
     def _api_getme(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
         return {
             "id": BOT_ID, "is_bot": True, "first_name": "SalesBot", "username": BOT_USERNAME,
-            "can_join_groups": False, "can_read_all_group_messages": False,
+            "can_join_groups": True, "can_read_all_group_messages": False,
             "supports_inline_queries": True,
         }
 
@@ -493,7 +522,7 @@ class FakeBotApi:
             chat_id = int(params["chat_id"])
         except (KeyError, TypeError, ValueError) as exc:
             raise bad_request("chat not found") from exc
-        if chat_id not in self.users:
+        if chat_id not in self.users and chat_id not in self.groups:
             raise bad_request("chat not found")
         return chat_id
 
@@ -505,12 +534,10 @@ class FakeBotApi:
         return self._as_telegram(message)
 
     def _as_telegram(self, message: BotMessage) -> dict[str, Any]:
-        person = self.users.get(message.chat_id)
         data: dict[str, Any] = {
             "message_id": message.message_id,
             "date": int(time.time()),
-            "chat": {"id": message.chat_id, "type": "private",
-                     "first_name": person.first_name if person else "User"},
+            "chat": self._chat_of(message.chat_id),
             "from": self._api_getme({}, None),
         }
         if message.document or message.photo:
