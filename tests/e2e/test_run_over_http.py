@@ -108,3 +108,22 @@ async def test_inline_lookup_over_http_even_when_the_answer_fails_once(
     refused_id = api.user_types_inline(stranger, "wxm")
     refused = await poll_until(lambda: api.inline_answers.get(refused_id))
     assert refused.articles == [] and refused.button is not None
+
+
+async def test_a_lookup_in_the_team_group_over_http(running_bot: FakeBotApi) -> None:
+    api = running_bot
+    api.enforce_flood_limits(overall=30, per_chat=1)  # and 20 a minute to a group
+    group = api.group(-100777, "Sales team")
+    alice = api.user(ADMIN, "Alice")
+    api.user_sends(alice, "/add 王小明 138 1234 5678 ACME 上海")
+    card = await poll_until(lambda: next(
+        (m for m in api.chat(ADMIN) if "is this right?" in m.text), None))
+    api.user_presses(alice, card, "add:save")
+    await poll_until(lambda: "Saved as C-000001." in card.text)
+
+    api.user_sends(alice, "/find wxm", in_group=group)
+    api.user_sends(api.user(9999, "Mallory"), "/find wxm", in_group=group)
+    api.user_sends(alice, "/find 5678", in_group=group)
+    await poll_until(lambda: len(api.chat(group)) == 2, timeout=20)  # paced: 3.3 s apart
+    assert all(m.text.startswith("王小明  C-000001") and not m.buttons for m in api.chat(group))
+    assert api.flood_refusals == 0 and not api.chat(9999)
