@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, TypeVar, cast
 
@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Customer, format_code
-from storage.names import fold, has_han, pinyin_forms, pinyin_key
+from storage.names import fold, has_han, pinyin_forms, pinyin_key, syllables
 from storage.users import Actor, visible_to
 
 # Rows fetched for exact ranking, already in a likely-best order from SQL.
@@ -440,56 +440,95 @@ async def _fuzzy_names(
 
 _HONORIFIC = re.compile(
     r"([\u4e00-\u9fff])(?:总|经理|先生|女士|小姐|老师|老板|董|工|姐|哥|主任|处长)")
+# "Mr Wang from ACME": a title and a surname in pinyin.
+_LATIN_HONORIFIC = re.compile(r"\b(?:mr|mrs|ms|miss|dr|director|manager|boss)\.?\s+([a-z]+)")
 
 
 async def customers_mentioned(
     session: AsyncSession, text: str, actor: Actor, *, limit: int = 8
 ) -> list[SearchHit]:
-    """Customers a sentence names: by code, by full name, or as 王总 (surname + title).
+    """Customers a sentence names: by code, by full name, or as 王总 / Mr Wang (surname and
+    title). Across scripts, a name in pinyin names a customer stored in Han characters
+    ("met wang xiaoming", "called Xiaoming Wang" for 王小明), and Han characters name one
+    stored in Latin letters (李伟 for "Li Wei"); not one stored in other Han characters
+    (王晓明 for 王小明 is another person who sounds the same).
 
     When several share the name, the ones whose company the sentence also names win.
     """
     folded = fold(text)[:500]
-    visible = _visible(
-        select(Customer.id, Customer.name, Customer.company, Customer.region), actor, False
-    )
+    visible = _visible(select(Customer.id, Customer.name, Customer.company, Customer.region,
+                              Customer.name_pinyin), actor, False)
     code = next((parse_code(word) for word in re.findall(r"c-?\d{1,9}", folded)), None)
     if code is not None:
         rows = (await session.execute(visible.where(Customer.id == code))).all()
         if rows:
             return [SearchHit(r.id, r.name, r.company, r.region, 1000) for r in rows]
-    names, keys = _name_candidates(folded)
+    named = _name_candidates(folded)
+    keys = named.latin_keys | set(named.han_keys)
     rows = (await session.execute(
-        visible.where(or_(Customer.name.in_(names), Customer.name_pinyin.in_(keys)))
+        visible.where(or_(Customer.name.in_(named.han), Customer.name_pinyin.in_(keys)))
         .limit(200)
-    )).all() if names or keys else []
-    hits = [r for r in rows if len(r.name) >= 2 and fold(r.name) in folded
-            and _stands_alone(fold(r.name), folded)]
+    )).all() if named.han or keys else []
+    named.found([r.name for r in rows])
+    hits = [r for r in rows if len(r.name) >= 2 and named.names(r.name, r.name_pinyin, folded)]
     if not hits:
-        surnames = _HONORIFIC.findall(text)
-        if surnames:
-            rows = (await session.execute(
-                visible.where(or_(*[starts_with(Customer.name, s) for s in surnames]))
-                .order_by(Customer.last_contact_at.desc(), Customer.id.desc()).limit(200)
-            )).all()
-            hits = list(rows)
+        hits = await _by_surname(session, visible, text, folded)
     by_company = [r for r in hits if r.company and fold(r.company) in folded]
     chosen = by_company or hits
     return [SearchHit(r.id, r.name, r.company, r.region, 900) for r in chosen[:limit]]
+
+
+async def _by_surname(session: AsyncSession, visible: _Query, text: str, folded: str
+                      ) -> list[Any]:
+    """王总, or Mr Wang: the customers with that surname, the most recently contacted
+    first."""
+    han = _HONORIFIC.findall(text)
+    latin = _LATIN_HONORIFIC.findall(folded)
+    if not han and not latin:
+        return []
+    rows = (await session.execute(
+        visible.where(or_(*[starts_with(Customer.name, s) for s in han],
+                          *[starts_with(Customer.name_pinyin, s) for s in latin]))
+        .order_by(Customer.last_contact_at.desc(), Customer.id.desc()).limit(200)
+    )).all()
+    # "wan" begins wangxiaoming's pinyin but is not its surname.
+    return [r for r in rows if r.name[:1] in han or (syllables(r.name) or [""])[0] in latin]
 
 
 _UNIT = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
 MAX_NAME_UNITS = 5  # Han characters, or words, in a name
 
 
-def _name_candidates(text: str) -> tuple[set[str], set[str]]:
-    """Every stretch of 1-5 neighbouring Han characters or words in `text`: as it stands
-    (to find Han names through the index on name) and as a pinyin key (Latin and mixed
-    names, through the index on name_pinyin). Looking names up this way reads a few
-    index entries instead of every customer's name."""
+@dataclass
+class NamedInText:
+    """The names a sentence may hold: Han stretches as written, and pinyin keys of Latin
+    stretches (in both orders: "xiaoming wang" is 王小明 too) and of Han ones."""
+
+    han: set[str] = field(default_factory=set)
+    latin_keys: set[str] = field(default_factory=set)
+    han_keys: dict[str, set[str]] = field(default_factory=dict)  # key: the Han stretches
+    written: set[str] = field(default_factory=set)  # Han stretches that are a name as is
+
+    def names(self, name: str, name_pinyin: str, folded: str) -> bool:
+        """Whether the sentence names the customer called `name`; call `found` first."""
+        if fold(name) in folded and _stands_alone(fold(name), folded):
+            return True  # as it is written
+        if name_pinyin in self.latin_keys:
+            return True  # in pinyin
+        # 李伟 names "Li Wei", unless 李伟 is itself a customer's name.
+        return not has_han(name) and bool(self.han_keys.get(name_pinyin, set()) - self.written)
+
+    def found(self, names: list[str]) -> None:
+        self.written = {fold(n) for n in names} & self.han
+
+
+def _name_candidates(text: str) -> NamedInText:
+    """Every stretch of 1-5 neighbouring Han characters or words in `text`, as it stands
+    (to find Han names through the index on name) and as a pinyin key (through the index
+    on name_pinyin). Looking names up this way reads a few index entries instead of every
+    customer's name."""
     units = list(_UNIT.finditer(text))
-    names: set[str] = set()
-    keys: set[str] = set()
+    named = NamedInText()
     for i, first in enumerate(units):
         for j in range(i, min(i + MAX_NAME_UNITS, len(units))):
             if j > i and text[units[j - 1].end():units[j].start()].strip():
@@ -498,10 +537,14 @@ def _name_candidates(text: str) -> tuple[set[str], set[str]]:
             if len(piece) < 2:
                 continue
             if all(has_han(u.group()) for u in units[i:j + 1]):
-                names.add(piece)
+                named.han.add(piece)
+                named.han_keys.setdefault(pinyin_key(piece), set()).add(piece)
             else:
-                keys.add(pinyin_key(piece))
-    return names, keys
+                words = syllables(piece)
+                named.latin_keys.add("".join(words))
+                if 2 <= len(words) <= 3:  # given name first, as English writes it
+                    named.latin_keys.add(words[-1] + "".join(words[:-1]))
+    return named
 
 
 def _stands_alone(name: str, text: str) -> bool:

@@ -208,3 +208,19 @@ async def test_reply_to_a_card_with_text_or_a_voice_note_logs_against_it(bot: Bo
     replayed = await chat.say(f"/file_{voice.id}")
     assert replayed.document is not None
     assert chat.api.files[replayed.document["file_id"]][1] == b"OggS voice bytes"
+
+
+async def test_a_sentence_in_one_script_logs_against_a_name_in_the_other(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    for line in ("/add 王小明 13812345678 ACME", "/add Li Wei 13900001111 Initech"):
+        await chat.press(await chat.say(line), "Save")
+    card = await chat.say("met Xiaoming Wang at the fair, follow up next Friday")
+    assert "Meeting" in card.text and "王小明" in card.text
+    await chat.press(card, "Save")
+    card = await chat.say("Mr Wang from ACME called, wants a quote")
+    assert "王小明" in card.text
+    await chat.press(card, "Save")
+    card = await chat.say("和李伟通话，要报价")
+    assert "Li Wei" in card.text
+    await chat.press(card, "Save")
+    assert [e.customer_id for e in await interactions_of(bot)] == [1, 1, 2]

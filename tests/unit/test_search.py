@@ -142,6 +142,32 @@ async def test_who_a_sentence_names(db: Database) -> None:
     assert await named("C-000003 拜访") == ["欧阳娜娜/None"]
 
 
+async def test_a_sentence_names_a_customer_in_the_other_script(db: Database) -> None:
+    rep = await make_member(db, 1001)
+    async with db.unit_of_work() as session:
+        for draft in (CustomerDraft(name="王小明", company="ACME"),
+                      CustomerDraft(name="王晓明", company="Star"),
+                      CustomerDraft(name="万刚", company="Globex"),
+                      CustomerDraft(name="Li Wei", company="Initech"),
+                      CustomerDraft(name="李维", company="Umbrella")):
+            await create_customer(session, draft, rep, default_region="CN")
+
+    async def named(text: str) -> list[str]:
+        async with db.unit_of_work() as session:
+            hits = await customers_mentioned(session, text, rep)
+        return sorted(f"{h.name}/{h.company}" for h in hits)
+
+    both = ["王小明/ACME", "王晓明/Star"]  # the same in pinyin: the member chooses
+    assert await named("met wang xiaoming at the fair") == both
+    assert await named("called Xiaoming Wang, follow up Friday") == both
+    assert await named("Mr Wang from ACME called") == ["王小明/ACME"]
+    # "wan" begins every wang's pinyin; only 万 (wan) is that surname.
+    assert await named("met Mr. Wan yesterday") == ["万刚/Globex"]
+    assert await named("和李伟通话，要报价") == ["Li Wei/Initech"]  # not 李维, who sounds so
+    assert await named("和李维通话") == ["李维/Umbrella"]
+    assert await named("lunch with wangxiaoming") == both
+
+
 async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database) -> None:
     """An import's batches index their rows themselves (the SQLite trigger paused within
     the batch); a customer added after the batch goes through the trigger again."""
