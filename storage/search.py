@@ -491,8 +491,9 @@ async def _by_surname(session: AsyncSession, visible: _Query, text: str, folded:
                           *[starts_with(Customer.name_pinyin, s) for s in latin]))
         .order_by(Customer.last_contact_at.desc(), Customer.id.desc()).limit(200)
     )).all()
-    # "wan" begins wangxiaoming's pinyin but is not its surname.
-    return [r for r in rows if r.name[:1] in han or (syllables(r.name) or [""])[0] in latin]
+    # "wan" begins wangxiaoming's pinyin but is not its surname; ouyang is two syllables.
+    return [r for r in rows if r.name[:1] in han
+            or {"".join(syllables(r.name)[:n]) for n in (1, 2)} & set(latin)]
 
 
 _UNIT = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+")

@@ -168,6 +168,61 @@ async def test_a_sentence_names_a_customer_in_the_other_script(db: Database) -> 
     assert await named("lunch with wangxiaoming") == both
 
 
+# Sentences and whom they name, across scripts; the customers are the test's below.
+ACROSS_SCRIPTS = [
+    ("met wang xiaoming at the fair", ["王小明", "王晓明"]),
+    ("called Xiaoming Wang about the quote", ["王小明", "王晓明"]),
+    ("Mr Wang from ACME called", ["王小明"]),
+    ("Ms Wang of Star wants a demo", ["王晓明"]),
+    ("visited Ouyang Nana in Shanghai", ["欧阳娜娜"]),
+    ("emailed nana ouyang the contract", ["欧阳娜娜"]),
+    ("Ms Ouyang asked for a discount", ["欧阳娜娜"]),
+    ("lunch with zhang wei, follow up friday", ["张伟"]),
+    ("Wei Zhang texted back", ["张伟"]),
+    ("Mr Zhang from Globex wants samples", ["张伟"]),
+    ("Dr. Chen called", ["陈静"]),
+    ("met chen jing at the expo", ["陈静"]),
+    ("Jing Chen will visit next week", ["陈静"]),
+    ("called Mr Wan about the invoice", ["万刚"]),
+    ("wan gang paid", ["万刚"]),
+    ("和李伟通话，要报价", ["Li Wei"]),
+    ("拜访了李伟", ["Li Wei"]),
+    ("和李维通话", ["李维"]),
+    ("给玛丽打电话", []),  # Mary is not 玛丽 in pinyin (mali)
+    ("call Mary Chen tomorrow", ["Mary 陈"]),
+    ("和张伟见面，下周跟进", ["张伟"]),
+    ("拜访王总", ["王小明", "王晓明"]),
+    ("ACME的王总来电", ["王小明"]),
+    ("万总说下月付款", ["万刚"]),
+    ("met li wei at Initech", ["Li Wei"]),
+    ("Wei Li signed", ["Li Wei", "李维"]),  # either, in pinyin
+    ("called Mr Li", ["Li Wei", "李维"]),
+    ("follow up tomorrow", []),
+    ("met Mr Smith", []),
+    ("sent the quote to wangxiaoming", ["王小明", "王晓明"]),
+    ("ouyangnana confirmed", ["欧阳娜娜"]),
+    ("zhangwei ordered 3", ["张伟"]),
+]
+
+
+async def test_a_table_of_sentences_across_scripts(db: Database) -> None:
+    rep = await make_member(db, 1001)
+    async with db.unit_of_work() as session:
+        for name, company in (("王小明", "ACME"), ("王晓明", "Star"), ("欧阳娜娜", None),
+                              ("张伟", "Globex"), ("陈静", None), ("万刚", None),
+                              ("Li Wei", "Initech"), ("李维", None), ("Mary 陈", None)):
+            await create_customer(session, CustomerDraft(name=name, company=company), rep,
+                                  default_region="CN")
+    wrong = []
+    for sentence, expected in ACROSS_SCRIPTS:
+        async with db.unit_of_work() as session:
+            found = sorted(h.name for h in await customers_mentioned(session, sentence, rep))
+        if found != sorted(expected):
+            wrong.append((sentence, found, expected))
+    assert len(ACROSS_SCRIPTS) >= 30
+    assert wrong == [], "\n".join(map(str, wrong))
+
+
 async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database) -> None:
     """An import's batches index their rows themselves (the SQLite trigger paused within
     the batch); a customer added after the batch goes through the trigger again."""
