@@ -155,6 +155,22 @@ class SalesSettings(_Section):
     value_check_minutes: float = Field(default=60, gt=0, le=1440)
 
 
+class SpeechSettings(_Section):
+    # An OpenAI-compatible speech-to-text service (its base URL, ending before
+    # /audio/transcriptions); empty: voice notes are kept as they are, not transcribed.
+    url: str = ""
+    key: str = ""
+    model: str = "whisper-1"
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
 class ConsoleSettings(_Section):
     user_id: int = 1
     name: str = "Console"
@@ -169,6 +185,7 @@ class Settings(_Section):
     backup: BackupSettings = Field(default_factory=BackupSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     sales: SalesSettings = Field(default_factory=SalesSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @property
@@ -181,6 +198,7 @@ ENV_OVERRIDES = {
     "SALESBOT_DATABASE_URL": ("database", "url"),
     "SALESBOT_API_BASE_URL": ("telegram", "api_base_url"),
     "SALESBOT_BACKUP_KEY": ("backup", "key"),
+    "SALESBOT_SPEECH_KEY": ("speech", "key"),
 }
 
 

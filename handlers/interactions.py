@@ -6,12 +6,13 @@ the tap loses nothing.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import Update, Voice
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -21,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.context import RUNTIME, BotContext
 from bot.dates import find_when
 from bot.render import (
     local_time,
@@ -30,6 +31,7 @@ from bot.render import (
     timeline_keyboard,
     timeline_text,
 )
+from bot.speech import TranscriptionFailed, transcribe
 from bot.understanding import contact_and_follow_up_times, interaction_kind, reads_like_log
 from handlers.common import (
     PRIVATE_TEXT,
@@ -47,6 +49,8 @@ from storage.errors import N_, ValidationFailed
 from storage.interactions import Attachment
 from storage.models import InteractionKind
 from storage.search import SearchHit, customers_mentioned, search_customers
+
+log = logging.getLogger(__name__)
 
 CONFIRM, WAIT_DATE, WAIT_CUSTOMER = range(3)
 TIMELINE_PAGE = 10
@@ -175,6 +179,38 @@ async def plain_log(update: Update, context: BotContext) -> int:
                              kind=interaction_kind(message.text), candidates=candidates)
 
 
+async def heard(update: Update, context: BotContext, voice: Voice) -> str:
+    """The words of a voice note ("" when no speech service is configured, or after
+    telling the member it failed: the recording is kept either way)."""
+    settings = context.settings.speech
+    if not settings.url:
+        return ""
+    audio = bytes(await (await voice.get_file()).download_as_bytearray())
+    try:
+        return await transcribe(settings, audio)
+    except TranscriptionFailed as error:
+        log.warning("voice note not transcribed: %s", error)
+        await say(update, context, "🎙 " + context.t(
+            "I could not turn this voice note into text (the speech service did not "
+            "answer); the recording is kept on the timeline. Tell me the rest in words."))
+        return ""
+
+
+async def voice_log(update: Update, context: BotContext) -> int:
+    """A voice note (with a speech service configured) logs like the sentence it says."""
+    message = update.effective_message
+    assert message is not None and message.voice is not None
+    text = await heard(update, context, message.voice)
+    candidates: list[SearchHit] = []
+    if text:
+        async with context.unit_of_work() as session:
+            candidates = await customers_mentioned(session, text, context.member)
+    return await start_draft(update, context, text=text,
+                             kind=interaction_kind(text) or InteractionKind.CALL,
+                             candidates=candidates,
+                             attachment=Attachment("voice", message.voice.file_id))
+
+
 async def reply_to_card(update: Update, context: BotContext) -> int | None:
     """A reply to a customer card (text, voice note, photo, file) logs against it."""
     message = update.effective_message
@@ -192,6 +228,8 @@ async def reply_to_card(update: Update, context: BotContext) -> int | None:
     elif message.document:
         attachment = Attachment("document", message.document.file_id)
     text = message.text or message.caption or ""
+    if message.voice:
+        text = await heard(update, context, message.voice)
     async with context.unit_of_work() as session:
         customer = await customers.load_customer(session, int(found.group(1)), context.member)
         hit = SearchHit(customer.id, customer.name, customer.company, customer.region, 1000)
@@ -301,6 +339,7 @@ async def send_attachment(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    speech = filters.ALL if app.bot_data[RUNTIME].settings.speech.url else ~filters.ALL
     cancel_handler = CommandHandler("cancel", cancel)
     flow = ConversationHandler(
         name="log",
@@ -311,6 +350,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             CommandHandler("remind", remind_command),
             MessageHandler(REPLY_TO_BOT, reply_to_card),
             MessageHandler(PRIVATE_TEXT & LooksLikeLog(), plain_log),
+            # Without a speech service, a voice note is left alone, as before.
+            MessageHandler(filters.VOICE & PRIVATE & ~filters.REPLY & speech, voice_log),
         ],
         states={
             CONFIRM: [CallbackQueryHandler(save, pattern=r"^log:save$"),

@@ -20,6 +20,7 @@ from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import Base
 from storage.users import Actor, Profile, Visibility, actor_for, admit
+from tests.speech_service import SpeechService
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
 PG_URL = os.environ.get("SALESBOT_TEST_DATABASE_URL", "")
@@ -105,3 +106,11 @@ async def make_member(
         user.role = role
         await session.flush()
         return actor_for(user, policy)
+
+
+@pytest.fixture
+async def speech_service() -> AsyncIterator[SpeechService]:
+    """A speech-to-text endpoint on loopback (tests/speech_service.py)."""
+    service = await SpeechService().start()
+    yield service
+    await service.stop()

@@ -11,6 +11,7 @@ from bot.transports.fakeapi import FakeBotApi
 from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until
+from tests.speech_service import SpeechService
 
 
 @pytest.fixture
@@ -127,3 +128,29 @@ async def test_a_lookup_in_the_team_group_over_http(running_bot: FakeBotApi) -> 
     await poll_until(lambda: len(api.chat(group)) == 2, timeout=20)  # paced: 3.3 s apart
     assert all(m.text.startswith("王小明  C-000001") and not m.buttons for m in api.chat(group))
     assert api.flood_refusals == 0 and not api.chat(9999)
+
+
+async def test_a_voice_note_logs_a_call_over_http(
+    server: tuple[FakeBotApi, BotApiServer], database_url: str, tmp_path: Path,
+    speech_service: SpeechService,
+) -> None:
+    api, http = server
+    bot = BotProcess(write_config(tmp_path, http.url, database_url,
+                                  f'[speech]\nurl = "{speech_service.url}"\n'))
+    await bot.start(api)
+    try:
+        alice = api.user(ADMIN, "Alice")
+        api.user_sends(alice, "/add 王小明 138 1234 5678 ACME")
+        card = await poll_until(lambda: next(
+            (m for m in api.chat(ADMIN) if "is this right?" in m.text), None))
+        api.user_presses(alice, card, "add:save")
+        await poll_until(lambda: "Saved as C-000001." in card.text)
+        api.user_sends_voice(alice, b"SAY:met wang xiaoming, wants a quote")
+        draft = await poll_until(lambda: next(
+            (m for m in api.chat(ADMIN) if "wants a quote" in m.text), None))
+        assert "王小明" in draft.text
+        api.user_presses(alice, draft, draft.button_data("Save"))
+        await poll_until(lambda: "Logged on 王小明's timeline" in draft.text)
+    finally:
+        stderr = await bot.stop()
+    assert "Traceback" not in stderr, stderr[-3000:]
