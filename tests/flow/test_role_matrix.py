@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.transports.inprocess import deliver_pending
 from storage.models import AuditEntry, Customer, Reminder
 from tests.flow.conftest import ADMIN, Bot, join
 from tests.harness import Chat
@@ -37,6 +38,14 @@ async def open_card(chat: Chat, cid: int, rid: int) -> str:
 
 async def archive(chat: Chat, cid: int, rid: int) -> str:
     return await press(chat, f"c:{cid}:archive")
+
+
+async def inline_card(chat: Chat, cid: int, rid: int) -> str:
+    """`@bot C-000001` in another chat: the card it would post, or nothing."""
+    query_id = chat.api.user_types_inline(chat.person, f"C-{cid:06d}")
+    await deliver_pending(chat.app, chat.api)
+    return "\n".join(a.text for a in chat.api.inline_answers[query_id].articles
+                     ) or "Nothing found"
 
 
 async def timeline(chat: Chat, cid: int, rid: int) -> str:
@@ -86,6 +95,7 @@ async def dupes(chat: Chat, cid: int, rid: int) -> str:
 # (action, allowed for admin, manager, rep) on their own customer / on a colleague's.
 MATRIX: list[tuple[Action, tuple[bool, bool, bool], tuple[bool, bool, bool]]] = [
     (open_card, (True, True, True), (True, True, False)),
+    (inline_card, (True, True, True), (True, True, False)),
     (timeline, (True, True, True), (True, True, False)),
     (log, (True, True, True), (True, True, False)),
     (history, (True, True, True), (True, True, False)),
