@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.businesscards import read_card
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.render import (
@@ -55,7 +56,8 @@ from handlers.imports import start_import
 from storage import customers, interactions, purchases, satisfaction, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
-from storage.models import Customer
+from storage.interactions import Attachment
+from storage.models import Customer, InteractionKind
 from storage.users import ensure_manager
 from storage.validation import clean_text, normalize_email, normalize_phone
 
@@ -63,6 +65,7 @@ STEPS = ("name", "phone", "company", "region", "tier", "stage")
 CONFIRM, DUPES = len(STEPS), len(STEPS) + 1
 WAIT_VALUE = 0
 MAX_VCF_BYTES = 1_000_000
+MAX_CARD_PHOTO_BYTES = 10_000_000  # a phone photo is 1-5 MB; more is not a card
 PROMPTS = {
     "name": N_("New customer. What is the name?"),
     "phone": N_("Phone number (or email)?"),
@@ -204,6 +207,11 @@ async def save(update: Update, context: BotContext) -> int:
         customer = await customers.create_customer(
             session, draft, context.member, default_region=region
         )
+        photo = (context.user_data or {}).get("add", {}).get("photo")
+        if photo:  # the business card it was read from
+            await interactions.log_interaction(
+                session, context.member, customer.id, kind=InteractionKind.NOTE,
+                summary=t("Business card"), attachment=Attachment("photo", photo))
         await show_card(session, update, context, customer, edit=True,
                         note="✅ " + t("Saved as {code}.").format(code=customer.code))
     forget_drafts(context)
@@ -250,6 +258,29 @@ async def from_contact(update: Update, context: BotContext) -> int:
         except VCardError:
             pass  # the phone and name Telegram gave are enough
     return await confirm(update, context, draft)
+
+
+async def from_card_photo(update: Update, context: BotContext) -> int:
+    """A photo of a business card (or a contact screenshot) becomes a draft to confirm;
+    the picture goes onto the new customer's timeline when it is saved."""
+    message = update.effective_message
+    assert message is not None
+    picture = message.photo[-1] if message.photo else message.document
+    assert picture is not None
+    t = context.t
+    if (picture.file_size or 0) > MAX_CARD_PHOTO_BYTES:
+        await say(update, context, t("This picture is too large for a business card."))
+        return ConversationHandler.END
+    image = bytes(await (await picture.get_file()).download_as_bytearray())
+    fields = await read_card(image, context.settings.team.default_region)
+    if not fields.name:
+        await say(update, context, t(
+            "I could not find a name on this card. Send /add and type the details."))
+        return ConversationHandler.END
+    state = await confirm(update, context, fields.draft())
+    assert context.user_data is not None
+    context.user_data["add"]["photo"] = picture.file_id
+    return state
 
 
 async def from_vcard(update: Update, context: BotContext) -> int:
@@ -428,6 +459,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             CommandHandler("add", start_add),
             MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, from_contact),
             MessageHandler(VCARD & filters.ChatType.PRIVATE, from_vcard),
+            MessageHandler((filters.PHOTO | filters.Document.IMAGE) & filters.ChatType.PRIVATE
+                           & ~filters.REPLY, from_card_photo),
         ],
         states={
             **{i: [MessageHandler(PRIVATE_TEXT, got_text),

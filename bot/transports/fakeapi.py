@@ -309,6 +309,15 @@ class FakeBotApi:
         extra: dict[str, Any] = {"caption": caption} if caption else {}
         return self._queue("message", self._message_from(person, document=document, **extra))
 
+    def user_sends_photo(self, person: FakeUser, content: bytes, *, width: int = 1000,
+                         height: int = 600) -> dict[str, Any]:
+        """A photo as Telegram delivers it: a list of sizes, the largest last (here the
+        one size, the picture as sent)."""
+        file_id = self._store_file("photo.jpg", content)
+        photo = [{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": width,
+                  "height": height, "file_size": len(content)}]
+        return self._queue("message", self._message_from(person, photo=photo))
+
     def user_sends_voice(self, person: FakeUser, content: bytes, *, duration: int = 3,
                          reply_to: int | None = None) -> dict[str, Any]:
         file_id = self._store_file("voice.ogg", content)

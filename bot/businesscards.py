@@ -1,0 +1,207 @@
+"""A photo of a business card (or a screenshot of a contact card) read into a draft
+customer: who, what title, which company, phones, emails, address, website.
+
+Recognition is RapidOCR's (rapidocr-onnxruntime: its wheel carries the Chinese and
+English models, nothing is downloaded) in a worker process of its own, started on the
+first photo: the models and OpenCV take about 500 MB there, and the bot's own memory
+does not grow until someone sends a card. A card takes about 0.8 s to read on this
+2-core machine, the first one 1-2 s more to start the worker.
+
+Which line is which is decided here, for Chinese and English cards: a line is an email,
+a website, a phone (labelled or not; fax numbers are not the customer's phone), an
+address (labelled, or read as one: 市/区/路/号, Road, Street, Suite...), a company (有限公司,
+集团, Co., Ltd, Inc...) or a title (经理, 总监, Manager, Director...); the name is the
+tallest line left that reads as a name (2-4 Han characters, or two or three words of
+letters). The measured accuracy per field, on generated cards, is in
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+
+from bot import workers
+from storage.customers import CustomerDraft
+from storage.errors import ValidationFailed
+from storage.validation import normalize_email
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    text: str
+    height: float  # of its box, in pixels: the name is usually printed largest
+    top: float
+
+
+@dataclass
+class CardFields:
+    name: str = ""
+    title: str | None = None
+    company: str | None = None
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    address: str | None = None
+    website: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.name or self.company or self.phones or self.emails)
+
+    def draft(self) -> CustomerDraft:
+        return CustomerDraft(
+            name=self.name, title=self.title, company=self.company, address=self.address,
+            phones=self.phones, emails=self.emails,
+            notes=f"🌐 {self.website}" if self.website else None)
+
+
+# ---- recognition, in the worker ---------------------------------------------------------
+
+_engine: Any = None
+
+
+def recognise(image: bytes) -> list[OcrLine]:
+    """In the card worker: the lines RapidOCR reads, top to bottom."""
+    global _engine
+    if _engine is None:
+        from rapidocr_onnxruntime import RapidOCR  # loaded in the worker only
+
+        _engine = RapidOCR()
+    found, _ = _engine(image)
+    lines = []
+    for box, text, _score in found or []:
+        ys = [point[1] for point in box]
+        lines.append(OcrLine(str(text).strip(), max(ys) - min(ys), min(ys)))
+    return sorted((line for line in lines if line.text), key=lambda line: line.top)
+
+
+_reader = workers.Pool(1)
+
+
+async def read_card(image: bytes, region: str) -> CardFields:
+    return fields_from(await _reader.run(recognise, image), region)
+
+
+def reader_pids() -> list[int]:
+    """The worker's process id, once started (for the bench's memory figure)."""
+    executor = _reader._executor
+    return list(getattr(executor, "_processes", {}) or {}) if executor else []
+
+
+# ---- which line is which -------------------------------------------------------------------
+
+_LABEL = re.compile(
+    r"^\s*(?:(?:手机|移动电话|电话|座机|办公电话|联系电话|tel|telephone|phone|mobile|mob|cell|"
+    r"邮箱|电子邮箱|邮件|e-?mail|地址|公司地址|add|addr|address|网址|网站|web|website|url)"
+    r"\s*[:：]|[mtp]\s*[:：.]?(?=\s*[+\d(]))\s*", re.I)
+_FAX = re.compile(r"传真|fax|\bf\s*[:：]", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_WEBSITE = re.compile(r"(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|"
+                      r"io|co|biz|info|hk|tw|jp|de|uk|us)(?:/\S*)?", re.I)
+_ADDRESS = re.compile(r"[省市区县镇路街道号楼层室]|(?<![a-z])(?:road|rd|street|st|avenue|ave|"
+                      r"boulevard|blvd|suite|floor|fl|building|bldg|district|lane|parkway|"
+                      r"drive|dr|way|plaza|square|place)(?![a-z])", re.I)
+_COMPANY = re.compile(r"公司|集团|有限|股份|工厂|厂$|研究院|研究所|事务所|银行|中心$|"
+                      r"\b(?:co|ltd|inc|llc|corp|corporation|company|group|gmbh|limited|"
+                      r"technologies|technology|logistics|trading|industries|holdings)\b\.?",
+                      re.I)
+_TITLE = re.compile(r"经理|总监|总经理|董事|主管|工程师|总裁|主任|助理|代表|顾问|专员|总经理|"
+                    r"创始人|合伙人|负责人|销售|采购|会计|\b(?:manager|director|engineer|"
+                    r"president|sales|vp|head|officer|consultant|representative|founder|"
+                    r"partner|ceo|cto|cfo|coo|executive|specialist|assistant|buyer|chief)\b",
+                    re.I)
+_HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+# How a Chinese title begins, to find where a name printed on the same line ends
+# ("周杰区域销售经理": 周杰 and 区域销售经理).
+_TITLE_START = re.compile(r"^(?:区域|高级|资深|首席|副|总|销售|市场|技术|财务|人事|客户|项目|运营|"
+                          r"采购|董事|行政|业务|研发|生产|质量|部门|经理|主管|主任|工程师|顾问|代表)")
+_LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*){1,2}$")
+
+
+def fields_from(lines: list[OcrLine], region: str) -> CardFields:
+    card = CardFields()
+    left: list[OcrLine] = []
+    for line in lines:
+        text = line.text
+        emails = _EMAIL.findall(text)
+        if emails:
+            card.emails += [e for e in (_valid_email(e) for e in emails) if e]
+            continue
+        body = _LABEL.sub("", text)
+        if _FAX.search(text):
+            continue
+        phones = _phones(body, region)
+        if phones and len(re.sub(r"\D", "", body)) >= 0.6 * len(re.sub(r"\s", "", body)):
+            card.phones += [p for p in phones if p not in card.phones]
+            continue
+        if _WEBSITE.fullmatch(body.strip()):
+            card.website = card.website or body.strip()
+            continue
+        if re.match(r"^\s*(?:地址|公司地址|add|addr|address)\b", text, re.I) or (
+                card.address is None and _ADDRESS.search(body) and re.search(r"\d", body)):
+            card.address = card.address or body.strip()
+            continue
+        left.append(OcrLine(body.strip(), line.height, line.top))
+    names: list[OcrLine] = []
+    # A name is printed larger than the rest; a title sharing its line makes that line
+    # the tallest too, so only a tall line is split into name and title.
+    usual = statistics.median(line.height for line in lines) if lines else 0.0
+    for line in left:
+        text = line.text
+        split = _name_and_title(text) if line.height >= 1.25 * usual else None
+        if _COMPANY.search(text) and card.company is None:
+            card.company = text
+        elif split is not None:  # "王小明 销售总监" on one line
+            names.append(OcrLine(split[0], line.height, line.top))
+            card.title = card.title or split[1]
+        elif _TITLE.search(text):  # before the name: 销售总监 has a name's shape
+            card.title = card.title or text
+        elif _reads_as_name(text):
+            names.append(line)
+    if names:
+        card.name = max(names, key=lambda line: line.height).text
+    return card
+
+
+def _reads_as_name(text: str) -> bool:
+    return bool(_HAN_NAME.match(text) or (_LATIN_NAME.match(text) and not _TITLE.search(text)
+                                          and not _COMPANY.search(text)))
+
+
+def _name_and_title(text: str) -> tuple[str, str] | None:
+    """A name and a title read as one line, with or without the space between."""
+    compact = re.sub(r"\s+", "", text)
+    if re.fullmatch(r"[\u4e00-\u9fff]{4,}", compact):
+        for length in (2, 3, 4):
+            name, rest = compact[:length], compact[length:]
+            if (len(rest) >= 2 and _TITLE_START.match(rest) and _TITLE.search(rest)
+                    and not _TITLE.search(name) and not _TITLE_START.match(name)):
+                return name, rest
+        return None
+    words = text.split()
+    for count in (2, 3):
+        name, rest = " ".join(words[:count]), " ".join(words[count:])
+        if (rest and _LATIN_NAME.match(name) and _TITLE.search(rest)
+                and not _TITLE.search(name) and not _COMPANY.search(name)):
+            return name, rest
+    return None
+
+
+def _phones(text: str, region: str) -> list[str]:
+    found = []
+    valid = phonenumbers.Leniency.VALID
+    for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=valid):
+        found.append(phonenumbers.format_number(match.number,
+                                                phonenumbers.PhoneNumberFormat.E164))
+    return found
+
+
+def _valid_email(raw: str) -> str | None:
+    try:
+        return normalize_email(raw)
+    except ValidationFailed:
+        return None
