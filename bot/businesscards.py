@@ -1,18 +1,13 @@
 """A photo of a business card (or a screenshot of a contact card) read into a draft
 customer: who, what title, which company, phones, emails, address, website.
 
-Recognition is RapidOCR's (rapidocr-onnxruntime: its wheel carries the Chinese and
-English models, nothing is downloaded) in a worker process of its own, started on the
-first photo: the models and OpenCV take about 500 MB there, and the bot's own memory
-does not grow until someone sends a card. A card takes about 0.8 s to read on this
-2-core machine, the first one 1-2 s more to start the worker.
-
-Which line is which is decided here, for Chinese and English cards: a line is an email,
-a website, a phone (labelled or not; fax numbers are not the customer's phone), an
-address (labelled, or read as one: 市/区/路/号, Road, Street, Suite...), a company (有限公司,
-集团, Co., Ltd, Inc...) or a title (经理, 总监, Manager, Director...); the name is the
-tallest line left that reads as a name (2-4 Han characters, or two or three words of
-letters). The measured accuracy per field, on generated cards, is in
+The lines come from the OCR worker (bot/ocr.py); which line is which is decided here,
+for Chinese and English cards. A line is an email, a website, a phone (labelled or not;
+a fax number is not the customer's phone), an address (labelled, or read as one:
+市/区/路/号, Road, Street, Suite...), a company (有限公司, 集团, Co., Ltd, Inc...) or a
+title (经理, 总监, Manager, Director...); the name is the tallest line left that reads as a
+name (2-4 Han characters, or two or three words of letters), split from a title printed
+on the same line. The measured accuracy per field, on generated cards, is in
 docs/performance.md.
 """
 
@@ -21,21 +16,13 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, field
-from typing import Any
 
 import phonenumbers
 
-from bot import workers
+from bot.ocr import OcrLine, read_lines
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.validation import normalize_email
-
-
-@dataclass(frozen=True)
-class OcrLine:
-    text: str
-    height: float  # of its box, in pixels: the name is usually printed largest
-    top: float
 
 
 @dataclass
@@ -59,37 +46,8 @@ class CardFields:
             notes=f"🌐 {self.website}" if self.website else None)
 
 
-# ---- recognition, in the worker ---------------------------------------------------------
-
-_engine: Any = None
-
-
-def recognise(image: bytes) -> list[OcrLine]:
-    """In the card worker: the lines RapidOCR reads, top to bottom."""
-    global _engine
-    if _engine is None:
-        from rapidocr_onnxruntime import RapidOCR  # loaded in the worker only
-
-        _engine = RapidOCR()
-    found, _ = _engine(image)
-    lines = []
-    for box, text, _score in found or []:
-        ys = [point[1] for point in box]
-        lines.append(OcrLine(str(text).strip(), max(ys) - min(ys), min(ys)))
-    return sorted((line for line in lines if line.text), key=lambda line: line.top)
-
-
-_reader = workers.Pool(1)
-
-
 async def read_card(image: bytes, region: str) -> CardFields:
-    return fields_from(await _reader.run(recognise, image), region)
-
-
-def reader_pids() -> list[int]:
-    """The worker's process id, once started (for the bench's memory figure)."""
-    executor = _reader._executor
-    return list(getattr(executor, "_processes", {}) or {}) if executor else []
+    return fields_from(await read_lines(image), region)
 
 
 # ---- which line is which -------------------------------------------------------------------

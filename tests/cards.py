@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import mplfonts
 from PIL import Image, ImageDraw, ImageFont
+
+from bot.businesscards import CardFields
 
 FONT = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
 
@@ -181,3 +184,24 @@ def draw(truth: Truth, layout: int, seed: int) -> bytes:
 def card_set() -> list[tuple[Truth, bytes]]:
     """30 cards: each truth once, the layouts in turn."""
     return [(truth, draw(truth, index % LAYOUTS, index)) for index, truth in enumerate(CARDS)]
+
+
+FIELDS = ("name", "title", "company", "phone", "email", "address", "website")
+
+
+def _same(found: str | None, expected: str) -> bool:
+    """Spaces and commas are what OCR most often drops; they do not make a field wrong."""
+    def plain(value: str | None) -> str:
+        return re.sub(r"[\s,.，]", "", value or "").casefold()
+
+    return plain(found) == plain(expected)
+
+
+def correct(fields: CardFields, truth: Truth) -> dict[str, bool]:
+    return {
+        "name": _same(fields.name, truth.name), "title": _same(fields.title, truth.title),
+        "company": _same(fields.company, truth.company),
+        "phone": truth.phone in fields.phones, "email": truth.email in fields.emails,
+        "address": _same(fields.address, truth.address),
+        "website": _same(fields.website, truth.website),
+    }

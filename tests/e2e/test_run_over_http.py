@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.transports.fakeapi import FakeBotApi
+from tests.cards import CHINESE, draw
 from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until
@@ -154,3 +155,18 @@ async def test_a_voice_note_logs_a_call_over_http(
     finally:
         stderr = await bot.stop()
     assert "Traceback" not in stderr, stderr[-3000:]
+
+
+async def test_a_business_card_photo_becomes_a_customer_over_http(
+    running_bot: FakeBotApi,
+) -> None:
+    api = running_bot
+    alice = api.user(ADMIN, "Alice")
+    api.user_sends_photo(alice, draw(CHINESE[1], 0, seed=5))
+    card = await poll_until(lambda: next(
+        (m for m in api.chat(ADMIN) if "is this right?" in m.text), None), timeout=60)
+    assert "Name: 李娜" in card.text and "Phone: 139 0123 4567" in card.text
+    api.user_presses(alice, card, "add:save")
+    await poll_until(lambda: "Saved as C-000001." in card.text)
+    api.user_sends(alice, "李娜")
+    await poll_until(lambda: last_text(api, ADMIN).startswith("李娜  C-000001"))

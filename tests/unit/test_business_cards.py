@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from bot.businesscards import CardFields, OcrLine, fields_from, recognise
-from tests.cards import Truth, card_set
+from bot.businesscards import fields_from
+from bot.ocr import OcrLine, recognise
+from tests.cards import FIELDS, card_set, correct
 from tests.conftest import PG_URL
-
-FIELDS = ("name", "title", "company", "phone", "email", "address", "website")
-
-
-def _same(found: str | None, expected: str) -> bool:
-    """Spaces and commas are what OCR most often drops; they do not make a field wrong."""
-    def plain(value: str | None) -> str:
-        return re.sub(r"[\s,.，]", "", value or "").casefold()
-
-    return plain(found) == plain(expected)
-
-
-def correct(fields: CardFields, truth: Truth) -> dict[str, bool]:
-    return {
-        "name": _same(fields.name, truth.name), "title": _same(fields.title, truth.title),
-        "company": _same(fields.company, truth.company),
-        "phone": truth.phone in fields.phones, "email": truth.email in fields.emails,
-        "address": _same(fields.address, truth.address),
-        "website": _same(fields.website, truth.website),
-    }
 
 
 def accuracy() -> dict[str, float]:
