@@ -46,12 +46,14 @@ async def bench_flow_step(url: str) -> dict[str, float]:
             api.user_sends(person, "/cancel")
             for data in api.take_pending():
                 await app.process_update(Update.de_json(data, app.bot))
+        rss = psutil.Process().memory_info().rss / 2**20  # before the inline queries
         inline = await time_inline_queries(app, api, person, db)
-        rss = psutil.Process().memory_info().rss / 2**20
+        rss_inline = psutil.Process().memory_info().rss / 2**20
         await app.stop()
     await db.dispose()
     return {"median": statistics.median(timings), "p99": percentile(timings, 99), "rss": rss,
-            "inline_median": statistics.median(inline), "inline_p99": percentile(inline, 99)}
+            "inline_median": statistics.median(inline), "inline_p99": percentile(inline, 99),
+            "rss_inline": rss_inline}
 
 
 async def time_inline_queries(app: Any, api: FakeBotApi, person: FakeUser, db: Database

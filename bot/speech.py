@@ -4,8 +4,6 @@ services accept); the words come back as the text a member would have typed."""
 
 from __future__ import annotations
 
-import aiohttp
-
 from bot.config import SpeechSettings
 
 
@@ -15,6 +13,8 @@ class TranscriptionFailed(Exception):
 
 async def transcribe(settings: SpeechSettings, audio: bytes, *, language: str | None = None
                      ) -> str:
+    import aiohttp  # 8 MB resident: imported by the first voice note, not at start
+
     form = aiohttp.FormData()
     form.add_field("file", audio, filename="voice.ogg", content_type="audio/ogg")
     form.add_field("model", settings.model)
