@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.transports.fakeapi import FakeBotApi
+from bot.transports.fakeapi import FakeBotApi, FakeUser
 from tests.cards import CHINESE, draw
 from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
@@ -26,6 +26,15 @@ async def running_bot(server: tuple[FakeBotApi, BotApiServer], database_url: str
     finally:
         stderr = await bot.stop()
         assert "Traceback" not in stderr, stderr[-3000:]
+
+
+async def add_wang(api: FakeBotApi, person: FakeUser) -> None:
+    """王小明 of ACME in 上海, saved as C-000001."""
+    api.user_sends(person, "/add 王小明 138 1234 5678 ACME 上海")
+    card = await poll_until(lambda: next(
+        (m for m in api.chat(person.id) if "is this right?" in m.text), None))
+    api.user_presses(person, card, "add:save")
+    await poll_until(lambda: "Saved as C-000001." in card.text)
 
 
 def last_text(api: FakeBotApi, chat_id: int) -> str:
@@ -94,11 +103,7 @@ async def test_inline_lookup_over_http_even_when_the_answer_fails_once(
 ) -> None:
     api = running_bot
     alice = api.user(ADMIN, "Alice")
-    api.user_sends(alice, "/add 王小明 138 1234 5678 ACME 上海")
-    card = await poll_until(lambda: next(
-        (m for m in api.chat(ADMIN) if "is this right?" in m.text), None))
-    api.user_presses(alice, card, "add:save")
-    await poll_until(lambda: "Saved as C-000001." in card.text)
+    await add_wang(api, alice)
 
     api.fail_next("answerInlineQuery", 502)  # answered on the retry
     query_id = api.user_types_inline(alice, "wxm", chat_type="supergroup")
@@ -117,11 +122,7 @@ async def test_a_lookup_in_the_team_group_over_http(running_bot: FakeBotApi) -> 
     api.enforce_flood_limits(overall=30, per_chat=1)  # and 20 a minute to a group
     group = api.group(-100777, "Sales team")
     alice = api.user(ADMIN, "Alice")
-    api.user_sends(alice, "/add 王小明 138 1234 5678 ACME 上海")
-    card = await poll_until(lambda: next(
-        (m for m in api.chat(ADMIN) if "is this right?" in m.text), None))
-    api.user_presses(alice, card, "add:save")
-    await poll_until(lambda: "Saved as C-000001." in card.text)
+    await add_wang(api, alice)
 
     api.user_sends(alice, "/find wxm", in_group=group)
     api.user_sends(api.user(9999, "Mallory"), "/find wxm", in_group=group)
@@ -141,11 +142,7 @@ async def test_a_voice_note_logs_a_call_over_http(
     await bot.start(api)
     try:
         alice = api.user(ADMIN, "Alice")
-        api.user_sends(alice, "/add 王小明 138 1234 5678 ACME")
-        card = await poll_until(lambda: next(
-            (m for m in api.chat(ADMIN) if "is this right?" in m.text), None))
-        api.user_presses(alice, card, "add:save")
-        await poll_until(lambda: "Saved as C-000001." in card.text)
+        await add_wang(api, alice)
         api.user_sends_voice(alice, b"SAY:met wang xiaoming, wants a quote")
         draft = await poll_until(lambda: next(
             (m for m in api.chat(ADMIN) if "wants a quote" in m.text), None))
