@@ -33,7 +33,10 @@ def recognise(image: bytes) -> list[OcrLine]:
         from rapidocr_onnxruntime import RapidOCR  # loaded in the worker only
 
         _engine = RapidOCR()
-    found, _ = _engine(image)
+    try:
+        found, _ = _engine(image)
+    except (OSError, ValueError):  # not a picture (PIL's UnidentifiedImageError is an OSError)
+        return []
     lines = []
     for box, text, _score in found or []:
         ys = [point[1] for point in box]

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 WORKERS = 2
@@ -39,8 +40,14 @@ class Pool:
         return self._executor
 
     async def run(self, function: Callable[..., _T], *args: Any) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor(), function,
-                                                                *args)
+        """Runs in a worker; if a worker died (the system killed it for memory, say), the
+        pool is broken for good, so it is replaced and the call made once more."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor(), function, *args)
+        except BrokenProcessPool:
+            self.shutdown()
+            return await loop.run_in_executor(self.executor(), function, *args)
 
     def shutdown(self) -> None:
         if self._executor is not None:
