@@ -105,6 +105,7 @@ class WriterTurns:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.lock = asyncio.Lock()
+        self.holder: asyncio.Task[Any] | None = None
         sync = engine.sync_engine
         event.listen(sync, "before_cursor_execute", self._before_statement)
         event.listen(sync, "commit", self._ended)
@@ -114,7 +115,13 @@ class WriterTurns:
     def _before_statement(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if conn.info.get(HOLDS_TURN) or statement.lstrip()[:7].upper().startswith(READS):
             return
+        task = asyncio.current_task()
+        if self.lock.locked() and self.holder is task:
+            # It would wait for itself for ever (SQLite said "database is locked" after 5 s).
+            raise RuntimeError("a unit of work opened inside another that has written "
+                               "tried to write too: write in the outer one")
         await_(self.lock.acquire())  # in SQLAlchemy's greenlet: this task waits, not the loop
+        self.holder = task
         conn.info[HOLDS_TURN] = True
 
     def _ended(self, conn: Any) -> None:
@@ -125,6 +132,7 @@ class WriterTurns:
 
     def _give_back(self, info: dict[Any, Any]) -> None:
         if info.pop(HOLDS_TURN, False):
+            self.holder = None
             self.lock.release()
 
 
