@@ -31,6 +31,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("quality", N_("Missing phones, emails, companies and regions")),
     ("history", N_("Who changed a record: /history C-000123")),
     ("team", N_("The team and its numbers (managers)")),
+    ("teamgroup", N_("In the team's group: post your Monday summary there (managers)")),
     ("invite", N_("Invite a colleague")),
     ("export", N_("Customers as an Excel file: /export tag:展会 tier:core quiet:30 csv")),
     ("imports", N_("Import a table: send an .xlsx, .xls, .ods or .csv file (managers)")),
@@ -50,6 +51,9 @@ def help_text(context: BotContext) -> str:
     lines.append("")
     lines.append(t("Or just type a name, a phone number or a company and I will look it up."))
     lines.append(t("Quick add in one line: /add 王小明 138 1234 5678 ACME 上海"))
+    lines.append(t("Send a photo of a business card to add its owner. In any other chat, type "
+                   "@{bot} and a name to share a customer's card.").format(
+                       bot=context.bot.username))
     return "\n".join(lines)
 
 
