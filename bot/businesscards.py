@@ -35,10 +35,6 @@ class CardFields:
     address: str | None = None
     website: str | None = None
 
-    @property
-    def empty(self) -> bool:
-        return not (self.name or self.company or self.phones or self.emails)
-
     def draft(self) -> CustomerDraft:
         return CustomerDraft(
             name=self.name, title=self.title, company=self.company, address=self.address,
@@ -67,7 +63,7 @@ _COMPANY = re.compile(r"公司|集团|有限|股份|工厂|厂$|研究院|研究
                       r"\b(?:co|ltd|inc|llc|corp|corporation|company|group|gmbh|limited|"
                       r"technologies|technology|logistics|trading|industries|holdings)\b\.?",
                       re.I)
-_TITLE = re.compile(r"经理|总监|总经理|董事|主管|工程师|总裁|主任|助理|代表|顾问|专员|总经理|"
+_TITLE = re.compile(r"经理|总监|董事|主管|工程师|总裁|主任|助理|代表|顾问|专员|"
                     r"创始人|合伙人|负责人|销售|采购|会计|\b(?:manager|director|engineer|"
                     r"president|sales|vp|head|officer|consultant|representative|founder|"
                     r"partner|ceo|cto|cfo|coo|executive|specialist|assistant|buyer|chief)\b",

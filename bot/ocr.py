@@ -53,5 +53,4 @@ async def read_lines(image: bytes) -> list[OcrLine]:
 
 def reader_pids() -> list[int]:
     """The worker's process id once started (the bench reports its memory)."""
-    executor = _reader._executor
-    return list(getattr(executor, "_processes", {}) or {}) if executor else []
+    return _reader.pids()

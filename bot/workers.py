@@ -49,6 +49,11 @@ class Pool:
             self.shutdown()
             return await loop.run_in_executor(self.executor(), function, *args)
 
+    def pids(self) -> list[int]:
+        """The worker processes' ids, once started."""
+        running = getattr(self._executor, "_processes", None) or {}
+        return list(running)
+
     def shutdown(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)

@@ -469,8 +469,9 @@ async def customers_mentioned(
         visible.where(or_(Customer.name.in_(named.han), Customer.name_pinyin.in_(keys)))
         .limit(200)
     )).all() if named.han or keys else []
-    named.found([r.name for r in rows])
-    hits = [r for r in rows if len(r.name) >= 2 and named.names(r.name, r.name_pinyin, folded)]
+    written = {fold(r.name) for r in rows} & named.han
+    hits = [r for r in rows
+            if len(r.name) >= 2 and named.names(r.name, r.name_pinyin, folded, written)]
     if not hits:
         hits = await _by_surname(session, visible, text, folded)
     by_company = [r for r in hits if r.company and fold(r.company) in folded]
@@ -508,19 +509,16 @@ class NamedInText:
     han: set[str] = field(default_factory=set)
     latin_keys: set[str] = field(default_factory=set)
     han_keys: dict[str, set[str]] = field(default_factory=dict)  # key: the Han stretches
-    written: set[str] = field(default_factory=set)  # Han stretches that are a name as is
 
-    def names(self, name: str, name_pinyin: str, folded: str) -> bool:
-        """Whether the sentence names the customer called `name`; call `found` first."""
+    def names(self, name: str, name_pinyin: str, folded: str, written: set[str]) -> bool:
+        """Whether the sentence names the customer called `name`; `written`: the Han
+        stretches that are some customer's name as they stand."""
         if fold(name) in folded and _stands_alone(fold(name), folded):
             return True  # as it is written
         if name_pinyin in self.latin_keys:
             return True  # in pinyin
         # 李伟 names "Li Wei", unless 李伟 is itself a customer's name.
-        return not has_han(name) and bool(self.han_keys.get(name_pinyin, set()) - self.written)
-
-    def found(self, names: list[str]) -> None:
-        self.written = {fold(n) for n in names} & self.han
+        return not has_han(name) and bool(self.han_keys.get(name_pinyin, set()) - written)
 
 
 def _name_candidates(text: str) -> NamedInText:
