@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CONFIG ?= $(if $(wildcard config.toml),config.toml,)
 
-.PHONY: run test test-pg lint typecheck bench clean
+.PHONY: run test test-pg test-encrypted lint typecheck bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 
 test-pg: $(STAMP)
 	SALESBOT_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest
+
+# The flow suite and the backup tests with every SQLite file encrypted (SQLCipher).
+test-encrypted: $(STAMP)
+	SALESBOT_TEST_DATABASE_KEY=$$($(BIN)/salesbot db new-key) $(BIN)/python -m pytest tests/flow tests/unit/test_backup.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers storage scheduler tests bench

@@ -1,15 +1,18 @@
-"""`salesbot run | console | db upgrade | backup | restore FILE | import FILE | export`."""
+"""`salesbot run | console | db upgrade|new-key|encrypt|rekey | backup | restore FILE |
+import FILE | export`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from storage.clock import utcnow
+from storage.encryption import EncryptionError, check_opens, new_key
 from storage.migrate import upgrade
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -22,7 +25,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     commands.add_parser("run", help="run the bot (the console when no token is configured)")
     commands.add_parser("console", help="chat with the bot in this terminal")
     db = commands.add_parser("db", help="database tasks")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade", "new-key", "encrypt", "rekey"],
+                    help="upgrade: to the newest schema; new-key: print a key for "
+                    "database.key; encrypt: encrypt the SQLite file with database.key; "
+                    "rekey: change its key to SALESBOT_NEW_DATABASE_KEY (or a line on "
+                    "stdin)")
     backup = commands.add_parser("backup", help="back the SQLite database up now")
     backup.add_argument("--new-key", action="store_true",
                         help="print a new encryption key for backup.key and exit")
@@ -60,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    if args.command == "db" and args.action != "upgrade":
+        return encryption_task(args.action, settings)
+    try:
+        check_opens(settings.database.url)
+    except EncryptionError as error:
+        print(error, file=sys.stderr)
+        return 2
     if args.command in ("backup", "restore"):
         return backup_or_restore(args, settings)
     asyncio.run(upgrade(settings.database.url))
@@ -70,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         run = cli_tables.import_file if args.command == "import" else cli_tables.export_file
         return run(settings, args)
     if args.command == "db":
-        print(f"database at the newest schema: {settings.database.url}")
+        print(f"database at the newest schema: {settings.database.shown_url}")
         return 0
     if args.command == "console" or not settings.telegram.token:
         if args.command == "run":
@@ -90,9 +104,9 @@ def backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "restore":
             backup.restore_backup(settings.database.url, args.file, settings.backup.key)
             asyncio.run(upgrade(settings.database.url))  # an older backup: to the newest schema
-            print(f"restored {args.file} into {settings.database.url}")
+            print(f"restored {args.file} into {settings.database.shown_url}")
         elif args.new_key:
-            print(backup.new_key())
+            print(new_key())
         else:
             made = backup.make_backup(settings.database.url, Path(settings.backup.folder),
                                       keep=settings.backup.keep, key=settings.backup.key,
@@ -101,6 +115,38 @@ def backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
     except backup.BackupError as error:
         print(f"{args.command} refused: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def encryption_task(action: str, settings: Settings) -> int:
+    """`db new-key`, `db encrypt`, `db rekey`: with the bot stopped (its lock is taken)."""
+    from storage import encryption
+    from storage.database import Database
+    from storage.instance import AlreadyRunning, InstanceLock
+
+    if action == "new-key":
+        print(encryption.new_key())
+        return 0
+    key = encryption.key_of(settings.database.url)
+    new = ""
+    if not key:
+        print(f"db {action} refused: set database.key (or SALESBOT_DATABASE_KEY) first; "
+              "`salesbot db new-key` makes one", file=sys.stderr)
+        return 2
+    if action == "rekey":
+        new = os.environ.get("SALESBOT_NEW_DATABASE_KEY") or sys.stdin.readline().strip()
+    lock = InstanceLock(Database(settings.database.url))
+    try:
+        asyncio.run(lock.acquire())
+        done = encryption.encrypt_in_place(settings.database.url, key,
+                                           new_key_=new if action == "rekey" else None)
+    except (EncryptionError, AlreadyRunning) as error:
+        print(f"db {action} refused: {error}", file=sys.stderr)
+        return 1
+    finally:
+        asyncio.run(lock.release())
+    print(f"{done} is encrypted with the new key: put it in database.key now" if new
+          else f"{done} is encrypted with database.key")
     return 0
 
 

@@ -18,8 +18,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
 
-from storage.backup import key_problem
+from storage.encryption import key_problem, with_key
 from storage.nudges import StaleRule
 from storage.users import Visibility
 
@@ -60,8 +61,52 @@ class TelegramSettings(_Section):
         return self
 
 
+LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+TLS_MODES = {"require", "verify-ca", "verify-full"}
+
+
 class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///data/salesbot.db"
+    # SQLite encrypted at rest with SQLCipher (`salesbot db new-key` makes a key,
+    # `salesbot db encrypt` encrypts an existing database); empty: a plain file.
+    key: str = ""
+    # A PostgreSQL server on another host is refused without TLS (`?ssl=require` or
+    # stricter) unless this is true, for a network you trust end to end.
+    allow_plain_network: bool = False
+
+    @field_validator("key")
+    @classmethod
+    def _usable_database_key(cls, value: str) -> str:
+        problem = key_problem(value) if value else None
+        if problem:
+            raise ValueError(f"not a database key ({problem}); `salesbot db new-key`")
+        return value
+
+    @model_validator(mode="after")
+    def _keyed_and_private(self) -> DatabaseSettings:
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite":
+            if self.key and not url.database:
+                raise ValueError("key: an in-memory database cannot be encrypted")
+            # The key rides in the URL, as SQLAlchemy's pysqlcipher URLs carry it, to
+            # every part that opens the database (storage/encryption.py).
+            self.url = with_key(self.url, self.key) if self.key else self.url
+            return self
+        if self.key:
+            raise ValueError("key: encryption at rest is for SQLite; encrypt PostgreSQL's "
+                             "disk instead (docs/operations.md)")
+        remote = (url.host or "") not in LOCAL_HOSTS and not (url.host or "").startswith("/")
+        tls = str(url.query.get("ssl", "")) in TLS_MODES
+        if remote and not tls and not self.allow_plain_network:
+            raise ValueError(f"url: {url.host} is another host and the URL does not require "
+                             "TLS: add ?ssl=verify-full (or ?ssl=require), or set "
+                             "database.allow_plain_network = true")
+        return self
+
+    @property
+    def shown_url(self) -> str:
+        """The URL with any password or key as ***."""
+        return str(make_url(self.url))
 
 
 class TeamSettings(_Section):
@@ -197,6 +242,7 @@ ENV_OVERRIDES = {
     "SALESBOT_TOKEN": ("telegram", "token"),
     "SALESBOT_DATABASE_URL": ("database", "url"),
     "SALESBOT_API_BASE_URL": ("telegram", "api_base_url"),
+    "SALESBOT_DATABASE_KEY": ("database", "key"),
     "SALESBOT_BACKUP_KEY": ("backup", "key"),
     "SALESBOT_SPEECH_KEY": ("speech", "key"),
 }

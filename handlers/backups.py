@@ -11,6 +11,7 @@ from telegram.ext import Application, CommandHandler
 from bot.context import BotContext
 from handlers.common import say
 from storage import backup
+from storage.encryption import key_of
 from storage.users import ensure_admin
 
 TELEGRAM_FILE_LIMIT = 50 * 1024 * 1024  # what a bot may upload
@@ -35,8 +36,12 @@ async def send_backup(update: Update, context: BotContext) -> None:
             "The backup is too big to send here; it is on the server: {path}").format(
                 path=str(made)))
         return
-    note = (context.t("Encrypted with the configured key.") if settings.backup.key
-            else context.t("Not encrypted: set backup.key to encrypt backups."))
+    if settings.backup.key:
+        note = context.t("Encrypted with the configured key.")
+    elif key_of(settings.database.url):
+        note = context.t("Encrypted with the database key (database.key).")
+    else:
+        note = context.t("Not encrypted: set backup.key to encrypt backups.")
     with made.open("rb") as handle:
         await context.bot.send_document(chat.id, handle, filename=made.name,
                                         caption="💾 " + note)

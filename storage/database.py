@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.util import await_
 
-from storage import inbox
+from storage import encryption, inbox
 from storage.clock import utcnow
 
 WROTE = "wrote"
@@ -80,7 +80,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, **kwargs)
+    key = encryption.key_of(parsed)
+    if key:
+        kwargs["module"] = encryption.aiosqlite_module(key)
+        parsed = encryption.without_key(parsed)
+    engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
     event.listen(engine.sync_engine, "before_cursor_execute", _strip_nul, retval=True)

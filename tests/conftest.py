@@ -1,5 +1,7 @@
 """Databases for the tests: a migrated SQLite file per test, or a fresh PostgreSQL database
-per run (SALESBOT_TEST_DATABASE_URL) truncated between tests. Time is frozen at NOW."""
+per run (SALESBOT_TEST_DATABASE_URL) truncated between tests. Time is frozen at NOW.
+With SALESBOT_TEST_DATABASE_KEY set, every SQLite file is encrypted with that key (the
+key rides in the URL, storage/encryption.py): `.ci/run` runs the flow suite so once."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from storage.database import Database
+from storage.encryption import with_key
 from storage.migrate import upgrade
 from storage.models import Base
 from storage.users import Actor, Profile, Visibility, actor_for, admit
@@ -24,6 +27,7 @@ from tests.speech_service import SpeechService
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday 10:00 in Shanghai
 PG_URL = os.environ.get("SALESBOT_TEST_DATABASE_URL", "")
+SQLITE_KEY = "" if PG_URL else os.environ.get("SALESBOT_TEST_DATABASE_KEY", "")
 
 
 async def _on_pg_server(base_url: str, *statements: str) -> None:
@@ -55,7 +59,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         asyncio.run(_on_pg_server(PG_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("template") / "template.db"
-        asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+        asyncio.run(upgrade(with_key(f"sqlite+aiosqlite:///{path}", SQLITE_KEY)))
         yield str(path)
 
 
@@ -66,7 +70,7 @@ def database_url(migrated_template: str, tmp_path: Path) -> str:
         return migrated_template
     target = tmp_path / "salesbot.db"
     shutil.copy(migrated_template, target)
-    return f"sqlite+aiosqlite:///{target}"
+    return with_key(f"sqlite+aiosqlite:///{target}", SQLITE_KEY)
 
 
 async def _truncate(url: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import closing
 from typing import Any
@@ -13,6 +12,7 @@ from telegram.ext import Application
 from bot.transports.fakeapi import BotMessage, FakeBotApi, FakeUser
 from bot.transports.inprocess import deliver_pending
 from storage.backup import sqlite_file
+from storage.encryption import connect, key_of
 
 
 class Chat:
@@ -110,7 +110,7 @@ async def poll_until_async(check: Callable[[], Awaitable[Any]], *, timeout: floa
 def every_table(url: str) -> dict[str, list[tuple[object, ...]]]:
     """Each table's rows, in order: what "identical" means for a restore."""
     path = sqlite_file(url)
-    with closing(sqlite3.connect(path)) as db:
+    with closing(connect(path, key_of(url))) as db:
         names = [r[0] for r in db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "ORDER BY name")]

@@ -103,7 +103,8 @@ class Console:
         app = build_application(self.settings, database, request=InProcessRequest(self.api),
                                 rate_limit=False)
         interactive = lines.isatty()
-        print(f"salesbot console — database {self.settings.database.url}\n{HELP}", file=self.out)
+        print(f"salesbot console — database {self.settings.database.shown_url}\n{HELP}",
+              file=self.out)
         async with app:
             if app.post_init is not None:
                 await app.post_init(app)

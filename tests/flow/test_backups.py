@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage.backup import SQLITE_MAGIC
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, SQLITE_KEY
 from tests.flow.conftest import Bot, join
 
 
@@ -18,6 +18,11 @@ async def test_admin_gets_a_backup_file_and_a_rep_is_refused(bot: Bot) -> None:
         return
     assert answer.document is not None and answer.document["file_name"].startswith("salesbot-")
     content = bot.api.files[answer.document["file_id"]][1]
-    assert content.startswith(SQLITE_MAGIC)
-    assert "Not encrypted" in answer.text
+    if SQLITE_KEY:  # the encrypted-database run: the backup is as encrypted as the database
+        assert not content.startswith(SQLITE_MAGIC)
+        assert "王小明".encode() not in content and b"13812345678" not in content
+        assert "Encrypted with the database key" in answer.text
+    else:
+        assert content.startswith(SQLITE_MAGIC)
+        assert "Not encrypted" in answer.text
     assert [m for m in rep.inbox() if m.document] == []

@@ -15,6 +15,7 @@ from storage import backup
 from storage.clock import utcnow
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
+from storage.encryption import new_key
 from storage.interactions import log_interaction
 from storage.models import InteractionKind
 from storage.reminders import schedule_followup
@@ -38,7 +39,7 @@ async def test_restore_gives_back_an_identical_database(
     db: Database, database_url: str, tmp_path: Path
 ) -> None:
     await fill(db, "王小明")
-    key = backup.new_key()
+    key = new_key()
     saved = every_table(database_url)
     assert saved["customers"] and saved["interactions"] and saved["reminders"]
     made = await backup.back_up(database_url, tmp_path, keep=3, key=key)
@@ -55,7 +56,7 @@ async def test_a_bad_backup_is_refused_and_leaves_the_data_untouched(
     db: Database, database_url: str, tmp_path: Path
 ) -> None:
     await fill(db, "王小明")
-    key = backup.new_key()
+    key = new_key()
     made = await backup.back_up(database_url, tmp_path, keep=3, key=key)
     await fill(db, "李雷")
     await db.dispose()
@@ -67,7 +68,7 @@ async def test_a_bad_backup_is_refused_and_leaves_the_data_untouched(
         other.execute("CREATE TABLE t (x)")
         other.commit()
     cases = [
-        (made, backup.new_key(), "wrong key"),
+        (made, new_key(), "wrong key"),
         (made, "", "encrypted"),
         (corrupt, "", "damaged"),
         (stranger, "", "not a salesbot backup"),
@@ -98,14 +99,14 @@ async def test_command_line_backup_and_restore(
     await fill(db, "王小明")
     await db.dispose()
     config = tmp_path / "config.toml"
-    key = backup.new_key()
+    key = new_key()
     config.write_text(f'[database]\nurl = "{database_url}"\n[backup]\nfolder = '
                       f'"{tmp_path / "backups"}"\nkeep = 2\nkey = "{key}"\n', encoding="utf-8")
     saved = every_table(database_url)
     assert await asyncio.to_thread(salesbot, ["--config", str(config), "backup"]) == 0
     [made] = backup.backups_in(tmp_path / "backups")
     assert f"backup written: {made}" in capsys.readouterr().out
-    monkeypatch.setenv("SALESBOT_BACKUP_KEY", backup.new_key())  # the wrong one
+    monkeypatch.setenv("SALESBOT_BACKUP_KEY", new_key())  # the wrong one
     assert await asyncio.to_thread(salesbot, ["--config", str(config), "restore", str(made)]) == 1
     assert "restore refused: " + made.name + ": wrong key" in capsys.readouterr().err
     monkeypatch.delenv("SALESBOT_BACKUP_KEY")
