@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
-from bench import cards, imports, reminders, sales, stale, updates
+from bench import cards, encrypted, imports, reminders, sales, stale, updates
 from bench.stats import percentile
 from storage.database import Database
 from storage.dedupe import duplicate_groups
@@ -188,7 +188,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
     }
 
 
-PARTS = ("search", "reminders", "stale", "imports", "sales", "updates", "cards")
+PARTS = ("search", "reminders", "stale", "imports", "sales", "updates", "cards", "encrypted")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
@@ -233,6 +233,9 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out[f"updates-{label}"] = await updates.run(scratch, label)
     if "cards" in parts and label == "SQLite":  # no database in it: measured once
         out["cards"] = cards.run()
+    if "encrypted" in parts and label == "SQLite":  # SQLCipher is for SQLite
+        with tempfile.TemporaryDirectory() as folder:
+            out["encrypted"] = await encrypted.run(Path(folder), CUSTOMERS)
     if "imports" in parts:
         with tempfile.TemporaryDirectory() as folder:
             fresh = (imports.sqlite_urls(Path(folder)) if label == "SQLite"

@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from storage.clock import utcnow
 from storage.encryption import EncryptionError, check_opens, new_key
@@ -42,13 +43,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def not_cut_short(record: logging.LogRecord) -> bool:
-    """APScheduler cancels a job that is running when the bot stops and logs it as an
-    error with a traceback; a sweep cut short by a shutdown is no error (what it had not
-    confirmed is sent again after the restart)."""
-    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
-
-
 def settings_from(path: Path | None) -> Settings:
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
@@ -57,16 +51,12 @@ def settings_from(path: Path | None) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.executors.default").addFilter(not_cut_short)
     try:
         settings = settings_from(args.config)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    logs.configure(settings.logging.level, settings.logging.format)
     if args.command == "db" and args.action != "upgrade":
         return encryption_task(args.action, settings)
     try:

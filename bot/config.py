@@ -216,6 +216,18 @@ class SpeechSettings(_Section):
         return value.rstrip("/")
 
 
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": one JSON object a line (time, level, logger, message, traceback).
+    format: Literal["text", "json"] = "text"
+
+
+class MonitoringSettings(_Section):
+    # /healthz and /metrics (Prometheus) over HTTP; port 0: not served.
+    listen: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+
+
 class ConsoleSettings(_Section):
     user_id: int = 1
     name: str = "Console"
@@ -232,6 +244,8 @@ class Settings(_Section):
     sales: SalesSettings = Field(default_factory=SalesSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
 
     @property
     def admin_ids(self) -> frozenset[int]:

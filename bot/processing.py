@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot import metrics
 from storage import inbox
 from storage.clock import utcnow
 from storage.database import Database
@@ -62,10 +64,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         key = chat_key(update)
         turn = self._turns.setdefault(key, asyncio.Lock())
         self._queued[key] = self._queued.get(key, 0) + 1
+        arrived = time.monotonic()
         try:
             async with turn, self.slots:
                 if self.starting:
                     await self._handle(update, coroutine)
+                    metrics.UPDATES.labels(metrics.update_kind(update)).inc()
+                    metrics.REPLY_SECONDS.observe(time.monotonic() - arrived)
         finally:
             if (asyncio.iscoroutine(coroutine)
                     and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED):

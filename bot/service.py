@@ -30,6 +30,7 @@ from telegram.ext import Application
 from bot.app import SalesbotApplication, build_application
 from bot.config import Settings
 from bot.intake import Intake
+from bot.monitoring import Monitor
 from bot.transports.polling import poll
 from bot.transports.webhook import Webhook
 from storage import reminders
@@ -48,11 +49,16 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(sig, stopping.set)
     database = Database(settings.database.url)
     lock = InstanceLock(database)
+    monitor = Monitor(database, polling=settings.telegram.mode == "polling")
     try:
+        if settings.monitoring.port:
+            await monitor.start(settings.monitoring.listen, settings.monitoring.port)
         if lock.shared:
+            monitor.role = "standby"
             log.info("waiting to be the active instance (another may be)")
         if not await lock.acquire(give_up=stopping):
             return 0
+        monitor.role = "active"
         log.info("active: this instance answers and sends reminders")
         async with database.unit_of_work() as session:
             released = await reminders.release_claims(session, utcnow())
@@ -64,6 +70,7 @@ async def serve(settings: Settings) -> int:
         print(error, file=sys.stderr)
         return 1
     finally:
+        await monitor.stop()
         await lock.release()
         await database.dispose()
 

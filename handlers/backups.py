@@ -8,6 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
+from bot import metrics
 from bot.context import BotContext
 from handlers.common import say
 from storage import backup
@@ -29,6 +30,7 @@ async def send_backup(update: Update, context: BotContext) -> None:
             "This bot stores its data in PostgreSQL: back it up with pg_dump "
             "(see docs/operations.md)."))
         return
+    metrics.BACKUPS.inc()
     if chat is None:
         return
     if made.stat().st_size > TELEGRAM_FILE_LIMIT:

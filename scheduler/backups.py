@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
+from bot import metrics
 from bot.config import Settings
 from storage import backup
 
@@ -27,6 +28,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], settings: Settings)
         try:
             made = await backup.back_up(settings.database.url, Path(settings.backup.folder),
                                         keep=settings.backup.keep, key=settings.backup.key)
+            metrics.BACKUPS.inc()
             log.info("backup written: %s", made)
         except (backup.BackupError, OSError):
             log.exception("daily backup failed")

@@ -15,7 +15,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import charts
+from bot import charts, metrics
 from bot.charts import ChartData
 from bot.config import ReminderSettings
 from bot.i18n import Translate, translator
@@ -187,6 +187,7 @@ class ReminderDispatcher:
         async with self.database.unit_of_work() as session:
             if await reminders.mark_sent(session, reminder_id, token, utcnow(), late=late):
                 await reminders.mark_shown(session, shown, utcnow())
+        metrics.REMINDERS_SENT.labels(str(late).lower()).inc()
         await self._send_pictures(chat_id, pictures)
         return Outcome.SENT
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from contextlib import closing
 from typing import Any
@@ -116,3 +117,9 @@ def every_table(url: str) -> dict[str, list[tuple[object, ...]]]:
             "ORDER BY name")]
         return {name: db.execute(f'SELECT * FROM "{name}" ORDER BY 1').fetchall()
                 for name in names}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -12,6 +12,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
 from bot.intake import Intake
+from bot.metrics import telegram_reached
 
 log = logging.getLogger(__name__)
 LONGEST_WAIT = 30.0
@@ -37,6 +38,7 @@ async def poll(app: Application[Any, Any, Any, Any, Any, Any], intake: Intake,
             wait = min(wait * 2, LONGEST_WAIT)
             continue
         wait = 1.0
+        telegram_reached()
         if not updates:
             continue
         try:

@@ -23,6 +23,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 FIRST_WAIT, LONGEST_WAIT = 0.25, 4.0
 
@@ -65,6 +67,7 @@ class RetryingRequest(BaseRequest):
                     raise
             else:
                 if code == 429:
+                    metrics.TELEGRAM_429.inc()
                     wait, what = _retry_after(payload, backoff), "429"
                 elif code >= 500:
                     wait, what = backoff, str(code)
@@ -72,7 +75,9 @@ class RetryingRequest(BaseRequest):
                     return code, payload
                 if loop.time() + wait > deadline:
                     return code, payload
-            log.info("%s: %s; trying again in %.2f s", url.rsplit("/", 1)[-1], what, wait)
+            call = url.rsplit("/", 1)[-1]
+            log.warning("%s: %s; trying again in %.2f s", call, what, wait)
+            metrics.RETRIES.labels(call).inc()
             await asyncio.sleep(wait)
             backoff = min(backoff * 2, LONGEST_WAIT)
 

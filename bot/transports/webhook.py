@@ -18,6 +18,7 @@ from telegram.ext import Application
 
 from bot.config import TelegramSettings
 from bot.intake import Intake
+from bot.metrics import telegram_reached
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -36,6 +37,7 @@ def webhook_app(app: Application[Any, Any, Any, Any, Any, Any], intake: Intake, 
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
         await intake.take([update])
+        telegram_reached()
         return web.Response(text="ok")
 
     web_app = web.Application(client_max_size=1 << 20)

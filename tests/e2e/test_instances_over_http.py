@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import string
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ from tests.conftest import PG_URL
 from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.e2e.test_reminders_over_http import DEFAULT_LEASE, count_sent, seed_due_reminders
-from tests.harness import poll_until, poll_until_async
+from tests.harness import free_port, poll_until, poll_until_async
 
 MEMBERS = [5000 + i for i in range(50)]
 # Fifty names no two of which look alike to the duplicate check.
@@ -264,12 +263,6 @@ async def test_a_second_instance_on_sqlite_is_refused_with_one_clear_line(
         assert first.process is not None
         first.process.send_signal(signal.SIGTERM)
         await first.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_webhook_needs_the_secret_and_stores_before_its_200(
