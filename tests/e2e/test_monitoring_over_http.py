@@ -14,7 +14,6 @@ from tests.e2e.server import BotApiServer
 from tests.e2e.test_reminders_over_http import FAST_SWEEPS, seed_due_reminders
 from tests.harness import free_port, poll_until, poll_until_async
 
-
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
