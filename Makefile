@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CONFIG ?= $(if $(wildcard config.toml),config.toml,)
 
-.PHONY: run test test-pg test-encrypted lint typecheck bench clean
+.PHONY: run test test-pg test-encrypted lint typecheck bench bench-large clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Lookups, /dupes and the bot's memory at 1,000,000 customers (about 25 minutes with
+# SALESBOT_BENCH_DATABASE_URL set, most of it seeding).
+bench-large: $(STAMP)
+	SALESBOT_BENCH_CUSTOMERS=1000000 $(BIN)/python -m bench search
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

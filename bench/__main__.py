@@ -11,6 +11,7 @@ the run) to measure PostgreSQL as well.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -32,12 +33,20 @@ from bench.stats import percentile
 from storage.database import Database
 from storage.dedupe import duplicate_groups
 from storage.migrate import upgrade
-from storage.models import ContactPoint, Customer, User
+from storage.models import ContactPoint, Customer, Tag, User, customer_tags
 from storage.names import pinyin_initials, pinyin_key, syllables
-from storage.search import build_search_text, customers_mentioned, search_customers
+from storage.search import (
+    build_search_text,
+    customers_mentioned,
+    insert_customers,
+    search_customers,
+)
 from storage.users import Visibility, actor_for
 
 CUSTOMERS = int(os.environ.get("SALESBOT_BENCH_CUSTOMERS", "100000"))
+# `make bench-large` (1,000,000 customers) reports in sections of its own.
+SIZE = "" if CUSTOMERS == 100_000 else f"-{CUSTOMERS}"
+LOOKUP_P99_MS = 5 if CUSTOMERS <= 100_000 else 20
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英小晓华建国志红文辉玉珍鹏飞宇浩然子涵"
 WORDS = ["Acme", "Star", "Sino", "Global", "Pacific", "Dragon", "Golden", "Bright", "Union",
@@ -47,8 +56,15 @@ CITIES = ["上海", "北京", "广州", "深圳", "杭州", "成都", "南京", 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
 
+TAGS = ["vip", "expo2026", "referral", "wechat-lead", "reseller", "oem", "government",
+        "school", "hospital", "retail", "export", "key-account", "renewal", "trial", "partner",
+        "cold", "warm", "hot", "event", "inbound"]
+
+
 def fake_customers(n: int, seed: int = 7) -> list[Customer]:
-    rng = random.Random(seed)
+    """Names, phones, companies and cities as before; an email for 2 in 3 and a tag for 1
+    in 2 drawn from a second generator, so the first draws as it always has."""
+    rng, extra = random.Random(seed), random.Random(seed + 1)
     people = []
     for i in range(1, n + 1):
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
@@ -58,7 +74,10 @@ def fake_customers(n: int, seed: int = 7) -> list[Customer]:
             region=rng.choice(CITIES), tier="normal", stage="lead", archived=False,
         )
         customer.contacts = [ContactPoint(kind="phone", value=phone)]
-        customer.tags = []
+        if extra.random() < 2 / 3:
+            mailbox = f"{pinyin_key(name)}{i}@{extra.choice(WORDS).lower()}.com"
+            customer.contacts.append(ContactPoint(kind="email", value=mailbox))
+        customer.tags = [Tag(name=extra.choice(TAGS))] if extra.random() < 0.5 else []
         people.append(customer)
     return people
 
@@ -67,18 +86,22 @@ async def seed(db: Database, people: list[Customer]) -> None:
     now = datetime.now(UTC)
     async with db.unit_of_work() as session:
         session.add(User(id=1, telegram_id=1, display_name="Bench", role="admin"))
+        await session.execute(insert(Tag), [{"id": i, "name": t} for i, t in enumerate(TAGS, 1)])
+        tag_ids = {t: i for i, t in enumerate(TAGS, 1)}
         await session.flush()
         for start in range(0, len(people), 5000):
             chunk = people[start:start + 5000]
-            await session.execute(insert(Customer), [
+            await insert_customers(session, [
                 {"id": c.id, "name": c.name, "name_pinyin": pinyin_key(c.name),
                  "name_initials": pinyin_initials(c.name),
                  "company": c.company, "region": c.region, "tier": "normal", "stage": "lead",
                  "owner_id": 1, "created_at": now, "updated_at": now, "archived": False,
                  "search_text": build_search_text(c)} for c in chunk])
             await session.execute(insert(ContactPoint), [
-                {"customer_id": c.id, "kind": "phone", "value": c.contacts[0].value,
-                 "created_at": now} for c in chunk])
+                {"customer_id": c.id, "kind": p.kind, "value": p.value, "created_at": now}
+                for c in chunk for p in c.contacts])
+            await session.execute(insert(customer_tags), [
+                {"customer_id": c.id, "tag_id": tag_ids[t.name]} for c in chunk for t in c.tags])
         if db.dialect == "postgresql":
             await session.execute(text("SELECT setval('customers_id_seq', :n)"),
                                   {"n": len(people)})
@@ -102,6 +125,12 @@ async def bench_search(db: Database, people: list[Customer]) -> dict[str, tuple[
         "phone suffix (4 digits)": [c.contacts[0].value[-4:] for c in sample],
         "company": [str(c.company).split()[0] + " " + str(c.company).split()[1]
                     for c in sample],
+        "pinyin (full)": [pinyin_key(c.name) for c in sample],
+        "phone (whole number)": [c.contacts[0].value[3:] for c in sample],
+        "email": [c.contacts[1].value.split("@")[0] for c in sample
+                  if len(c.contacts) > 1][:200],
+        "tag": [c.tags[0].name for c in sample if c.tags][:200],
+        "code": [c.code for c in sample],
     }
     results: dict[str, tuple[float, float]] = {}
     for label, items in queries.items():
@@ -132,25 +161,30 @@ async def run(url: str, label: str) -> str:
     started = time.perf_counter()
     await seed(db, people)
     seeded = time.perf_counter() - started
+    # The bench holds 100,000 ORM objects the bot never does: frozen, the collector does
+    # not walk them in the middle of a timed lookup (a full collection over them took
+    # ~10 ms, and landed in the p99).
+    gc.collect()
+    gc.freeze()
     search = await bench_search(db, people)
     scans = await bench_whole_table_reads(db, people)
     await db.dispose()
     flow = bench_flow_step(url)
     step_median, step_p99, rss = flow["median"], flow["p99"], flow["rss"]
-    lines = [f"### {label}", "", f"Seeding {CUSTOMERS:,} customers took {seeded:.1f} s.", "",
+    heading = label if not SIZE else f"{label}, {CUSTOMERS:,} customers"
+    lines = [f"### {heading}", "", f"Seeding {CUSTOMERS:,} customers took {seeded:.1f} s.", "",
              "| measure | median | p99 | target |", "|---|---|---|---|"]
     for name, (median, p99) in search.items():
-        verdict = "met" if p99 < 20 else "MISSED"
-        lines.append(
-            f"| search: {name} | {median:.2f} ms | {p99:.2f} ms | p99 < 20 ms ({verdict}) |"
-        )
+        verdict = "met" if p99 <= LOOKUP_P99_MS else "MISSED"
+        lines.append(f"| search: {name} | {median:.2f} ms | {p99:.2f} ms | "
+                     f"p99 ≤ {LOOKUP_P99_MS} ms ({verdict}) |")
     lines.append(f"| add-flow step (name typed) | {step_median:.2f} ms | {step_p99:.2f} ms | "
                  f"median < 10 ms ({'met' if step_median < 10 else 'MISSED'}) |")
     lines.append(f"| inline query through the Application (up to 20 cards) | "
                  f"{flow['inline_median']:.1f} ms | {flow['inline_p99']:.1f} ms | p99 < 300 ms "
                  f"({'met' if flow['inline_p99'] < 300 else 'MISSED'}) |")
     lines.append(f"| RSS of the bot process after the add-flow steps | {rss:.0f} MB | | "
-                 f"< 150 MB ({'met' if rss < 150 else 'MISSED'}) |")
+                 f"≤ 110 MB ({'met' if rss <= 110 else 'MISSED'}) |")
     lines.append(f"| RSS after the 200 inline queries too | {flow['rss_inline']:.0f} MB | | "
                  "(reported) |")
     for name, (median, p99) in scans.items():
@@ -221,7 +255,7 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
     customers from SQLite's FTS index would take minutes); may be `url` on PostgreSQL."""
     out: dict[str, str] = {}
     if "search" in parts:
-        out[f"search-{label}"] = await run(url, label)
+        out[f"search-{label}{SIZE}"] = await run(url, label)
     await upgrade(scratch)
     if "reminders" in parts:
         out[f"reminders-{label}"] = await reminders.run(scratch, label)
@@ -253,7 +287,8 @@ def write_report(fresh: dict[str, str]) -> None:
                f"{platform.python_version()}, {platform.platform()}")
     stamp = f"Machine: {machine}  \nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
     sections.update({key: f"{body}\n\n{stamp}" for key, body in fresh.items()})
-    order = [f"{part}-{label}" for label in ("SQLite", "PostgreSQL") for part in PARTS]
+    order = [f"{part}-{label}{size}" for label in ("SQLite", "PostgreSQL") for part in PARTS
+             for size in ("", "-1000000")]
     keys = [k for k in order if k in sections] + [k for k in sections if k not in order]
     REPORT.write_text(INTRO + "".join(
         f"<!-- bench:{key} -->\n{sections[key]}<!-- /bench -->\n" for key in keys),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -213,7 +214,7 @@ class Customer(Base):
     # Set when the personal fields were anonymised on request (counts and dates remain).
     erased_at: Mapped[datetime | None]
     # Name, pinyin, company, phone digits, emails, tags and code in one lower-cased
-    # string; the dialect's trigram index sits on it (see storage/search.py).
+    # string; its terms are indexed in `search_terms` (see storage/search.py).
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     contacts: Mapped[list[ContactPoint]] = relationship(
@@ -235,6 +236,21 @@ class Customer(Base):
 
     def contact_values(self, kind: str) -> list[str]:
         return [c.value for c in self.contacts if c.kind == kind]
+
+
+# Where a customer's search text may begin to be typed: each row one term (a suffix of a
+# segment that starts a word, a Han character or a syllable) and the customer. Kept in
+# step by storage/search.py; a lookup is a range scan of the primary key.
+search_terms = Table(
+    "search_terms",
+    Base.metadata,
+    Column("term", Text().with_variant(Text(collation="C"), "postgresql"), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"),
+           nullable=False),
+    PrimaryKeyConstraint("term", "customer_id"),
+    Index("ix_search_terms_customer", "customer_id", "term"),
+    sqlite_with_rowid=False,
+)
 
 
 def format_code(customer_id: int) -> str:

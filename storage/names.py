@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+# pypinyin's own phrase dictionary (43 MB in the process) is replaced by the 3,437
+# phrases that read differently from their characters (storage/pinyin_table.py). Set
+# before pypinyin is first imported; names.py is the only module that imports it.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+
+from pypinyin import Style, lazy_pinyin, load_phrases_dict
+
+from storage import pinyin_table
+
+load_phrases_dict(pinyin_table.load())
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
