@@ -7,17 +7,20 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# pypinyin's own phrase dictionary (43 MB in the process) is replaced by the 3,437
-# phrases that read differently from their characters (storage/pinyin_table.py). Set
-# before pypinyin is first imported; names.py is the only module that imports it.
+# pypinyin's own phrase dictionary (43 MB in the process) is replaced by the 3,543
+# phrases that read differently from their characters (storage/pinyin_table.py). The
+# variables keep pypinyin from loading its own when this module imports it first (the
+# bot's case); should something have imported it before, its dictionary is replaced all
+# the same, so that every process reads names alike.
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 
-from pypinyin import Style, lazy_pinyin, load_phrases_dict
+from pypinyin import Style, constants, lazy_pinyin
+from pypinyin.seg import mmseg
 
 from storage import pinyin_table
 
-load_phrases_dict(pinyin_table.load())
+pinyin_table.use(constants.PHRASES_DICT, mmseg.p_set, pinyin_table.load())
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

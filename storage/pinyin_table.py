@@ -3,8 +3,9 @@
 pypinyin reads a character by its first (most common) reading unless a phrase it knows
 says otherwise (银行 is yin hang, not yin xing). Its phrase dictionary holds 47,111
 phrases and costs the process 43 MB; for 43,674 of them the phrase says nothing the
-single characters do not, once tones are dropped, as search does. The other 3,437 are
-`pinyin_phrases.json` (100 KB), which storage/names.py gives pypinyin instead of its own
+single characters do not, once tones are dropped, as search does. The other 3,543 (3,437
+that read differently, and 106 that keep a longer phrase from being cut elsewhere) are
+`pinyin_phrases.json` (170 KB), which storage/names.py gives pypinyin instead of its own
 dictionary. `python -m storage.pinyin_table` writes it again from the installed
 pypinyin; a test checks that the file matches it and that every one of pypinyin's
 phrases reads the same either way.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 TABLE = Path(__file__).with_name("pinyin_phrases.json")
 
@@ -24,24 +26,49 @@ def load() -> dict[str, list[list[str]]]:
     return table
 
 
+def use(phrases: dict[str, list[list[str]]], prefixes: Any,
+        table: dict[str, list[list[str]]]) -> None:
+    """Makes `table` pypinyin's phrase dictionary, and its words the only ones its word
+    cutter knows (retraining only adds: the words of a dictionary loaded before would
+    still cut 一块石头落了地 where the full dictionary does not)."""
+    phrases.clear()
+    phrases.update(table)
+    prefixes._set.clear()
+    prefixes.train(table.keys())
+
+
 def distinct_phrases() -> dict[str, list[list[str]]]:
-    """From pypinyin's full dictionaries (read directly, whatever this process loaded):
-    the phrases whose toneless reading differs from their characters' first readings."""
-    from pypinyin import Style
+    """From pypinyin's full dictionaries: the phrases whose toneless reading differs from
+    their characters' first readings, and then every phrase that would read differently
+    without itself in the table (its words would be cut elsewhere: 一朝天子一朝臣), until
+    all 47,111 read as with the full dictionary. Run in a process of its own (python -m
+    storage.pinyin_table): it swaps pypinyin's dictionary back and forth."""
+    from pypinyin import Style, constants, lazy_pinyin
     from pypinyin.phrases_dict import phrases_dict
     from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.seg import mmseg
     from pypinyin.style import convert
 
     def toneless(reading: str) -> str:
         return str(convert(reading, Style.NORMAL, strict=True))
 
+    def readings(dictionary: dict[str, list[list[str]]]) -> dict[str, list[str]]:
+        use(constants.PHRASES_DICT, mmseg.p_set, dictionary)
+        return {p: lazy_pinyin(p, style=Style.NORMAL) for p in phrases_dict}
+
     distinct = {}
-    for phrase, readings in phrases_dict.items():
+    for phrase, reading in phrases_dict.items():
         usual = [toneless(pinyin_dict[ord(c)].split(",")[0]) if ord(c) in pinyin_dict else c
                  for c in phrase]
-        if [toneless(r[0]) for r in readings] != usual:
-            distinct[phrase] = readings
-    return distinct
+        if [toneless(r[0]) for r in reading] != usual:
+            distinct[phrase] = reading
+    full = readings(dict(phrases_dict))
+    while True:
+        ours = readings(distinct)
+        differing = [p for p in phrases_dict if ours[p] != full[p]]
+        if not differing:
+            return distinct
+        distinct.update({p: phrases_dict[p] for p in differing})
 
 
 def as_text(table: dict[str, list[list[str]]]) -> str:
@@ -52,5 +79,8 @@ def as_text(table: dict[str, list[list[str]]]) -> str:
 
 
 if __name__ == "__main__":
-    TABLE.write_text(as_text(distinct_phrases()), encoding="utf-8")
-    sys.exit(0)
+    made = as_text(distinct_phrases())
+    if "--print" in sys.argv:
+        sys.stdout.write(made)
+    else:
+        TABLE.write_text(made, encoding="utf-8")
