@@ -41,6 +41,7 @@ MAX_GROUPS = 10
 MAX_GROUP_SIZE = 5
 SAME_COMPANY = 80  # rapidfuzz ratio of folded company names
 SAME_NAME = 90  # rapidfuzz ratio of pinyin keys
+SHARED_VALUES = 1000  # phones, names, companies shared by several records, looked at
 
 
 @dataclass
@@ -98,11 +99,15 @@ async def duplicate_groups(session: AsyncSession, actor: Actor) -> list[Duplicat
         select(DistinctPair.first_id, DistinctPair.second_id))}
     groups = _Groups(distinct)
     live = _live(actor)
+    # Each grouping reads one index alone (kind and value; name_pinyin; lower(company)),
+    # archived and others' records included; whether a record is live and visible is asked
+    # only of those that share a value. Asked of every row while grouping, it took 5.8 s
+    # at 1,000,000 customers. (A value is on a customer once: two rows, two customers.)
     shared = (
-        select(ContactPoint.kind, ContactPoint.value).join(Customer).where(live)
+        select(ContactPoint.kind, ContactPoint.value)
         .where(ContactPoint.kind.in_(("phone", "email")))
         .group_by(ContactPoint.kind, ContactPoint.value)
-        .having(func.count(func.distinct(ContactPoint.customer_id)) > 1).limit(500).subquery())
+        .having(func.count() > 1).limit(SHARED_VALUES).subquery())
     rows = await session.execute(
         select(shared.c.kind, shared.c.value, ContactPoint.customer_id)
         .join(ContactPoint, and_(ContactPoint.kind == shared.c.kind,
@@ -114,8 +119,9 @@ async def duplicate_groups(session: AsyncSession, actor: Actor) -> list[Duplicat
     for (kind, _), ids in by_value.items():
         groups.link(ids, kind)
 
-    same_pinyin = (select(Customer.name_pinyin).where(live, Customer.name_pinyin != "")
-                   .group_by(Customer.name_pinyin).having(func.count() > 1).limit(500))
+    same_pinyin = (select(Customer.name_pinyin).where(Customer.name_pinyin != "")
+                   .group_by(Customer.name_pinyin).having(func.count() > 1)
+                   .limit(SHARED_VALUES))
     rows = await session.execute(
         select(Customer.id, Customer.name_pinyin, Customer.company)
         .where(live, Customer.name_pinyin.in_(same_pinyin)))
@@ -130,8 +136,9 @@ async def duplicate_groups(session: AsyncSession, actor: Actor) -> list[Duplicat
                     groups.link([first, second], "name")
 
     company = func.lower(Customer.company)
-    same_company = (select(company).where(live, Customer.company.is_not(None))
-                    .group_by(company).having(func.count().between(2, 200)).limit(500))
+    same_company = (select(company).where(company.is_not(None))
+                    .group_by(company).having(func.count().between(2, 200))
+                    .limit(SHARED_VALUES))
     rows = await session.execute(
         select(Customer.id, Customer.name_pinyin, company)
         .where(live, company.in_(same_company)))

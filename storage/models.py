@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
@@ -236,6 +237,10 @@ class Customer(Base):
 
     def contact_values(self, kind: str) -> list[str]:
         return [c.value for c in self.contacts if c.kind == kind]
+
+
+# /dupes groups customers by company, case-blind, from this index alone.
+Index("ix_customers_company_lower", func.lower(Customer.company))
 
 
 # Where a customer's search text may begin to be typed: each row one term (a suffix of a
