@@ -14,7 +14,7 @@ from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from storage.clock import utcnow
 from storage.encryption import EncryptionError, check_opens, new_key
-from storage.migrate import upgrade
+from storage.migrate import MigrationFailed, upgrade, upgrade_apart
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -66,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command in ("backup", "restore"):
         return backup_or_restore(args, settings)
-    asyncio.run(upgrade(settings.database.url))
+    try:
+        upgrade_apart(settings.database.url)
+    except MigrationFailed as error:
+        print(error, file=sys.stderr)
+        return 1
     if args.command in ("import", "export"):
         from bot import cli_tables
 
@@ -129,7 +133,7 @@ def encryption_task(action: str, settings: Settings) -> int:
     try:
         asyncio.run(lock.acquire())
         done = encryption.encrypt_in_place(settings.database.url, key,
-                                           new_key_=new if action == "rekey" else None)
+                                           rekey_to=new if action == "rekey" else None)
     except (EncryptionError, AlreadyRunning) as error:
         print(f"db {action} refused: {error}", file=sys.stderr)
         return 1

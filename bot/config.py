@@ -61,6 +61,14 @@ class TelegramSettings(_Section):
         return self
 
 
+def _usable_key(value: str, what: str, command: str) -> str:
+    """Empty, or 32 bytes base64: one message for both keys, naming the command."""
+    problem = key_problem(value) if value else None
+    if problem:
+        raise ValueError(f"not a {what} key ({problem}); `{command}`")
+    return value
+
+
 LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 TLS_MODES = {"require", "verify-ca", "verify-full"}
 
@@ -77,10 +85,7 @@ class DatabaseSettings(_Section):
     @field_validator("key")
     @classmethod
     def _usable_database_key(cls, value: str) -> str:
-        problem = key_problem(value) if value else None
-        if problem:
-            raise ValueError(f"not a database key ({problem}); `salesbot db new-key`")
-        return value
+        return _usable_key(value, "database", "salesbot db new-key")
 
     @model_validator(mode="after")
     def _keyed_and_private(self) -> DatabaseSettings:
@@ -168,11 +173,8 @@ class BackupSettings(_Section):
 
     @field_validator("key")
     @classmethod
-    def _usable_key(cls, value: str) -> str:
-        problem = key_problem(value) if value else None
-        if problem:
-            raise ValueError(f"not a backup key ({problem}); `salesbot backup --new-key`")
-        return value
+    def _usable_backup_key(cls, value: str) -> str:
+        return _usable_key(value, "backup", "salesbot backup --new-key")
 
 
 class ImportSettings(_Section):

@@ -24,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 QUIET = {"httpx": logging.WARNING, "apscheduler": logging.WARNING,
+         "alembic.runtime.plugins": logging.WARNING,
          "aiohttp.access": logging.WARNING}
 
 

@@ -22,21 +22,24 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.error import InvalidToken
 from telegram.ext import Application
 
+from bot import workers
 from bot.app import SalesbotApplication, build_application
 from bot.config import Settings
 from bot.intake import Intake
-from bot.monitoring import Monitor
 from bot.transports.polling import poll
-from bot.transports.webhook import Webhook
 from storage import reminders
 from storage.clock import utcnow
 from storage.database import Database
 from storage.instance import AlreadyRunning, InstanceLock
+
+if TYPE_CHECKING:
+    from bot.monitoring import Monitor
+    from bot.transports.webhook import Webhook
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 3600
@@ -49,10 +52,8 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(sig, stopping.set)
     database = Database(settings.database.url)
     lock = InstanceLock(database)
-    monitor = Monitor(database, polling=settings.telegram.mode == "polling")
+    monitor = await _monitor(database, settings)
     try:
-        if settings.monitoring.port:
-            await monitor.start(settings.monitoring.listen, settings.monitoring.port)
         if lock.shared:
             monitor.role = "standby"
             log.info("waiting to be the active instance (another may be)")
@@ -91,6 +92,8 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
                                         name="prune-inbox")
         polling: asyncio.Future[Any] | None = None
         if settings.telegram.mode == "webhook":
+            from bot.transports.webhook import Webhook
+
             webhook = Webhook(app, intake, settings.telegram)
             await webhook.start()
         else:
@@ -112,9 +115,29 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
         await app.drain(settings.telegram.drain_seconds)
         return code
     finally:
+        workers.end_all()
         if app.running:
             await app.stop()
         await app.shutdown()
+
+
+class _Unmonitored:
+    role = ""
+
+    async def stop(self) -> None:
+        return None
+
+
+async def _monitor(database: Database, settings: Settings) -> Monitor | _Unmonitored:
+    """/healthz and /metrics when a port is set. aiohttp (8 MB) is imported only then, or
+    for a webhook: a bot that long-polls without them does not carry it."""
+    if not settings.monitoring.port:
+        return _Unmonitored()
+    from bot.monitoring import Monitor
+
+    monitor = Monitor(database, polling=settings.telegram.mode == "polling")
+    await monitor.start(settings.monitoring.listen, settings.monitoring.port)
+    return monitor
 
 
 def _exit_code(polling: asyncio.Future[Any] | None, lost: asyncio.Future[Any]) -> int:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import phonenumbers
-import vobject
 
 from bot.amounts import DIGITS, Money, Number, numbers_in
 from bot.dates import chinese_numerals_to_digits, find_when
 from storage.customers import CustomerDraft
 from storage.models import InteractionKind
 from storage.names import has_han
+
+if TYPE_CHECKING:
+    import vobject
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\"]+")
 _TAG = re.compile(r"(?:^|\s)#([^\s#]{1,32})")
@@ -90,6 +93,8 @@ class VCardError(ValueError):
 
 def drafts_from_vcard(data: bytes) -> list[CustomerDraft]:
     """Every card in a .vcf file as a draft; malformed files raise VCardError."""
+    import vobject  # 1.2 MB the bot carries only once someone sends a .vcf
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

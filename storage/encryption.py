@@ -9,7 +9,7 @@ already receives, while SQLAlchemy prints the URL with `***` in its place.
 A key is 32 random bytes, base64 (`salesbot db new-key`), handed to SQLCipher as a raw
 key: SQLCipher's own key derivation (256,000 PBKDF2 rounds) is for passphrases and costs
 every new connection; a random key needs none. The engine stays the aiosqlite one, with
-`sqlcipher3` (SQLite 3.53 with FTS5, so the search index is encrypted too) in place of
+`sqlcipher3` (SQLite 3.53; the search terms are in the same file, encrypted too) in place of
 the standard library's `sqlite3` underneath.
 
 Encrypting a plain database and changing the key are copy, verify, swap: the new file is
@@ -162,9 +162,9 @@ def opens(path: Path, key: str) -> bool:
     return True
 
 
-def encrypt_in_place(url: str, key: str, *, new_key_: str | None = None,
+def encrypt_in_place(url: str, key: str, *, rekey_to: str | None = None,
                      before_swap: Callable[[Path], None] | None = None) -> Path:
-    """Encrypts the plain database at `url` with `key`; or, when `new_key_` is given,
+    """Encrypts the plain database at `url` with `key`; or, when `rekey_to` is given,
     re-keys the database that `key` opens. The bot must be stopped (the caller holds the
     instance lock). `before_swap` is for the tests: a kill there must leave the old file."""
     parsed = make_url(url)
@@ -174,13 +174,13 @@ def encrypt_in_place(url: str, key: str, *, new_key_: str | None = None,
     path = Path(parsed.database)
     if not path.exists():
         raise EncryptionError(f"no database file at {path}")
-    old_key = "" if new_key_ is None else key
-    target_key = key if new_key_ is None else new_key_
+    old_key = "" if rekey_to is None else key
+    target_key = key if rekey_to is None else rekey_to
     _raw(target_key)
-    if new_key_ is None and not is_plain(path):
+    if rekey_to is None and not is_plain(path):
         raise EncryptionError(f"{path} is already encrypted; `salesbot db rekey` changes "
                               "its key")
-    if new_key_ is not None and not opens(path, key):
+    if rekey_to is not None and not opens(path, key):
         raise EncryptionError(f"database.key does not open {path}")
     copy = path.with_name(path.name + ".encrypting")
     copy.unlink(missing_ok=True)

@@ -190,7 +190,7 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
     name_pinyin: Mapped[str] = mapped_column(String(400), default="", index=True)
-    # Searched by prefix for queries too short for the trigram index ("pf" for 彭飞).
+    # Searched by prefix for queries too short for the search terms ("pf" for 彭飞).
     name_initials: Mapped[str] = mapped_column(String(100), default="", index=True)
     company: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(64))

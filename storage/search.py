@@ -224,7 +224,7 @@ def query_terms(query: str) -> list[list[str]]:
         forms = [word]
         if has_han(word):
             key = pinyin_key(word)
-            # Two Han characters are below the trigram minimum; their pinyin is not.
+            # Two Han characters are below the shortest term; their pinyin is not.
             forms = [key] if len(word) < 3 and key else [word, key]
         terms.append([f for f in dict.fromkeys(forms) if f])
     return terms

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psutil
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
@@ -165,3 +166,30 @@ async def test_a_bot_killed_mid_import_resumes_and_writes_nothing_twice(
 
 async def _at_least(count: Any, target: int) -> bool:
     return bool(await count() >= target)
+
+
+async def test_sigterm_while_a_worker_reads_a_sheet_stops_within_10_s(
+        server: tuple[FakeBotApi, BotApiServer], database_url: str, tmp_path: Path) -> None:
+    """Python's exit waits for a worker pool's work in hand; the bot ends its workers."""
+    api, http = server
+    bot = BotProcess(write_config(tmp_path, http.url, database_url, SETTINGS.format(batch=500)))
+    await bot.start(api)
+    alice = Person(api, ADMIN, "Alice")
+    await alice.says("/start", "Welcome")
+    api.user_sends_document(alice.person, "huge.csv",
+                            customer_sheet(60_000).csv_bytes("utf-8-sig"), "text/csv")
+    assert bot.process is not None
+    parent = psutil.Process(bot.process.pid)
+    workers = await poll_until(lambda: parent.children(recursive=True), timeout=30,
+                               interval=0.01)
+    code, taken, stderr = await bot.terminate()
+    assert code == 0, stderr[-3000:]
+    assert taken < 10
+
+    def left() -> list[list[str]]:
+        return [w.cmdline()[-3:] for w in workers
+                if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+
+    # Workers ended with the bot, not after the sheet was read (the kernel may take a
+    # moment to reap them; their leftover pipe-reader goes once the bot's end is closed).
+    await poll_until(lambda: not left(), timeout=5)
