@@ -91,7 +91,13 @@ def connect(path: str | Path, key: str = "", **kwargs: Any) -> Any:
     # A wrong key would otherwise make SQLCipher print three ERROR lines of its own.
     connection.execute("PRAGMA cipher_log_level = NONE")
     connection.execute(f'PRAGMA key = "{_raw(key)}"')
+    # SQLCipher decrypts a page each time it enters SQLite's page cache; a cache of 8 MB
+    # instead of 2 keeps a lookup's index pages decrypted between lookups.
+    connection.execute(f"PRAGMA cache_size = -{DECRYPTED_CACHE_KB}")
     return connection
+
+
+DECRYPTED_CACHE_KB = 8192
 
 
 def aiosqlite_module(key: str) -> Any:

@@ -424,8 +424,11 @@ _TEMPLATES: dict[tuple[bool, int, bool, int], Executable] = {}
 def _prefix_ranges(actor: Actor, include_archived: bool) -> Executable:
     visible = _visible(select(Customer.id, Customer.name, Customer.company, Customer.region,
                               Customer.search_text), actor, include_archived)
+    # In the column's order alone: PostgreSQL's indexes on these hold no id, and ordering
+    # ties by id made it read and sort every customer with the same initials (about 4,000
+    # for "zh" at 1,000,000; p99 31 ms). `rank` orders what was found.
     ranges = [visible.where(column >= bindparam("low"), column < bindparam("high"))
-              .order_by(column, Customer.id).limit(CANDIDATES)
+              .order_by(column).limit(CANDIDATES)
               for column in (Customer.name, Customer.name_pinyin, Customer.name_initials)]
     return union_all(*[select(*r.subquery().c) for r in ranges])
 
