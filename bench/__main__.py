@@ -226,8 +226,15 @@ PARTS = ("search", "reminders", "stale", "imports", "sales", "updates", "cards",
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
-    "runs one part and replaces only its sections). Each search figure is 200 queries drawn "
-    "from the seeded data, timed around `search_customers` inside an open transaction; the "
+    "runs one part and replaces only its sections) and `make bench-large` (the search part "
+    "at 1,000,000 customers, about 30 minutes for both databases, most of it seeding). Each "
+    "search figure is 200 queries drawn from the seeded data (an email for 2 in 3 "
+    "customers, a tag for 1 in 2), timed around `search_customers` inside an open "
+    "transaction, with the bench's own 100,000 seeded objects frozen out of the garbage "
+    "collector (the bot holds no such thing); this machine is a shared VM, and a p99 of 200 "
+    "is the second-slowest: run to run it moved by 2-4 ms here. The SQLCipher part seeds "
+    "one SQLite database, measures it, encrypts it with `db encrypt` and measures it "
+    "again; the "
     "flow step is `process_update` of a typed name in the /add flow through the in-process "
     "fake Bot API, database write of the conversation state included. The reminder burst is "
     "10,000 follow-ups due at once for 10,000 members, sent by the bot's own sweep and rate "

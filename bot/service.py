@@ -52,8 +52,9 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(sig, stopping.set)
     database = Database(settings.database.url)
     lock = InstanceLock(database)
-    monitor = await _monitor(database, settings)
+    monitor: Monitor | _Unmonitored = _Unmonitored()
     try:
+        monitor = await _monitor(database, settings)
         if lock.shared:
             monitor.role = "standby"
             log.info("waiting to be the active instance (another may be)")
