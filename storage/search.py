@@ -346,9 +346,29 @@ async def search_customers(
     connection = await session.connection()
     if code is not None:
         _add(found, await connection.execute(visible.where(Customer.id == code)))
-    if found:
-        pass  # a code names one customer: nothing else is looked for
-    elif len(terms) == 1 and len(terms[0]) == 1 and _is_short(terms[0]):
+    if not found:  # a code names one customer: nothing else is looked for
+        await _add_candidates(connection, visible, actor, include_archived, terms, limit,
+                              found)
+    hits = [
+        SearchHit(row.id, row.name, row.company, row.region,
+                  1000 if row.id == code else rank(terms, row.search_text))
+        for row in found.values()
+    ]
+    if not hits:
+        hits = await _fuzzy_names(session, query, actor, include_archived, limit)
+    hits.sort(key=lambda h: (-h.score, len(h.name), -h.customer_id))
+    return hits[:limit]
+
+
+_Row = Row[int, str, str | None, str | None, str]
+
+
+async def _add_candidates(connection: AsyncConnection, visible: Select[int, str, str | None,
+                          str | None, str], actor: Actor, include_archived: bool,
+                          terms: list[list[str]], limit: int, found: dict[int, _Row]) -> None:
+    """Terms of one or two characters by prefix of the name columns; the others through
+    the search terms."""
+    if len(terms) == 1 and len(terms[0]) == 1 and _is_short(terms[0]):
         # "zh", "wx": prefixes of names, pinyins and initials, from their three indexes in
         # one statement; each index lists the exact ones (张华) first.
         form = terms[0][0]
@@ -374,18 +394,6 @@ async def search_customers(
                                     [[" ".join(f[0] for f in terms)]], found)
         if len(found) < limit:
             await _add_term_matches(connection, actor, include_archived, terms, found)
-    hits = [
-        SearchHit(row.id, row.name, row.company, row.region,
-                  1000 if row.id == code else rank(terms, row.search_text))
-        for row in found.values()
-    ]
-    if not hits:
-        hits = await _fuzzy_names(session, query, actor, include_archived, limit)
-    hits.sort(key=lambda h: (-h.score, len(h.name), -h.customer_id))
-    return hits[:limit]
-
-
-_Row = Row[int, str, str | None, str | None, str]
 
 
 def _add(found: dict[int, _Row], rows: Iterable[_Row]) -> None:
