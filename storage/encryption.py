@@ -80,16 +80,19 @@ def _raw(key: str) -> str:
     return "x'" + base64.urlsafe_b64decode(key.encode()).hex() + "'"
 
 
-def connect(path: str | Path, key: str = "", **kwargs: Any) -> Any:
+def connect(path: str | Path, key: str = "", *, cipher: bool = False, **kwargs: Any) -> Any:
     """A DB-API connection to the SQLite file: SQLCipher's with the key set when there is
-    a key, the standard library's otherwise."""
-    if not key:
+    a key (or `cipher`: sqlcipher_export needs SQLCipher on a plain file too), the standard
+    library's otherwise."""
+    if not key and not cipher:
         return sqlite3.connect(path, **kwargs)
     import sqlcipher3
 
     connection = sqlcipher3.connect(str(path), **kwargs)
     # A wrong key would otherwise make SQLCipher print three ERROR lines of its own.
     connection.execute("PRAGMA cipher_log_level = NONE")
+    if not key:
+        return connection
     connection.execute(f'PRAGMA key = "{_raw(key)}"')
     # SQLCipher decrypts a page each time it enters SQLite's page cache; a cache of 8 MB
     # instead of 2 keeps a lookup's index pages decrypted between lookups.
@@ -190,7 +193,7 @@ def encrypt_in_place(url: str, key: str, *, rekey_to: str | None = None,
         raise EncryptionError(f"database.key does not open {path}")
     copy = path.with_name(path.name + ".encrypting")
     copy.unlink(missing_ok=True)
-    with closing(_open_for_export(path, old_key)) as source:
+    with closing(connect(path, old_key, cipher=True, isolation_level=None)) as source:
         # Everything in the write-ahead log goes into the file, and stays out of the copy's
         # way: a WAL left beside the new file would be read as belonging to it.
         source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -206,20 +209,10 @@ def encrypt_in_place(url: str, key: str, *, rekey_to: str | None = None,
     return path
 
 
-def _open_for_export(path: Path, key: str) -> Any:
-    import sqlcipher3
-
-    connection = sqlcipher3.connect(str(path), isolation_level=None)
-    connection.execute("PRAGMA cipher_log_level = NONE")
-    if key:
-        connection.execute(f'PRAGMA key = "{_raw(key)}"')
-    return connection
-
-
 def _verify(original: Path, original_key: str, copy: Path, copy_key: str) -> None:
     """The copy opens with its key, passes SQLite's integrity check and holds as many rows
     in every table as the original."""
-    with closing(_open_for_export(original, original_key)) as old, \
+    with closing(connect(original, original_key, cipher=True)) as old, \
             closing(connect(copy, copy_key)) as new:
         status = new.execute("PRAGMA integrity_check").fetchone()[0]
         if status != "ok":

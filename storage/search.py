@@ -285,6 +285,13 @@ def rank(terms: list[list[str]], search_text: str) -> int:
 _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 
+def _candidates(actor: Actor, include_archived: bool
+                ) -> Select[int, str, str | None, str | None, str]:
+    """What a lookup reads of each customer it may find: enough to rank and to list."""
+    return _visible(select(Customer.id, Customer.name, Customer.company, Customer.region,
+                           Customer.search_text), actor, include_archived)
+
+
 def _visible(stmt: _Query, actor: Actor, include_archived: bool) -> _Query:
     if not include_archived:
         stmt = stmt.where(Customer.archived.is_(False))
@@ -336,8 +343,7 @@ async def search_customers(
     if not terms:
         return []
     code = parse_code(query)
-    visible = _visible(select(Customer.id, Customer.name, Customer.company, Customer.region,
-                              Customer.search_text), actor, include_archived)
+    visible = _candidates(actor, include_archived)
     found: dict[int, _Row] = {}
     if len(_TEMPLATES) > 1000:
         _TEMPLATES.clear()
@@ -430,8 +436,7 @@ _TEMPLATES: dict[tuple[bool, int, bool, int], Executable] = {}
 
 
 def _prefix_ranges(actor: Actor, include_archived: bool) -> Executable:
-    visible = _visible(select(Customer.id, Customer.name, Customer.company, Customer.region,
-                              Customer.search_text), actor, include_archived)
+    visible = _candidates(actor, include_archived)
     # In the column's order alone: PostgreSQL's indexes on these hold no id, and ordering
     # ties by id made it read and sort every customer with the same initials (about 4,000
     # for "zh" at 1,000,000; p99 31 ms). `rank` orders what was found.
@@ -445,8 +450,7 @@ def _term_ranges(actor: Actor, include_archived: bool, forms: int,
                  others: Sequence[ColumnElement[bool]] = ()) -> Executable:
     """Customers in the range of each form (bounds `low0`, `high0`, `low1` …), in one
     statement for all the forms (王小明 and wangxiaoming): one round trip."""
-    visible = _visible(select(Customer.id, Customer.name, Customer.company, Customer.region,
-                              Customer.search_text), actor, include_archived)
+    visible = _candidates(actor, include_archived)
     ranges = [visible.join(_LEADING, _LEADING.c.customer_id == Customer.id)
               .where(_LEADING.c.term >= bindparam(f"low{i}"),
                      _LEADING.c.term < bindparam(f"high{i}"), *others)
