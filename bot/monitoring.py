@@ -5,7 +5,7 @@ Served from `salesbot run` on `monitoring.listen`:`monitoring.port` (off when th
 
 /healthz answers 200 with `"status": "ok"`, or 503 with `"status": "unhealthy"` and the
 reasons, when:
-- the database does not answer `SELECT 1` within `DATABASE_SECONDS`;
+- the database does not answer the reminder-backlog query within `DATABASE_SECONDS`;
 - long polling has not heard from Telegram for `POLL_SILENCE_SECONDS` (a getUpdates call
   returns at least every `telegram.poll_timeout`, 10 s, so two minutes is many failures
   in a row; in webhook mode Telegram calls only when there is something to send, so the
@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot import metrics
 from storage.clock import utcnow
@@ -97,7 +97,6 @@ class Monitor:
         """Sets the reminder gauges; returns the oldest due reminder's wait in seconds."""
         now = utcnow()
         async with self.database.statements() as connection:
-            await connection.execute(text("SELECT 1"))
             due, late, oldest = (await connection.execute(
                 select(func.count(), func.count().filter(
                     Reminder.send_after <= now - timedelta(seconds=LATE_AFTER_SECONDS)),
