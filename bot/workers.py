@@ -102,6 +102,11 @@ def shutdown() -> None:
     _general.shutdown()
 
 
+def pids() -> list[int]:
+    """Every pool's running worker processes."""
+    return [pid for each in _POOLS for pid in each.pids()]
+
+
 def end_all() -> None:
     """Every pool's workers (general, OCR, charts) ended now: the bot is stopping."""
     for each in _POOLS:

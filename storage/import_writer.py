@@ -214,7 +214,7 @@ class _Batch:
         # A created record's audit is its import_rows line (who and when in `imports`,
         # file and row): /history shows it. One audit row per created record as well cost
         # about 3 s of a 100,000-row import.
-        customers, contacts, tags, notes, followups = [], [], [], [], []
+        customers, terms, contacts, tags, notes, followups = [], [], [], [], [], []
         for item, customer_id in creates:
             candidate, draft = item.candidate, _draft(item.candidate)
             customers.append({
@@ -226,6 +226,7 @@ class _Batch:
                 "archived": False, "name_pinyin": candidate.pinyin,
                 "name_initials": candidate.initials,
                 "search_text": with_code(candidate.search_text, customer_id)})
+            terms.append(candidate.terms)
             contacts += [{"customer_id": customer_id, "kind": kind, "value": value,
                           "created_at": now} for kind, value in contact_pairs(draft)]
             tags += [{"customer_id": customer_id, "tag_id": tag_ids[t]} for t in draft.tags]
@@ -235,7 +236,7 @@ class _Batch:
                 followups.append(_followup(customer_id, item.owner_id or self.actor_id,
                                            self.actor_id, candidate.next_followup, now))
             outcomes.append(self._outcome(candidate.row, "created", "", customer_id))
-        await insert_customers(session, customers)
+        await insert_customers(session, customers, terms)
         for table, rows in ((ContactPoint, contacts), (Interaction, notes),
                             (Reminder, followups)):
             if rows:

@@ -36,7 +36,7 @@ from storage.customers import CustomerDraft, ensure_contacts, validate_draft
 from storage.errors import N_, CrmError, ValidationFailed
 from storage.models import ContactPoint, Customer, ImportRow, User
 from storage.names import fold, pinyin_initials, pinyin_key
-from storage.search import search_text_without_code
+from storage.search import search_text_without_code, terms_of
 from storage.validation import clean_text, normalize_email, normalize_phone
 
 MAX_ROWS = 200_000
@@ -80,6 +80,7 @@ class Candidate:
     pinyin: str = ""
     initials: str = ""
     search_text: str = ""  # all but the code, which comes with the id (search.with_code)
+    terms: list[str] = field(default_factory=list)  # search.terms_of(search_text)
 
 
 @dataclass(slots=True)
@@ -208,6 +209,7 @@ def _candidate(number: int, cells: dict[str, list[str]], options: RowOptions,
         name=draft.name, company=draft.company, region=draft.region, phones=draft.phones,
         emails=draft.emails, tags=draft.tags, title=draft.title,
         handles=[h for h in (draft.wechat, draft.telegram) if h])
+    candidate.terms = sorted(terms_of(candidate.search_text))
     return candidate
 
 

@@ -254,3 +254,14 @@ async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database
             "欧阳娜娜"]  # from the second syllable of the name
         assert [h.name for h in await search_customers(session, "maoyi", rep)] == [
             "欧阳娜娜"]  # and of the company
+
+
+def test_an_imports_terms_and_its_codes_are_the_terms_of_the_whole_text() -> None:
+    """The worker makes the terms before the id exists; the code's are added on insert."""
+    from storage.search import code_terms, search_text_without_code, terms_of, with_code
+
+    text = search_text_without_code(
+        name="王小明", company="星辰科技", region="上海", phones=["+8613812345678"],
+        emails=["wxm@xingchen.cn"], tags=["vip"], title="经理", handles=["wxm88"])
+    for customer_id in (1, 12, 123, 999_999, 1_234_567):
+        assert terms_of(with_code(text, customer_id)) == terms_of(text) | code_terms(customer_id)
