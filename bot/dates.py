@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from dateparser.search import search_dates
-
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十]+(?![百千万亿])")
@@ -300,6 +298,10 @@ def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer) -
     extra = _english_extra(text, now, default_hour)
     if extra is not None:
         return extra
+    # Imported on the first English date: dateparser.search loads the data of all its 206
+    # languages (5.6 MB of the bot's memory) however few are asked for.
+    from dateparser.search import search_dates
+
     found = search_dates(text, languages=["en"], settings=settings)
     for phrase, value in found or []:
         words = phrase.split()

@@ -1,0 +1,72 @@
+"""The memory of `salesbot run` itself, as an operator's `ps` shows it.
+
+The bot runs as a child process over real HTTP against the fake Bot API (the end-to-end
+tests' harness), on the database the search part seeded, and is used by ten members at
+once: 120 lookups by name and 10 calls logged in English with a follow-up date (the
+first English date loads dateparser's search). Its RSS is read after the start and after
+all that; the in-process figures of bench/flow.py leave out what the command line and
+the transports load, and one member at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+from pathlib import Path
+
+import psutil
+
+from bot.transports.fakeapi import FakeBotApi
+from tests.e2e.process import ADMIN, TOKEN, BotProcess, write_config
+from tests.e2e.server import BotApiServer
+from tests.harness import poll_until
+
+SURNAMES = "王李张刘陈杨黄赵吴周"
+GIVEN = "伟芳娜秀英敏静丽强磊"
+
+
+MEMBERS = [ADMIN + number for number in range(10)]
+
+
+async def measure(url: str) -> dict[str, float]:
+    api = FakeBotApi()
+    server = BotApiServer(api, TOKEN)
+    await server.start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            bot = BotProcess(write_config(Path(folder), server.url, url, admins=MEMBERS))
+            await bot.start(api)
+            try:
+                assert bot.process is not None
+                process = psutil.Process(bot.process.pid)
+                await asyncio.gather(*(_answered(api, member, "/start") for member in MEMBERS))
+                started = process.memory_info().rss / 2**20
+                await asyncio.gather(*(_use(api, member) for member in MEMBERS))
+                return {"start": started, "used": process.memory_info().rss / 2**20}
+            finally:
+                await bot.stop()
+    finally:
+        await server.stop()
+
+
+async def _use(api: FakeBotApi, member: int) -> None:
+    """One member's share (Telegram paces the replies to one chat at one a second, so
+    the ten members work side by side)."""
+    rng = random.Random(member)
+    for _ in range(12):
+        await _answered(api, member, rng.choice(SURNAMES) + rng.choice(GIVEN))
+    await _answered(api, member, f"called {rng.choice(SURNAMES)}{rng.choice(GIVEN)}, wants "
+                    "a quote, follow up next Friday 3pm")
+
+
+async def _answered(api: FakeBotApi, member: int, text: str) -> None:
+    before = len(api.chat(member))
+    api.user_sends(api.user(member), text)
+    await poll_until(lambda: len(api.chat(member)) > before, timeout=30)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(asyncio.run(measure(sys.argv[1])))
