@@ -2,8 +2,9 @@
 
 The bot runs as a child process over real HTTP against the fake Bot API (the end-to-end
 tests' harness), on the database the search part seeded, and is used by ten members at
-once: 120 lookups by name and 10 calls logged in English with a follow-up date (the
-first English date loads dateparser's search). Its RSS is read after the start and after
+once: 120 lookups by name, 30 customers added through the confirmation card and 10
+calls logged in English with a follow-up date (the first English date loads dateparser's
+search). Its RSS is read after the start and after
 all that; the in-process figures of bench/flow.py leave out what the command line and
 the transports load, and one member at a time.
 """
@@ -56,8 +57,31 @@ async def _use(api: FakeBotApi, member: int) -> None:
     rng = random.Random(member)
     for _ in range(12):
         await _answered(api, member, rng.choice(SURNAMES) + rng.choice(GIVEN))
+    pressed: set[tuple[int, str]] = set()
+    for number in range(3):
+        saved = sum("Saved as" in m.text for m in api.chat(member))
+        api.user_sends(api.user(member), f"/add {_new_name(member, number)} "
+                       f"139{member:04d}{number:04d} 上海")
+
+        def confirm(member: int = member, saved: int = saved) -> bool:
+            """Saves the card; a similar name among 100,000 is added anyway (the warning
+            becomes the card in place, so a message is pressed once per label)."""
+            for message in api.chat(member):
+                label = ("Save" if "is this right?" in message.text else
+                         "Add anyway" if "may already be" in message.text else None)
+                if label is not None and (message.message_id, label) not in pressed:
+                    pressed.add((message.message_id, label))
+                    api.user_presses(api.user(member), message, message.button_data(label))
+            return sum("Saved as" in m.text for m in api.chat(member)) > saved
+
+        await poll_until(confirm, timeout=30)
     await _answered(api, member, f"called {rng.choice(SURNAMES)}{rng.choice(GIVEN)}, wants "
                     "a quote, follow up next Friday 3pm")
+
+
+def _new_name(member: int, number: int) -> str:
+    """Names no seeded customer has."""
+    return "欧阳司马"[number] + "甲乙丙丁戊己庚辛壬癸"[member - ADMIN] + "龙虎豹"[number]
 
 
 async def _answered(api: FakeBotApi, member: int, text: str) -> None:

@@ -147,16 +147,19 @@ async def find_duplicates(
 
     key = pinyin_key(draft.name)
     if key:
-        rows = await session.scalars(
-            select(Customer)
+        # Names first, whole records only for the similar ones: up to 500 whole customers
+        # sharing a surname's first letters, each with its contacts, tags, owner and
+        # shares, made every add at 100,000 customers slower and the bot 15 MB larger.
+        names = await session.execute(
+            select(Customer.id, Customer.name, Customer.name_pinyin)
             .where(starts_with(Customer.name_pinyin, key[:4]))
             .where(Customer.archived.is_(False))
             .limit(500)
         )
-        for customer in rows:
-            if fuzz.ratio(key, customer.name_pinyin) >= 90 or fold(customer.name) == fold(
-                draft.name
-            ):
+        similar = [row.id for row in names if fuzz.ratio(key, row.name_pinyin) >= 90
+                   or fold(row.name) == fold(draft.name)]
+        if similar:
+            for customer in await session.scalars(select(Customer).where(Customer.id.in_(similar))):
                 note(customer, False, "name")
     return sorted(found.values(), key=lambda m: (not m.certain, m.customer_id))
 
