@@ -234,7 +234,8 @@ SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
     "runs one part and replaces only its sections) and `make bench-large` (the search part "
-    "at 1,000,000 customers, about 30 minutes for both databases, most of it seeding). Each "
+    "at 1,000,000 customers, 18 to 30 minutes for both databases, most of it seeding, as "
+    "the shared VM is busy). Each "
     "search figure is 200 queries drawn from the seeded data (an email for 2 in 3 "
     "customers, a tag for 1 in 2), timed around `search_customers` inside an open "
     "transaction, with the bench's own 100,000 seeded objects frozen out of the garbage "
