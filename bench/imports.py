@@ -213,7 +213,13 @@ async def plain_insert(url: str, rows: list[list[str]]) -> tuple[float, int]:
     and their search terms (the table's index, made before the clock starts) with another:
     what the database itself costs for them."""
     from storage.models import Customer
-    from storage.search import code_terms, search_text_without_code, terms_of, with_code
+    from storage.search import (
+        code_terms,
+        search_text_without_code,
+        terms_insert,
+        terms_of,
+        with_code,
+    )
 
     database = Database(url)
     now = datetime.now(UTC)
@@ -232,8 +238,7 @@ async def plain_insert(url: str, rows: list[list[str]]) -> tuple[float, int]:
                  "search_text": texts[start + i]} for i, r in enumerate(rows[start:start + 1000])])
             connection = await session.connection()
             await connection.exec_driver_sql(
-                "INSERT INTO search_terms (term, customer_id) VALUES "
-                + ("($1, $2)" if database.dialect == "postgresql" else "(?, ?)"),
+                terms_insert(connection.dialect),
                 [(term, start + i + 1) for i in range(min(1000, len(rows) - start))
                  for term in terms[start + i]])
     elapsed = time.perf_counter() - started
