@@ -9,6 +9,7 @@ import asyncio
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,11 +75,20 @@ def database_url(migrated_template: str, tmp_path: Path) -> str:
 
 
 async def _truncate(url: str) -> None:
+    """Empties every table, after ending any session an earlier test left on the database:
+    a bot left running would otherwise keep the instance lock and claim the next tests'
+    reminders (one such run failed eleven tests). Ended, it stops (it lost its lock)."""
     db = Database(url)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     async with db.unit_of_work() as session:
+        left = (await session.execute(text(
+            "SELECT pg_terminate_backend(pid), application_name, state FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"))).all()
         await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     await db.dispose()
+    if left:
+        warnings.warn(f"ended {len(left)} session(s) an earlier test left on the database: "
+                      f"{[tuple(row)[1:] for row in left]}", stacklevel=1)
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from tests.harness import poll_until
 
 TOKEN = "123456:TEST-TOKEN"
 ADMIN = 4242
+# Every bot a test started, so that one left running is found (tests/e2e/conftest.py).
+STARTED: list[asyncio.subprocess.Process] = []
 
 
 def write_config(folder: Path, api_url: str, database_url: str, extra: str = "", *,
@@ -44,6 +46,7 @@ class BotProcess:
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )
         process = self.process
+        STARTED.append(process)
         if not wait:
             return
         await poll_until(lambda: process.returncode is not None or sum(

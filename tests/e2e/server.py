@@ -27,7 +27,7 @@ async def _params(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple
     return params, files
 
 
-def make_app(api: FakeBotApi, token: str) -> web.Application:
+def make_app(api: FakeBotApi, token: str, closing: asyncio.Event) -> web.Application:
     async def method(request: web.Request) -> web.Response:
         if request.match_info["token"] != token:
             return web.json_response({"ok": False, "error_code": 401,
@@ -39,9 +39,10 @@ def make_app(api: FakeBotApi, token: str) -> web.Application:
             return web.json_response(error.payload(), status=error.status)
         except Dropped as dropped:
             # No answer: the connection is cut (the client sees a reset), or, for a
-            # "timeout", held until the client gives up.
+            # "timeout", held until the client gives up (or the server stops: aiohttp's
+            # cleanup would wait a minute for the handler).
             if dropped.how == "timeout":
-                await asyncio.sleep(3600)
+                await closing.wait()
             if request.transport is not None:
                 request.transport.abort()
             raise web.HTTPServiceUnavailable() from dropped
@@ -65,7 +66,8 @@ class BotApiServer:
 
     def __init__(self, api: FakeBotApi, token: str) -> None:
         self.api, self.token = api, token
-        self._runner = web.AppRunner(make_app(api, token))
+        self._closing = asyncio.Event()
+        self._runner = web.AppRunner(make_app(api, token, self._closing))
         self.url = ""
 
     async def start(self) -> None:
@@ -77,4 +79,5 @@ class BotApiServer:
 
     async def stop(self) -> None:
         self.api.release_stalled()  # or cleanup waits a minute for them
+        self._closing.set()
         await self._runner.cleanup()
