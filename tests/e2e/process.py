@@ -49,9 +49,15 @@ class BotProcess:
         STARTED.append(process)
         if not wait:
             return
-        await poll_until(lambda: process.returncode is not None or sum(
-            1 for method, _ in api.calls if method == "setMyCommands") >= published + 2,
-            timeout=60)
+        try:
+            await poll_until(lambda: process.returncode is not None or sum(
+                1 for method, _ in api.calls if method == "setMyCommands") >= published + 2,
+                timeout=60)
+        except AssertionError:
+            process.kill()
+            _, stderr = await process.communicate()
+            raise AssertionError("the bot was not up within 60 s; it said: "
+                                 + stderr.decode(errors="replace")[-3000:]) from None
         assert process.returncode is None, "the bot exited at start"
 
     async def kill(self) -> None:
