@@ -1,4 +1,5 @@
-"""The few phrases whose pinyin is not their characters' usual readings, for pypinyin.
+"""pypinyin's dictionaries, made small: the few phrases whose pinyin is not their
+characters' usual readings, and the characters' readings in arrays.
 
 pypinyin reads a character by its first (most common) reading unless a phrase it knows
 says otherwise (银行 is yin hang, not yin xing). Its phrase dictionary holds 47,111
@@ -9,16 +10,92 @@ that read differently, and 106 that keep a longer phrase from being cut elsewher
 dictionary. `python -m storage.pinyin_table` writes it again from the installed
 pypinyin; a test checks that the file matches it and that every one of pypinyin's
 phrases reads the same either way.
+
+Its single characters' readings (41,923, `pypinyin.pinyin_dict`) cost the process 11 MB
+when imported as the Python module they ship as (a dict literal of ints and strings);
+`pinyin_chars.txt` (the same readings, one line per run of consecutive characters) loads
+into one array of reading numbers indexed by code point and the 8,598 distinct readings:
+2 MB. storage/names.py installs it as that module before pypinyin
+is imported; a test checks that it holds exactly pypinyin's readings.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import types
+from array import array
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 TABLE = Path(__file__).with_name("pinyin_phrases.json")
+CHARS = Path(__file__).with_name("pinyin_chars.txt")
+_NONE = 0xFFFF  # no reading: the character is not in pypinyin's dictionary
+_GAP = array("H", [_NONE]).tobytes()
+
+
+class CharReadings(Mapping[int, str]):
+    """A character's readings by its code point, as pypinyin's `pinyin_dict` answers: an
+    array indexed by the code point itself (400 KB) holds each one's reading number."""
+
+    def __init__(self, numbers: array[int], readings: list[str]) -> None:
+        self._numbers, self._readings = numbers, readings
+
+    def __getitem__(self, code: int) -> str:
+        number = self._numbers[code] if 0 <= code < len(self._numbers) else _NONE
+        if number == _NONE:
+            raise KeyError(code)
+        return self._readings[number]
+
+    def __contains__(self, code: object) -> bool:
+        return (isinstance(code, int) and 0 <= code < len(self._numbers)
+                and self._numbers[code] != _NONE)
+
+    def __iter__(self) -> Iterator[int]:
+        return (code for code, number in enumerate(self._numbers) if number != _NONE)
+
+    def __len__(self) -> int:
+        return len(self._numbers) - self._numbers.count(_NONE)
+
+
+def load_chars() -> CharReadings:
+    """Read a line at a time: the file's 42,000 readings held as strings all at once cost
+    6 MB of the process for good, though freed at once."""
+    numbers = array("H")
+    distinct: dict[str, int] = {}
+    with CHARS.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#") or not line.strip():
+                continue
+            start, *readings = line.split()
+            numbers.frombytes(_GAP * (int(start, 16) - len(numbers)))
+            numbers.extend(distinct.setdefault(reading, len(distinct)) for reading in readings)
+    return CharReadings(numbers, list(distinct))
+
+
+def chars_module() -> types.ModuleType:
+    """What `import pypinyin.pinyin_dict` should find: our arrays, not the 11 MB module."""
+    module = types.ModuleType("pypinyin.pinyin_dict")
+    module.pinyin_dict = load_chars()  # type: ignore[attr-defined]
+    return module
+
+
+def chars_as_text(readings: Mapping[int, str]) -> str:
+    """One line per run of consecutive characters: the first one's code point in hex,
+    then each one's readings (pypinyin's own spelling: toned, comma-separated)."""
+    lines = ["# pypinyin's readings of single characters (python -m storage.pinyin_table)"]
+    run: list[str] = []
+    previous = None
+    for code in sorted(readings):
+        if previous is None or code != previous + 1:
+            if run:
+                lines.append(" ".join(run))
+            run = [f"{code:x}"]
+        run.append(readings[code])
+        previous = code
+    lines.append(" ".join(run))
+    return "\n".join(lines) + "\n"
 
 
 def load() -> dict[str, list[list[str]]]:
@@ -78,9 +155,23 @@ def as_text(table: dict[str, list[list[str]]]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
+def _installed_chars() -> dict[int, str]:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    assert isinstance(pinyin_dict, dict), "run in a process of its own"
+    return pinyin_dict
+
+
 if __name__ == "__main__":
-    made = as_text(distinct_phrases())
     if "--print" in sys.argv:
-        sys.stdout.write(made)
+        sys.stdout.write(as_text(distinct_phrases()))
+    elif "--print-chars" in sys.argv:
+        sys.stdout.write(chars_as_text(_installed_chars()))
+    elif "--check-chars" in sys.argv:
+        # Every reading the installed pypinyin has, read back from pinyin_chars.txt.
+        installed, ours = _installed_chars(), load_chars()
+        assert len(ours) == len(installed) and all(
+            ours[code] == reading for code, reading in installed.items())
     else:
-        TABLE.write_text(made, encoding="utf-8")
+        TABLE.write_text(as_text(distinct_phrases()), encoding="utf-8")
+        CHARS.write_text(chars_as_text(_installed_chars()), encoding="utf-8")

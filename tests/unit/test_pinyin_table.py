@@ -45,3 +45,22 @@ def test_every_phrase_reads_as_with_the_full_dictionary() -> None:
         timeout=120).stdout)
     differing = [t for t, a, b in zip(asked, ours, full, strict=True) if a != b]
     assert differing == []
+
+
+def test_the_characters_readings_are_the_installed_pypinyins() -> None:
+    """pinyin_chars.txt is what the installed pypinyin gives, reads back as each of its
+    41,923 readings (checked beside pypinyin's own module, in a process of its own), and
+    is what pypinyin reads from here."""
+    made = subprocess.run([sys.executable, "-m", "storage.pinyin_table", "--print-chars"],
+                          capture_output=True, text=True, check=True, timeout=300).stdout
+    assert made == pinyin_table.CHARS.read_text(encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "storage.pinyin_table", "--check-chars"],
+                   check=True, timeout=300)
+    # (Here pypinyin was imported before storage.names; in the bot it is not.)
+    readings = pinyin_table.load_chars()
+    assert readings[ord("曾")] == "céng,zēng" and len(readings) == len(constants.PINYIN_DICT)
+    assert ord("a") not in readings and 0x10FFFF not in readings and -1 not in readings
+    subprocess.run([sys.executable, "-c", (
+        "import storage.names, pypinyin.constants as c\n"
+        "assert type(c.PINYIN_DICT).__name__ == 'CharReadings', type(c.PINYIN_DICT)")],
+        check=True, timeout=60)
