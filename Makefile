@@ -27,7 +27,7 @@ test-encrypted: $(STAMP)
 	SALESBOT_TEST_DATABASE_KEY=$$($(BIN)/salesbot db new-key) $(BIN)/python -m pytest tests/flow tests/unit/test_backup.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers storage scheduler tests bench
+	$(BIN)/ruff check bot handlers storage scheduler webapp tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

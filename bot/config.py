@@ -230,6 +230,15 @@ class MonitoringSettings(_Section):
     port: int = Field(default=0, ge=0, le=65535)
 
 
+class WebAppSettings(_Section):
+    # The Mini App (the customer table) over HTTP; port 0: not served. Telegram opens it
+    # at an https address that a reverse proxy forwards to listen:port (docs/operations.md).
+    listen: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+    # How old Telegram's signature of the member opening it (initData's auth_date) may be.
+    signed_within_hours: float = Field(default=24, gt=0, le=720)
+
+
 class ConsoleSettings(_Section):
     user_id: int = 1
     name: str = "Console"
@@ -248,6 +257,7 @@ class Settings(_Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+    webapp: WebAppSettings = Field(default_factory=WebAppSettings)
 
     @property
     def admin_ids(self) -> frozenset[int]:

@@ -40,6 +40,7 @@ from storage.instance import AlreadyRunning, InstanceLock
 if TYPE_CHECKING:
     from bot.monitoring import Monitor
     from bot.transports.webhook import Webhook
+    from webapp.server import MiniApp
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 3600
@@ -82,11 +83,13 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
     assert isinstance(app, SalesbotApplication)
     intake = Intake(app, database)
     webhook: Webhook | None = None
+    miniapp: MiniApp | None = None
     await app.initialize()
     try:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
+        miniapp = await _miniapp(database, settings)
         await intake.replay()
         if app.job_queue is not None:
             app.job_queue.run_repeating(lambda _: intake.prune(), PRUNE_EVERY, first=60,
@@ -116,6 +119,8 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
         await app.drain(settings.telegram.drain_seconds)
         return code
     finally:
+        if miniapp is not None:
+            await miniapp.stop()
         workers.end_all()
         if app.running:
             await app.stop()
@@ -139,6 +144,20 @@ async def _monitor(database: Database, settings: Settings) -> Monitor | _Unmonit
     monitor = Monitor(database, polling=settings.telegram.mode == "polling")
     await monitor.start(settings.monitoring.listen, settings.monitoring.port)
     return monitor
+
+
+async def _miniapp(database: Database, settings: Settings) -> MiniApp | None:
+    """The Mini App, served by the active instance when a port is set (aiohttp only then)."""
+    if not settings.webapp.port:
+        return None
+    from webapp.server import MiniApp
+
+    miniapp = MiniApp(database, bot_token=settings.telegram.token,
+                      admin_ids=settings.admin_ids, visibility=settings.team.visibility,
+                      timezone=settings.team.timezone,
+                      max_age=settings.webapp.signed_within_hours * 3600)
+    await miniapp.start(settings.webapp.listen, settings.webapp.port)
+    return miniapp
 
 
 def _exit_code(polling: asyncio.Future[Any] | None, lost: asyncio.Future[Any]) -> int:

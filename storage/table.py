@@ -1,0 +1,150 @@
+"""The customer table of the Mini App: one page of the customers a member may see, and
+one customer's card, as plain values.
+
+The rows are chosen by the export's filters (storage/exports.py: tier, stage, owner,
+region, tag, gone quiet, ...) and, when a query is typed, by the chat's search
+(storage/search.py), so the table, /export and a lookup never disagree about who
+matches. Visibility is part of the filter condition: a rep under the `own` policy pages
+through their own customers only, and a card they may not see is not found, as in chat.
+Paging is by offset over an indexed order; the count runs over the same condition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.customers import load_customer
+from storage.exports import ExportFilter, filter_condition
+from storage.interactions import recent
+from storage.models import (
+    ContactPoint,
+    Customer,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    User,
+    format_code,
+)
+from storage.search import search_customers
+from storage.users import Actor
+
+PAGE_SIZE = 50
+# A typed query lists what the chat's search finds, best first; it ranks this many.
+SEARCHED = 100
+SORTS: dict[str, tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]] = {
+    "updated": (Customer.updated_at.desc(), Customer.id.desc()),
+    "name": (Customer.name_pinyin, Customer.id),
+    "last_contact": (Customer.last_contact_at.desc().nulls_last(), Customer.id.desc()),
+    "code": (Customer.id,),
+}
+
+
+@dataclass
+class TableRow:
+    id: int
+    code: str
+    name: str
+    company: str | None
+    region: str | None
+    tier: str
+    stage: str
+    owner: str | None
+    last_contact_at: datetime | None
+    phone: str | None = None
+
+
+@dataclass
+class TablePage:
+    rows: list[TableRow]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass
+class CustomerCard:
+    id: int
+    code: str
+    name: str
+    fields: dict[str, Any]
+    phones: list[str]
+    emails: list[str]
+    tags: list[str]
+    owner: str | None
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    followups: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def table_page(session: AsyncSession, actor: Actor, filters: ExportFilter, *,
+                     query: str = "", sort: str = "updated", page: int = 1,
+                     size: int = PAGE_SIZE) -> TablePage:
+    """Page `page` (from 1) of the customers the filters and the query choose."""
+    chosen = await filter_condition(session, actor, filters)
+    ranked: list[int] | None = None
+    if query.strip():
+        hits = await search_customers(session, query, actor, limit=SEARCHED)
+        ranked = [hit.customer_id for hit in hits]
+        chosen = chosen & Customer.id.in_(ranked)
+    total = int(await session.scalar(
+        select(func.count()).select_from(Customer).where(chosen)) or 0)
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    stmt = (select(Customer.id, Customer.name, Customer.company, Customer.region,
+                   Customer.tier, Customer.stage, Customer.last_contact_at,
+                   User.display_name.label("owner"))
+            .outerjoin(User, Customer.owner_id == User.id).where(chosen))
+    if ranked is None:
+        stmt = stmt.order_by(*SORTS.get(sort, SORTS["updated"]))
+        found = list(await session.execute(stmt.offset((page - 1) * size).limit(size)))
+    else:  # the search's own order: best match first
+        by_id = {r.id: r for r in await session.execute(stmt)}
+        found = [by_id[i] for i in ranked if i in by_id][(page - 1) * size:page * size]
+    rows = [TableRow(r.id, format_code(r.id), r.name, r.company, r.region, r.tier, r.stage,
+                     r.owner, r.last_contact_at) for r in found]
+    phones = await _first_phones(session, [row.id for row in rows])
+    for row in rows:
+        row.phone = phones.get(row.id)
+    return TablePage(rows, total, page, pages)
+
+
+async def _first_phones(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    first: dict[int, str] = {}
+    for customer_id, value in await session.execute(
+            select(ContactPoint.customer_id, ContactPoint.value)
+            .where(ContactPoint.customer_id.in_(ids), ContactPoint.kind == "phone")
+            .order_by(ContactPoint.id)):
+        first.setdefault(customer_id, value)
+    return first
+
+
+async def customer_card(session: AsyncSession, actor: Actor, customer_id: int) -> CustomerCard:
+    """The card's fields, its ten latest interactions and its open follow-ups; NotFound
+    for a customer the member may not see (as in chat: nothing says it exists)."""
+    customer = await load_customer(session, customer_id, actor)
+    entries = await recent(session, customer, limit=10)
+    open_followups = await session.scalars(
+        select(Reminder).where(Reminder.customer_id == customer.id,
+                               Reminder.kind == ReminderKind.FOLLOWUP,
+                               Reminder.status == ReminderStatus.OPEN)
+        .order_by(Reminder.due_at))
+    return CustomerCard(
+        id=customer.id, code=customer.code, name=customer.name,
+        fields={name: getattr(customer, name) for name in (
+            "company", "title", "region", "address", "tier", "stage", "source", "notes",
+            "created_at", "last_contact_at")},
+        phones=customer.contact_values("phone"), emails=customer.contact_values("email"),
+        tags=[tag.name for tag in customer.tags],
+        owner=customer.owner.display_name if customer.owner else None,
+        timeline=[{"at": entry.occurred_at, "kind": entry.kind, "summary": entry.summary,
+                   "outcome": entry.outcome} for entry in entries],
+        followups=[{"due_at": reminder.due_at, "text": reminder.text}
+                   for reminder in open_followups],
+    )

@@ -1,0 +1,170 @@
+"""The Mini App's API over real HTTP on loopback, on the real database: who may see what,
+and what a hostile request gets. A browser is not needed for any of this."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from storage.customers import CustomerDraft, create_customer
+from storage.database import Database
+from storage.interactions import log_interaction
+from storage.users import Actor, Visibility
+from tests.conftest import make_member
+from tests.harness import free_port
+from webapp.auth import sign
+from webapp.server import MiniApp
+
+TOKEN = "123456:TEST-TOKEN"
+ADMIN, ALICE, BOB, STRANGER = 1001, 2001, 2002, 9999
+FIRST_NAMES = {ADMIN: "Boss", ALICE: "Alice", BOB: "Bob"}
+
+
+def init_data(telegram_id: int, *, token: str = TOKEN, age: float = 0) -> str:
+    return sign({"auth_date": str(int(time.time() - age)),
+                 "user": json.dumps({"id": telegram_id,
+                                     "first_name": FIRST_NAMES.get(telegram_id, "Eve")})},
+                token)
+
+
+class Client:
+    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        self.session, self.base = session, base
+
+    async def get(self, path: str, who: int | None = None, *, init: str | None = None,
+                  headers: dict[str, str] | None = None) -> tuple[int, Any, Any]:
+        sent = dict(headers or {})
+        if who is not None or init is not None:
+            sent["Authorization"] = "tma " + (init if init is not None else init_data(who or 0))
+        async with self.session.get(self.base + path, headers=sent) as answer:
+            text = await answer.text()
+            body = json.loads(text) if answer.content_type == "application/json" else text
+            return answer.status, body, answer.headers
+
+
+async def add(db: Database, actor: Actor, name: str, **fields: Any) -> int:
+    async with db.unit_of_work() as session:
+        customer = await create_customer(session, CustomerDraft(name=name, **fields), actor,
+                                         default_region="CN")
+        return customer.id
+
+
+@pytest.fixture
+async def app(db: Database) -> AsyncIterator[tuple[Client, dict[str, Actor], dict[str, int]]]:
+    admin = await make_member(db, ADMIN, "Boss", role="admin", policy=Visibility.OWN)
+    alice = await make_member(db, ALICE, "Alice", policy=Visibility.OWN)
+    bob = await make_member(db, BOB, "Bob", policy=Visibility.OWN)
+    ids = {
+        "wang": await add(db, alice, "王小明", company="星辰科技", tier="core",
+                          phones=["13812345678"], tags=["vip"]),
+        "li": await add(db, alice, "李雷", company="ACME", region="上海"),
+        "han": await add(db, bob, "韩梅梅", company="<script>alert(1)</script>",
+                         notes="'; DROP TABLE customers; --"),
+    }
+    async with db.unit_of_work() as session:
+        await log_interaction(session, alice, ids["wang"], kind="call",
+                              summary="wants a quote <b>now</b>")
+    port = free_port()
+    miniapp = MiniApp(db, bot_token=TOKEN, admin_ids=frozenset({ADMIN}),
+                      visibility=Visibility.OWN, timezone="Asia/Shanghai", max_age=86_400)
+    await miniapp.start("127.0.0.1", port)
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield (Client(session, f"http://127.0.0.1:{port}"),
+                   {"admin": admin, "alice": alice, "bob": bob}, ids)
+    finally:
+        await miniapp.stop()
+
+
+def names(body: dict[str, Any]) -> list[str]:
+    return sorted(row["name"] for row in body["rows"])
+
+
+async def test_each_role_sees_what_it_sees_in_chat(app: Any) -> None:
+    client, _, ids = app
+    status, body, _ = await client.get("/app/api/customers", ADMIN)
+    assert status == 200 and names(body) == ["李雷", "王小明", "韩梅梅"]
+    assert body["total"] == 3 and body["pages"] == 1
+    _, body, _ = await client.get("/app/api/customers", ALICE)
+    assert names(body) == ["李雷", "王小明"]  # a rep under `own`: their own only
+    _, body, _ = await client.get("/app/api/customers", BOB)
+    assert names(body) == ["韩梅梅"]
+    # Another rep's customer by id: not found, as in chat; nothing says it exists.
+    status, body, _ = await client.get(f"/app/api/customers/{ids['wang']}", BOB)
+    assert status == 404 and "王小明" not in json.dumps(body, ensure_ascii=False)
+    status, body, _ = await client.get("/app/api/customers?q=wxm", BOB)
+    assert status == 200 and body["rows"] == []
+
+
+async def test_search_filters_sort_and_the_card(app: Any) -> None:
+    client, _, ids = app
+    _, body, _ = await client.get("/app/api/customers?q=wxm", ALICE)
+    assert names(body) == ["王小明"] and body["rows"][0]["phone"] == "+8613812345678"
+    _, body, _ = await client.get("/app/api/customers?tier=core", ADMIN)
+    assert names(body) == ["王小明"]
+    _, body, _ = await client.get("/app/api/customers?region=上海", ADMIN)
+    assert names(body) == ["李雷"]
+    _, body, _ = await client.get("/app/api/customers?tag=vip&sort=name", ADMIN)
+    assert names(body) == ["王小明"]
+    _, body, _ = await client.get("/app/api/customers?sort=code", ADMIN)
+    assert [row["code"] for row in body["rows"]] == ["C-000001", "C-000002", "C-000003"]
+    status, card, _ = await client.get(f"/app/api/customers/{ids['wang']}", ALICE)
+    assert status == 200 and card["code"] == "C-000001" and card["tags"] == ["vip"]
+    assert card["fields"]["company"] == "星辰科技" and card["owner"] == "Alice"
+    assert card["timeline"][0]["summary"] == "wants a quote <b>now</b>"  # data, not markup
+    status, body, _ = await client.get("/app/api/customers?sort=evil", ADMIN)
+    assert status == 400
+    status, body, _ = await client.get("/app/api/customers?page=x", ADMIN)
+    assert status == 400
+
+
+async def test_hostile_text_comes_back_as_data(app: Any) -> None:
+    client, _, ids = app
+    status, card, headers = await client.get(f"/app/api/customers/{ids['han']}", ADMIN)
+    assert status == 200 and headers["Content-Type"].startswith("application/json")
+    assert card["fields"]["company"] == "<script>alert(1)</script>"
+    assert card["fields"]["notes"] == "'; DROP TABLE customers; --"
+    _, body, _ = await client.get("/app/api/customers?q='; DROP TABLE customers; --", ADMIN)
+    assert body["rows"] == []
+    _, body, _ = await client.get("/app/api/customers", ADMIN)
+    assert body["total"] == 3  # still there
+
+
+async def test_refusals(app: Any) -> None:
+    client, _, _ = app
+    cases = {
+        "missing": (None, 401),
+        "forged": (init_data(ALICE).replace("Alice", "Alicia"), 401),
+        "another bot": (init_data(ADMIN, token="654321:OTHER"), 401),
+        "replayed after the window": (init_data(ADMIN, age=2 * 86_400), 401),
+        "not a member": (init_data(STRANGER), 403),
+    }
+    for case, (init, wanted) in cases.items():
+        status, body, _ = await client.get("/app/api/customers", init=init or "")
+        assert status == wanted, case
+        assert "rows" not in body, case
+    status, body, _ = await client.get("/app/api/customers", ADMIN,
+                                       headers={"Origin": "https://evil.example"})
+    assert status == 403 and "rows" not in body
+    async with client.session.post(client.base + "/app/api/customers",
+                                   data=b"x" * 100_000,
+                                   headers={"Authorization": "tma " + init_data(ADMIN)}) as big:
+        assert big.status in (405, 413)
+
+
+async def test_the_page_and_its_headers(app: Any) -> None:
+    client, _, _ = app
+    status, page, headers = await client.get("/app/")
+    assert status == 200 and '<script src="static/app.js"' in page
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and headers["X-Content-Type-Options"] == "nosniff"
+    status, script, _ = await client.get("/app/static/app.js")
+    assert status == 200 and "textContent" in script and "innerHTML" not in script
+    status, _, _ = await client.get("/app/static/../server.py")
+    assert status in (403, 404)

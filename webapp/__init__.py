@@ -1,0 +1,1 @@
+"""The Mini App: the team's customer table inside Telegram, served by `salesbot run`."""
