@@ -4,9 +4,12 @@ and what a hostile request gets. A browser is not needed for any of this."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import pytest
@@ -168,3 +171,74 @@ async def test_the_page_and_its_headers(app: Any) -> None:
     assert status == 200 and "textContent" in script and "innerHTML" not in script
     status, _, _ = await client.get("/app/static/../server.py")
     assert status in (403, 404)
+
+
+CHROMIUM = shutil.which("chromium")
+SCREENSHOTS = Path(__file__).parents[2] / "screenshots"
+DARK = {"bg_color": "#000000", "text_color": "#ffffff", "hint_color": "#aaaaaa",
+        "button_color": "#8774e1", "button_text_color": "#ffffff",
+        "secondary_bg_color": "#1c1c1d"}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no browser: Debian's chromium is not installed "
+                    "(.ci/run installs it; apt-get install chromium)")
+async def test_in_a_real_browser(app: Any) -> None:
+    """As Telegram opens it: initData and theme in the fragment; light and dark, a phone
+    and a desktop; search, open a card; a rep's signature shows a rep's rows, a forged one
+    none. Every screen is saved to screenshots/ for review."""
+    from playwright.async_api import async_playwright, expect
+
+    client, _, _ = app
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def opened(who_init: str, theme: dict[str, str] | None = None) -> str:
+        fragment = {"tgWebAppData": who_init, "tgWebAppVersion": "8.0"}
+        if theme:
+            fragment["tgWebAppThemeParams"] = json.dumps(theme)
+        return f"{client.base}/app/#{urlencode(fragment, quote_via=quote)}"
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            for width, theme, label in ((360, None, "phone-light"), (360, DARK, "phone-dark"),
+                                        (1280, None, "desktop-light"),
+                                        (1280, DARK, "desktop-dark")):
+                page = await browser.new_page(viewport={"width": width, "height": 740})
+                problems: list[str] = []
+                page.on("pageerror", lambda error, problems=problems: problems.append(
+                    str(error)))
+                page.on("console", lambda message, problems=problems: problems.append(
+                    message.text) if message.type == "error" else None)
+                await page.goto(opened(init_data(ADMIN), theme))
+                await expect(page.locator("#status")).to_have_text("3 customers")
+                await expect(page.locator("#rows tr")).to_have_count(3)
+                overflow = await page.evaluate(
+                    "document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, (label, overflow)
+                if theme:
+                    background = await page.evaluate(
+                        "getComputedStyle(document.body).backgroundColor")
+                    assert background == "rgb(0, 0, 0)", label
+                await page.screenshot(path=str(SCREENSHOTS / f"table-{label}.png"))
+                await page.fill("#q", "wxm")
+                await expect(page.locator("#rows tr")).to_have_count(1)
+                await page.locator("#rows tr").first.click()
+                await expect(page.locator("#cardname")).to_have_text("C-000001 王小明")
+                await expect(page.locator("#cardtimeline")).to_contain_text(
+                    "wants a quote <b>now</b>")  # shown as text, not markup
+                await page.screenshot(path=str(SCREENSHOTS / f"card-{label}.png"))
+                assert problems == [], (label, problems)
+                await page.close()
+            page = await browser.new_page(viewport={"width": 360, "height": 740})
+            await page.goto(opened(init_data(ALICE)))
+            await expect(page.locator("#status")).to_have_text("2 customers")
+            await page.goto("about:blank")
+            page = await browser.new_page(viewport={"width": 360, "height": 740})
+            await page.goto(opened(init_data(ALICE).replace("Alice", "Alicia")))
+            await expect(page.locator("#status")).to_have_text(
+                "the signature does not match")
+            await expect(page.locator("#rows tr")).to_have_count(0)
+        finally:
+            await browser.close()

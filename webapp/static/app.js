@@ -71,12 +71,22 @@ async function openCard(id) {
   for (const [name, value] of Object.entries(shown)) {
     if (value === null || value === "") continue;
     const dt = document.createElement("dt"); dt.textContent = name;
-    const dd = document.createElement("dd"); dd.textContent = String(value);
+    const dd = document.createElement("dd"); dd.textContent = shownValue(value);
     fields.append(dt, dd);
   }
-  list($("cardfollowups"), card.followups.map((f) => f.due_at.slice(0, 16) + " " + f.text));
-  list($("cardtimeline"), card.timeline.map((t) => t.at.slice(0, 10) + " " + t.kind + ": " + t.summary));
+  list($("cardfollowups"), card.followups.map((f) => shownValue(f.due_at) + " " + f.text));
+  list($("cardtimeline"), card.timeline.map((t) => shownValue(t.at) + " " + t.kind + ": " + t.summary));
   $("drawer").hidden = false;
+}
+
+// An ISO time from the API as "2026-11-20 10:00" (the server sends UTC with its offset).
+function shownValue(value) {
+  const text = String(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return text;
+  const at = new Date(text);
+  const pad = (n) => String(n).padStart(2, "0");
+  return at.getFullYear() + "-" + pad(at.getMonth() + 1) + "-" + pad(at.getDate()) + " " +
+    pad(at.getHours()) + ":" + pad(at.getMinutes());
 }
 
 function list(element, lines) {
