@@ -28,7 +28,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
-from bench import cards, encrypted, imports, reminders, sales, stale, updates
+from bench import cards, encrypted, imports, miniapp, reminders, sales, stale, updates
 from bench.stats import percentile
 from storage.database import Database
 from storage.dedupe import duplicate_groups
@@ -229,7 +229,8 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
     }
 
 
-PARTS = ("search", "reminders", "stale", "imports", "sales", "updates", "cards", "encrypted")
+PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
+         "encrypted")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
@@ -274,6 +275,13 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
     out: dict[str, str] = {}
     if "search" in parts:
         out[f"search-{label}{SIZE}"] = await run(url, label)
+    if "miniapp" in parts:  # on the search part's customers (seeded here if it did not run)
+        if "search" not in parts:
+            await upgrade(url)
+            seeded = Database(url)
+            await seed(seeded, fake_customers(CUSTOMERS))
+            await seeded.dispose()
+        out[f"miniapp-{label}"] = await miniapp.run(url, label)
     await upgrade(scratch)
     if "reminders" in parts:
         out[f"reminders-{label}"] = await reminders.run(scratch, label)

@@ -20,6 +20,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -83,8 +84,9 @@ class MiniApp:
 
     @web.middleware
     async def _guarded(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        # The host alone: behind the TLS proxy the page is https and this server http.
         origin = request.headers.get("Origin")
-        if origin is not None and origin != f"{request.scheme}://{request.host}":
+        if origin is not None and urlsplit(origin).netloc != request.host:
             response: web.StreamResponse = _json({"error": "another origin"}, 403)
         else:
             try:
