@@ -54,7 +54,7 @@ async function load() {
       tr.addEventListener("click", () => openCard(customer.id));
       rows.appendChild(tr);
     }
-    $("status").textContent = found.total + " customers";
+    $("status").textContent = found.total.toLocaleString() + (found.counted_all ? "" : "+") + " customers";
     $("pageinfo").textContent = found.page + " / " + found.pages;
   } catch (error) {
     $("status").textContent = error.message;
