@@ -12,9 +12,8 @@ from functools import lru_cache
 # phrases that read differently from their characters (storage/pinyin_table.py). The
 # variables keep pypinyin from loading its own when this module imports it first (the
 # bot's case); should something have imported it before, its dictionary is replaced all
-# the same, so that every process reads names alike.
-# Its single characters' readings come from our arrays (11 MB less) unless something
-# imported its own first.
+# the same, so that every process reads names alike. Its single characters' readings
+# come from our arrays (11 MB less) unless something imported its own module first.
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 

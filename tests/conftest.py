@@ -77,7 +77,8 @@ def database_url(migrated_template: str, tmp_path: Path) -> str:
 async def _truncate(url: str) -> None:
     """Empties every table, after ending any session an earlier test left on the database:
     a bot left running would otherwise keep the instance lock and claim the next tests'
-    reminders (one such run failed eleven tests). Ended, it stops (it lost its lock)."""
+    reminders (the likeliest reading of a CI run whose PostgreSQL pass failed eleven
+    e2e and reminder tests in a row). Ended, it stops: it lost its lock."""
     db = Database(url)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     async with db.unit_of_work() as session:

@@ -66,6 +66,7 @@ class MiniApp:
         app = web.Application(client_max_size=MAX_BODY,
                               middlewares=[self._guarded, self._signed_in])
         app.router.add_get("/app/", self.page)
+        app.router.add_get("/app", self.to_page)
         app.router.add_static("/app/static/", STATIC, follow_symlinks=False)
         app.router.add_get("/app/api/me", self.me)
         app.router.add_get("/app/api/customers", self.customers)
@@ -119,6 +120,10 @@ class MiniApp:
             return _json({"error": "not a member of this team"}, 403)
         request[ACTOR] = actor_for(member, self.visibility)
         return await handler(request)
+
+    async def to_page(self, _: web.Request) -> web.StreamResponse:
+        # The page's files are named relative to /app/.
+        return web.Response(status=308, headers={"Location": "/app/"})
 
     async def page(self, _: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "index.html")

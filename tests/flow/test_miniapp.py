@@ -165,6 +165,8 @@ async def test_refusals(app: Any) -> None:
 
 async def test_the_page_and_its_headers(app: Any) -> None:
     client, _, _ = app
+    async with client.session.get(client.base + "/app", allow_redirects=False) as moved:
+        assert moved.status == 308 and moved.headers["Location"] == "/app/"
     status, page, headers = await client.get("/app/")
     assert status == 200 and '<script src="static/app.js"' in page
     csp = headers["Content-Security-Policy"]
