@@ -39,7 +39,8 @@ class ExportFilter:
     tier: str | None = None
     stage: str | None = None
     owner: str | None = None  # a member's name, @username or Telegram id
-    region: str | None = None
+    region: str | None = None  # a region containing this text
+    region_is: str | None = None  # exactly this region (the Mini App's list: indexed)
     quiet_days: int | None = None  # no contact logged for at least this many days
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -102,6 +103,8 @@ def _conditions(actor: Actor, filters: ExportFilter, owners: dict[str, int]
         found.append(Customer.stage == filters.stage)
     if filters.region:
         found.append(func.lower(Customer.region).contains(filters.region.casefold()))
+    if filters.region_is:
+        found.append(Customer.region == filters.region_is)
     if filters.owner:
         found.append(Customer.owner_id == owners.get(fold(filters.owner.lstrip("@")), -1))
     if filters.tag:

@@ -164,6 +164,8 @@ customer_tags = Table(
     Base.metadata,
     Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # A tag's customers (a filter, a segment): without it PostgreSQL read all the pairs.
+    Index("ix_customer_tags_tag", "tag_id", "customer_id"),
 )
 
 
@@ -183,7 +185,11 @@ class Customer(Base):
         Index("ix_customers_owner_archived", "owner_id", "archived"),
         Index("ix_customers_owner_tier_quiet", "owner_id", "tier", "quiet_since"),
         Index("ix_customers_owner_unverified", "owner_id", "unverified_since"),
-        Index("ix_customers_updated", "updated_at"),
+        Index("ix_customers_updated", "updated_at", "id"),
+        # The Mini App's table: its "last contact" order (DESC NULLS LAST on PostgreSQL:
+        # migration 0019) and its region list.
+        Index("ix_customers_last_contact", "last_contact_at", "id"),
+        Index("ix_customers_region", "region"),
         {"sqlite_autoincrement": True},
     )
 

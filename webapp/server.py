@@ -145,7 +145,8 @@ class MiniApp:
             return _json({"error": f"sort is one of {', '.join(SORTS)}"}, 400)
         given = {name: query.get(name, "")[:100] or None for name in FILTERS}
         filters = ExportFilter(tag=given["tag"], tier=given["tier"], stage=given["stage"],
-                               owner=given["owner"], region=given["region"], quiet_days=quiet)
+                               owner=given["owner"], region_is=given["region"],
+                               quiet_days=quiet)
         async with self.database.unit_of_work(settles=False) as session:
             found = await table_page(session, actor, filters, query=query.get("q", "")[:100],
                                      sort=sort, page=page)
