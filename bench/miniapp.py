@@ -20,9 +20,9 @@ import aiohttp
 from sqlalchemy import bindparam, func, select, text, update
 
 from bench.stats import percentile
+from bot.config import Settings
 from storage.database import Database
 from storage.models import Customer
-from storage.users import Visibility
 from tests.harness import free_port
 from webapp.auth import sign
 from webapp.server import STATIC, MiniApp
@@ -69,10 +69,11 @@ async def vary(db: Database) -> None:
 async def run(url: str, label: str) -> str:
     db = Database(url)
     await vary(db)
-    miniapp = MiniApp(db, bot_token=TOKEN, admin_ids=frozenset({BENCH_ADMIN}),
-                      visibility=Visibility.TEAM, timezone="Asia/Shanghai", max_age=3600)
     port = free_port()
-    await miniapp.start("127.0.0.1", port)
+    miniapp = MiniApp(db, Settings.model_validate({
+        "telegram": {"token": TOKEN}, "webapp": {"port": port},
+        "team": {"admins": [BENCH_ADMIN], "visibility": "team"}}))
+    await miniapp.start()
     base = f"http://127.0.0.1:{port}/app/"
     try:
         timings, total = await _pages(base)

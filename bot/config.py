@@ -237,6 +237,19 @@ class WebAppSettings(_Section):
     port: int = Field(default=0, ge=0, le=65535)
     # How old Telegram's signature of the member opening it (initData's auth_date) may be.
     signed_within_hours: float = Field(default=24, gt=0, le=720)
+    # The address Telegram opens (https, the proxy's), for the menu button and the card's
+    # button; empty: no buttons (the app can still be opened by its address).
+    url: str = ""
+    # /app/dev?as=TELEGRAM_ID signs in without Telegram, answered only to this machine
+    # and never through a proxy: for working on the page.
+    dev_login: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            raise ValueError("Telegram opens Mini Apps over https only")
+        return value
 
 
 class ConsoleSettings(_Section):

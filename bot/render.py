@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -306,10 +307,17 @@ def duplicates_keyboard(matches: list[DuplicateMatch], t: Translate) -> InlineKe
 
 def error_text(error: CrmError, t: Translate) -> str:
     """A domain error in the user's language, its values escaped."""
-    params = {key: escape(str(value)) for key, value in error.params.items()}
+    return "⚠️ " + error_message(error, t, quote=escape)
+
+
+def error_message(error: CrmError, t: Translate, *,
+                  quote: Callable[[str], str] = str) -> str:
+    """A domain error in the user's language, as plain text (`quote` each value for
+    markup)."""
+    params = {key: quote(str(value)) for key, value in error.params.items()}
     if isinstance(error, ValidationFailed):
         params.setdefault("label", label(t, error.field))
-    return "⚠️ " + t(error.message).format(**params)
+    return t(error.message).format(**params)
 
 
 KIND_LABELS = {

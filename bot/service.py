@@ -152,11 +152,8 @@ async def _miniapp(database: Database, settings: Settings) -> MiniApp | None:
         return None
     from webapp.server import MiniApp
 
-    miniapp = MiniApp(database, bot_token=settings.telegram.token,
-                      admin_ids=settings.admin_ids, visibility=settings.team.visibility,
-                      timezone=settings.team.timezone,
-                      max_age=settings.webapp.signed_within_hours * 3600)
-    await miniapp.start(settings.webapp.listen, settings.webapp.port)
+    miniapp = MiniApp(database, settings)
+    await miniapp.start()
     return miniapp
 
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from bot.amounts import Money, format_money
 from bot.charts import ChartData
 from bot.i18n import N_, Translate
 from bot.render import button, deal_stage_label, rows_of, tier_label
-from storage.deals import StageSum
+from storage import stats
+from storage.clock import utcnow
+from storage.deals import StageSum, pipeline
 from storage.models import OPEN_DEAL_STAGES, Tier
 from storage.stats import Activity, Overview, months_back
+from storage.users import Actor
 
 CHARTS = {"region": N_("Customers by region"), "purchases": N_("Purchases per month"),
           "funnel": N_("Pipeline funnel"), "tiers": N_("Customers by tier"),
@@ -67,6 +72,29 @@ def activity_chart(t: Translate, activity: Activity) -> ChartData:
     return ChartData("bar", _title(t, "activity"), activity.weeks,
                      [(name, [float(c) for c in counts])
                       for name, counts in activity.members.items()])
+
+
+async def chart_of(session: AsyncSession, actor: Actor, t: Translate, kind: str, *,
+                   period: str, currency: str, extra: ColumnElement[bool] | None = None
+                   ) -> ChartData:
+    """One chart's data (`kind` is a key of CHARTS) over what the member may see: the
+    chat's photo and the Mini App's dashboard are drawn from this."""
+    if kind == "region":
+        return region_chart(t, await stats.by_region(session, actor, extra))
+    if kind == "tiers":
+        return tiers_chart(t, await stats.by_tier(session, actor, extra))
+    if kind == "funnel":
+        return funnel_chart(t, await pipeline(session, actor, team=True, extra=extra),
+                            currency)
+    now = utcnow()
+    if kind == "activity":
+        return activity_chart(t, await stats.contacts_per_member(
+            session, actor, now=now, weeks=PERIODS[period] * 4 if period == "90" else 12,
+            extra=extra))
+    months = PERIODS[period]
+    return purchases_chart(t, await stats.purchases_by_month(
+        session, actor, currency=currency, now=now, months=months, extra=extra),
+        now=now, months=months, currency=currency)
 
 
 def stats_text(t: Translate, overview: Overview, *, open_deals: int, open_minor: int,

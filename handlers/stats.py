@@ -15,16 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import charts
 from bot.charts import ChartData
 from bot.context import BotContext
-from bot.stats_charts import (
-    PERIODS,
-    activity_chart,
-    funnel_chart,
-    purchases_chart,
-    region_chart,
-    stats_keyboard,
-    stats_text,
-    tiers_chart,
-)
+from bot.stats_charts import chart_of, stats_keyboard, stats_text
 from handlers.common import acknowledge, pressed, say
 from handlers.segments import condition_of
 from storage import deals, satisfaction, stats, value
@@ -89,25 +80,10 @@ async def period_pressed(update: Update, context: BotContext) -> None:
 
 async def chart_data(context: BotContext, kind: str, period: str, segment_id: int = 0
                      ) -> ChartData:
-    t, member, now = context.t, context.member, utcnow()
-    currency = context.settings.sales.currency
     async with context.unit_of_work() as session:
         _, extra = await _segment(session, context, segment_id)
-        if kind == "region":
-            return region_chart(t, await stats.by_region(session, member, extra))
-        if kind == "tiers":
-            return tiers_chart(t, await stats.by_tier(session, member, extra))
-        if kind == "funnel":
-            return funnel_chart(t, await deals.pipeline(session, member, team=True,
-                                                        extra=extra), currency)
-        if kind == "activity":
-            return activity_chart(t, await stats.contacts_per_member(
-                session, member, now=now, weeks=PERIODS[period] * 4 if period == "90" else 12,
-                extra=extra))
-        months = PERIODS[period]
-        return purchases_chart(t, await stats.purchases_by_month(
-            session, member, currency=currency, now=now, months=months, extra=extra),
-            now=now, months=months, currency=currency)
+        return await chart_of(session, context.member, context.t, kind, period=period,
+                              currency=context.settings.sales.currency, extra=extra)
 
 
 async def send_chart(update: Update, context: BotContext, chart: ChartData) -> None:

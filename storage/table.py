@@ -33,7 +33,7 @@ from storage.models import (
     format_code,
 )
 from storage.search import search_customers
-from storage.users import Actor
+from storage.users import Actor, visible_to
 
 PAGE_SIZE = 50
 # A typed query lists what the chat's search finds, best first; it ranks this many.
@@ -119,6 +119,19 @@ async def table_page(session: AsyncSession, actor: Actor, filters: ExportFilter,
     for row in rows:
         row.phone = phones.get(row.id)
     return TablePage(rows, total, page, pages, counted_all)
+
+
+async def regions(session: AsyncSession, actor: Actor, *, limit: int = 200
+                  ) -> list[tuple[str, int]]:
+    """The regions of the customers the member may see, the most customers first: the
+    table's region list (its filter is exact, so it offers what is there)."""
+    rows = await session.execute(
+        select(Customer.region, func.count())
+        .where(Customer.region.is_not(None), Customer.archived.is_(False),
+               Customer.merged_into_id.is_(None), visible_to(actor))
+        .group_by(Customer.region).order_by(func.count().desc(), Customer.region)
+        .limit(limit))
+    return [(str(region), int(count)) for region, count in rows]
 
 
 async def _first_phones(session: AsyncSession, ids: list[int]) -> dict[int, str]:

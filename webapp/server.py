@@ -9,27 +9,31 @@ What a browser is told: a strict Content-Security-Policy (our own scripts and st
 only, nothing inline; framed only by Telegram's web clients), no sniffing, no referrer.
 A request that names another origin is refused, bodies over 64 KB are refused, and no
 CORS header is ever sent, so another site's page can neither read nor call the API.
+
+A development login (`webapp.dev_login`, off by default) signs a member in without
+Telegram, for working on the page in a desktop browser: it answers only a request from
+this machine that no proxy forwarded, so it cannot open the app to anyone outside.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from bot.config import Settings
 from storage.database import Database
-from storage.errors import NotFound
-from storage.exports import ExportFilter
-from storage.table import SORTS, customer_card, table_page
-from storage.users import Actor, Profile, Visibility, actor_for, admit
-from webapp.auth import NotSigned, signed_user
+from storage.errors import CrmError
+from storage.users import Profile, actor_for, admit
+from webapp import api
+from webapp.api import ACTOR, DATABASE, SETTINGS, answer, refusal
+from webapp.auth import NotSigned, sign, signed_user
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -37,43 +41,29 @@ MAX_BODY = 64 * 1024
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'none'; "
        "frame-ancestors https://web.telegram.org https://*.telegram.org")
-FILTERS = ("tag", "tier", "stage", "owner", "region")
-ACTOR = web.RequestKey("actor", Actor)
+FORWARDED = ("Forwarded", "X-Forwarded-For", "X-Real-IP", "X-Forwarded-Host")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda value: json.dumps(
-        value, ensure_ascii=False, default=_plain))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
-
 class MiniApp:
-    def __init__(self, database: Database, *, bot_token: str, admin_ids: frozenset[int],
-                 visibility: Visibility, timezone: str, max_age: float) -> None:
-        self.database, self.bot_token = database, bot_token
-        self.admin_ids, self.visibility, self.timezone = admin_ids, visibility, timezone
-        self.max_age = max_age
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database, self.settings = database, settings
         self.runner: web.AppRunner | None = None
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY,
                               middlewares=[self._guarded, self._signed_in])
+        app[SETTINGS], app[DATABASE] = self.settings, self.database
         app.router.add_get("/app/", self.page)
         app.router.add_get("/app", self.to_page)
+        app.router.add_get("/app/dev", self.dev_login)
         app.router.add_static("/app/static/", STATIC, follow_symlinks=False)
-        app.router.add_get("/app/api/me", self.me)
-        app.router.add_get("/app/api/customers", self.customers)
-        app.router.add_get("/app/api/customers/{id:[0-9]{1,9}}", self.customer)
+        app.add_routes(api.routes())
         return app
 
-    async def start(self, listen: str, port: int) -> None:
+    async def start(self) -> None:
+        listen, port = self.settings.webapp.listen, self.settings.webapp.port
         self.runner = web.AppRunner(self.application(), access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, listen, port).start()
@@ -88,12 +78,12 @@ class MiniApp:
         # The host alone: behind the TLS proxy the page is https and this server http.
         origin = request.headers.get("Origin")
         if origin is not None and urlsplit(origin).netloc != request.host:
-            response: web.StreamResponse = _json({"error": "another origin"}, 403)
+            response: web.StreamResponse = answer({"error": "another origin"}, 403)
         else:
             try:
                 response = await handler(request)
             except web.HTTPException as refused:
-                response = _json({"error": refused.reason}, refused.status)
+                response = answer({"error": refused.reason}, refused.status)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -108,18 +98,23 @@ class MiniApp:
         try:
             if scheme != "tma":
                 raise NotSigned("no initData")
-            who = signed_user(init_data, self.bot_token, max_age=self.max_age)
+            who = signed_user(init_data, self.settings.telegram.token,
+                              max_age=self.settings.webapp.signed_within_hours * 3600)
         except NotSigned as refused:
-            return _json({"error": str(refused)}, 401)
+            return answer({"error": str(refused)}, 401)
+        team = self.settings.team
         async with self.database.unit_of_work(settles=False) as session:
             member = await admit(
                 session, Profile(who.telegram_id, who.display_name, who.username,
                                  who.language_code),
-                admin_ids=self.admin_ids, timezone=self.timezone)
+                admin_ids=self.settings.admin_ids, timezone=team.timezone)
         if member is None:
-            return _json({"error": "not a member of this team"}, 403)
-        request[ACTOR] = actor_for(member, self.visibility)
-        return await handler(request)
+            return answer({"error": "not a member of this team"}, 403)
+        actor = request[ACTOR] = actor_for(member, team.visibility)
+        try:
+            return await handler(request)
+        except CrmError as error:
+            return refusal(error, actor)
 
     async def to_page(self, _: web.Request) -> web.StreamResponse:
         # The page's files are named relative to /app/.
@@ -128,35 +123,28 @@ class MiniApp:
     async def page(self, _: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "index.html")
 
-    async def me(self, request: web.Request) -> web.Response:
-        actor = request[ACTOR]
-        return _json({"name": actor.display_name, "role": actor.role.value,
-                      "language": actor.language})
-
-    async def customers(self, request: web.Request) -> web.Response:
-        actor, query = request[ACTOR], request.query
+    async def dev_login(self, request: web.Request) -> web.StreamResponse:
+        """/app/dev?as=TELEGRAM_ID: the page, signed in as that member by this server."""
+        if not self.settings.webapp.dev_login:
+            return answer({"error": "the development login is off (webapp.dev_login)"}, 403)
+        if not _from_this_machine(request):
+            return answer({"error": "the development login answers only this machine"}, 403)
         try:
-            quiet = int(query["quiet_days"]) if query.get("quiet_days") else None
-            page = int(query.get("page", "1"))
+            telegram_id = int(request.query.get("as", ""))
         except ValueError:
-            return _json({"error": "quiet_days and page are numbers"}, 400)
-        sort = query.get("sort", "updated")
-        if sort not in SORTS:
-            return _json({"error": f"sort is one of {', '.join(SORTS)}"}, 400)
-        given = {name: query.get(name, "")[:100] or None for name in FILTERS}
-        filters = ExportFilter(tag=given["tag"], tier=given["tier"], stage=given["stage"],
-                               owner=given["owner"], region_is=given["region"],
-                               quiet_days=quiet)
-        async with self.database.unit_of_work(settles=False) as session:
-            found = await table_page(session, actor, filters, query=query.get("q", "")[:100],
-                                     sort=sort, page=page)
-        return _json(asdict(found))
+            return answer({"error": "as is a Telegram user id"}, 400)
+        init_data = sign({"auth_date": str(int(time.time())), "user": json.dumps(
+            {"id": telegram_id, "first_name": f"dev {telegram_id}"})},
+            self.settings.telegram.token)
+        return web.Response(status=303, headers={
+            "Location": "/app/#tgWebAppData=" + quote(init_data, safe="")})
 
-    async def customer(self, request: web.Request) -> web.Response:
-        try:
-            async with self.database.unit_of_work(settles=False) as session:
-                card = await customer_card(session, request[ACTOR],
-                                           int(request.match_info["id"]))
-        except NotFound:
-            return _json({"error": "no such customer"}, 404)
-        return _json(asdict(card))
+
+def _from_this_machine(request: web.Request) -> bool:
+    """A loopback peer that no proxy forwarded (a proxy on this host is loopback too)."""
+    if any(name in request.headers for name in FORWARDED):
+        return False
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False

@@ -7,16 +7,20 @@ import json
 import shutil
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import aiohttp
 import pytest
 
+from bot.config import Settings
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
+from storage.deals import DealDraft, create_deal, move_deal
 from storage.interactions import log_interaction
+from storage.privacy import history
 from storage.users import Actor, Visibility
 from tests.conftest import make_member
 from tests.harness import free_port
@@ -28,9 +32,16 @@ ADMIN, ALICE, BOB, STRANGER = 1001, 2001, 2002, 9999
 FIRST_NAMES = {ADMIN: "Boss", ALICE: "Alice", BOB: "Bob"}
 
 
-def init_data(telegram_id: int, *, token: str = TOKEN, age: float = 0) -> str:
+def miniapp_settings(port: int, **webapp: Any) -> Settings:
+    return Settings.model_validate({
+        "telegram": {"token": TOKEN}, "webapp": {"port": port, **webapp},
+        "team": {"admins": [ADMIN], "visibility": "own", "default_region": "CN"}})
+
+
+def init_data(telegram_id: int, *, token: str = TOKEN, age: float = 0,
+              language: str = "en") -> str:
     return sign({"auth_date": str(int(time.time() - age)),
-                 "user": json.dumps({"id": telegram_id,
+                 "user": json.dumps({"id": telegram_id, "language_code": language,
                                      "first_name": FIRST_NAMES.get(telegram_id, "Eve")})},
                 token)
 
@@ -44,10 +55,19 @@ class Client:
         sent = dict(headers or {})
         if who is not None or init is not None:
             sent["Authorization"] = "tma " + (init if init is not None else init_data(who or 0))
-        async with self.session.get(self.base + path, headers=sent) as answer:
+        return await self.send("GET", path, headers=sent)
+
+    async def send(self, method: str, path: str, who: int | None = None, *,
+                   body: Any = None, data: bytes | None = None,
+                   headers: dict[str, str] | None = None) -> tuple[int, Any, Any]:
+        sent = dict(headers or {})
+        if who is not None:
+            sent["Authorization"] = "tma " + init_data(who)
+        async with self.session.request(method, self.base + path, headers=sent, json=body,
+                                        data=data, allow_redirects=False) as answer:
             text = await answer.text()
-            body = json.loads(text) if answer.content_type == "application/json" else text
-            return answer.status, body, answer.headers
+            found = json.loads(text) if answer.content_type == "application/json" else text
+            return answer.status, found, answer.headers
 
 
 async def add(db: Database, actor: Actor, name: str, **fields: Any) -> int:
@@ -72,10 +92,17 @@ async def app(db: Database) -> AsyncIterator[tuple[Client, dict[str, Actor], dic
     async with db.unit_of_work() as session:
         await log_interaction(session, alice, ids["wang"], kind="call",
                               summary="wants a quote <b>now</b>")
+        deal = await create_deal(session, alice, DealDraft(ids["wang"], "X1 项目", 3_000_000,
+                                                           "CNY"), ceiling_minor=10**12)
+        for expected, to in (("lead", "qualified"), ("qualified", "proposal")):
+            await move_deal(session, alice, deal.id, expected=expected, to=to,
+                            loyal_within=timedelta(days=180), ceiling_minor=10**12)
+        ids["x1"] = deal.id
+        ids["x2"] = (await create_deal(session, bob, DealDraft(ids["han"], "X2", None, "CNY"),
+                                       ceiling_minor=10**12)).id
     port = free_port()
-    miniapp = MiniApp(db, bot_token=TOKEN, admin_ids=frozenset({ADMIN}),
-                      visibility=Visibility.OWN, timezone="Asia/Shanghai", max_age=86_400)
-    await miniapp.start("127.0.0.1", port)
+    miniapp = MiniApp(db, miniapp_settings(port))
+    await miniapp.start()
     try:
         async with aiohttp.ClientSession() as session:
             yield (Client(session, f"http://127.0.0.1:{port}"),
@@ -176,6 +203,112 @@ async def test_the_page_and_its_headers(app: Any) -> None:
     assert status == 200 and "textContent" in script and "innerHTML" not in script
     status, _, _ = await client.get("/app/static/../server.py")
     assert status in (403, 404)
+
+
+async def test_an_edit_goes_through_the_chats_rules(app: Any, db: Database) -> None:
+    client, actors, ids = app
+    path = f"/app/api/customers/{ids['wang']}"
+    status, card, _ = await client.send("PATCH", path, ALICE,
+                                        body={"field": "title", "value": "采购经理"})
+    assert status == 200 and card["fields"]["title"] == "采购经理"
+    async with db.unit_of_work() as session:  # what the chat's /history shows
+        [latest, *_] = await history(session, actors["admin"], ids["wang"])
+    assert latest.who == "Alice" and latest.fields["title"] == (None, "采购经理")
+    status, body, _ = await client.send("PATCH", path, ALICE,
+                                        body={"field": "phone", "value": "12345"})
+    assert status == 422 and "phone" in body["error"] and "<" not in body["error"]
+    status, body, _ = await client.send("PATCH", path, ALICE,
+                                        body={"field": "owner_id", "value": "1"})
+    assert (status, body["error"]) == (422, "That field cannot be changed here.")
+    status, body, _ = await client.send("PATCH", path, ALICE,
+                                        body={"field": "name", "value": "王" * 101})
+    assert status == 422
+    status, body, _ = await client.send("PATCH", path, BOB,
+                                        body={"field": "title", "value": "x"})
+    assert status == 404 and "王小明" not in json.dumps(body, ensure_ascii=False)
+    status, body, _ = await client.send("PATCH", path, ALICE, data=b"title=x",
+                                        headers={"Content-Type": "application/json"})
+    assert status == 400
+    status, body, _ = await client.send("PATCH", path, ALICE, body=["title", "x"])
+    assert status == 400
+    _, card, _ = await client.get(path, ALICE)
+    assert card["fields"]["title"] == "采购经理" and card["phones"] == ["+8613812345678"]
+
+
+async def test_the_board_and_one_move(app: Any) -> None:
+    client, _, ids = app
+    status, board, _ = await client.get("/app/api/board", ADMIN)
+    columns = {column["stage"]: column for column in board["columns"]}
+    assert status == 200 and board["team"] is True and list(columns) == [
+        "lead", "qualified", "proposal", "negotiation", "won", "lost"]
+    assert columns["proposal"]["count"] == 1 and columns["proposal"]["totals"] == {
+        "CNY": 3_000_000}
+    [x1] = columns["proposal"]["deals"]
+    assert (x1["customer"], x1["value_minor"], x1["owner"]) == ("王小明", 3_000_000, "Alice")
+    _, board, _ = await client.get("/app/api/board", BOB)
+    seen = [d["title"] for column in board["columns"] for d in column["deals"]]
+    assert seen == ["X2"] and board["team"] is False
+    move = f"/app/api/deals/{ids['x1']}/move"
+    status, body, _ = await client.send("POST", move, BOB,
+                                        body={"expected": "proposal", "to": "won"})
+    assert status == 404
+    status, deal, _ = await client.send("POST", move, ADMIN,
+                                        body={"expected": "proposal", "to": "won"})
+    assert status == 200 and deal["stage"] == "won"
+    status, body, _ = await client.send("POST", move, ALICE,
+                                        body={"expected": "proposal", "to": "lost"})
+    assert status == 409 and "Someone moved this deal first" in body["error"]
+    _, card, _ = await client.get(f"/app/api/customers/{ids['wang']}", ALICE)
+    assert card["timeline"][0]["kind"] == "purchase" and card["fields"]["stage"] == "customer"
+    status, body, _ = await client.send("POST", f"/app/api/deals/{ids['x2']}/move", BOB,
+                                        body={"expected": "lead", "to": "won"})
+    assert status == 422 and "value" in body["error"]  # the chat's rule: no value, no win
+    status, body, _ = await client.send("POST", f"/app/api/deals/{ids['x2']}/move", BOB,
+                                        body={"expected": "lead", "to": "sold"})
+    assert status == 400
+
+
+async def test_the_dashboard_in_both_languages(app: Any, db: Database) -> None:
+    client, _, _ = app
+    status, charts, _ = await client.get("/app/api/dashboard", ADMIN)
+    assert status == 200 and [c["title"] for c in charts] == [
+        "Customers by region", "Purchases per month", "Pipeline funnel", "Customers by tier",
+        "Contacts logged per member per week"]
+    regions = charts[0]
+    assert regions["labels"] == ["上海", "other / not given"]
+    assert regions["series"][0][1] == [1.0, 2.0]
+    _, body, _ = await client.get("/app/api/regions", ADMIN)
+    assert body == [{"region": "上海", "count": 1}]
+    await make_member(db, 3003, "Zhang", policy=Visibility.OWN, language="zh-hans")
+    status, charts, _ = await client.get("/app/api/dashboard",
+                                       init=init_data(3003, language="zh-hans"))
+    assert status == 200 and charts[0]["title"] == "客户地区分布"
+    _, me, _ = await client.get("/app/api/me", init=init_data(3003, language="zh-hans"))
+    assert me["strings"]["text"]["board"] == "销售管道" and me["manager"] is False
+
+
+async def test_the_development_login_answers_only_this_machine(db: Database) -> None:
+    port = free_port()
+    for enabled in (False, True):
+        miniapp = MiniApp(db, miniapp_settings(port, dev_login=enabled))
+        await miniapp.start()
+        try:
+            async with aiohttp.ClientSession() as session:
+                client = Client(session, f"http://127.0.0.1:{port}")
+                status, body, headers = await client.send("GET", f"/app/dev?as={ADMIN}")
+                if not enabled:
+                    assert status == 403 and "off" in body["error"]
+                    continue
+                assert status == 303
+                signed = unquote(headers["Location"].split("#tgWebAppData=")[1])
+                status, me, _ = await client.get("/app/api/me", init=signed)
+                assert status == 200 and me["role"] == "admin"
+                for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+                    status, body, _ = await client.send(
+                        "GET", f"/app/dev?as={ADMIN}", headers={header: "203.0.113.9"})
+                    assert status == 403 and "this machine" in body["error"], header
+        finally:
+            await miniapp.stop()
 
 
 CHROMIUM = shutil.which("chromium")

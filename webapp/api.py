@@ -1,0 +1,196 @@
+"""The Mini App's JSON API under /app/api/: each route reads the request, calls the
+service the chat calls, and answers JSON.
+
+By the time a route runs, webapp/server.py has checked the signature and admitted the
+member (`request[ACTOR]`). A domain error (storage/errors.py) becomes its status (404
+not found, 409 someone moved it first, 422 bad input, 403 not allowed) and the chat's own
+sentence in the member's language, as plain text: the page shows it with textContent.
+Edits and moves go through the chat's services, so their validation, audit and /history
+are the chat's.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from bot.amounts import Money
+from bot.config import Settings
+from bot.i18n import translator
+from bot.render import error_message
+from bot.stats_charts import CHARTS, chart_of
+from storage import deals
+from storage.clock import utcnow
+from storage.customers import EDITABLE, load_customer, update_field
+from storage.database import Database
+from storage.errors import AccessDenied, Conflict, CrmError, NotFound, ValidationFailed
+from storage.exports import ExportFilter
+from storage.models import Deal, DealStage
+from storage.table import SORTS, customer_card, regions, table_page
+from storage.users import Actor
+from webapp.strings import page_strings
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+ACTOR = web.RequestKey("actor", Actor)
+FILTERS = ("tag", "tier", "stage", "owner", "region")
+# A board column lists this many deals (soonest close first); its count and sums are all.
+BOARD_DEALS = 50
+STATUS = {NotFound: 404, Conflict: 409, ValidationFailed: 422, AccessDenied: 403}
+
+
+def answer(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda value: json.dumps(
+        value, ensure_ascii=False, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def refusal(error: CrmError, actor: Actor) -> web.Response:
+    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+    return answer({"error": error_message(error, translator(actor.language))}, status)
+
+
+async def _fields(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(reason="the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(reason="the body is not a JSON object")
+    return body
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or len(value) > 2000:
+        raise web.HTTPBadRequest(reason=f"{name} is text (up to 2,000 characters)")
+    return value
+
+
+def _number(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise web.HTTPBadRequest(reason=f"{name} is a number") from None
+
+
+async def me(request: web.Request) -> web.Response:
+    actor, settings = request[ACTOR], request.app[SETTINGS]
+    return answer({"name": actor.display_name, "role": actor.role.value,
+                   "language": actor.language, "manager": actor.is_manager,
+                   "editable": list(EDITABLE), "stages": [s.value for s in DealStage],
+                   "currency": settings.sales.currency,
+                   "strings": page_strings(translator(actor.language))})
+
+
+async def customers(request: web.Request) -> web.Response:
+    actor, query = request[ACTOR], request.query
+    quiet = _number(query["quiet_days"], "quiet_days") if query.get("quiet_days") else None
+    page = _number(query.get("page", "1"), "page")
+    sort = query.get("sort", "updated")
+    if sort not in SORTS:
+        raise web.HTTPBadRequest(reason=f"sort is one of {', '.join(SORTS)}")
+    given = {name: query.get(name, "")[:100] or None for name in FILTERS}
+    filters = ExportFilter(tag=given["tag"], tier=given["tier"], stage=given["stage"],
+                           owner=given["owner"], region_is=given["region"], quiet_days=quiet)
+    async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        found = await table_page(session, actor, filters, query=query.get("q", "")[:100],
+                                 sort=sort, page=page)
+    return answer(asdict(found))
+
+
+async def customer(request: web.Request) -> web.Response:
+    async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        card = await customer_card(session, request[ACTOR], int(request.match_info["id"]))
+    return answer(asdict(card))
+
+
+async def edit_customer(request: web.Request) -> web.Response:
+    """One field, as the card's ✏️ Edit in chat: {"field": "title", "value": "CEO"}."""
+    actor, settings = request[ACTOR], request.app[SETTINGS]
+    body = await _fields(request)
+    name, value = _text(body, "field"), _text(body, "value")
+    customer_id = int(request.match_info["id"])
+    async with request.app[DATABASE].unit_of_work() as session:
+        found = await load_customer(session, customer_id, actor)
+        await update_field(session, found, name, value, actor,
+                           default_region=settings.team.default_region)
+    async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        card = await customer_card(session, actor, customer_id)
+    return answer(asdict(card))
+
+
+async def region_list(request: web.Request) -> web.Response:
+    async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        found = await regions(session, request[ACTOR])
+    return answer([{"region": region, "count": count} for region, count in found])
+
+
+def _deal(deal: Deal, today: date) -> dict[str, Any]:
+    return {"id": deal.id, "title": deal.title, "stage": deal.stage,
+            "customer_id": deal.customer_id, "customer": deal.customer.name,
+            "value_minor": deal.value_minor, "currency": deal.currency,
+            "close_on": deal.close_on, "late": deals.is_late(deal, today),
+            "owner": deal.owner.display_name if deal.owner else None}
+
+
+async def board(request: web.Request) -> web.Response:
+    """The pipeline's columns: the team's for a manager (as /pipeline team), else own."""
+    actor = request[ACTOR]
+    team = request.query.get("mine") != "1"
+    today = utcnow().date()
+    async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        sums = await deals.pipeline(session, actor, team=team)
+        columns = [{"stage": column.stage, "count": column.count, "totals": column.totals,
+                    "deals": [_deal(deal, today) for deal in await deals.deals_in(
+                        session, actor, column.stage, team=team, limit=BOARD_DEALS)]}
+                   for column in sums]
+    return answer({"team": team and actor.is_manager, "columns": columns})
+
+
+async def move(request: web.Request) -> web.Response:
+    """One move, as the chat's stage buttons: {"expected": "proposal", "to": "won"}; 409
+    with who-moved-it-first when the deal is no longer at `expected`."""
+    actor, settings = request[ACTOR], request.app[SETTINGS]
+    body = await _fields(request)
+    expected, to = _text(body, "expected"), _text(body, "to")
+    if to not in {stage.value for stage in DealStage}:
+        raise web.HTTPBadRequest(reason="to is a deal stage")
+    async with request.app[DATABASE].unit_of_work() as session:
+        deal = await deals.load_deal(session, actor, int(request.match_info["id"]))
+        ceiling = Money(Decimal(settings.sales.amount_ceiling), deal.currency).minor
+        moved = await deals.move_deal(
+            session, actor, deal.id, expected=expected, to=to, ceiling_minor=ceiling,
+            loyal_within=timedelta(days=settings.sales.loyal_within_days))
+        shown = _deal(moved, utcnow().date())
+    return answer(shown)
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    """The charts of /stats (the last 12 months), as their data: the page draws them."""
+    actor = request[ACTOR]
+    t = translator(actor.language)
+    async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        drawn = [await chart_of(session, actor, t, kind, period="365",
+                                currency=request.app[SETTINGS].sales.currency)
+                 for kind in CHARTS]
+    return answer([asdict(chart) | {"empty": chart.empty} for chart in drawn])
+
+
+def routes() -> list[web.RouteDef]:
+    one = "/app/api/customers/{id:[0-9]{1,9}}"
+    return [web.get("/app/api/me", me), web.get("/app/api/customers", customers),
+            web.get(one, customer), web.patch(one, edit_customer),
+            web.get("/app/api/regions", region_list), web.get("/app/api/board", board),
+            web.post("/app/api/deals/{id:[0-9]{1,9}}/move", move),
+            web.get("/app/api/dashboard", dashboard)]

@@ -1,0 +1,53 @@
+"""The page's own words, translated by the chat's catalog (bot/locales) and sent with
+/app/api/me, so that one .po file holds every sentence a member reads. The page's HTML
+carries the English; `data-s="key"` marks what is replaced."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, Translate
+from bot.render import (
+    DEAL_STAGE_LABELS,
+    FIELD_LABELS,
+    STAGE_LABELS,
+    TIER_LABELS,
+)
+
+STRINGS = {
+    "customers": N_("Customers"),
+    "board": N_("Pipeline"),
+    "dashboard": N_("Dashboard"),
+    "search": N_("Name, pinyin, company, phone, tag"),
+    "all_tiers": N_("All tiers"),
+    "all_stages": N_("All stages"),
+    "all_regions": N_("All regions"),
+    "quiet": N_("Gone quiet (30 days)"),
+    "sort_updated": N_("Last changed first"),
+    "sort_name": N_("By name"),
+    "sort_last_contact": N_("Last contact first"),
+    "sort_code": N_("By code"),
+    "count": N_("{count} customers"),
+    "followups": N_("Follow-ups"),
+    "timeline": N_("Timeline"),
+    "deals": N_("Deals"),
+    "edit": N_("Edit"),
+    "save": N_("Save"),
+    "cancel": N_("Cancel"),
+    "saved": N_("Saved."),
+    "team": N_("Team"),
+    "mine": N_("Mine"),
+    "move_to": N_("Move to"),
+    "moved": N_("Moved to “{stage}”."),
+    "nothing": N_("Nothing here yet."),
+    "close": N_("Close"),
+    "more": N_("and {count} more"),
+}
+
+
+def page_strings(t: Translate) -> dict[str, object]:
+    return {
+        "text": {key: t(text) for key, text in STRINGS.items()},
+        "fields": {key: t(text) for key, text in FIELD_LABELS.items()},
+        "tiers": {tier.value: t(text) for tier, text in TIER_LABELS.items()},
+        "stages": {stage.value: t(text) for stage, text in STAGE_LABELS.items()},
+        "deal_stages": {stage.value: t(text) for stage, text in DEAL_STAGE_LABELS.items()},
+    }
