@@ -1,5 +1,5 @@
 """The customer table of the Mini App: one page of the customers a member may see, and
-one customer's card, as plain values.
+one customer's card (fields, timeline, follow-ups, deals), as plain values.
 
 The rows are chosen by the export's filters (storage/exports.py: tier, stage, owner,
 region, tag, gone quiet, ...) and, when a query is typed, by the chat's search
@@ -26,6 +26,7 @@ from storage.interactions import recent
 from storage.models import (
     ContactPoint,
     Customer,
+    Deal,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -85,6 +86,7 @@ class CustomerCard:
     owner: str | None
     timeline: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
+    deals: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def table_page(session: AsyncSession, actor: Actor, filters: ExportFilter, *,
@@ -156,6 +158,9 @@ async def customer_card(session: AsyncSession, actor: Actor, customer_id: int) -
                                Reminder.kind == ReminderKind.FOLLOWUP,
                                Reminder.status == ReminderStatus.OPEN)
         .order_by(Reminder.due_at))
+    its_deals = await session.scalars(
+        select(Deal).where(Deal.customer_id == customer.id)
+        .order_by(Deal.closed_at.is_not(None), Deal.id.desc()).limit(10))
     return CustomerCard(
         id=customer.id, code=customer.code, name=customer.name,
         fields={name: getattr(customer, name) for name in (
@@ -168,4 +173,7 @@ async def customer_card(session: AsyncSession, actor: Actor, customer_id: int) -
                    "outcome": entry.outcome} for entry in entries],
         followups=[{"due_at": reminder.due_at, "text": reminder.text}
                    for reminder in open_followups],
+        deals=[{"id": deal.id, "title": deal.title, "stage": deal.stage,
+                "value_minor": deal.value_minor, "currency": deal.currency,
+                "close_on": deal.close_on} for deal in its_deals],
     )

@@ -8,6 +8,7 @@ from bot.i18n import N_, Translate
 from bot.render import (
     DEAL_STAGE_LABELS,
     FIELD_LABELS,
+    KIND_LABELS,
     STAGE_LABELS,
     TIER_LABELS,
 )
@@ -50,4 +51,5 @@ def page_strings(t: Translate) -> dict[str, object]:
         "tiers": {tier.value: t(text) for tier, text in TIER_LABELS.items()},
         "stages": {stage.value: t(text) for stage, text in STAGE_LABELS.items()},
         "deal_stages": {stage.value: t(text) for stage, text in DEAL_STAGE_LABELS.items()},
+        "kinds": {kind.value: f"{icon} {t(text)}" for kind, (icon, text) in KIND_LABELS.items()},
     }

@@ -1,6 +1,7 @@
-// The customer table. Telegram opens the page with its signed initData and theme in the
-// URL fragment (#tgWebAppData=...&tgWebAppThemeParams=...); every API call carries the
-// initData. Text from the server is only ever set as textContent, never parsed as HTML.
+// The Mini App: the customer table, the pipeline board and the dashboard. Telegram opens
+// the page with its signed initData and theme in the URL fragment
+// (#tgWebAppData=...&tgWebAppThemeParams=...); every API call carries the initData. Text
+// from the server is only ever set as textContent, never parsed as HTML.
 "use strict";
 
 const fragment = new URLSearchParams(location.hash.slice(1));
@@ -8,12 +9,12 @@ const initData = fragment.get("tgWebAppData") || sessionStorage.getItem("initDat
 sessionStorage.setItem("initData", initData);
 applyTheme(fragment.get("tgWebAppThemeParams"));
 
-const state = { page: 1, pages: 1 };
+const state = { page: 1, pages: 1, view: "customers", card: null, me: null, words: {} };
 const $ = (id) => document.getElementById(id);
 
 function applyTheme(json) {
   let theme = {};
-  try { theme = JSON.parse(json || "{}"); } catch (_) { return; }
+  try { theme = typeof json === "string" ? JSON.parse(json || "{}") : (json || {}); } catch (_) { return; }
   for (const [key, value] of Object.entries(theme)) {
     if (/^[a-z_]+$/.test(key) && /^#[0-9a-fA-F]{3,8}$/.test(value)) {
       document.documentElement.style.setProperty("--tg-theme-" + key.replace(/_/g, "-"), value);
@@ -21,11 +22,54 @@ function applyTheme(json) {
   }
 }
 
-async function api(path) {
-  const answer = await fetch("api/" + path, { headers: { Authorization: "tma " + initData } });
+Tg.on("theme_changed", (data) => applyTheme(data.theme_params));
+Tg.on("viewport_changed", (data) => {
+  if (data.is_state_stable && typeof data.height === "number") {
+    document.documentElement.style.setProperty("--tg-viewport-stable-height", data.height + "px");
+  }
+});
+Tg.on("safe_area_changed", (data) => {
+  for (const side of ["top", "bottom", "left", "right"]) {
+    if (typeof data[side] === "number") document.documentElement.style.setProperty("--tg-safe-area-inset-" + side, data[side] + "px");
+  }
+});
+
+async function api(path, options = {}) {
+  const answer = await fetch("api/" + path, {
+    method: options.method || "GET",
+    headers: { Authorization: "tma " + initData, ...(options.body ? { "Content-Type": "application/json" } : {}) },
+    body: options.body ? JSON.stringify(options.body) : undefined,
+  });
   const body = await answer.json();
   if (!answer.ok) throw new Error(body.error || answer.statusText);
   return body;
+}
+
+const say = (key, values = {}) => (state.words[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name]);
+
+function toast(message) {
+  $("toast").textContent = message;
+  $("toast").hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { $("toast").hidden = true; }, 4000);
+}
+
+function option(select, value, label) {
+  const element = document.createElement("option");
+  element.value = value; element.textContent = label;
+  select.appendChild(element);
+}
+
+// The member's words (their language, from the chat's catalog) and choices.
+function translate(strings) {
+  state.words = strings.text;
+  for (const element of document.querySelectorAll("[data-s]")) element.textContent = say(element.dataset.s);
+  for (const element of document.querySelectorAll("[data-s-placeholder]")) element.placeholder = say(element.dataset.sPlaceholder);
+  for (const element of document.querySelectorAll("[data-s-aria]")) element.setAttribute("aria-label", say(element.dataset.sAria));
+  for (const element of document.querySelectorAll("[data-field]")) element.textContent = strings.fields[element.dataset.field] || element.textContent;
+  for (const [value, label] of Object.entries(strings.tiers)) option($("tier"), value, label);
+  for (const [value, label] of Object.entries(strings.stages)) option($("stage"), value, label);
+  for (const name of state.me.editable) option($("editfield"), name, strings.fields[name] || name);
 }
 
 function cell(row, text, wide) {
@@ -36,13 +80,14 @@ function cell(row, text, wide) {
 }
 
 async function load() {
-  const query = new URLSearchParams({ page: String(state.page) });
+  const query = new URLSearchParams({ page: String(state.page), sort: $("sort").value });
   if ($("q").value.trim()) query.set("q", $("q").value.trim());
-  for (const name of ["tier", "stage"]) if ($(name).value) query.set(name, $(name).value);
+  for (const name of ["tier", "stage", "region"]) if ($(name).value) query.set(name, $(name).value);
   if ($("quiet").checked) query.set("quiet_days", "30");
   try {
     const found = await api("customers?" + query);
     state.page = found.page; state.pages = found.pages;
+    const strings = state.me.strings;
     const rows = $("rows");
     rows.replaceChildren();
     for (const customer of found.rows) {
@@ -50,33 +95,82 @@ async function load() {
       tr.dataset.id = String(customer.id);
       cell(tr, customer.code); cell(tr, customer.name);
       cell(tr, customer.company, true); cell(tr, customer.region, true);
-      cell(tr, customer.tier); cell(tr, customer.stage); cell(tr, customer.owner, true);
+      cell(tr, strings.tiers[customer.tier] || customer.tier);
+      cell(tr, strings.stages[customer.stage] || customer.stage); cell(tr, customer.owner, true);
       tr.addEventListener("click", () => openCard(customer.id));
       rows.appendChild(tr);
     }
-    $("status").textContent = found.total.toLocaleString() + (found.counted_all ? "" : "+") + " customers";
+    $("status").textContent = say("count", { count: found.total.toLocaleString() + (found.counted_all ? "" : "+") });
     $("pageinfo").textContent = found.page + " / " + found.pages;
   } catch (error) {
     $("status").textContent = error.message;
   }
 }
 
+async function loadRegions() {
+  for (const { region, count } of await api("regions")) option($("region"), region, `${region} (${count})`);
+}
+
 async function openCard(id) {
   const card = await api("customers/" + id);
+  showCard(card);
+  $("drawer").hidden = false;
+  Tg.backButton(closeCard);
+  Tg.bottomButton(say("save"), saveEdit);
+}
+
+function showCard(card) {
+  state.card = card;
+  const strings = state.me.strings;
   $("cardname").textContent = card.code + " " + card.name;
+  const shown = { ...card.fields, phone: card.phones.join(", "), email: card.emails.join(", "),
+                  tags: card.tags.join(", "), owner: card.owner };
+  shown.tier = strings.tiers[shown.tier] || shown.tier;
+  shown.stage = strings.stages[shown.stage] || shown.stage;
   const fields = $("cardfields");
   fields.replaceChildren();
-  const shown = { ...card.fields, phones: card.phones.join(", "), emails: card.emails.join(", "),
-                  tags: card.tags.join(", "), owner: card.owner };
   for (const [name, value] of Object.entries(shown)) {
     if (value === null || value === "") continue;
-    const dt = document.createElement("dt"); dt.textContent = name;
+    const dt = document.createElement("dt"); dt.textContent = strings.fields[name] || name;
     const dd = document.createElement("dd"); dd.textContent = shownValue(value);
     fields.append(dt, dd);
   }
+  list($("carddeals"), card.deals.map((d) => `${d.title} · ${strings.deal_stages[d.stage] || d.stage}` +
+    (d.value_minor ? ` · ${money(d.value_minor, d.currency)}` : "")));
   list($("cardfollowups"), card.followups.map((f) => shownValue(f.due_at) + " " + f.text));
-  list($("cardtimeline"), card.timeline.map((t) => shownValue(t.at) + " " + t.kind + ": " + t.summary));
-  $("drawer").hidden = false;
+  list($("cardtimeline"), card.timeline.map((t) => `${shownValue(t.at)} ${strings.kinds[t.kind] || t.kind}: ${t.summary || ""}`));
+  fillEdit();
+}
+
+// The edit form starts with the chosen field's current value.
+function fillEdit() {
+  const card = state.card, name = $("editfield").value;
+  const current = name === "phone" ? card.phones.join(", ") : name === "email" ? card.emails.join(", ")
+    : card.fields[name];
+  $("editvalue").value = current === null || current === undefined ? "" : String(current);
+}
+
+async function saveEdit(event) {
+  if (event) event.preventDefault();
+  try {
+    showCard(await api("customers/" + state.card.id, {
+      method: "PATCH", body: { field: $("editfield").value, value: $("editvalue").value } }));
+    toast(say("saved"));
+    load();
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+function closeCard() {
+  $("drawer").hidden = true;
+  state.card = null;
+  Tg.bottomButton("", null);
+  Tg.backButton(state.view === "customers" ? null : () => show("customers"));
+}
+
+function money(minor, currency) {
+  return (minor / 100).toLocaleString(undefined, { maximumFractionDigits: 2 }) + " " + currency;
 }
 
 // An ISO time from the API as "2026-11-20 10:00" (the server sends UTC with its offset).
@@ -95,10 +189,112 @@ function list(element, lines) {
   }));
 }
 
-let typing;
-$("q").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.page = 1; load(); }, 250); });
-for (const id of ["tier", "stage", "quiet"]) $(id).addEventListener("change", () => { state.page = 1; load(); });
-$("prev").addEventListener("click", () => { if (state.page > 1) { state.page--; load(); } });
-$("next").addEventListener("click", () => { if (state.page < state.pages) { state.page++; load(); } });
-$("close").addEventListener("click", () => { $("drawer").hidden = true; });
-load();
+// The board: a column a stage; a card moves by drag and drop (desktop) or by its stage
+// menu (phones). The move names the stage the member saw, so a deal someone else moved
+// first is refused with the chat's sentence, and the board is read again.
+async function loadBoard() {
+  const mine = document.querySelector("input[name=scope]:checked").value === "mine";
+  const board = await api("board" + (mine ? "?mine=1" : ""));
+  const strings = state.me.strings;
+  const columns = $("columns");
+  columns.replaceChildren();
+  for (const column of board.columns) {
+    const box = document.createElement("div");
+    box.className = "column"; box.dataset.stage = column.stage;
+    const heading = document.createElement("h3");
+    const sums = Object.entries(column.totals).map(([currency, minor]) => money(minor, currency)).join(" + ");
+    heading.textContent = `${strings.deal_stages[column.stage]} · ${column.count}` + (sums ? ` · ${sums}` : "");
+    box.appendChild(heading);
+    for (const deal of column.deals) box.appendChild(dealCard(deal));
+    if (column.count > column.deals.length) {
+      const more = document.createElement("p");
+      more.className = "hint"; more.textContent = say("more", { count: column.count - column.deals.length });
+      box.appendChild(more);
+    }
+    box.addEventListener("dragover", (event) => event.preventDefault());
+    box.addEventListener("drop", (event) => {
+      event.preventDefault();
+      const [id, from] = event.dataTransfer.getData("text/plain").split(":");
+      if (from !== column.stage) moveDeal(Number(id), from, column.stage);
+    });
+    columns.appendChild(box);
+  }
+}
+
+function dealCard(deal) {
+  const strings = state.me.strings;
+  const card = document.createElement("div");
+  card.className = "deal" + (deal.late ? " late" : "");
+  card.draggable = true; card.dataset.id = String(deal.id);
+  const title = document.createElement("strong"); title.textContent = deal.title;
+  const who = document.createElement("span"); who.textContent = deal.customer;
+  who.className = "link"; who.addEventListener("click", () => openCard(deal.customer_id));
+  const facts = document.createElement("small");
+  facts.textContent = [deal.value_minor ? money(deal.value_minor, deal.currency) : "", deal.close_on || "", deal.owner || ""]
+    .filter(Boolean).join(" · ");
+  const menu = document.createElement("select");
+  menu.setAttribute("aria-label", say("move_to"));
+  option(menu, "", say("move_to") + "…");
+  for (const stage of state.me.stages) if (stage !== deal.stage) option(menu, stage, strings.deal_stages[stage]);
+  menu.addEventListener("change", () => { if (menu.value) moveDeal(deal.id, deal.stage, menu.value); });
+  card.addEventListener("dragstart", (event) => event.dataTransfer.setData("text/plain", `${deal.id}:${deal.stage}`));
+  card.append(title, who, facts, menu);
+  return card;
+}
+
+async function moveDeal(id, expected, to) {
+  try {
+    await api(`deals/${id}/move`, { method: "POST", body: { expected, to } });
+    toast(say("moved", { stage: state.me.strings.deal_stages[to] }));
+  } catch (error) {
+    toast(error.message);
+  }
+  await loadBoard();
+}
+
+async function loadDashboard() {
+  const charts = await api("dashboard");
+  $("charts").replaceChildren(...charts.map((chart) => Charts.figure(chart, say("nothing"))));
+}
+
+const LOADERS = { customers: load, board: loadBoard, dashboard: loadDashboard };
+
+function show(view) {
+  state.view = view;
+  for (const name of Object.keys(LOADERS)) $(name).hidden = name !== view;
+  for (const tab of document.querySelectorAll("#tabs button")) {
+    if (tab.dataset.view === view) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
+  }
+  if (!$("drawer").hidden) closeCard();
+  Tg.backButton(view === "customers" ? null : () => show("customers"));
+  LOADERS[view]().catch((error) => toast(error.message));
+}
+
+async function start() {
+  Tg.ready();
+  try {
+    state.me = await api("me");
+  } catch (error) {
+    $("status").textContent = error.message;
+    return;
+  }
+  document.documentElement.lang = state.me.language.startsWith("zh") ? "zh" : "en";
+  translate(state.me.strings);
+  if (!state.me.manager) $("boardscope").hidden = true;
+  let typing;
+  $("q").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.page = 1; load(); }, 250); });
+  for (const id of ["tier", "stage", "region", "sort", "quiet"]) $(id).addEventListener("change", () => { state.page = 1; load(); });
+  $("prev").addEventListener("click", () => { if (state.page > 1) { state.page--; load(); } });
+  $("next").addEventListener("click", () => { if (state.page < state.pages) { state.page++; load(); } });
+  $("close").addEventListener("click", closeCard);
+  $("editfield").addEventListener("change", fillEdit);
+  $("editform").addEventListener("submit", saveEdit);
+  for (const tab of document.querySelectorAll("#tabs button")) tab.addEventListener("click", () => show(tab.dataset.view));
+  for (const radio of document.querySelectorAll("input[name=scope]")) radio.addEventListener("change", () => loadBoard());
+  await Promise.all([load(), loadRegions()]);
+  // The card's button in chat opens the app at its customer (?customer=ID).
+  const asked = Number(new URLSearchParams(location.search).get("customer"));
+  if (asked > 0) openCard(asked).catch((error) => toast(error.message));
+}
+
+start();
