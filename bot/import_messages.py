@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import N_, Translate
 from bot.importing import Checked, Layout
-from bot.render import button, label, rows_of
+from bot.render import app_button, button, label, rows_of
 from bot.spreadsheets import OutSheet
 from storage.columns import FIELDS
 from storage.imports import Choice, Kind, Preview, Problem
@@ -70,7 +70,10 @@ def layout_text(t: Translate, file_name: str, layout: Layout) -> str:
     return "\n".join(lines)
 
 
-def layout_keyboard(t: Translate, job_id: int, layout: Layout) -> InlineKeyboardMarkup:
+def layout_keyboard(t: Translate, job_id: int, layout: Layout, *, app_url: str = ""
+                    ) -> InlineKeyboardMarkup:
+    """A button a column, the other sheets, Preview and Cancel; with the Mini App's
+    address, one that opens this mapping on a screen."""
     columns = [button(f"{column_letter(i)}✏️", f"im:{job_id}:col:{i}")
                for i in range(min(len(layout.mapping), SHOWN_COLUMNS))]
     rows = rows_of(columns, 6)
@@ -79,6 +82,8 @@ def layout_keyboard(t: Translate, job_id: int, layout: Layout) -> InlineKeyboard
                      for n, name in enumerate(layout.sheets[:4]) if name != layout.sheet])
     rows.append([button("🔎 " + t("Preview"), f"im:{job_id}:pre"),
                  button("❌ " + t("Cancel"), f"im:{job_id}:cancel")])
+    if app_url:
+        rows.append([app_button("🗂 " + t("Review in the app"), app_url, job=job_id)])
     return InlineKeyboardMarkup(rows)
 
 

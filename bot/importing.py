@@ -136,9 +136,14 @@ def _layout_in_worker(source: Source) -> Layout:
     return _read[source.key]
 
 
+SAMPLES = 3
+
+
 def describe(source: Source) -> Layout:
-    """Runs in a worker: the layout without its rows (they stay in the worker)."""
-    return replace(_layout_in_worker(source), rows=[], logs_rows=[])
+    """Runs in a worker: the layout with its first few rows as samples (the rest stay in
+    the worker)."""
+    layout = _layout_in_worker(source)
+    return replace(layout, rows=layout.rows[:SAMPLES], logs_rows=layout.logs_rows[:SAMPLES])
 
 
 def check_part(source: Source, start: int, stop: int, options: RowOptions
@@ -218,6 +223,25 @@ async def parts(database: Database, job: ImportJob, options: RowOptions
 
 def _split(start: int, stop: int, at: int) -> list[tuple[int, int]]:
     return [(start, at), (at, stop)] if start < at < stop else [(start, stop)]
+
+
+def remember(job: ImportJob, layout: Layout) -> None:
+    """What a later change of one column needs: the header, the mapping, the sheets."""
+    import_jobs.change(job, header=layout.header[:64], mapping=layout.mapping,
+                       sheets=layout.sheets, logs_only=layout.logs_only)
+
+
+def map_column(job: ImportJob, column: int, field_name: str | None) -> None:
+    """Column `column` holds `field_name` (None: ignored), before the import starts."""
+    mapping = list(job.settings.get("mapping", []))
+    if column < len(mapping):
+        mapping[column] = field_name
+        import_jobs.change(job, mapping=mapping)
+
+
+def options_of(job: ImportJob) -> RowOptions:
+    """How the rows are read (region, time zone, hour), as the uploader's chat set them."""
+    return RowOptions(**job.settings["options"])
 
 
 def choices_of(job: ImportJob) -> dict[Kind, Choice]:

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.amounts import Money, format_money
 from bot.i18n import N_, Translate
@@ -188,8 +188,9 @@ def rows_of(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inli
     return [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
 
 
-def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False
-                  ) -> InlineKeyboardMarkup:
+def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False,
+                  app_url: str = "") -> InlineKeyboardMarkup:
+    """The card's buttons; with the Mini App's address, one opens it at this customer."""
     prefix = f"c:{customer.id}"
     archive = (button("♻️ " + t("Restore"), f"{prefix}:restore") if customer.archived
                else button("🗄 " + t("Archive"), f"{prefix}:archive"))
@@ -198,14 +199,24 @@ def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False
               button("💼 " + t("New deal"), f"{prefix}:deal")]
     if manager:
         people.insert(0, button("👤 " + t("Owner"), f"{prefix}:owner"))
-    return InlineKeyboardMarkup([
+    rows = [
         [button("✏️ " + t("Edit"), f"{prefix}:edit"),
          button("⭐ " + t("Tier"), f"{prefix}:tier"),
          button("📈 " + t("Stage"), f"{prefix}:stage")],
         [button("🏷 " + t("Tag"), f"{prefix}:f:tag"), archive,
          button("📜 " + t("Timeline"), f"tl:{customer.id}:0")],
         people,
-    ])
+    ]
+    if app_url:
+        rows.append([app_button("🗂 " + t("Open in the app"), app_url, customer=customer.id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def app_button(text: str, app_url: str, **opened_at: int) -> InlineKeyboardButton:
+    """A button that opens the Mini App (private chats only) at one of its screens."""
+    joined = "&" if "?" in app_url else "?"
+    return InlineKeyboardButton(text, web_app=WebAppInfo(
+        app_url + joined + "&".join(f"{key}={value}" for key, value in opened_at.items())))
 
 
 def customer_vcard(customer: Customer) -> str:

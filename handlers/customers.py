@@ -329,7 +329,8 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
                          sales=[line for line in sales if line])
     # Edit buttons belong to the member's own chat; a card in a group is for reading.
     private = update.effective_chat is None or update.effective_chat.type == ChatType.PRIVATE
-    markup = card_keyboard(customer, context.t, manager=context.member.is_manager)
+    markup = card_keyboard(customer, context.t, manager=context.member.is_manager,
+                           app_url=settings.webapp.url)
     await say(update, context, f"{note}\n\n{text}" if note else text,
               markup if private else None, edit=edit)
 

@@ -139,10 +139,6 @@ async def _give_up(context: BotContext, job_id: int) -> None:
             importing.forget(job)
 
 
-def _options(job: ImportJob) -> RowOptions:
-    return RowOptions(**job.settings["options"])
-
-
 def _layout_step(context: BotContext) -> Step:
     t = context.t
 
@@ -151,9 +147,9 @@ def _layout_step(context: BotContext) -> Step:
         async with context.unit_of_work() as session:
             stored = await session.get(ImportJob, job.id)
             assert stored is not None
-            import_jobs.change(stored, header=layout.header[:64], mapping=layout.mapping,
-                               sheets=layout.sheets, logs_only=layout.logs_only)
-        return layout_text(t, job.file_name, layout), layout_keyboard(t, job.id, layout)
+            importing.remember(stored, layout)
+        return layout_text(t, job.file_name, layout), layout_keyboard(
+            t, job.id, layout, app_url=context.settings.webapp.url)
 
     return step
 
@@ -165,8 +161,8 @@ def _preview_step(context: BotContext) -> Step:
         layout = await importing.layout_of(context.runtime.database, job)
         if not layout.logs_only and "name" not in layout.mapping:
             return (layout_text(t, job.file_name, layout),
-                    layout_keyboard(t, job.id, layout))
-        checked = await importing.check(context.runtime.database, job, _options(job))
+                    layout_keyboard(t, job.id, layout, app_url=context.settings.webapp.url))
+        checked = await importing.check(context.runtime.database, job, importing.options_of(job))
         choices = importing.choices_of(job)
         return (preview_text(t, job.file_name, checked, choices),
                 preview_keyboard(t, job.id, checked, choices))
@@ -178,7 +174,7 @@ def _confirm_step(context: BotContext) -> Step:
     t = context.t
 
     async def step(job: ImportJob) -> tuple[str, InlineKeyboardMarkup | None]:
-        checked = await importing.check(context.runtime.database, job, _options(job))
+        checked = await importing.check(context.runtime.database, job, importing.options_of(job))
         total = checked.total
         async with context.unit_of_work() as session:
             stored = await session.get(ImportJob, job.id)
@@ -226,13 +222,10 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         step: Step
         if action == "set" and first is not None and first.isdigit() and second is not None:
-            mapping = list(job.settings.get("mapping", []))
-            column = int(first)
-            if column >= len(mapping):
+            if int(first) >= len(job.settings.get("mapping", [])):
                 await acknowledge(update)
                 return
-            mapping[column] = None if second == "-" else second
-            import_jobs.change(job, mapping=mapping)
+            importing.map_column(job, int(first), None if second == "-" else second)
             step = _layout_step(context)
         elif action == "sheet" and first is not None and first.isdigit():
             sheets = job.settings.get("sheets", [])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from telegram import BotCommand, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardMarkup, MenuButtonWebApp, Update, WebAppInfo
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext
+from bot.context import RUNTIME, BotContext
 from bot.i18n import LANGUAGES, N_, translator
 from bot.render import button
 from handlers.common import acknowledge, expired_button, say
@@ -87,13 +87,17 @@ async def set_language(update: Update, context: BotContext) -> None:
 
 
 async def publish_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The command menu Telegram shows, in English by default and in Chinese for zh users."""
+    """The command menu Telegram shows, in English by default and in Chinese for zh users;
+    and, when the Mini App has an address, the menu button that opens it."""
     for language, code in (("en", None), ("zh_CN", "zh")):
         t = translator(language)
         await app.bot.set_my_commands(
             [BotCommand(name, t(description)) for name, description in COMMANDS],
             language_code=code,
         )
+    url = app.bot_data[RUNTIME].settings.webapp.url
+    if url:
+        await app.bot.set_chat_menu_button(menu_button=MenuButtonWebApp("CRM", WebAppInfo(url)))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -19,18 +19,27 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import importing
 from bot.amounts import Money
 from bot.config import Settings
-from bot.i18n import translator
-from bot.render import error_message
+from bot.i18n import Translate, translator
+from bot.import_messages import (
+    CHOICE_LABELS,
+    CUSTOMER_FIELDS,
+    KIND_TITLES,
+    LOG_FIELDS,
+    problem_text,
+)
+from bot.render import error_message, label
 from bot.stats_charts import CHARTS, chart_of
-from storage import deals
+from storage import deals, import_jobs
 from storage.clock import utcnow
 from storage.customers import EDITABLE, load_customer, update_field
 from storage.database import Database
 from storage.errors import AccessDenied, Conflict, CrmError, NotFound, ValidationFailed
 from storage.exports import ExportFilter
-from storage.models import Deal, DealStage
+from storage.imports import Kind
+from storage.models import Deal, DealStage, ImportJob, ImportStatus
 from storage.table import SORTS, customer_card, regions, table_page
 from storage.users import Actor
 from webapp.strings import page_strings
@@ -187,10 +196,75 @@ async def dashboard(request: web.Request) -> web.Response:
     return answer([asdict(chart) | {"empty": chart.empty} for chart in drawn])
 
 
+async def import_review(request: web.Request) -> web.Response:
+    """An uploaded sheet's columns as the chat's mapping card has them, with samples;
+    `?preview=1` adds the preview's counts (every row read and checked, in the workers)."""
+    actor, database = request[ACTOR], request.app[DATABASE]
+    async with database.unit_of_work() as session:
+        job = await import_jobs.load_job(session, actor, int(request.match_info["id"]))
+        layout = await importing.layout_of(database, job)
+        if job.status == ImportStatus.MAPPING:
+            importing.remember(job, layout)
+    checked = None
+    if request.query.get("preview") == "1" and (layout.logs_only or "name" in layout.mapping):
+        checked = await importing.check(database, job, importing.options_of(job))
+    return answer(_review(job, layout, checked, translator(actor.language)))
+
+
+async def map_import_column(request: web.Request) -> web.Response:
+    """One column's field, as the mapping card's buttons: {"column": 2, "field": "phone"}
+    (null: ignore the column)."""
+    actor, database = request[ACTOR], request.app[DATABASE]
+    body = await _fields(request)
+    column, chosen = body.get("column"), body.get("field")
+    async with database.unit_of_work() as session:
+        job = await import_jobs.load_job(session, actor, int(request.match_info["id"]))
+        allowed = LOG_FIELDS if job.settings.get("logs_only") else CUSTOMER_FIELDS
+        if not isinstance(column, int) or not 0 <= column < len(job.settings.get("mapping", [])):
+            raise web.HTTPBadRequest(reason="column is the number of a column of the sheet")
+        if chosen is not None and chosen not in allowed:
+            raise web.HTTPBadRequest(reason=f"field is one of {', '.join(allowed)} or null")
+        importing.map_column(job, column, chosen)
+    async with database.unit_of_work(settles=False) as session:
+        job = await import_jobs.load_job(session, actor, job.id)
+    layout = await importing.layout_of(database, job)
+    return answer(_review(job, layout, None, translator(actor.language)))
+
+
+def _review(job: ImportJob, layout: importing.Layout, checked: importing.Checked | None,
+            t: Translate) -> dict[str, Any]:
+    fields = LOG_FIELDS if layout.logs_only else CUSTOMER_FIELDS
+    samples = layout.logs_rows if layout.logs_only else layout.rows
+    found: dict[str, Any] = {
+        "id": job.id, "file_name": job.file_name, "status": job.status,
+        "open": job.status == ImportStatus.MAPPING, "sheet": layout.sheet,
+        "sheets": layout.sheets, "header_row": layout.header_row,
+        "rows": layout.row_count or layout.logs_count, "has_name": "name" in layout.mapping,
+        "fields": [{"value": name, "label": label(t, name)} for name in fields],
+        "columns": [{"index": i, "header": layout.header[i] if i < len(layout.header) else "",
+                     "field": chosen, "samples": [row[i] for _, row in samples if i < len(row)]}
+                    for i, chosen in enumerate(layout.mapping)],
+    }
+    if checked is not None:
+        p, choices = checked.preview, importing.choices_of(job)
+        found["preview"] = {
+            "rows": p.rows, "valid": p.valid, "invalid": p.invalid, "new": p.new,
+            "duplicates": [{"title": t(KIND_TITLES[kind]), "count": getattr(p, kind.value),
+                            "choice": t(CHOICE_LABELS[choices[kind]])}
+                           for kind in (Kind.CERTAIN, Kind.POSSIBLE, Kind.IN_FILE)],
+            "last_contacts": p.last_contact, "followups": p.followups, "notes": p.notes,
+            "logs": p.logs, "logs_invalid": p.logs_invalid,
+            "problems": [{"row": row, "text": problem_text(t, problem)}
+                         for row, problem in p.problems]}
+    return found
+
+
 def routes() -> list[web.RouteDef]:
     one = "/app/api/customers/{id:[0-9]{1,9}}"
     return [web.get("/app/api/me", me), web.get("/app/api/customers", customers),
             web.get(one, customer), web.patch(one, edit_customer),
             web.get("/app/api/regions", region_list), web.get("/app/api/board", board),
             web.post("/app/api/deals/{id:[0-9]{1,9}}/move", move),
-            web.get("/app/api/dashboard", dashboard)]
+            web.get("/app/api/dashboard", dashboard),
+            web.get("/app/api/imports/{id:[0-9]{1,9}}", import_review),
+            web.patch("/app/api/imports/{id:[0-9]{1,9}}", map_import_column)]

@@ -41,6 +41,21 @@ STRINGS = {
     "nothing": N_("Nothing here yet."),
     "close": N_("Close"),
     "more": N_("and {count} more"),
+    # The import's columns and preview: the chat's mapping card and preview, in words.
+    "im_header": N_("Header in row {row}; {rows} rows."),
+    "im_columns": N_("Columns"),
+    "im_ignored": N_("ignored"),
+    "im_no_name": N_("No column holds the name: choose one before the preview."),
+    "im_preview": N_("Preview"),
+    "im_closed": N_("This import was already confirmed or cancelled."),
+    "im_in_chat": N_("Nothing is written until you press Import on its card in the chat."),
+    "pv_rows": N_("{rows} rows: {valid} valid, {invalid} with problems."),
+    "pv_new": N_("New: {new}"),
+    "pv_history": N_("History: {contacts} last contacts, {followups} follow-ups, {notes} "
+                     "notes."),
+    "pv_logs": N_("Calls and visits: {rows} rows, {invalid} with problems."),
+    "pv_problems": N_("First problems"),
+    "pv_row": N_("Row {row}: {problem}"),
 }
 
 

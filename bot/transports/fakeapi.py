@@ -207,6 +207,7 @@ class FakeBotApi:
         self.log: list[BotMessage] = []  # every message the bot sent, in order
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[str, list[dict[str, str]]] = {}
+        self.menu_buttons: dict[int, dict[str, Any]] = {}  # by chat id; 0: everyone's
         self.files: dict[str, tuple[str, bytes]] = {}
         self.answered: dict[str, dict[str, Any]] = {}
         self.users: dict[int, FakeUser] = {}
@@ -498,6 +499,16 @@ class FakeBotApi:
     def _api_getmycommands(self, params: dict[str, Any], files: Any) -> list[dict[str, str]]:
         return self.commands.get(params.get("language_code") or "", [])
 
+    def _api_setchatmenubutton(self, params: dict[str, Any], files: Any) -> bool:
+        button = _json(params.get("menu_button")) or {"type": "default"}
+        if button.get("type") == "web_app":
+            if not button.get("text"):
+                raise bad_request("BUTTON_TEXT_EMPTY")
+            if not str((button.get("web_app") or {}).get("url", "")).startswith("https://"):
+                raise bad_request("BUTTON_URL_INVALID")
+        self.menu_buttons[params.get("chat_id") or 0] = button
+        return True
+
     def _rendered(self, params: dict[str, Any], key: str, limit: int) -> tuple[str, str]:
         source = str(params.get(key) or "")
         visible = html_to_text(source) if params.get("parse_mode") == "HTML" else source
@@ -522,6 +533,12 @@ class FakeBotApi:
                 data = button.get("callback_data", "")
                 if "callback_data" in button and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
                     raise bad_request("BUTTON_DATA_INVALID")
+                if "web_app" in button:  # Telegram: https only, and in private chats only
+                    data = "web_app:" + str(button["web_app"].get("url", ""))
+                    if not data.startswith("web_app:https://"):
+                        raise bad_request("BUTTON_URL_INVALID")
+                    if int(params.get("chat_id") or 0) < 0:
+                        raise bad_request("BUTTON_TYPE_INVALID")
                 out.append((button["text"], data))
             rows.append(out)
         return rows

@@ -23,7 +23,8 @@ def settings_for(database_url: str, *, digest_hour: int = -1,
                  reminders: dict[str, Any] | None = None,
                  imports: dict[str, Any] | None = None,
                  telegram: dict[str, Any] | None = None,
-                 speech: dict[str, Any] | None = None, **team: Any) -> Settings:
+                 speech: dict[str, Any] | None = None,
+                 webapp: dict[str, Any] | None = None, **team: Any) -> Settings:
     """Digests are off unless a test asks: they would join every sweep's messages."""
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": database_url})
     database = make_url(database_url).database or ""
@@ -38,6 +39,7 @@ def settings_for(database_url: str, *, digest_hour: int = -1,
         "imports": settings.imports.model_copy(update=imports or {}),
         "telegram": settings.telegram.model_copy(update=telegram or {}),
         "speech": settings.speech.model_copy(update=speech or {}),
+        "webapp": settings.webapp.model_copy(update=webapp or {}),
     })
 
 

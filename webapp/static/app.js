@@ -257,10 +257,70 @@ async function loadDashboard() {
   $("charts").replaceChildren(...charts.map((chart) => Charts.figure(chart, say("nothing"))));
 }
 
+// An uploaded sheet's columns, as the chat's mapping card: a field menu a column (a
+// change is saved at once, as the card's buttons do), and the preview's counts.
+async function openImport(id) {
+  state.importId = id;
+  showImport(await api("imports/" + id));
+  for (const name of Object.keys(LOADERS)) $(name).hidden = true;
+  for (const tab of document.querySelectorAll("#tabs button")) tab.removeAttribute("aria-current");
+  $("import").hidden = false;
+  Tg.backButton(() => { $("import").hidden = true; show("customers"); });
+}
+
+function showImport(found) {
+  $("importname").textContent = found.file_name;
+  $("importfacts").textContent = say("im_header", { row: found.header_row, rows: found.rows.toLocaleString() }) +
+    (found.sheets.length > 1 ? " · " + found.sheet : "");
+  const warning = !found.open ? say("im_closed") : found.has_name ? "" : say("im_no_name");
+  $("importwarning").textContent = warning; $("importwarning").hidden = !warning;
+  $("importpreview").disabled = !found.open || !found.has_name;
+  const rows = document.querySelector("#importcolumns tbody");
+  rows.replaceChildren();
+  for (const column of found.columns) {
+    const tr = document.createElement("tr");
+    cell(tr, column.header); cell(tr, column.samples.join(" · "));
+    const td = document.createElement("td");
+    const menu = document.createElement("select");
+    menu.setAttribute("aria-label", column.header);
+    option(menu, "", "— " + say("im_ignored"));
+    for (const field of found.fields) option(menu, field.value, field.label);
+    menu.value = column.field || "";
+    menu.disabled = !found.open;
+    menu.addEventListener("change", () => mapColumn(column.index, menu.value || null));
+    td.appendChild(menu); tr.appendChild(td);
+    rows.appendChild(tr);
+  }
+  if (found.preview) showPreview(found.preview);
+}
+
+async function mapColumn(index, field) {
+  try {
+    showImport(await api("imports/" + state.importId, { method: "PATCH", body: { column: index, field } }));
+    $("importchecked").replaceChildren();
+    toast(say("saved"));
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+function showPreview(p) {
+  const lines = [];
+  if (p.rows) {
+    lines.push(say("pv_rows", { rows: p.rows, valid: p.valid, invalid: p.invalid }), say("pv_new", { new: p.new }));
+    for (const kind of p.duplicates) if (kind.count) lines.push(`${kind.title}: ${kind.count} → ${kind.choice}`);
+    lines.push(say("pv_history", { contacts: p.last_contacts, followups: p.followups, notes: p.notes }));
+  }
+  if (p.logs) lines.push(say("pv_logs", { rows: p.logs, invalid: p.logs_invalid }));
+  if (p.problems.length) lines.push(say("pv_problems") + ":", ...p.problems.map((problem) => say("pv_row", { row: problem.row, problem: problem.text })));
+  list($("importchecked"), lines);
+}
+
 const LOADERS = { customers: load, board: loadBoard, dashboard: loadDashboard };
 
 function show(view) {
   state.view = view;
+  $("import").hidden = true;
   for (const name of Object.keys(LOADERS)) $(name).hidden = name !== view;
   for (const tab of document.querySelectorAll("#tabs button")) {
     if (tab.dataset.view === view) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
@@ -291,10 +351,14 @@ async function start() {
   $("editform").addEventListener("submit", saveEdit);
   for (const tab of document.querySelectorAll("#tabs button")) tab.addEventListener("click", () => show(tab.dataset.view));
   for (const radio of document.querySelectorAll("input[name=scope]")) radio.addEventListener("change", () => loadBoard());
+  $("importpreview").addEventListener("click", async () => {
+    try { showImport(await api(`imports/${state.importId}?preview=1`)); } catch (error) { toast(error.message); }
+  });
   await Promise.all([load(), loadRegions()]);
-  // The card's button in chat opens the app at its customer (?customer=ID).
-  const asked = Number(new URLSearchParams(location.search).get("customer"));
-  if (asked > 0) openCard(asked).catch((error) => toast(error.message));
+  // The chat's buttons open the app at a customer (?customer=ID) or an import (?job=ID).
+  const asked = new URLSearchParams(location.search);
+  if (Number(asked.get("customer")) > 0) openCard(Number(asked.get("customer"))).catch((error) => toast(error.message));
+  if (Number(asked.get("job")) > 0) openImport(Number(asked.get("job"))).catch((error) => toast(error.message));
 }
 
 start();
