@@ -123,7 +123,7 @@ async def test_an_uploaded_sheets_columns_on_a_screen(make_bot: Any) -> None:
     port = free_port()
     bot: Bot = await make_bot(webapp={"url": APP_URL, "port": port})
     alice = bot.chat(ADMIN, "Alice")
-    rita = await join(bot, RITA, "Rita", role="manager")
+    await join(bot, RITA, "Rita", role="manager")  # a manager, not the uploader
     sheet = customer_sheet(60, bad_every=12, duplicate_every=20)
     card = await upload(alice, "客户.csv", sheet.csv_bytes("gbk"))
     assert ("🗂 Review in the app", f"web_app:{APP_URL}?job=1") in card.buttons[-1]
