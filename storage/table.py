@@ -30,10 +30,13 @@ from storage.models import (
     Reminder,
     ReminderKind,
     ReminderStatus,
+    Tag,
     User,
+    customer_tags,
     format_code,
 )
 from storage.search import search_customers
+from storage.segments import all_segments
 from storage.users import Actor, visible_to
 
 PAGE_SIZE = 50
@@ -91,9 +94,13 @@ class CustomerCard:
 
 async def table_page(session: AsyncSession, actor: Actor, filters: ExportFilter, *,
                      query: str = "", sort: str = "updated", page: int = 1,
-                     size: int = PAGE_SIZE) -> TablePage:
-    """Page `page` (from 1) of the customers the filters and the query choose."""
+                     size: int = PAGE_SIZE, extra: ColumnElement[bool] | None = None
+                     ) -> TablePage:
+    """Page `page` (from 1) of the customers the filters, the query and `extra` (a saved
+    segment's condition) choose."""
     chosen = await filter_condition(session, actor, filters)
+    if extra is not None:
+        chosen = chosen & extra
     ranked: list[int] | None = None
     if query.strip():
         hits = await search_customers(session, query, actor, limit=SEARCHED)
@@ -123,17 +130,40 @@ async def table_page(session: AsyncSession, actor: Actor, filters: ExportFilter,
     return TablePage(rows, total, page, pages, counted_all)
 
 
-async def regions(session: AsyncSession, actor: Actor, *, limit: int = 200
-                  ) -> list[tuple[str, int]]:
-    """The regions of the customers the member may see, the most customers first: the
-    table's region list (its filter is exact, so it offers what is there)."""
-    rows = await session.execute(
-        select(Customer.region, func.count())
-        .where(Customer.region.is_not(None), Customer.archived.is_(False),
-               Customer.merged_into_id.is_(None), visible_to(actor))
-        .group_by(Customer.region).order_by(func.count().desc(), Customer.region)
-        .limit(limit))
-    return [(str(region), int(count)) for region, count in rows]
+@dataclass
+class TableChoices:
+    """What the table's filter menus offer: only values there are."""
+
+    regions: list[tuple[str, int]]  # (region, customers), the most customers first
+    tags: list[tuple[str, int]]
+    owners: list[tuple[int, str]]  # (Telegram id, name); for managers only
+    segments: list[tuple[int, str]]
+
+
+async def table_choices(session: AsyncSession, actor: Actor, *, limit: int = 200
+                        ) -> TableChoices:
+    """The regions and tags of the customers the member may see (the region filter is
+    exact, so it offers what is there), the members (managers filter by owner) and the
+    team's saved segments."""
+    present = (Customer.archived.is_(False), Customer.merged_into_id.is_(None),
+               visible_to(actor))
+    regions = await session.execute(
+        select(Customer.region, func.count()).where(Customer.region.is_not(None), *present)
+        .group_by(Customer.region).order_by(func.count().desc(), Customer.region).limit(limit))
+    tags = await session.execute(
+        select(Tag.name, func.count()).join(customer_tags, customer_tags.c.tag_id == Tag.id)
+        .join(Customer, Customer.id == customer_tags.c.customer_id).where(*present)
+        .group_by(Tag.name).order_by(func.count().desc(), Tag.name).limit(limit))
+    owners: list[tuple[int, str]] = []
+    if actor.is_manager:
+        owners = [(int(telegram_id), name) for telegram_id, name in await session.execute(
+            select(User.telegram_id, User.display_name).where(User.active.is_(True))
+            .order_by(User.display_name))]
+    return TableChoices(
+        regions=[(str(region), int(count)) for region, count in regions],
+        tags=[(name, int(count)) for name, count in tags],
+        owners=owners,
+        segments=[(segment.id, segment.name) for segment in await all_segments(session)])
 
 
 async def _first_phones(session: AsyncSession, ids: list[int]) -> dict[int, str]:
@@ -164,8 +194,8 @@ async def customer_card(session: AsyncSession, actor: Actor, customer_id: int) -
     return CustomerCard(
         id=customer.id, code=customer.code, name=customer.name,
         fields={name: getattr(customer, name) for name in (
-            "company", "title", "region", "address", "tier", "stage", "source", "notes",
-            "created_at", "last_contact_at")},
+            "company", "title", "region", "address", "tier", "stage", "source", "preferences",
+            "notes", "created_at", "last_contact_at")},
         phones=customer.contact_values("phone"), emails=customer.contact_values("email"),
         tags=[tag.name for tag in customer.tags],
         owner=customer.owner.display_name if customer.owner else None,

@@ -16,12 +16,14 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot import importing
 from bot.amounts import Money
 from bot.config import Settings
+from bot.exporting import parse_request
 from bot.i18n import Translate, translator
 from bot.import_messages import (
     CHOICE_LABELS,
@@ -37,17 +39,19 @@ from storage.clock import utcnow
 from storage.customers import EDITABLE, load_customer, update_field
 from storage.database import Database
 from storage.errors import AccessDenied, Conflict, CrmError, NotFound, ValidationFailed
-from storage.exports import ExportFilter
+from storage.exports import ExportFilter, filter_condition
 from storage.imports import Kind
 from storage.models import Deal, DealStage, ImportJob, ImportStatus
-from storage.table import SORTS, customer_card, regions, table_page
+from storage.segments import expand as expand_segments
+from storage.segments import load_segment
+from storage.table import SORTS, customer_card, table_choices, table_page
 from storage.users import Actor
 from webapp.strings import page_strings
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 ACTOR = web.RequestKey("actor", Actor)
-FILTERS = ("tag", "tier", "stage", "owner", "region")
+FILTERS = ("tag", "tier", "stage", "owner", "region", "segment")
 # A board column lists this many deals (soonest close first); its count and sums are all.
 BOARD_DEALS = 50
 STATUS = {NotFound: 404, Conflict: 409, ValidationFailed: 422, AccessDenied: 403}
@@ -113,8 +117,14 @@ async def customers(request: web.Request) -> web.Response:
     filters = ExportFilter(tag=given["tag"], tier=given["tier"], stage=given["stage"],
                            owner=given["owner"], region_is=given["region"], quiet_days=quiet)
     async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        extra = None
+        if given["segment"]:  # its words, read as /export reads them, today
+            segment = await load_segment(session, _number(given["segment"], "segment"))
+            words = await expand_segments(session, segment.query)
+            extra = await filter_condition(session, actor, parse_request(
+                words, ZoneInfo(actor.timezone)).filters)
         found = await table_page(session, actor, filters, query=query.get("q", "")[:100],
-                                 sort=sort, page=page)
+                                 sort=sort, page=page, extra=extra)
     return answer(asdict(found))
 
 
@@ -139,10 +149,17 @@ async def edit_customer(request: web.Request) -> web.Response:
     return answer(asdict(card))
 
 
-async def region_list(request: web.Request) -> web.Response:
+async def choices(request: web.Request) -> web.Response:
+    """The filter menus' values: regions, tags, members (for managers), segments."""
     async with request.app[DATABASE].unit_of_work(settles=False) as session:
-        found = await regions(session, request[ACTOR])
-    return answer([{"region": region, "count": count} for region, count in found])
+        found = await table_choices(session, request[ACTOR])
+    return answer({
+        "regions": [{"value": region, "count": count} for region, count in found.regions],
+        "tags": [{"value": tag, "count": count} for tag, count in found.tags],
+        "owners": [{"value": str(telegram_id), "name": name}
+                   for telegram_id, name in found.owners],
+        "segments": [{"value": str(number), "name": name} for number, name in found.segments],
+    })
 
 
 def _deal(deal: Deal, today: date) -> dict[str, Any]:
@@ -263,7 +280,7 @@ def routes() -> list[web.RouteDef]:
     one = "/app/api/customers/{id:[0-9]{1,9}}"
     return [web.get("/app/api/me", me), web.get("/app/api/customers", customers),
             web.get(one, customer), web.patch(one, edit_customer),
-            web.get("/app/api/regions", region_list), web.get("/app/api/board", board),
+            web.get("/app/api/choices", choices), web.get("/app/api/board", board),
             web.post("/app/api/deals/{id:[0-9]{1,9}}/move", move),
             web.get("/app/api/dashboard", dashboard),
             web.get("/app/api/imports/{id:[0-9]{1,9}}", import_review),

@@ -21,6 +21,7 @@ from storage.database import Database
 from storage.deals import DealDraft, create_deal, move_deal
 from storage.interactions import log_interaction
 from storage.privacy import history
+from storage.segments import save_segment
 from storage.users import Actor, Visibility
 from tests.conftest import make_member
 from tests.harness import free_port
@@ -131,8 +132,8 @@ async def test_each_role_sees_what_it_sees_in_chat(app: Any) -> None:
     assert status == 200 and body["rows"] == []
 
 
-async def test_search_filters_sort_and_the_card(app: Any) -> None:
-    client, _, ids = app
+async def test_search_filters_sort_and_the_card(app: Any, db: Database) -> None:
+    client, actors, ids = app
     _, body, _ = await client.get("/app/api/customers?q=wxm", ALICE)
     assert names(body) == ["王小明"] and body["rows"][0]["phone"] == "+8613812345678"
     _, body, _ = await client.get("/app/api/customers?tier=core", ADMIN)
@@ -147,6 +148,16 @@ async def test_search_filters_sort_and_the_card(app: Any) -> None:
     assert status == 200 and card["code"] == "C-000001" and card["tags"] == ["vip"]
     assert card["fields"]["company"] == "星辰科技" and card["owner"] == "Alice"
     assert card["timeline"][0]["summary"] == "wants a quote <b>now</b>"  # data, not markup
+    _, body, _ = await client.get(f"/app/api/customers?owner={BOB}", ADMIN)
+    assert names(body) == ["韩梅梅"]
+    async with db.unit_of_work() as session:
+        segment = await save_segment(session, actors["admin"], "上海", "region:上海")
+    _, body, _ = await client.get(f"/app/api/customers?segment={segment.id}", ADMIN)
+    assert names(body) == ["李雷"]
+    _, body, _ = await client.get(f"/app/api/customers?segment={segment.id}", BOB)
+    assert names(body) == []  # the segment within what Bob may see
+    status, body, _ = await client.get("/app/api/customers?segment=999", ADMIN)
+    assert (status, body["error"]) == (404, "That segment is gone.")
     status, body, _ = await client.get("/app/api/customers?sort=evil", ADMIN)
     assert status == 400
     status, body, _ = await client.get("/app/api/customers?page=x", ADMIN)
@@ -235,6 +246,32 @@ async def test_an_edit_goes_through_the_chats_rules(app: Any, db: Database) -> N
     assert card["fields"]["title"] == "采购经理" and card["phones"] == ["+8613812345678"]
 
 
+HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE customers; --", "\" OR 1=1 --",
+           "<img src=x onerror=alert(1)>", "{{7*7}} ${7*7} %s %(x)s"]
+
+
+async def test_hostile_text_in_every_field_is_kept_as_text(app: Any) -> None:
+    """Every text field of the card, edited through the API with markup, SQL and format
+    strings: stored and given back exactly, found by search, and nothing else changed."""
+    client, _, ids = app
+    path = f"/app/api/customers/{ids['li']}"
+    for name in ("name", "company", "title", "region", "address", "source", "preferences",
+                 "notes"):
+        for text in HOSTILE:
+            status, card, _ = await client.send("PATCH", path, ALICE,
+                                                body={"field": name, "value": text})
+            assert status == 200, (name, text, card)
+            shown = card["name"] if name == "name" else card["fields"][name]
+            assert shown == text, (name, text)
+    _, body, _ = await client.get("/app/api/customers?sort=code", ADMIN)
+    assert [row["name"] for row in body["rows"]] == ["王小明", HOSTILE[-1], "韩梅梅"]
+    _, body, _ = await client.get("/app/api/customers?q=" + quote(HOSTILE[1]), ADMIN)
+    assert body["total"] <= 3
+    status, _, _ = await client.send("PATCH", path, ALICE, data=b"{" + b" " * 70_000 + b"}",
+                                     headers={"Content-Type": "application/json"})
+    assert status == 413
+
+
 async def test_the_board_and_one_move(app: Any) -> None:
     client, _, ids = app
     status, board, _ = await client.get("/app/api/board", ADMIN)
@@ -277,8 +314,12 @@ async def test_the_dashboard_in_both_languages(app: Any, db: Database) -> None:
     regions = charts[0]
     assert regions["labels"] == ["上海", "other / not given"]
     assert regions["series"][0][1] == [1.0, 2.0]
-    _, body, _ = await client.get("/app/api/regions", ADMIN)
-    assert body == [{"region": "上海", "count": 1}]
+    _, body, _ = await client.get("/app/api/choices", ADMIN)
+    assert body["regions"] == [{"value": "上海", "count": 1}]
+    assert body["tags"] == [{"value": "vip", "count": 1}]
+    assert [o["name"] for o in body["owners"]] == ["Alice", "Bob", "Boss"]
+    _, body, _ = await client.get("/app/api/choices", ALICE)
+    assert body["owners"] == [] and body["tags"] == [{"value": "vip", "count": 1}]
     await make_member(db, 3003, "Zhang", policy=Visibility.OWN, language="zh-hans")
     status, charts, _ = await client.get("/app/api/dashboard",
                                        init=init_data(3003, language="zh-hans"))

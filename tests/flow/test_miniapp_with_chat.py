@@ -55,9 +55,9 @@ async def test_the_menu_button_and_the_cards_button_open_the_app(make_bot: Any) 
 async def test_a_deal_won_on_the_board_shows_on_the_chats_timeline(
         make_bot: Any, frozen_time: time_machine.Coordinates) -> None:
     """The issue's "done when": a manager filters the table to gone-quiet core customers,
-    drags a deal from proposal to won, and the rep's chat shows the purchase on the
-    customer's timeline; the rep's signature shows the rep's customers only, a forged
-    one nothing."""
+    edits one (the chat's /history shows it), drags a deal from proposal to won, and the
+    rep's chat shows the purchase on the customer's timeline; the rep's signature shows
+    the rep's customers only, a forged one nothing."""
     from playwright.async_api import async_playwright, expect
 
     port = free_port()
@@ -88,6 +88,14 @@ async def test_a_deal_won_on_the_board_shows_on_the_chats_timeline(
                 await page.check("#quiet")
                 await expect(page.locator("#rows tr")).to_have_count(1)
                 await expect(page.locator("#rows tr")).to_contain_text("王小明")
+                await page.locator("#rows tr").first.click()
+                await page.select_option("#editfield", "title")
+                await page.fill("#editvalue", "采购经理")
+                await page.click("#editsave")
+                await expect(page.locator("#toast")).to_have_text("Saved.")
+                history = await boss.say("/history C-000001")
+                assert "title: — → 采购经理" in history.text
+                await page.click("#close")
                 await page.click("#tabs [data-view=board]")
                 card_on_board = page.locator(".column[data-stage=proposal] .deal")
                 await expect(card_on_board).to_contain_text("X1 项目")

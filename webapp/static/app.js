@@ -82,7 +82,7 @@ function cell(row, text, wide) {
 async function load() {
   const query = new URLSearchParams({ page: String(state.page), sort: $("sort").value });
   if ($("q").value.trim()) query.set("q", $("q").value.trim());
-  for (const name of ["tier", "stage", "region"]) if ($(name).value) query.set(name, $(name).value);
+  for (const name of FILTERS) if ($(name).value) query.set(name, $(name).value);
   if ($("quiet").checked) query.set("quiet_days", "30");
   try {
     const found = await api("customers?" + query);
@@ -107,8 +107,18 @@ async function load() {
   }
 }
 
-async function loadRegions() {
-  for (const { region, count } of await api("regions")) option($("region"), region, `${region} (${count})`);
+const FILTERS = ["tier", "stage", "region", "tag", "owner", "segment"];
+
+// The menus offer only what is there: the regions and tags of the customers the member
+// sees, the members (managers), the team's saved segments.
+async function loadChoices() {
+  const found = await api("choices");
+  for (const { value, count } of found.regions) option($("region"), value, `${value} (${count})`);
+  for (const { value, count } of found.tags) option($("tag"), value, `#${value} (${count})`);
+  for (const { value, name } of found.owners) option($("owner"), value, name);
+  for (const { value, name } of found.segments) option($("segment"), value, name);
+  $("owner").hidden = !found.owners.length;
+  $("segment").hidden = !found.segments.length;
 }
 
 async function openCard(id) {
@@ -343,7 +353,7 @@ async function start() {
   if (!state.me.manager) $("boardscope").hidden = true;
   let typing;
   $("q").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.page = 1; load(); }, 250); });
-  for (const id of ["tier", "stage", "region", "sort", "quiet"]) $(id).addEventListener("change", () => { state.page = 1; load(); });
+  for (const id of [...FILTERS, "sort", "quiet"]) $(id).addEventListener("change", () => { state.page = 1; load(); });
   $("prev").addEventListener("click", () => { if (state.page > 1) { state.page--; load(); } });
   $("next").addEventListener("click", () => { if (state.page < state.pages) { state.page++; load(); } });
   $("close").addEventListener("click", closeCard);
@@ -354,7 +364,7 @@ async function start() {
   $("importpreview").addEventListener("click", async () => {
     try { showImport(await api(`imports/${state.importId}?preview=1`)); } catch (error) { toast(error.message); }
   });
-  await Promise.all([load(), loadRegions()]);
+  await Promise.all([load(), loadChoices()]);
   // The chat's buttons open the app at a customer (?customer=ID) or an import (?job=ID).
   const asked = new URLSearchParams(location.search);
   if (Number(asked.get("customer")) > 0) openCard(Number(asked.get("customer"))).catch((error) => toast(error.message));
