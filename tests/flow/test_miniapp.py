@@ -29,7 +29,7 @@ from webapp.auth import sign
 from webapp.server import MiniApp
 
 TOKEN = "123456:TEST-TOKEN"
-ADMIN, ALICE, BOB, STRANGER = 1001, 2001, 2002, 9999
+ADMIN, ALICE, BOB, MIA, STRANGER = 1001, 2001, 2002, 3004, 9999
 FIRST_NAMES = {ADMIN: "Boss", ALICE: "Alice", BOB: "Bob"}
 
 
@@ -116,7 +116,7 @@ def names(body: dict[str, Any]) -> list[str]:
     return sorted(row["name"] for row in body["rows"])
 
 
-async def test_each_role_sees_what_it_sees_in_chat(app: Any) -> None:
+async def test_each_role_sees_what_it_sees_in_chat(app: Any, db: Database) -> None:
     client, _, ids = app
     status, body, _ = await client.get("/app/api/customers", ADMIN)
     assert status == 200 and names(body) == ["李雷", "王小明", "韩梅梅"]
@@ -130,6 +130,11 @@ async def test_each_role_sees_what_it_sees_in_chat(app: Any) -> None:
     assert status == 404 and "王小明" not in json.dumps(body, ensure_ascii=False)
     status, body, _ = await client.get("/app/api/customers?q=wxm", BOB)
     assert status == 200 and body["rows"] == []
+    await make_member(db, MIA, "Mia", role="manager", policy=Visibility.OWN)
+    _, body, _ = await client.get("/app/api/customers", MIA)
+    assert names(body) == ["李雷", "王小明", "韩梅梅"]  # a manager sees the team's
+    _, board, _ = await client.get("/app/api/board", MIA)
+    assert board["team"] is True
 
 
 async def test_search_filters_sort_and_the_card(app: Any, db: Database) -> None:

@@ -95,6 +95,7 @@ async def test_a_deal_won_on_the_board_shows_on_the_chats_timeline(
                 await expect(page.locator("#toast")).to_have_text("Saved.")
                 history = await boss.say("/history C-000001")
                 assert "title: — → 采购经理" in history.text
+                assert "采购经理" in (await rita.say("wxm")).text  # the card in chat
                 await page.click("#close")
                 await page.click("#tabs [data-view=board]")
                 card_on_board = page.locator(".column[data-stage=proposal] .deal")
