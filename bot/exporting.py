@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import workers
 from bot.i18n import Translate, translator
 from bot.render import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
+from storage import segments
 from storage.cells import STAGE_WORDS, TIER_WORDS
 from storage.columns import SYNONYMS
 from storage.database import Database
@@ -27,6 +31,7 @@ from storage.exports import (
     ExportFilter,
     InteractionRow,
     export_customers,
+    filter_condition,
 )
 from storage.models import InteractionKind, Stage, Tier
 from storage.names import has_han
@@ -99,6 +104,14 @@ def parse_request(text: str, zone: ZoneInfo) -> ExportRequest:
                                                 "bought: or within:."), value=key[:20])
     return ExportRequest(ExportFilter(**found),  # type: ignore[arg-type]
                          csv="csv" in (w.casefold() for w in words))
+
+
+async def condition_of(session: AsyncSession, actor: Actor, words: str
+                       ) -> ColumnElement[bool]:
+    """The customers filter words (with any seg:NAME in them, read as they mean today)
+    choose, as SQL: /find, /export, /stats and the Mini App's segment filter."""
+    request = parse_request(await segments.expand(session, words), ZoneInfo(actor.timezone))
+    return await filter_condition(session, actor, request.filters)
 
 
 def _known(words: dict[str, Tier] | dict[str, Stage], value: str, name: str) -> Tier | Stage:

@@ -8,8 +8,6 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -35,13 +33,6 @@ def _keyboard(t: Any, segment_id: int) -> InlineKeyboardMarkup:
 
 def filters_of(context: BotContext, words: str) -> exporting.ExportRequest:
     return exporting.parse_request(words, ZoneInfo(context.member.timezone))
-
-
-async def condition_of(session: AsyncSession, context: BotContext, words: str
-                       ) -> ColumnElement[bool]:
-    """The customers filter words (with any seg:NAME in them) choose, as SQL."""
-    request = filters_of(context, await segments.expand(session, words))
-    return await exports.filter_condition(session, context.member, request.filters)
 
 
 async def segment_command(update: Update, context: BotContext) -> None:

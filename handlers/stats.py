@@ -15,9 +15,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import charts
 from bot.charts import ChartData
 from bot.context import BotContext
+from bot.exporting import condition_of
 from bot.stats_charts import chart_of, stats_keyboard, stats_text
 from handlers.common import acknowledge, pressed, say
-from handlers.segments import condition_of
 from storage import deals, satisfaction, stats, value
 from storage.clock import utcnow
 from storage.models import OPEN_DEAL_STAGES
@@ -33,7 +33,7 @@ async def _segment(session: AsyncSession, context: BotContext, segment_id: int
     if not segment_id:
         return None, None
     segment = await load_segment(session, segment_id)
-    return segment.name, await condition_of(session, context, f"seg:{segment.name}")
+    return segment.name, await condition_of(session, context.member, segment.query)
 
 
 async def _overview(context: BotContext, period: str, segment_id: int) -> str:
@@ -60,7 +60,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if context.args:  # /stats seg:NAME
         async with context.unit_of_work() as session:
             words = " ".join(context.args)
-            await condition_of(session, context, words)  # unknown names and words refused
+            await condition_of(session, context.member, words)  # unknown words refused
             found = [s for s in await all_segments(session) if f"seg:{s.name}" in words]
             segment_id = found[0].id if found else 0
     await say(update, context, await _overview(context, "365", segment_id),

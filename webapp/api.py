@@ -16,14 +16,13 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot import importing
 from bot.amounts import Money
 from bot.config import Settings
-from bot.exporting import parse_request
+from bot.exporting import condition_of
 from bot.i18n import Translate, translator
 from bot.import_messages import (
     CHOICE_LABELS,
@@ -39,10 +38,9 @@ from storage.clock import utcnow
 from storage.customers import EDITABLE, load_customer, update_field
 from storage.database import Database
 from storage.errors import AccessDenied, Conflict, CrmError, NotFound, ValidationFailed
-from storage.exports import ExportFilter, filter_condition
+from storage.exports import ExportFilter
 from storage.imports import Kind
 from storage.models import Deal, DealStage, ImportJob, ImportStatus
-from storage.segments import expand as expand_segments
 from storage.segments import load_segment
 from storage.table import SORTS, customer_card, table_choices, table_page
 from storage.users import Actor
@@ -120,9 +118,7 @@ async def customers(request: web.Request) -> web.Response:
         extra = None
         if given["segment"]:  # its words, read as /export reads them, today
             segment = await load_segment(session, _number(given["segment"], "segment"))
-            words = await expand_segments(session, segment.query)
-            extra = await filter_condition(session, actor, parse_request(
-                words, ZoneInfo(actor.timezone)).filters)
+            extra = await condition_of(session, actor, segment.query)
         found = await table_page(session, actor, filters, query=query.get("q", "")[:100],
                                  sort=sort, page=page, extra=extra)
     return answer(asdict(found))
