@@ -7,6 +7,8 @@ KNOWN_MISSES (and in docs/decisions.md) so that a fix shows up as a failure to u
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -109,6 +111,23 @@ ENGLISH = [
     ("demo on Dec 3 at 10am", "2026-12-03 10:00"),
     ("tomorrow afternoon", "2026-11-21 15:00"),
     ("lunch meeting went well, send contract by Wednesday", "2026-11-25 09:00"),
+    # Forms dateparser's search read wrongly (9:00, a day in the past, next year's 1st).
+    ("tomorrow at 10, bring samples", "2026-11-21 10:00"),
+    ("meet @ 3 tomorrow", "2026-11-21 15:00"),
+    ("tonight at 9", "2026-11-20 21:00"),
+    ("a week from today", "2026-11-27 09:00"),
+    ("on the 1st", "2026-12-01 09:00"),
+    ("in half an hour", "2026-11-20 10:30"),
+    ("1 hour later", "2026-11-20 11:00"),
+    ("end of next month", "2026-12-31 09:00"),
+    ("12/15", "2026-12-15 09:00"),
+    ("Dec 25th, 2027 at 11am", "2027-12-25 11:00"),
+    ("3rd of Jan 2027", "2027-01-03 09:00"),
+    ("follow up in a couple of weeks", "2026-12-04 09:00"),
+    ("next fri 2:30pm", "2026-11-27 14:30"),
+    ("Monday afternoon", "2026-11-23 15:00"),
+    ("this weekend", "2026-11-21 09:00"),
+    ("two weeks ago", "2026-11-06 09:00"),
 ]
 
 KNOWN_MISSES: set[str] = set()
@@ -138,7 +157,10 @@ def test_at_least_95_percent_understood() -> None:
 
 
 @pytest.mark.parametrize(
-    "phrase", ["next blursday", "打电话了，客户很满意", "ok", "", "13812345678"])
+    "phrase", ["next blursday", "打电话了，客户很满意", "ok", "", "13812345678",
+               # dateparser read these as the year 1234, a Saturday and May 5th.
+               "call 138 1234 5678", "sat down with Li", "we may 5 more units",
+               "Acme bought 20 X1 for $4,800", "follow up this week", "February 30th"])
 def test_words_without_a_date_give_nothing(phrase: str) -> None:
     assert find_when(phrase, NOW) is None
 
@@ -146,6 +168,35 @@ def test_words_without_a_date_give_nothing(phrase: str) -> None:
 def test_past_preference_reads_a_bare_weekday_backwards() -> None:
     found = find_when("周三拜访过", NOW, prefer=Prefer.PAST)
     assert found is not None and found.at.strftime("%Y-%m-%d") == "2026-11-18"
+
+
+@pytest.mark.parametrize(("phrase", "expected"), [
+    ("visited on Monday", "2026-11-16 09:00"), ("met Li on Dec 3", "2025-12-03 09:00"),
+    ("called on the 25th", "2026-10-25 09:00"), ("last Friday 4pm", "2026-11-13 16:00")])
+def test_past_preference_reads_english_backwards(phrase: str, expected: str) -> None:
+    found = find_when(phrase, NOW, prefer=Prefer.PAST)
+    assert found is not None and found.at.strftime("%Y-%m-%d %H:%M") == expected
+
+
+def test_the_phrase_found_is_the_words_of_the_message() -> None:
+    """The logging flow takes the date's words out of the summary, then looks again."""
+    text = "met Li yesterday 4pm at their office, follow up next Friday at 10"
+    first = find_when(text, NOW)
+    assert first is not None and first.text == "yesterday 4pm"
+    second = find_when(text.replace(first.text, " ", 1), NOW)
+    assert second is not None and second.text == "next Friday at 10"
+    assert second.at.strftime("%Y-%m-%d %H:%M") == "2026-11-27 10:00"
+
+
+def test_common_english_dates_do_not_load_dateparser() -> None:
+    """Its search loads 206 languages (15 MB of the running bot) for what the grammar reads."""
+    code = ("import sys; from datetime import datetime; from bot.dates import find_when; "
+            "[find_when(p, datetime(2026, 11, 20, 10)) for p in sys.argv[1:]]; "
+            "print(sorted(m for m in sys.modules if m.startswith('dateparser')))")
+    phrases = [p for p, _ in ENGLISH] + ["call 138 1234 5678", "sat down with Li"]
+    out = subprocess.run([sys.executable, "-c", code, *phrases], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_chinese_numerals() -> None:
