@@ -153,6 +153,13 @@ def bench_flow_step(url: str) -> dict[str, float]:
     return figures
 
 
+def _memory_verdict(rss: float) -> str:
+    """The 110 MB target is the bot's at 100,000 customers; larger tables are reported."""
+    if SIZE:
+        return "(reported; the target is at 100,000)"
+    return f"≤ 110 MB ({'met' if rss <= 110 else 'MISSED'})"
+
+
 async def run(url: str, label: str) -> str:
     print(f"[{label}] seeding {CUSTOMERS:,} customers …", flush=True)
     await upgrade(url)
@@ -187,13 +194,12 @@ async def run(url: str, label: str) -> str:
                  f"{flow['inline_median']:.1f} ms | {flow['inline_p99']:.1f} ms | p99 < 300 ms "
                  f"({'met' if flow['inline_p99'] < 300 else 'MISSED'}) |")
     lines.append(f"| RSS of the bot process after the add-flow steps | {rss:.0f} MB | | "
-                 f"≤ 110 MB ({'met' if rss <= 110 else 'MISSED'}) |")
+                 f"{_memory_verdict(rss)} |")
     lines.append(f"| RSS after the 200 inline queries too | {flow['rss_inline']:.0f} MB | | "
                  "(reported) |")
     lines.append(f"| RSS of `salesbot run` over HTTP: after start / after 10 members' 120 "
                  f"lookups, 30 adds and 10 English logs | {running['start']:.0f} MB | "
-                 f"{running['used']:.0f} MB | ≤ 110 MB "
-                 f"({'met' if running['used'] <= 110 else 'MISSED'}) |")
+                 f"{running['used']:.0f} MB | {_memory_verdict(running['used'])} |")
     for name, (median, p99) in scans.items():
         lines.append(f"| {name} | {median:.1f} ms | {p99:.1f} ms | (reported) |")
     return "\n".join(lines)

@@ -1,9 +1,10 @@
 """Dates and times in people's words, Chinese or English, relative to the user's "now".
 
-English goes to dateparser. Chinese gets a small grammar of its own first: dateparser 1.5
-finds nothing in 明天下午3点, 下周二上午十点, 后天早上9点, 月底, 今晚8点 or 两周后
-(measured; see docs/decisions.md), so those forms are read here and dateparser is only
-asked about what is left. A date without a time takes the configured default hour.
+Each language has a small grammar of the forms salespeople write, and dateparser is only
+asked about what a grammar leaves. dateparser 1.5 finds nothing in 明天下午3点, 下周二上午十点,
+后天早上9点, 月底, 今晚8点 or 两周后; its English search misread common forms and costs the
+running bot 15 MB (measured; see docs/decisions.md and `_find_english`). A date without
+a time takes the configured default hour.
 """
 
 from __future__ import annotations
