@@ -479,7 +479,7 @@ def _dateparser_reads(text: str, now: datetime, default_hour: int, prefer: Prefe
         "PREFER_DATES_FROM": prefer.value,
         "RETURN_AS_TIMEZONE_AWARE": False,
         "PREFER_DAY_OF_MONTH": "first",
-        "DATE_ORDER": "DMY",
+        "DATE_ORDER": "DMY" if re.search(r"\d{1,2}/\d{1,2}", text) else "MDY",
     }
     # Imported here: dateparser.search loads the data of all its 206 languages however few
     # are asked for.
