@@ -92,7 +92,9 @@ _EN_DATE = re.compile(
         rf"(?P<count>{_COUNT})\s+(?P<unit>{_UNIT})\s+(?P<way>ago|later|from\s+(?:now|today))",
         r"(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<endnext>next\s+)?(?P<end>month|week)",
         r"(?:(?P<which>next|this|coming)\s+)(?P<span>weekend|week|month)|(?:the\s+)?(?P<weekend>weekend)",
-        rf"(?P<mname>{_MONTH})\s+(?P<mday>\d{{1,2}}){_ORDINAL}?(?:,?\s+(?P<myear>\d{{4}}))?(?!\d)",
+        # "met Jun 2 days ago": Jun is a given name there, the date is 2 days ago.
+        rf"(?P<mname>{_MONTH})\s+(?P<mday>\d{{1,2}}){_ORDINAL}?(?:,?\s+(?P<myear>\d{{4}}))?"
+        rf"(?!\d|\s*(?:{_UNIT}|times)\b)",
         rf"(?:the\s+)?(?P<dday>\d{{1,2}}){_ORDINAL}?\s+(?:of\s+)?(?P<dname>{_MONTH})"
         r"(?:,?\s+(?P<dyear>\d{4}))?",
         rf"(?P<yname>{_MONTH})\s+(?P<yyear>\d{{4}})",
@@ -123,10 +125,11 @@ _EN_CLOCK_BEFORE = re.compile(
 # "we may 5 more": may is a month only when no one is its subject.
 _EN_MAY_SUBJECT = re.compile(r"\b(?:i|we|you|they|he|she|it|who|which|that|there)\s+$",
                              re.IGNORECASE)
-# Date words the grammar does not read; only then is dateparser asked (and loaded).
+# Date words the grammar does not read; only then is dateparser asked (and loaded). The
+# short months are left out: alone they are names as often (Jun, May, Jan).
 _EN_DATEISH = re.compile(
     r"\b(?:fortnight|quarter|years?|hence|eve|midnight"
-    rf"|{_words(m for m in _EN_MONTHS if m != 'may')}|\d{{1,2}}{_ORDINAL})\b",
+    rf"|{_words(m for m in _EN_MONTHS if len(m) > 4)}|\d{{1,2}}{_ORDINAL})\b",
     re.IGNORECASE,
 )
 _EN_NOISE = re.compile(r"^(?:on|at|in|by|the|a|an|to|and|up|call|me|us|him|her)$", re.I)

@@ -128,6 +128,7 @@ ENGLISH = [
     ("Monday afternoon", "2026-11-23 15:00"),
     ("this weekend", "2026-11-21 09:00"),
     ("two weeks ago", "2026-11-06 09:00"),
+    ("called Wang Jun, follow up in 2 days", "2026-11-22 09:00"),
 ]
 
 KNOWN_MISSES: set[str] = set()
@@ -160,7 +161,8 @@ def test_at_least_95_percent_understood() -> None:
     "phrase", ["next blursday", "打电话了，客户很满意", "ok", "", "13812345678",
                # dateparser read these as the year 1234, a Saturday and May 5th.
                "call 138 1234 5678", "sat down with Li", "we may 5 more units",
-               "Acme bought 20 X1 for $4,800", "follow up this week", "February 30th"])
+               "Acme bought 20 X1 for $4,800", "follow up this week", "February 30th",
+               "called Wang Jun 3 times"])
 def test_words_without_a_date_give_nothing(phrase: str) -> None:
     assert find_when(phrase, NOW) is None
 
