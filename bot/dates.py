@@ -53,6 +53,10 @@ _CN_DATE = re.compile(
         r"\s*(?P<way>后|以后|之后|前|以前|之前)",
     ])
 )
+_CN_UNITS = {"天": "days", "日": "days", "周": "weeks", "星期": "weeks", "礼拜": "weeks",
+             "月": "months", "小时": "hours", "钟头": "hours", "分钟": "minutes"}
+_DAYS_IN = {"days": 1, "weeks": 7, "fortnights": 14}
+
 # English: a grammar of the forms salespeople write (see `_find_english`).
 _EN_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
                 "saturday": 5, "sunday": 6}
@@ -266,15 +270,18 @@ def _chinese_date(match: re.Match[str], today: date, prefer: Prefer
     count = 0.5 if count_text == "半" else float(count_text)
     if group["way"].endswith("前"):  # 3天前: three days ago
         count = -count
-    if unit in ("小时", "钟头"):
-        return None, timedelta(hours=count), None
-    if unit == "分钟":
-        return None, timedelta(minutes=count), None
-    if unit == "月":
-        months = round(count) or (1 if count > 0 else -1)
-        return _add_months(today, months), None, None
-    days = count * (7 if unit in ("周", "星期", "礼拜") else 1)
-    return today + timedelta(days=round(days)), None, None
+    return _shifted(today, count, _CN_UNITS[unit])
+
+
+def _shifted(today: date, count: float, unit: str
+             ) -> tuple[date | None, timedelta | None, int | None]:
+    """`count` `unit`s from now (negative: ago), in either language's words: an exact
+    offset for minutes and hours, a day for the rest."""
+    if unit in ("minutes", "hours"):
+        return None, timedelta(**{unit: count}), None
+    if unit == "months":
+        return _add_months(today, round(count) or (1 if count > 0 else -1)), None, None
+    return today + timedelta(days=round(count * _DAYS_IN[unit])), None, None
 
 
 def _find_chinese(text: str, now: datetime, default_hour: int, prefer: Prefer) -> When | None:
@@ -329,14 +336,7 @@ def _english_date(match: re.Match[str], today: date, prefer: Prefer
         count_text = group.get("ahead") or group["count"]
         count = _EN_COUNTS[count_text] if count_text in _EN_COUNTS else float(count_text)
         unit = _EN_UNITS[group.get("aheadunit") or group["unit"]]
-        if group.get("way") == "ago":
-            count = -count
-        if unit in ("minutes", "hours"):
-            return None, timedelta(**{unit: count}), None
-        if unit == "months":
-            return _add_months(today, round(count) or (1 if count > 0 else -1)), None, None
-        return today + timedelta(days=round(count * (14 if unit == "fortnights" else
-                                                      7 if unit == "weeks" else 1))), None, None
+        return _shifted(today, -count if group.get("way") == "ago" else count, unit)
     if "end" in group:
         if group["end"] == "week":
             friday = today + timedelta(days=(4 - weekday) % 7)
@@ -423,7 +423,7 @@ def _english_clock_near(text: str, start: int, end: int) -> tuple[tuple[int, int
     after = _EN_CLOCK_AFTER.match(text, end)
     if after is not None and (clock := _clock_value(after)) is not None:
         return clock, start, after.end()
-    before = _EN_CLOCK_BEFORE.search(text[:start])
+    before = _EN_CLOCK_BEFORE.search(text, 0, start)
     if before is not None and (clock := _clock_value(before)) is not None:
         return clock, before.start(), end
     return None, start, end
