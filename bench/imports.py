@@ -208,10 +208,13 @@ async def measure_export(url: str) -> dict[str, Any]:
             "rss": sampler.peak, "workers_rss": sampler.workers_peak}
 
 
-async def plain_insert(url: str, rows: list[list[str]]) -> tuple[float, int]:
+async def plain_insert(url: str, rows: list[list[str]], *, with_terms: bool = True
+                       ) -> tuple[float, int]:
     """The same rows, as they are, into the customers table with one executemany per 1,000,
-    and their search terms (the table's index, made before the clock starts) with another:
-    what the database itself costs for them."""
+    and (`with_terms`) their search terms (the table's index, made before the clock starts)
+    with another: what the database itself costs for them. Without the terms it is the
+    issue's own baseline, "a plain executemany insert of the same rows"; with them, what
+    any import must write for the lookups of issue 13 to find the rows."""
     from storage.models import Customer
     from storage.search import (
         code_terms,
@@ -236,6 +239,8 @@ async def plain_insert(url: str, rows: list[list[str]]) -> tuple[float, int]:
                  "region": r[5], "tier": "normal", "stage": "lead", "created_at": now,
                  "updated_at": now, "archived": False, "name_pinyin": "", "name_initials": "",
                  "search_text": texts[start + i]} for i, r in enumerate(rows[start:start + 1000])])
+            if not with_terms:
+                continue
             connection = await session.connection()
             await connection.exec_driver_sql(
                 terms_insert(connection.dialect),
@@ -270,25 +275,27 @@ async def run(fresh_url: Any, label: str, folder: Path) -> str:
     files = {"csv": folder / "customers.csv", "xlsx": folder / "customers.xlsx"}
     files["csv"].write_bytes(csv_file(rows))
     files["xlsx"].write_bytes(xlsx_file(rows))
+    bare, _ = await plain_insert(await fresh_url("bare"), rows, with_terms=False)
     plain, terms = await plain_insert(await fresh_url("plain"), rows)
     lines = [f"### Import and export: {label}", "",
              f"{ROWS:,} rows, 11 columns (name, phone, email for 2 in 3, company, title, "
              "city, tag, tier, last contact, a follow-up for 1 in 5, a note for 1 in 7). "
-             f"Plain executemany insert of the same rows into `customers` and their "
-             f"{terms:,} search terms into `search_terms`: {plain:.2f} s.", "",
+             f"Plain executemany insert of the same rows into `customers`: {bare:.2f} s; "
+             f"with their {terms:,} search terms into `search_terms`: {plain:.2f} s.", "",
              "| measure | result | target |", "|---|---|---|"]
     for kind, path in files.items():
         url = await fresh_url(f"import-{kind}")
         figures = await asyncio.to_thread(_child, "import", url, str(path))
-        ratio = figures["write"] / plain
-        verdict = "met" if figures["write"] <= 10 else "MISSED"
+        whole = figures["check"] + figures["write"]
+        ratio, ratio_bare = figures["write"] / plain, figures["write"] / bare
         lines += [
             f"| import of {ROWS:,} rows from .{kind}: preview (read, check, classify) "
             f"{figures['check']:.1f} s, then the confirmed write (checked again, classified "
             f"again, written) {figures['write']:.1f} s; {figures['counts']} | "
-            f"{figures['write']:.1f} s | ≤ 10 s ({verdict}) |",
-            f"| … against the plain insert | {ratio:.1f}× | ≤ 3× "
-            f"({'met' if ratio <= 3 else 'MISSED'}) |",
+            f"{whole:.1f} s in all | ≤ 10 s ({'met' if whole <= 10 else 'MISSED'}) |",
+            f"| … the write against the plain insert of the rows alone / with their search "
+            f"terms | {ratio_bare:.1f}× / {ratio:.1f}× | ≤ 3× "
+            f"({'met' if ratio_bare <= 3 else 'MISSED'} / {'met' if ratio <= 3 else 'MISSED'}) |",
             f"| … bot's peak RSS (its two workers: {figures['workers_rss']:.0f} MB each at "
             f"most) | {figures['rss']:.0f} MB | ≤ 250 MB "
             f"({'met' if figures['rss'] <= 250 else 'MISSED'}) |",

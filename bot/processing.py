@@ -8,7 +8,8 @@ chat's turn: an update waits for its chat first and only then for a slot, and a 
 holds one slot at a time.
 
 Each update runs with `storage.inbox.handling` set, so the unit of work that writes its
-effects also marks it done; an update that wrote nothing is marked done when it finished.
+effects also marks it done; an update that wrote nothing is marked done when it finished,
+and its chat's next update waits for that mark (`DoneMarks`).
 When the bot stops, updates not yet begun are not begun (`stop_starting`), and one cut
 short is not marked: both are handled after the next start.
 """
@@ -42,10 +43,46 @@ def chat_key(update: object) -> int:
     return 0
 
 
+class DoneMarks:
+    """Group commit of the done marks of updates that wrote nothing (lookups, most button
+    presses). One commit each cost 1.05 ms of SQLite's single writer (median, bench
+    `updates`), and at 2,000 lookups from 200 members those commits were most of what an
+    echo bot through the inbox did: 558 updates/s. Marks asked for while a commit is under
+    way go together in the next one, so a lone mark waits for nothing more than before,
+    and each update's turn still ends only when its own mark has committed."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+        self._writing: asyncio.Task[None] | None = None
+
+    async def mark(self, update_id: int) -> None:
+        done = self._waiting.get(update_id)
+        if done is None:
+            done = self._waiting[update_id] = asyncio.get_running_loop().create_future()
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write(), name="done-marks")
+        await asyncio.shield(done)
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                async with self.database.statements() as connection:
+                    await inbox.settle_all(connection, list(batch), utcnow())
+            except Exception as error:  # each waiter's update is then handled again later
+                for done in batch.values():
+                    done.set_exception(error)
+            else:
+                for done in batch.values():
+                    done.set_result(None)
+
+
 class ChatOrderedProcessor(BaseUpdateProcessor):
     def __init__(self, database: Database, max_concurrent_updates: int) -> None:
         super().__init__(UNBOUNDED)
         self.database = database
+        self.done_marks = DoneMarks(database)
         self.slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._turns: dict[int, asyncio.Lock] = {}
         self._queued: dict[int, int] = {}
@@ -90,5 +127,4 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         finally:
             inbox.handling.reset(token)
         if not current.settled:
-            async with self.database.statements() as connection:
-                await inbox.settle(connection, update.update_id, utcnow())
+            await self.done_marks.mark(update.update_id)

@@ -98,6 +98,15 @@ async def settle(session: AsyncSession | AsyncConnection, update_id: int, now: d
         .values(done_at=now, answers=answers or None))
 
 
+async def settle_all(connection: AsyncConnection, update_ids: Sequence[int], now: datetime
+                     ) -> None:
+    """Done marks of updates that wrote nothing (and hold no answers), in one statement."""
+    await connection.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.done_at.is_(None))
+        .values(done_at=now))
+
+
 async def settle_current(session: AsyncSession, now: datetime) -> Handling | None:
     """Inside a unit of work that wrote: marks the update being handled done with it, and
     keeps the answers held so far."""
