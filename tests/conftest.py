@@ -6,6 +6,7 @@ key rides in the URL, storage/encryption.py): `.ci/run` runs the flow suite so o
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -90,6 +91,19 @@ async def _truncate(url: str) -> None:
     if left:
         warnings.warn(f"ended {len(left)} session(s) an earlier test left on the database: "
                       f"{[tuple(row)[1:] for row in left]}", stacklevel=1)
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Tests that run the CLI in this process (`bot.cli.main`) configure logging as the bot
+    does: a handler on the test's captured stderr whose filter turns a transient error's
+    record into a WARNING. Left on the root logger, it ran in whichever test came next in
+    that worker (a closed stream; an ERROR that the next test's caplog saw as a WARNING)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 from collections.abc import Awaitable, Callable
 from contextlib import closing
@@ -119,7 +120,18 @@ def every_table(url: str) -> dict[str, list[tuple[object, ...]]]:
                 for name in names}
 
 
+# Ports for servers a test starts in a child process, below Linux's ephemeral range
+# (32768-60999): a port the kernel handed to a probe could be handed again, before the
+# child bound it, to any outgoing connection of the parallel test workers.
+_TEST_PORTS = range(20_000, 32_000)
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    for port in random.SystemRandom().sample(_TEST_PORTS, 50):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
