@@ -18,7 +18,7 @@ run: $(STAMP)
 
 # Two workers (pytest-xdist; JOBS=0 runs in this process): the longest end-to-end tests
 # wait on Telegram's pacing and real minutes, and the SQLite suite took 6 min 21 s in one
-# process, 4 min 28 s in two, on this 2-core VM.
+# process, 3 min 11 s to 3 min 56 s in two, on this 2-core VM.
 JOBS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 

@@ -118,18 +118,28 @@ async def salesbot_rates(url: str) -> dict[str, float]:
     return {"lookups": looked, "adds": added}
 
 
+async def _echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.message is not None and update.message.text is not None
+    await update.message.reply_text(update.message.text)
+
+
+def echo_bot(api: FakeBotApi, database: Database | None = None
+             ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """A bare PTB echo bot on the fake; with a database, it takes its updates one chat at a
+    time through our processor instead of PTB's Updater (polled by `poll`)."""
+    builder = (ApplicationBuilder().token("1:echo").request(InProcessRequest(api))
+               .get_updates_request(InProcessRequest(api)))
+    if database is not None:
+        builder = builder.concurrent_updates(ChatOrderedProcessor(database, 64)).updater(None)
+    app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    return app
+
+
 async def echo_rate() -> float:
     api = FakeBotApi()
     members = people(api)
-
-    async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.message is not None and update.message.text is not None
-        await update.message.reply_text(update.message.text)
-
-    app: Application[Any, Any, Any, Any, Any, Any] = (
-        ApplicationBuilder().token("1:echo").request(InProcessRequest(api))
-        .get_updates_request(InProcessRequest(api)).build())
-    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app = echo_bot(api)
     async with app:
         await app.start()
         assert app.updater is not None
@@ -148,16 +158,7 @@ async def durable_echo_rate(url: str) -> float:
     api = FakeBotApi()
     members = people(api)
     database = Database(url)
-
-    async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.message is not None and update.message.text is not None
-        await update.message.reply_text(update.message.text)
-
-    app: Application[Any, Any, Any, Any, Any, Any] = (
-        ApplicationBuilder().token("1:echo").request(InProcessRequest(api))
-        .get_updates_request(InProcessRequest(api))
-        .concurrent_updates(ChatOrderedProcessor(database, 64)).updater(None).build())
-    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app = echo_bot(api, database)
     async with app:
         await app.start()
         polling = asyncio.create_task(poll(app, Intake(app, database), 1))
