@@ -208,29 +208,29 @@ async def measure_export(url: str) -> dict[str, Any]:
             "rss": sampler.peak, "workers_rss": sampler.workers_peak}
 
 
-async def plain_insert(url: str, rows: list[list[str]], *, with_terms: bool = True
-                       ) -> tuple[float, int]:
-    """The same rows, as they are, into the customers table with one executemany per 1,000,
-    and (`with_terms`) their search terms (the table's index, made before the clock starts)
-    with another: what the database itself costs for them. Without the terms it is the
-    issue's own baseline, "a plain executemany insert of the same rows"; with them, what
-    any import must write for the lookups of issue 13 to find the rows."""
-    from storage.models import Customer
-    from storage.search import (
-        code_terms,
-        search_text_without_code,
-        terms_insert,
-        terms_of,
-        with_code,
-    )
+def indexed(rows: list[list[str]]) -> tuple[list[str], list[set[str]]]:
+    """The rows' search texts and search terms, made once for both plain inserts."""
+    from storage.search import code_terms, search_text_without_code, terms_of, with_code
 
-    database = Database(url)
-    now = datetime.now(UTC)
     texts = [with_code(search_text_without_code(
         name=r[0], company=r[3], region=r[5], phones=[f"+86{r[1]}"], emails=[r[2]] if r[2] else [],
         tags=[r[6]] if r[6] else [], title=r[4] or None, handles=[]), i + 1)
         for i, r in enumerate(rows)]
-    terms = [terms_of(t) | code_terms(i + 1) for i, t in enumerate(texts)]
+    return texts, [terms_of(t) | code_terms(i + 1) for i, t in enumerate(texts)]
+
+
+async def plain_insert(url: str, rows: list[list[str]], texts: list[str],
+                       terms: list[set[str]] | None) -> float:
+    """The same rows, as they are, into the customers table with one executemany per 1,000,
+    and (given `terms`) their search terms (the table's index, made before the clock
+    starts) with another: what the database itself costs for them. Without the terms it is
+    the issue's own baseline, "a plain executemany insert of the same rows"; with them,
+    what any import must write for the lookups of issue 13 to find the rows."""
+    from storage.models import Customer
+    from storage.search import terms_insert
+
+    database = Database(url)
+    now = datetime.now(UTC)
     started = time.perf_counter()
     for start in range(0, len(rows), 1000):
         async with database.unit_of_work() as session:
@@ -239,7 +239,7 @@ async def plain_insert(url: str, rows: list[list[str]], *, with_terms: bool = Tr
                  "region": r[5], "tier": "normal", "stage": "lead", "created_at": now,
                  "updated_at": now, "archived": False, "name_pinyin": "", "name_initials": "",
                  "search_text": texts[start + i]} for i, r in enumerate(rows[start:start + 1000])])
-            if not with_terms:
+            if terms is None:
                 continue
             connection = await session.connection()
             await connection.exec_driver_sql(
@@ -248,7 +248,7 @@ async def plain_insert(url: str, rows: list[list[str]], *, with_terms: bool = Tr
                  for term in terms[start + i]])
     elapsed = time.perf_counter() - started
     await database.dispose()
-    return elapsed, sum(len(t) for t in terms)
+    return elapsed
 
 
 def _child(what: str, url: str, path: str = "") -> dict[str, Any]:
@@ -275,8 +275,10 @@ async def run(fresh_url: Any, label: str, folder: Path) -> str:
     files = {"csv": folder / "customers.csv", "xlsx": folder / "customers.xlsx"}
     files["csv"].write_bytes(csv_file(rows))
     files["xlsx"].write_bytes(xlsx_file(rows))
-    bare, _ = await plain_insert(await fresh_url("bare"), rows, with_terms=False)
-    plain, terms = await plain_insert(await fresh_url("plain"), rows)
+    texts, search_terms = indexed(rows)
+    bare = await plain_insert(await fresh_url("bare"), rows, texts, None)
+    plain = await plain_insert(await fresh_url("plain"), rows, texts, search_terms)
+    terms = sum(map(len, search_terms))
     lines = [f"### Import and export: {label}", "",
              f"{ROWS:,} rows, 11 columns (name, phone, email for 2 in 3, company, title, "
              "city, tag, tier, last contact, a follow-up for 1 in 5, a note for 1 in 7). "

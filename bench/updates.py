@@ -204,7 +204,7 @@ async def storing_cost(url: str) -> tuple[float, float]:
             await inbox.store(connection, [arrival], datetime.now(UTC))
         middle = time.perf_counter()
         async with database.statements() as connection:
-            await inbox.settle(connection, arrival.update_id, datetime.now(UTC))
+            await inbox.settle(connection, [arrival.update_id], datetime.now(UTC))
         stored.append((middle - started) * 1000)
         settled.append((time.perf_counter() - middle) * 1000)
     await database.dispose()

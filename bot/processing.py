@@ -69,7 +69,7 @@ class DoneMarks:
             batch, self._waiting = self._waiting, {}
             try:
                 async with self.database.statements() as connection:
-                    await inbox.settle_all(connection, list(batch), utcnow())
+                    await inbox.settle(connection, list(batch), utcnow())
             except Exception as error:  # each waiter's update is then handled again later
                 for done in batch.values():
                     done.set_exception(error)

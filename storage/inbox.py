@@ -90,21 +90,14 @@ async def newest_id(session: AsyncSession) -> int | None:
     return newest
 
 
-async def settle(session: AsyncSession | AsyncConnection, update_id: int, now: datetime,
-                 answers: list[dict[str, Any]] | None = None) -> None:
+async def settle(session: AsyncSession | AsyncConnection, update_ids: Sequence[int],
+                 now: datetime, answers: list[dict[str, Any]] | None = None) -> None:
+    """Marks updates done in one statement: one with the answers its commit keeps, or many
+    that wrote nothing (bot/processing.py commits those together)."""
     await session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.done_at.is_(None))
-        .values(done_at=now, answers=answers or None))
-
-
-async def settle_all(connection: AsyncConnection, update_ids: Sequence[int], now: datetime
-                     ) -> None:
-    """Done marks of updates that wrote nothing (and hold no answers), in one statement."""
-    await connection.execute(
-        update(InboxUpdate)
         .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.done_at.is_(None))
-        .values(done_at=now))
+        .values(done_at=now, answers=answers or None))
 
 
 async def settle_current(session: AsyncSession, now: datetime) -> Handling | None:
@@ -114,7 +107,7 @@ async def settle_current(session: AsyncSession, now: datetime) -> Handling | Non
     if current is None or current.settled:
         return None
     answers = current.outbox() if current.outbox is not None else []
-    await settle(session, current.update_id, now, answers)
+    await settle(session, [current.update_id], now, answers)
     current.answers_kept = bool(answers)
     return current
 
