@@ -15,10 +15,10 @@ from sqlalchemy import select
 from telegram import Update
 
 from bench.stats import percentile
-from bot.app import build_application
-from bot.config import load_settings
-from bot.transports.fakeapi import FakeBotApi, FakeUser
-from bot.transports.inprocess import InProcessRequest
+from bot.process.app import build_application
+from bot.process.transports.fakeapi import FakeBotApi, FakeUser
+from bot.process.transports.inprocess import InProcessRequest
+from bot.runtime.config import load_settings
 from storage.database import Database
 from storage.models import Customer
 

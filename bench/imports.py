@@ -80,7 +80,7 @@ class Sampler:
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
-        from bot import workers
+        from bot.runtime import workers
 
         me = psutil.Process()
         children: dict[int, psutil.Process] = {}
@@ -104,10 +104,10 @@ class Sampler:
 
 
 async def _bot(url: str) -> tuple[Any, Any, Any]:
-    from bot.app import build_application
-    from bot.config import load_settings
-    from bot.transports.fakeapi import FakeBotApi
-    from bot.transports.inprocess import InProcessRequest
+    from bot.process.app import build_application
+    from bot.process.transports.fakeapi import FakeBotApi
+    from bot.process.transports.inprocess import InProcessRequest
+    from bot.runtime.config import load_settings
 
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": url})
     settings = settings.model_copy(update={"team": settings.team.model_copy(
@@ -121,7 +121,8 @@ async def _bot(url: str) -> tuple[Any, Any, Any]:
 async def measure_import(url: str, path: str) -> dict[str, Any]:
     """The whole import as the bot runs it (read and check in the workers, classify,
     write in batches of 1,000), while a colleague looks customers up every 100 ms."""
-    from bot import importing, workers
+    from bot import importing
+    from bot.runtime import workers
     from storage import import_jobs, import_writer
     from storage.imports import RowOptions
     from storage.users import Profile, actor_for, admit
@@ -195,7 +196,7 @@ async def measure_export(url: str) -> dict[str, Any]:
                            timezone="Asia/Shanghai")
         assert user is not None
         actor = actor_for(user, "team")  # type: ignore[arg-type]
-    from bot import workers
+    from bot.runtime import workers
 
     await workers.run(len, b"warm")
     with Sampler() as sampler:

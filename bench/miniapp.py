@@ -20,7 +20,7 @@ import aiohttp
 from sqlalchemy import bindparam, func, select, text, update
 
 from bench.stats import percentile
-from bot.config import Settings
+from bot.runtime.config import Settings
 from storage.database import Database
 from storage.models import Customer
 from tests.harness import free_port

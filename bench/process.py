@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 
-from bot.transports.fakeapi import FakeBotApi
+from bot.process.transports.fakeapi import FakeBotApi
 from tests.e2e.process import ADMIN, TOKEN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until

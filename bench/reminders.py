@@ -1,6 +1,6 @@
 """Reminder delivery and date understanding, with their targets (issue "Log a call").
 
-- 10,000 reminders due at once, all delivered through our pacing (bot/pacing.py) against
+- 10,000 reminders due at once, all delivered through our pacing (bot/process/pacing.py) against
   a fake Bot API that refuses more than 30 sends a second (429): achieved messages/s.
 - The due-reminder query with 1,000,000 follow-up rows: p99 < 20 ms.
 - Date understanding per message (median, p99), Chinese and English.
@@ -18,11 +18,11 @@ from sqlalchemy import func, insert, select, text
 from telegram.ext import ExtBot
 
 from bench.stats import percentile
-from bot.config import ReminderSettings
 from bot.dates import find_when
-from bot.pacing import ChatPacing
-from bot.transports.fakeapi import FakeBotApi
-from bot.transports.inprocess import InProcessRequest
+from bot.process.pacing import ChatPacing
+from bot.process.transports.fakeapi import FakeBotApi
+from bot.process.transports.inprocess import InProcessRequest
+from bot.runtime.config import ReminderSettings
 from scheduler.reminders import ReminderDispatcher
 from storage.database import Database
 from storage.models import Base, Customer, Reminder, User

@@ -54,8 +54,8 @@ async def seed_purchases(db: Database, now: datetime) -> None:
 
 
 async def timed_recompute(db: Database, url: str) -> dict[str, Any]:
-    from bot import workers
-    from bot.config import SalesSettings
+    from bot.runtime import workers
+    from bot.runtime.config import SalesSettings
     from scheduler.value import recompute
     from storage.search import search_customers
     from storage.users import Actor, Role
@@ -88,10 +88,10 @@ async def measure_chart(url: str) -> dict[str, Any]:
     """In a fresh process: /stats, then chart presses, each timed to the photo's arrival."""
     from telegram import Update
 
-    from bot.app import build_application
-    from bot.config import load_settings
-    from bot.transports.fakeapi import FakeBotApi
-    from bot.transports.inprocess import InProcessRequest
+    from bot.process.app import build_application
+    from bot.process.transports.fakeapi import FakeBotApi
+    from bot.process.transports.inprocess import InProcessRequest
+    from bot.runtime.config import load_settings
 
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": url})
     settings = settings.model_copy(update={"team": settings.team.model_copy(

@@ -7,7 +7,7 @@ Telegram's 30 messages a second: the last answer within 1.2 × the 200/30 s floo
 each update in the inbox adds under 2 ms (median, SQLite).
 
 Both bots run in this process against the in-process fake, each fetching with long
-polling: salesbot with its own loop (bot/transports/polling.py: inbox, per-chat
+polling: salesbot with its own loop (bot/process/transports/polling.py: inbox, per-chat
 processor, access gate, unit of work, persistence, all of it), the echo bot with PTB's
 Updater and its default sequential processing.
 """
@@ -27,13 +27,13 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 
 from bench.reminders import empty
 from bench.stats import percentile
-from bot.app import build_application
-from bot.config import Settings
-from bot.intake import Intake
-from bot.processing import ChatOrderedProcessor
-from bot.transports.fakeapi import BotMessage, FakeBotApi
-from bot.transports.inprocess import InProcessRequest
-from bot.transports.polling import poll
+from bot.process.app import build_application
+from bot.process.intake import Intake
+from bot.process.processing import ChatOrderedProcessor
+from bot.process.transports.fakeapi import BotMessage, FakeBotApi
+from bot.process.transports.inprocess import InProcessRequest
+from bot.process.transports.polling import poll
+from bot.runtime.config import Settings
 from storage import inbox
 from storage.database import Database
 

@@ -1,7 +1,7 @@
 """Charts as PNG pictures, readable on a phone, Chinese drawn with a font a package ships.
 
 Rendering runs in a process of its own (one worker, started on first use), never on the
-event loop and never queued behind an import's parts in bot/workers.py. matplotlib
+event loop and never queued behind an import's parts in bot/runtime/workers.py. matplotlib
 (Agg) and the font load in that process only: the bot's own memory does not grow. /stats
 starts the process while the member picks a chart (`warm`), so even the first chart
 comes back in about 0.1 s instead of the 0.9 s a cold matplotlib import costs.
@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from bot import workers
+from bot.runtime import workers
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 WIDTH, HEIGHT, DPI = 8.0, 5.0, 120  # 960 x 600 px: sharp on a phone, small to send

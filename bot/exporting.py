@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import workers
 from bot.i18n import Translate, translator
 from bot.render import KIND_LABELS, STAGE_LABELS, TIER_LABELS
+from bot.runtime import workers
 from bot.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
 from storage import segments
 from storage.cells import STAGE_WORDS, TIER_WORDS

@@ -14,11 +14,11 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
 from bot import importing
-from bot.config import Settings
 from bot.i18n import Translate, translator
 from bot.import_messages import progress_text, report_keyboard, report_text, result_sheet
+from bot.runtime.config import Settings
+from bot.runtime.workers import run as in_worker
 from bot.spreadsheets import xlsx_bytes
-from bot.workers import run as in_worker
 from storage import import_jobs, import_writer
 from storage.database import Database
 from storage.imports import RowOptions

@@ -1,6 +1,6 @@
 """An import from file to records, for the chat, the CLI and the resume at start.
 
-The file goes to the worker processes (bot/workers.py) once, as a temporary file; each
+The file goes to the worker processes (bot/runtime/workers.py) once, as a temporary file; each
 worker reads it once and keeps its rows. The bot then asks for the rows in parts of
 CHUNK (2,000) rows: a worker checks a part (validation, pinyin, search text) while the bot
 classifies and writes the previous one. So the bot process never holds more than two
@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot import workers
+from bot.runtime import workers
 from bot.spreadsheets import Table, read_workbook
 from storage import import_jobs, import_writer
 from storage.columns import find_header, guess_mapping, is_interactions_table

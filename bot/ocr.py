@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot import workers
+from bot.runtime import workers
 
 
 @dataclass(frozen=True)

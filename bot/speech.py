@@ -4,7 +4,7 @@ services accept); the words come back as the text a member would have typed."""
 
 from __future__ import annotations
 
-from bot.config import SpeechSettings
+from bot.runtime.config import SpeechSettings
 
 
 class TranscriptionFailed(Exception):

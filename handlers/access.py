@@ -7,8 +7,8 @@ from typing import Any
 from telegram import InlineQueryResultsButton, Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
 
-from bot.context import RUNTIME, BotContext
-from bot.ratelimit import RequestLimiter
+from bot.runtime.context import RUNTIME, BotContext
+from bot.runtime.ratelimit import RequestLimiter
 from handlers.common import acknowledge, say
 from storage import users
 from storage.errors import NotFound

@@ -8,8 +8,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import metrics
-from bot.context import BotContext
+from bot.runtime import metrics
+from bot.runtime.context import BotContext
 from handlers.common import say
 from storage import backup
 from storage.encryption import key_of

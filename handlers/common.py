@@ -15,11 +15,11 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
 from bot.amounts import AmountError, Money, parse_amount
-from bot.answers import Answer, send_answer
-from bot.context import BotContext, held_answers
 from bot.dates import Prefer, find_when
 from bot.i18n import Translate, translator
 from bot.render import candidates_keyboard, error_text
+from bot.runtime.answers import Answer, send_answer
+from bot.runtime.context import BotContext, held_answers
 from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import CrmError

@@ -19,7 +19,6 @@ from telegram.ext import (
 )
 
 from bot.businesscards import read_card
-from bot.context import BotContext
 from bot.i18n import N_
 from bot.render import (
     STAGE_LABELS,
@@ -36,6 +35,7 @@ from bot.render import (
     label,
     members_keyboard,
 )
+from bot.runtime.context import BotContext
 from bot.sales_messages import satisfaction_line, value_line
 from bot.understanding import (
     VCardError,

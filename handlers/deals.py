@@ -24,8 +24,8 @@ from telegram.ext import (
 )
 
 from bot.amounts import Money
-from bot.context import BotContext
 from bot.render import deal_stage_label
+from bot.runtime.context import BotContext
 from bot.sales_messages import (
     deal_card,
     deal_draft_card,

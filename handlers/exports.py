@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot import exporting
-from bot.context import BotContext
+from bot.runtime.context import BotContext
 from handlers import privacy
 from handlers.common import failure_text, say
 from storage import segments

@@ -17,7 +17,6 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.context import BotContext
 from bot.render import (
     followups_keyboard,
     followups_text,
@@ -25,6 +24,7 @@ from bot.render import (
     reminder_keyboard,
     reminder_text,
 )
+from bot.runtime.context import BotContext
 from bot.sales_messages import satisfaction_keyboard, satisfaction_question
 from handlers.common import (
     PRIVATE_TEXT,

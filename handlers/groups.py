@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.runtime.context import BotContext
 from handlers.common import expired_button, say
 from handlers.search import look_up
 from storage import team

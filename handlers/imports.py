@@ -21,7 +21,6 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import importing
-from bot.context import BotContext
 from bot.import_messages import (
     field_keyboard,
     layout_keyboard,
@@ -31,6 +30,7 @@ from bot.import_messages import (
 )
 from bot.import_runner import runner_of
 from bot.render import button
+from bot.runtime.context import BotContext
 from bot.spreadsheets import TABLE_SUFFIXES
 from handlers.common import acknowledge, failure_text, pressed, say
 from storage import import_jobs, import_writer

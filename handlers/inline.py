@@ -11,8 +11,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, InlineQueryHandler
 
-from bot.context import BotContext
 from bot.render import compact_card
+from bot.runtime.context import BotContext
 from storage.customers import customers_in_order
 from storage.search import recently_changed, search_customers
 from storage.validation import format_phone

@@ -22,7 +22,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import RUNTIME, BotContext
 from bot.dates import find_when
 from bot.render import (
     local_time,
@@ -31,6 +30,7 @@ from bot.render import (
     timeline_keyboard,
     timeline_text,
 )
+from bot.runtime.context import RUNTIME, BotContext
 from bot.speech import TranscriptionFailed, transcribe
 from bot.understanding import contact_and_follow_up_times, interaction_kind, reads_like_log
 from handlers.common import (

@@ -15,8 +15,8 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.context import BotContext
 from bot.render import local_time, nudge_keyboard, nudge_text, nudges_keyboard
+from bot.runtime.context import BotContext
 from handlers.common import (
     PRIVATE_TEXT,
     acknowledge,

@@ -10,8 +10,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext
 from bot.render import button, history_text
+from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from storage import privacy
 from storage.errors import N_, ValidationFailed

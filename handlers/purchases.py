@@ -22,8 +22,8 @@ from telegram.ext import (
 )
 
 from bot.amounts import Money
-from bot.context import BotContext
 from bot.render import button
+from bot.runtime.context import BotContext
 from bot.sales_messages import (
     purchase_card,
     purchase_keyboard,

@@ -15,8 +15,8 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.context import BotContext
 from bot.render import button, label, quality_text, rows_of
+from bot.runtime.context import BotContext
 from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, pressed, say
 from storage import customers, quality
 

@@ -12,8 +12,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import exporting
-from bot.context import BotContext
 from bot.render import button, results_keyboard
+from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from handlers.exports import start_export
 from storage import exports, segments

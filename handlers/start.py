@@ -8,9 +8,9 @@ from typing import Any
 from telegram import BotCommand, InlineKeyboardMarkup, MenuButtonWebApp, Update, WebAppInfo
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.context import RUNTIME, BotContext
 from bot.i18n import LANGUAGES, N_, translator
 from bot.render import button
+from bot.runtime.context import RUNTIME, BotContext
 from handlers.common import acknowledge, expired_button, say
 from storage import users
 

@@ -14,8 +14,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import charts
 from bot.charts import ChartData
-from bot.context import BotContext
 from bot.exporting import condition_of
+from bot.runtime.context import BotContext
 from bot.stats_charts import chart_of, stats_keyboard, stats_text
 from handlers.common import acknowledge, pressed, say
 from storage import deals, satisfaction, stats, value

@@ -9,8 +9,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext
 from bot.render import button, members_keyboard, team_text
+from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from storage import team
 from storage.users import ensure_manager

@@ -10,8 +10,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.context import BotContext
 from bot.render import local_time, tier_label
+from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from storage import customers, reminders, value
 from storage.clock import utcnow

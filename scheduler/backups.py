@@ -9,8 +9,8 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import metrics
-from bot.config import Settings
+from bot.runtime import metrics
+from bot.runtime.config import Settings
 from storage import backup
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import charts, metrics
+from bot import charts
 from bot.charts import ChartData
-from bot.config import ReminderSettings
 from bot.i18n import Translate, translator
 from bot.render import (
     digest_keyboard,
@@ -28,6 +27,8 @@ from bot.render import (
     reminder_text,
     weekly_text,
 )
+from bot.runtime import metrics
+from bot.runtime.config import ReminderSettings
 from bot.stats_charts import funnel_chart, purchases_chart
 from storage import deals, nudges, reminders, stats, team
 from storage.clock import utcnow

@@ -1,6 +1,6 @@
 """The nightly recomputation of customer value and churn warnings (storage/value.py).
 
-The database does the aggregation; the scoring runs in a worker process (bot/workers.py),
+The database does the aggregation; the scoring runs in a worker process (bot/runtime/workers.py),
 so a team's 100,000 customers never hold up the event loop. The job looks every
 `sales.value_check_minutes` and recomputes when the last run is `value_every_hours` old,
 so a restart neither skips a night nor runs it twice."""
@@ -13,8 +13,8 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot import workers
-from bot.config import SalesSettings
+from bot.runtime import workers
+from bot.runtime.config import SalesSettings
 from storage import value
 from storage.clock import utcnow
 from storage.database import Database

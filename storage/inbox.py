@@ -15,7 +15,7 @@ transaction stays open across a Bot API call. So that a crash between the two lo
 answer, the answers go into that same commit (`answers`, an outbox) and are cleared once
 sent; at start, answers left in done rows are sent first. What a crash can still cost is
 said in docs/decisions.md: an update handled again may answer twice, and the step after
-a save is written just after the save's commit (bot/persistence.py writes a step that
+a save is written just after the save's commit (bot/process/persistence.py writes a step that
 saved nothing else together with its done mark).
 """
 
@@ -93,7 +93,7 @@ async def newest_id(session: AsyncSession) -> int | None:
 async def settle(session: AsyncSession | AsyncConnection, update_ids: Sequence[int],
                  now: datetime, answers: list[dict[str, Any]] | None = None) -> None:
     """Marks updates done in one statement: one with the answers its commit keeps, or many
-    that wrote nothing (bot/processing.py commits those together)."""
+    that wrote nothing (bot/process/processing.py commits those together)."""
     await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.done_at.is_(None))

@@ -11,8 +11,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.transports.fakeapi import BotMessage, FakeBotApi, FakeUser
-from bot.transports.inprocess import deliver_pending
+from bot.process.transports.fakeapi import BotMessage, FakeBotApi, FakeUser
+from bot.process.transports.inprocess import deliver_pending
 from storage.backup import sqlite_file
 from storage.encryption import connect, key_of
 

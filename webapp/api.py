@@ -21,7 +21,6 @@ from aiohttp import web
 
 from bot import importing
 from bot.amounts import Money
-from bot.config import Settings
 from bot.exporting import condition_of
 from bot.i18n import Translate, translator
 from bot.import_messages import (
@@ -32,6 +31,7 @@ from bot.import_messages import (
     problem_text,
 )
 from bot.render import error_message, label
+from bot.runtime.config import Settings
 from bot.stats_charts import CHARTS, chart_of
 from storage import deals, import_jobs
 from storage.clock import utcnow

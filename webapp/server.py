@@ -27,7 +27,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from bot.config import Settings
+from bot.runtime.config import Settings
 from storage.database import Database
 from storage.errors import CrmError
 from storage.users import Profile, actor_for, admit

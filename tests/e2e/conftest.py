@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.transports.fakeapi import FakeBotApi
+from bot.process.transports.fakeapi import FakeBotApi
 from tests.e2e.process import STARTED, TOKEN
 from tests.e2e.server import BotApiServer
 

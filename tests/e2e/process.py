@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.transports.fakeapi import FakeBotApi
+from bot.process.transports.fakeapi import FakeBotApi
 from tests.harness import poll_until
 
 TOKEN = "123456:TEST-TOKEN"

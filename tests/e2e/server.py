@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.transports.fakeapi import BotApiError, Dropped, FakeBotApi
+from bot.process.transports.fakeapi import BotApiError, Dropped, FakeBotApi
 
 
 async def _params(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from bot.transports.fakeapi import BotMessage, FakeBotApi
+from bot.process.transports.fakeapi import BotMessage, FakeBotApi
 from storage.database import Database
 from storage.models import Customer
 from tests.conftest import PG_URL

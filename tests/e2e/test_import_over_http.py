@@ -16,7 +16,7 @@ import psutil
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
-from bot.transports.fakeapi import BotMessage, FakeBotApi
+from bot.process.transports.fakeapi import BotMessage, FakeBotApi
 from storage.database import Database
 from storage.models import ContactPoint, Customer, ImportJob, ImportRow, Reminder
 from tests.e2e.process import ADMIN, BotProcess, write_config

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.transports.fakeapi import FakeBotApi, FakeUser
+from bot.process.transports.fakeapi import FakeBotApi, FakeUser
 from storage.database import Database
 from storage.models import Customer, InboxUpdate
 from tests.conftest import PG_URL

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.transports.fakeapi import FakeBotApi
+from bot.process.transports.fakeapi import FakeBotApi
 from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import Customer, Reminder, User

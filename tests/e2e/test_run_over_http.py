@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.transports.fakeapi import FakeBotApi, FakeUser
+from bot.process.transports.fakeapi import FakeBotApi, FakeUser
 from tests.cards import CHINESE, draw
 from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer

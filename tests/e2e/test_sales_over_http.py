@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from bot.transports.fakeapi import FakeBotApi
+from bot.process.transports.fakeapi import FakeBotApi
 from storage.database import Database
 from storage.models import CustomerValue, Purchase, Reminder, ReminderKind
 from tests.e2e.process import ADMIN, BotProcess, write_config

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.app import build_application
-from bot.config import Settings, load_settings
-from bot.transports.fakeapi import FakeBotApi
-from bot.transports.inprocess import InProcessRequest
+from bot.process.app import build_application
+from bot.process.transports.fakeapi import FakeBotApi
+from bot.process.transports.inprocess import InProcessRequest
+from bot.runtime.config import Settings, load_settings
 from scheduler.reminders import DISPATCHER, ReminderDispatcher
 from storage.database import Database
 from tests.harness import Chat

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.ocr import reader_pids
-from bot.transports.inprocess import deliver_pending
+from bot.process.transports.inprocess import deliver_pending
 from storage.models import Interaction
 from tests.cards import CHINESE, ENGLISH, draw
 from tests.flow.conftest import ADMIN, Bot

@@ -8,8 +8,8 @@ from typing import Any
 
 import time_machine
 
-from bot.transports.fakeapi import BOT_USERNAME, BotMessage
-from bot.transports.inprocess import deliver_pending
+from bot.process.transports.fakeapi import BOT_USERNAME, BotMessage
+from bot.process.transports.inprocess import deliver_pending
 from tests.flow.conftest import ADMIN, Bot, join
 from tests.harness import Chat
 

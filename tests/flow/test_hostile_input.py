@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.transports.fakeapi import BotMessage
+from bot.process.transports.fakeapi import BotMessage
 from storage.database import Database
 from storage.models import AuditEntry, Customer, Interaction, Reminder, User
 from tests.conftest import NOW

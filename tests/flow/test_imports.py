@@ -11,7 +11,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
-from bot.transports.fakeapi import BotMessage
+from bot.process.transports.fakeapi import BotMessage
 from storage.models import AuditEntry, ContactPoint, Customer, ImportJob, Reminder
 from tests.flow.conftest import ADMIN, join
 from tests.harness import Chat, poll_until

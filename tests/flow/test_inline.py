@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.transports.fakeapi import InlineAnswer
-from bot.transports.inprocess import deliver_pending
+from bot.process.transports.fakeapi import InlineAnswer
+from bot.process.transports.inprocess import deliver_pending
 from tests.flow.conftest import ADMIN, Bot, join
 from tests.harness import Chat
 

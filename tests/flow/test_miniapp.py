@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlencode
 import aiohttp
 import pytest
 
-from bot.config import Settings
+from bot.runtime.config import Settings
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
 from storage.deals import DealDraft, create_deal, move_deal

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.transports.inprocess import deliver_pending
+from bot.process.transports.inprocess import deliver_pending
 from storage.models import AuditEntry, Customer, Reminder
 from tests.flow.conftest import ADMIN, Bot, join
 from tests.harness import Chat

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main as salesbot
+from bot.process.cli import main as salesbot
 from storage import backup
 from storage.clock import utcnow
 from storage.customers import CustomerDraft, create_customer

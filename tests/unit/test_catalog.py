@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 from bot.catalog import source_messages
 from bot.i18n import LOCALES, translator
-from bot.transports.fakeapi import html_to_text
+from bot.process.transports.fakeapi import html_to_text
 
 
 def placeholders(text: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""Done marks of updates that wrote nothing are committed together (bot/processing.py)."""
+"""Done marks of updates that wrote nothing are committed together (bot/process/processing.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from bot.processing import DoneMarks
+from bot.process.processing import DoneMarks
 from storage import inbox
 from storage.clock import utcnow
 from storage.database import Database

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main as salesbot
-from bot.config import ConfigError, load_settings
+from bot.process.cli import main as salesbot
+from bot.runtime.config import ConfigError, load_settings
 from storage import backup
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
@@ -217,6 +217,6 @@ def test_postgresql_to_another_host_needs_tls(url: str, allowed: bool) -> None:
     with pytest.raises(ConfigError, match="does not require TLS: add"):
         load_settings(None, env=env)
     trusted = {"database": {"url": url, "allow_plain_network": True}}
-    from bot.config import Settings
+    from bot.runtime.config import Settings
 
     assert Settings.model_validate(trusted).database.url == url

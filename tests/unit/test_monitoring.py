@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from telegram.error import BadRequest, TimedOut
 
-from bot import logs
-from bot.monitoring import Monitor
+from bot.process import logs
+from bot.process.monitoring import Monitor
 from storage.database import Database
 from tests.harness import free_port
 
@@ -88,10 +88,10 @@ def test_a_transient_error_is_one_warning_line_without_a_traceback(
 
 def test_json_lines(captured: io.StringIO) -> None:
     configure_into(captured, "json")
-    logging.getLogger("bot.service").info("active: %s", "yes")
+    logging.getLogger("bot.process.service").info("active: %s", "yes")
     fail(ValueError("bad"), "update failed")
     first, second = (json.loads(line) for line in captured.getvalue().splitlines())
-    assert first["level"] == "INFO" and first["logger"] == "bot.service"
+    assert first["level"] == "INFO" and first["logger"] == "bot.process.service"
     assert first["message"] == "active: yes" and "traceback" not in first
     assert second["level"] == "ERROR" and second["message"] == "update failed"
     assert second["traceback"].endswith("ValueError: bad")

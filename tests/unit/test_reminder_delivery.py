@@ -10,9 +10,9 @@ import time_machine
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.config import ReminderSettings
-from bot.transports.fakeapi import FakeBotApi
-from bot.transports.inprocess import InProcessRequest
+from bot.process.transports.fakeapi import FakeBotApi
+from bot.process.transports.inprocess import InProcessRequest
+from bot.runtime.config import ReminderSettings
 from scheduler.reminders import ReminderDispatcher
 from storage.clock import utcnow
 from storage.customers import CustomerDraft, create_customer

@@ -12,7 +12,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.transports.fakeapi import BotApiError, Dropped, FakeBotApi
+from bot.process.transports.fakeapi import BotApiError, Dropped, FakeBotApi
 
 
 class InProcessRequest(BaseRequest):

@@ -7,7 +7,7 @@ request of the bot until the wait is over: one member's burst then delays everyo
 for a colleague behind 40 quick messages, measured against a fake that enforced the
 per-chat limit). Here a message waits for its own chat's turn first and only then for the
 overall one, so a chat being paced never holds a place in the overall queue; a 429 that
-comes anyway is retried below, by the request (bot/transports/retrying.py), for that one
+comes anyway is retried below, by the request (bot/process/transports/retrying.py), for that one
 call only.
 """
 

@@ -25,7 +25,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot import metrics
+from bot.runtime import metrics
 from storage import inbox
 from storage.clock import utcnow
 from storage.database import Database

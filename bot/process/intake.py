@@ -17,8 +17,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.answers import Answer, send_answer
-from bot.processing import chat_key
+from bot.process.processing import chat_key
+from bot.runtime.answers import Answer, send_answer
 from storage import inbox
 from storage.clock import utcnow
 from storage.database import Database

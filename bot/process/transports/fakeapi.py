@@ -1,6 +1,6 @@
 """A Bot API that lives in memory, strict the way Telegram is.
 
-The console and the flow tests talk to it in-process (bot/transports/inprocess.py);
+The console and the flow tests talk to it in-process (bot/process/transports/inprocess.py);
 the end-to-end tests serve the very same object over HTTP (tests/e2e/server.py).
 The bot side calls `call(method, params, files)`; the user side (`user_sends`,
 `user_presses`, ...) queues updates the way Telegram would deliver them.

@@ -1,4 +1,4 @@
-"""What the running bot counts, for Prometheus (served by bot/monitoring.py).
+"""What the running bot counts, for Prometheus (served by bot/process/monitoring.py).
 
 Module-level, as prometheus-client intends: one bot is one process. The counters only go
 up; the gauges about reminders are read from the database when scraped, so a standby

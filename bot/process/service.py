@@ -27,19 +27,19 @@ from typing import TYPE_CHECKING, Any
 from telegram.error import InvalidToken
 from telegram.ext import Application
 
-from bot import workers
-from bot.app import SalesbotApplication, build_application
-from bot.config import Settings
-from bot.intake import Intake
-from bot.transports.polling import poll
+from bot.process.app import SalesbotApplication, build_application
+from bot.process.intake import Intake
+from bot.process.transports.polling import poll
+from bot.runtime import workers
+from bot.runtime.config import Settings
 from storage import reminders
 from storage.clock import utcnow
 from storage.database import Database
 from storage.instance import AlreadyRunning, InstanceLock
 
 if TYPE_CHECKING:
-    from bot.monitoring import Monitor
-    from bot.transports.webhook import Webhook
+    from bot.process.monitoring import Monitor
+    from bot.process.transports.webhook import Webhook
     from webapp.server import MiniApp
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
                                         name="prune-inbox")
         polling: asyncio.Future[Any] | None = None
         if settings.telegram.mode == "webhook":
-            from bot.transports.webhook import Webhook
+            from bot.process.transports.webhook import Webhook
 
             webhook = Webhook(app, intake, settings.telegram)
             await webhook.start()
@@ -139,7 +139,7 @@ async def _monitor(database: Database, settings: Settings) -> Monitor | _Unmonit
     for a webhook: a bot that long-polls without them does not carry it."""
     if not settings.monitoring.port:
         return _Unmonitored()
-    from bot.monitoring import Monitor
+    from bot.process.monitoring import Monitor
 
     monitor = Monitor(database, polling=settings.telegram.mode == "polling")
     await monitor.start(settings.monitoring.listen, settings.monitoring.port)

@@ -11,8 +11,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
-from bot.intake import Intake
-from bot.metrics import telegram_reached
+from bot.process.intake import Intake
+from bot.runtime.metrics import telegram_reached
 
 log = logging.getLogger(__name__)
 LONGEST_WAIT = 30.0

@@ -10,12 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import exporting, importing
-from bot.config import Settings
 from bot.i18n import translator
 from bot.import_messages import layout_text, preview_text, report_text, result_sheet
+from bot.process.transports.fakeapi import html_to_text
 from bot.render import error_text
+from bot.runtime.config import Settings
 from bot.spreadsheets import xlsx_bytes
-from bot.transports.fakeapi import html_to_text
 from storage import import_jobs, import_writer, users
 from storage.database import Database
 from storage.errors import CrmError

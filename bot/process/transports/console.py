@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import build_application
-from bot.config import Settings
-from bot.transports.fakeapi import BotMessage, FakeBotApi
-from bot.transports.inprocess import InProcessRequest, deliver_pending
+from bot.process.app import build_application
+from bot.process.transports.fakeapi import BotMessage, FakeBotApi
+from bot.process.transports.inprocess import InProcessRequest, deliver_pending
+from bot.runtime.config import Settings
 from storage.database import Database
 
 HELP = """Type as you would in Telegram. A number presses that button of the last message.

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.answers import Answer, send_answer
-from bot.config import Settings
 from bot.i18n import Translate, translator
+from bot.runtime.answers import Answer, send_answer
+from bot.runtime.config import Settings
 from storage import inbox
 from storage.database import Database
 from storage.users import Actor, language_from_telegram

@@ -16,9 +16,9 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.config import TelegramSettings
-from bot.intake import Intake
-from bot.metrics import telegram_reached
+from bot.process.intake import Intake
+from bot.runtime.config import TelegramSettings
+from bot.runtime.metrics import telegram_reached
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -5,7 +5,7 @@
 - A transient network failure (a timeout, a reset connection, a 5xx from Telegram) is
   expected daily: whoever logs it with a traceback (our error handler, PTB, APScheduler),
   it becomes one WARNING line naming the error, without the traceback. The retrying
-  request (bot/transports/retrying.py) has already named the call that failed.
+  request (bot/process/transports/retrying.py) has already named the call that failed.
 - Periodic jobs stay quiet: APScheduler's "Running job" / "executed successfully" lines
   for every sweep (every 30 s) are below WARNING and dropped, and so is its "skipped:
   maximum number of running instances reached" WARNING for a sweep still running (seen

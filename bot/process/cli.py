@@ -10,8 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from bot import logs
-from bot.config import ConfigError, Settings, load_settings
+from bot.process import logs
+from bot.runtime.config import ConfigError, Settings, load_settings
 from storage.clock import utcnow
 from storage.encryption import EncryptionError, check_opens, new_key
 from storage.migrate import MigrationFailed, upgrade, upgrade_apart
@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     restore = commands.add_parser("restore", help="replace the database with a backup "
                                   "(stop the bot first)")
     restore.add_argument("file", type=Path)
-    from bot.cli_tables import add_commands
+    from bot.process.cli_tables import add_commands
 
     add_commands(commands)
     return parser.parse_args(argv)
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     if args.command in ("import", "export"):
-        from bot import cli_tables
+        from bot.process import cli_tables
 
         logging.getLogger().setLevel(logging.WARNING)
         run = cli_tables.import_file if args.command == "import" else cli_tables.export_file
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             print("no telegram.token or SALESBOT_TOKEN set: starting the console instead")
         logging.getLogger().setLevel(logging.WARNING)
-        from bot.transports.console import Console
+        from bot.process.transports.console import Console
 
         asyncio.run(Console(settings).run())
         return 0
@@ -145,6 +145,6 @@ def encryption_task(action: str, settings: Settings) -> int:
 
 
 def run_telegram(settings: Settings) -> int:
-    from bot.service import serve
+    from bot.process.service import serve
 
     return asyncio.run(serve(settings))

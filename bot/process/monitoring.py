@@ -28,7 +28,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select
 
-from bot import metrics
+from bot.runtime import metrics
 from storage.clock import utcnow
 from storage.database import Database
 from storage.models import Reminder

@@ -16,13 +16,13 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 import scheduler
-from bot.config import Settings
-from bot.context import RUNTIME, BotContext, Runtime, held_answers
 from bot.import_runner import RUNNER, ImportRunner
-from bot.pacing import ChatPacing
-from bot.persistence import DatabasePersistence
-from bot.processing import ChatOrderedProcessor
-from bot.transports.retrying import RetryingRequest
+from bot.process.pacing import ChatPacing
+from bot.process.persistence import DatabasePersistence
+from bot.process.processing import ChatOrderedProcessor
+from bot.process.transports.retrying import RetryingRequest
+from bot.runtime.config import Settings
+from bot.runtime.context import RUNTIME, BotContext, Runtime, held_answers
 from handlers import register_all
 from handlers.start import publish_commands
 from scheduler import backups
@@ -45,7 +45,7 @@ class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
         await super().process_update(update)
         # A member's place in a flow is written when each of their updates is done, not
         # once a minute, so that a restart mid-flow loses nothing; in one transaction,
-        # which marks the update done if nothing before did (bot/persistence.py).
+        # which marks the update done if nothing before did (bot/process/persistence.py).
         if isinstance(self.persistence, DatabasePersistence) and isinstance(update, Update):
             await self.update_persistence()
             user = update.effective_user

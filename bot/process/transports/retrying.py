@@ -23,7 +23,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
-from bot import metrics
+from bot.runtime import metrics
 
 log = logging.getLogger(__name__)
 FIRST_WAIT, LONGEST_WAIT = 0.25, 4.0
