@@ -3,10 +3,10 @@
 The bot runs as a child process over real HTTP against the fake Bot API (the end-to-end
 tests' harness), on the database the search part seeded, and is used by ten members at
 once: 120 lookups by name, 30 customers added through the confirmation card and 10
-calls logged in English with a follow-up date (read by bot/dates.py's own grammar: when
-dateparser's search read them, its first use added 15 MB). Its RSS is read after the
-start and after all that; the in-process figures of bench/flow.py leave out what the
-command line and the transports load, and use one member at a time.
+calls logged in English with a follow-up date (read by bot/understanding/dates.py's own
+grammar: when dateparser's search read them, its first use added 15 MB). Its RSS is read
+after the start and after all that; the in-process figures of bench/flow.py leave out
+what the command line and the transports load, and use one member at a time.
 """
 
 from __future__ import annotations

@@ -18,11 +18,11 @@ from sqlalchemy import func, insert, select, text
 from telegram.ext import ExtBot
 
 from bench.stats import percentile
-from bot.dates import find_when
 from bot.process.pacing import ChatPacing
 from bot.process.transports.fakeapi import FakeBotApi
 from bot.process.transports.inprocess import InProcessRequest
 from bot.runtime.config import ReminderSettings
+from bot.understanding.dates import find_when
 from scheduler.reminders import ReminderDispatcher
 from storage.database import Database
 from storage.models import Base, Customer, Reminder, User

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
-from bot.amounts import Money, format_money
 from bot.i18n import N_, Translate
+from bot.understanding.amounts import Money, format_money
 from storage.customers import CustomerDraft, DuplicateMatch
 from storage.dedupe import DuplicateGroup
 from storage.errors import CrmError, ValidationFailed

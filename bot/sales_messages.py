@@ -7,9 +7,9 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from bot.amounts import Money, format_money
 from bot.i18n import Translate
 from bot.render import button, deal_stage_label, local_time, rows_of, stage_label
+from bot.understanding.amounts import Money, format_money
 from storage.deals import StageSum, is_late, stage_after
 from storage.models import Customer, Deal, DealStage
 from storage.purchases import Value

@@ -210,7 +210,7 @@ VCARD_HEADER = ["name", "phone", "email", "company", "title", "notes"]
 
 
 def _vcard_table(data: bytes) -> Table:
-    from bot.understanding import VCardError, drafts_from_vcard
+    from bot.understanding.customers import VCardError, drafts_from_vcard
 
     try:
         drafts = drafts_from_vcard(data)

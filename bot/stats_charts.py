@@ -8,10 +8,10 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
-from bot.amounts import Money, format_money
 from bot.charts import ChartData
 from bot.i18n import N_, Translate
 from bot.render import button, deal_stage_label, rows_of, tier_label
+from bot.understanding.amounts import Money, format_money
 from storage import stats
 from storage.clock import utcnow
 from storage.deals import StageSum, pipeline

@@ -14,12 +14,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
-from bot.amounts import AmountError, Money, parse_amount
-from bot.dates import Prefer, find_when
 from bot.i18n import Translate, translator
 from bot.render import candidates_keyboard, error_text
 from bot.runtime.answers import Answer, send_answer
 from bot.runtime.context import BotContext, held_answers
+from bot.understanding.amounts import AmountError, Money, parse_amount
+from bot.understanding.dates import Prefer, find_when
 from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import CrmError

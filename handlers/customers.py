@@ -37,7 +37,7 @@ from bot.render import (
 )
 from bot.runtime.context import BotContext
 from bot.sales_messages import satisfaction_line, value_line
-from bot.understanding import (
+from bot.understanding.customers import (
     VCardError,
     contact_name,
     drafts_from_vcard,

@@ -23,7 +23,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.amounts import Money
 from bot.render import deal_stage_label
 from bot.runtime.context import BotContext
 from bot.sales_messages import (
@@ -35,7 +34,8 @@ from bot.sales_messages import (
     pipeline_keyboard,
     pipeline_text,
 )
-from bot.understanding import reads_like_deal, understand_deal
+from bot.understanding.amounts import Money
+from bot.understanding.sales import reads_like_deal, understand_deal
 from handlers.common import (
     PRIVATE_TEXT,
     CustomerQuestion,

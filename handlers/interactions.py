@@ -22,7 +22,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.dates import find_when
 from bot.render import (
     local_time,
     log_card,
@@ -32,7 +31,8 @@ from bot.render import (
 )
 from bot.runtime.context import RUNTIME, BotContext
 from bot.speech import TranscriptionFailed, transcribe
-from bot.understanding import contact_and_follow_up_times, interaction_kind, reads_like_log
+from bot.understanding.dates import find_when
+from bot.understanding.logs import contact_and_follow_up_times, interaction_kind, reads_like_log
 from handlers.common import (
     PRIVATE_TEXT,
     CustomerQuestion,

@@ -21,7 +21,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.amounts import Money
 from bot.render import button
 from bot.runtime.context import BotContext
 from bot.sales_messages import (
@@ -32,11 +31,9 @@ from bot.sales_messages import (
     satisfaction_question,
     satisfaction_saved,
 )
-from bot.understanding import (
-    contact_and_follow_up_times,
-    reads_like_purchase,
-    understand_purchase,
-)
+from bot.understanding.amounts import Money
+from bot.understanding.logs import contact_and_follow_up_times
+from bot.understanding.sales import reads_like_purchase, understand_purchase
 from handlers.common import (
     PRIVATE_TEXT,
     CustomerQuestion,

@@ -20,7 +20,6 @@ from typing import Any
 from aiohttp import web
 
 from bot import importing
-from bot.amounts import Money
 from bot.exporting import condition_of
 from bot.i18n import Translate, translator
 from bot.import_messages import (
@@ -33,6 +32,7 @@ from bot.import_messages import (
 from bot.render import error_message, label
 from bot.runtime.config import Settings
 from bot.stats_charts import CHARTS, chart_of
+from bot.understanding.amounts import Money
 from storage import deals, import_jobs
 from storage.clock import utcnow
 from storage.customers import EDITABLE, load_customer, update_field

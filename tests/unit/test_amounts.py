@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.amounts import AmountError, Money, chinese_number, format_money, parse_amount
-from bot.understanding import reads_like_purchase, understand_purchase
+from bot.understanding.amounts import AmountError, Money, chinese_number, format_money, parse_amount
+from bot.understanding.sales import reads_like_purchase, understand_purchase
 from storage.purchases import next_stage
 
 AMOUNTS = [
@@ -149,7 +149,7 @@ def test_what_a_deal_sentence_says(text: str, customer: str, title: str, value: 
                                    currency: str, close: str) -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.understanding import reads_like_deal, understand_deal
+    from bot.understanding.sales import reads_like_deal, understand_deal
 
     now = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert reads_like_deal(text)

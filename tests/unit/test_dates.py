@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import Prefer, chinese_numerals_to_digits, find_when
+from bot.understanding.dates import Prefer, chinese_numerals_to_digits, find_when
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
@@ -192,7 +192,8 @@ def test_the_phrase_found_is_the_words_of_the_message() -> None:
 
 def test_common_english_dates_do_not_load_dateparser() -> None:
     """Its search loads 206 languages (15 MB of the running bot) for what the grammar reads."""
-    code = ("import sys; from datetime import datetime; from bot.dates import find_when; "
+    code = ("import sys; from datetime import datetime; "
+            "from bot.understanding.dates import find_when; "
             "[find_when(p, datetime(2026, 11, 20, 10)) for p in sys.argv[1:]]; "
             "print(sorted(m for m in sys.modules if m.startswith('dateparser')))")
     phrases = [p for p, _ in ENGLISH] + ["call 138 1234 5678", "sat down with Li"]
