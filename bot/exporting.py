@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translate, translator
-from bot.render import KIND_LABELS, STAGE_LABELS, TIER_LABELS
+from bot.messages.i18n import Translate, translator
+from bot.messages.labels import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.runtime import workers
 from bot.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
 from storage import segments

@@ -14,8 +14,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
 from bot import importing
-from bot.i18n import Translate, translator
-from bot.import_messages import progress_text, report_keyboard, report_text, result_sheet
+from bot.importing import result_sheet
+from bot.messages.i18n import Translate, translator
+from bot.messages.imports import progress_text, report_keyboard, report_text
 from bot.runtime.config import Settings
 from bot.runtime.workers import run as in_worker
 from bot.spreadsheets import xlsx_bytes

@@ -18,17 +18,20 @@ import pickle
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.messages.i18n import Translate
+from bot.messages.imports import OUTCOMES, reason_text
 from bot.runtime import workers
-from bot.spreadsheets import Table, read_workbook
+from bot.spreadsheets import OutSheet, Table, read_workbook
 from storage import import_jobs, import_writer
-from storage.columns import find_header, guess_mapping, is_interactions_table
+from storage.columns import Layout, find_header, guess_mapping, is_interactions_table
 from storage.database import Database
 from storage.imports import (
     DEFAULT_CHOICES,
     Candidate,
+    Checked,
     Choice,
     Classified,
     Classifier,
@@ -40,32 +43,10 @@ from storage.imports import (
     prepare_logs,
     prepare_rows,
 )
-from storage.models import ImportJob
+from storage.models import ImportJob, ImportRow, format_code
 
 CHUNK = 2000
 
-
-@dataclass
-class Layout:
-    """Where the data is in the file: the sheet, its header, which field each column is."""
-
-    sheets: list[str]
-    sheet: str
-    header_row: int  # as the spreadsheet numbers it
-    header: list[str]
-    mapping: list[str | None]
-    rows: list[tuple[int, list[str]]] = field(repr=False)
-    logs_sheet: str | None = None
-    logs_mapping: list[str | None] = field(default_factory=list)
-    logs_rows: list[tuple[int, list[str]]] = field(default_factory=list, repr=False)
-    columns_left_out: int = 0
-    encoding: str | None = None
-    row_count: int = 0
-    logs_count: int = 0
-
-    @property
-    def logs_only(self) -> bool:
-        return self.row_count == 0 and self.logs_count > 0
 
 
 def read_layout(file_name: str, data: bytes, sheet: str | None,
@@ -254,15 +235,6 @@ def classifier_for(job: ImportJob) -> Classifier:
     return Classifier(default_owner_id=job.owner_id, import_id=job.id)
 
 
-@dataclass
-class Checked:
-    layout: Layout
-    preview: Preview
-
-    @property
-    def total(self) -> int:
-        return self.layout.row_count + self.layout.logs_count
-
 
 async def check(database: Database, job: ImportJob, options: RowOptions) -> Checked:
     """The preview: every row read, checked and compared with the records there are."""
@@ -339,3 +311,12 @@ async def write(database: Database, job_id: int, options: RowOptions, *, batch: 
 async def running_jobs(database: Database) -> list[int]:
     async with database.unit_of_work() as session:
         return await import_jobs.running(session)
+
+
+
+def result_sheet(t: Translate, rows: list[ImportRow]) -> OutSheet:
+    sheets = {0: t("Customers"), 1: t("Interactions")}
+    return OutSheet(t("Result"), [t("Sheet"), t("Row"), t("Outcome"), t("Code"), t("Reason")],
+                    [[sheets[r.sheet], str(r.row), t(OUTCOMES.get(r.outcome, r.outcome)),
+                      format_code(r.customer_id) if r.customer_id else "",
+                      reason_text(t, r.reason)] for r in rows])

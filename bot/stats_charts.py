@@ -1,4 +1,5 @@
-"""/stats in words and the charts' data, in the reader's language (drawn by bot/charts.py)."""
+"""The charts of /stats and the Mini App's dashboard as data, in the reader's language,
+over what the member may see (drawn by bot/media/charts.py)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,18 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup
 
 from bot.charts import ChartData
-from bot.i18n import N_, Translate
-from bot.render import button, deal_stage_label, rows_of, tier_label
+from bot.messages.i18n import Translate
+from bot.messages.labels import deal_stage_label, tier_label
+from bot.messages.stats import PERIODS, chart_title
 from bot.understanding.amounts import Money, format_money
 from storage import stats
 from storage.clock import utcnow
 from storage.deals import StageSum, pipeline
 from storage.models import OPEN_DEAL_STAGES, Tier
-from storage.stats import Activity, Overview, months_back
+from storage.stats import Activity, months_back
 from storage.users import Actor
-
-CHARTS = {"region": N_("Customers by region"), "purchases": N_("Purchases per month"),
-          "funnel": N_("Pipeline funnel"), "tiers": N_("Customers by tier"),
-          "activity": N_("Contacts logged per member per week")}
-PERIODS = {"90": 3, "365": 12}  # days -> months shown
-
-
-def _title(t: Translate, kind: str) -> str:
-    return t(CHARTS[kind])
 
 
 def _major(minor: int, currency: str) -> float:
@@ -34,14 +26,14 @@ def _major(minor: int, currency: str) -> float:
 
 
 def region_chart(t: Translate, rows: list[tuple[str | None, int]]) -> ChartData:
-    return ChartData("barh", _title(t, "region"),
+    return ChartData("barh", chart_title(t, "region"),
                      [region or t("other / not given") for region, _ in rows],
                      [("", [float(count) for _, count in rows])])
 
 
 def tiers_chart(t: Translate, counts: dict[str, int]) -> ChartData:
     tiers = [tier for tier in Tier if counts.get(tier.value)]
-    return ChartData("pie", _title(t, "tiers"), [tier_label(t, tier) for tier in tiers],
+    return ChartData("pie", chart_title(t, "tiers"), [tier_label(t, tier) for tier in tiers],
                      [("", [float(counts[tier.value]) for tier in tiers])])
 
 
@@ -55,7 +47,7 @@ def purchases_chart(t: Translate, by_month: dict[str, int], *, now: datetime, mo
     if any(last_year):
         series.append((t("a year before"), last_year))
     symbol = format_money(Money.from_minor(0, currency)).rstrip("0")
-    return ChartData("line", _title(t, "purchases"), [key[2:] for key in keys], series,
+    return ChartData("line", chart_title(t, "purchases"), [key[2:] for key in keys], series,
                      value_format=symbol + "{:,.0f}")
 
 
@@ -64,12 +56,12 @@ def funnel_chart(t: Translate, sums: list[StageSum], currency: str) -> ChartData
     labels = [f"{deal_stage_label(t, s.stage)} "
               f"{format_money(Money.from_minor(s.totals.get(currency, 0), currency))}"
               for s in open_sums]
-    return ChartData("funnel", _title(t, "funnel"), labels,
+    return ChartData("funnel", chart_title(t, "funnel"), labels,
                      [("", [float(s.count) for s in open_sums])])
 
 
 def activity_chart(t: Translate, activity: Activity) -> ChartData:
-    return ChartData("bar", _title(t, "activity"), activity.weeks,
+    return ChartData("bar", chart_title(t, "activity"), activity.weeks,
                      [(name, [float(c) for c in counts])
                       for name, counts in activity.members.items()])
 
@@ -95,30 +87,3 @@ async def chart_of(session: AsyncSession, actor: Actor, t: Translate, kind: str,
     return purchases_chart(t, await stats.purchases_by_month(
         session, actor, currency=currency, now=now, months=months, extra=extra),
         now=now, months=months, currency=currency)
-
-
-def stats_text(t: Translate, overview: Overview, *, open_deals: int, open_minor: int,
-               currency: str, satisfaction: tuple[float | None, int], churn: int) -> str:
-    mean, scores = satisfaction
-    lines = ["📊 " + t("The numbers"), "",
-             t("Customers: {count}").format(count=overview.customers),
-             t("Purchases since {when}: {count}, {amount}").format(
-                 when=overview.since.date().isoformat(), count=overview.purchases,
-                 amount=format_money(Money.from_minor(overview.purchased_minor, currency))),
-             t("Open deals: {count}, {amount}").format(
-                 count=open_deals, amount=format_money(Money.from_minor(open_minor, currency)))]
-    if mean is not None:
-        lines.append(t("Satisfaction: {mean}/5 from {count} scores").format(
-            mean=f"{mean:.1f}", count=scores))
-    if churn:
-        lines.append(t("Slipping away: {count} customers").format(count=churn))
-    lines += ["", t("Pick a chart:")]
-    return "\n".join(lines)
-
-
-def stats_keyboard(t: Translate, period: str = "365", segment_id: int = 0
-                   ) -> InlineKeyboardMarkup:
-    charts = [button(_title(t, kind), f"chart:{kind}:{period}:{segment_id}") for kind in CHARTS]
-    periods = [button(("• " if days == period else "") + t("{months} months").format(
-        months=months), f"stats:{days}:{segment_id}") for days, months in PERIODS.items()]
-    return InlineKeyboardMarkup([*rows_of(charts, 2), periods])

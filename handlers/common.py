@@ -14,8 +14,9 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
-from bot.i18n import Translate, translator
-from bot.render import candidates_keyboard, error_text
+from bot.messages.customers import candidates_keyboard
+from bot.messages.errors import error_text
+from bot.messages.i18n import Translate, translator
 from bot.runtime.answers import Answer, send_answer
 from bot.runtime.context import BotContext, held_answers
 from bot.understanding.amounts import AmountError, Money, parse_amount

@@ -19,24 +19,20 @@ from telegram.ext import (
 )
 
 from bot.businesscards import read_card
-from bot.i18n import N_
-from bot.render import (
-    STAGE_LABELS,
-    TIER_LABELS,
-    button,
+from bot.messages.customers import (
     card_keyboard,
-    choice_keyboard,
     customer_card,
     customer_vcard,
     draft_card,
-    duplicates_keyboard,
-    duplicates_text,
     field_keyboard,
-    label,
-    members_keyboard,
 )
+from bot.messages.duplicates import duplicates_keyboard, duplicates_text
+from bot.messages.i18n import N_
+from bot.messages.keyboards import button, choice_keyboard
+from bot.messages.labels import STAGE_LABELS, TIER_LABELS, label
+from bot.messages.sales import satisfaction_line, value_line
+from bot.messages.team import members_keyboard
 from bot.runtime.context import BotContext
-from bot.sales_messages import satisfaction_line, value_line
 from bot.understanding.customers import (
     VCardError,
     contact_name,

@@ -23,9 +23,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.render import deal_stage_label
-from bot.runtime.context import BotContext
-from bot.sales_messages import (
+from bot.messages.labels import deal_stage_label
+from bot.messages.sales import (
     deal_card,
     deal_draft_card,
     deal_draft_keyboard,
@@ -34,6 +33,7 @@ from bot.sales_messages import (
     pipeline_keyboard,
     pipeline_text,
 )
+from bot.runtime.context import BotContext
 from bot.understanding.amounts import Money
 from bot.understanding.sales import reads_like_deal, understand_deal
 from handlers.common import (

@@ -8,7 +8,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.render import duplicate_group_keyboard, duplicate_group_text, merged_text, undo_keyboard
+from bot.messages.duplicates import (
+    duplicate_group_keyboard,
+    duplicate_group_text,
+    merged_text,
+    undo_keyboard,
+)
 from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from storage import dedupe

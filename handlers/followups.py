@@ -17,15 +17,15 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.render import (
+from bot.messages.labels import local_time
+from bot.messages.reminders import (
     followups_keyboard,
     followups_text,
-    local_time,
     reminder_keyboard,
     reminder_text,
 )
+from bot.messages.sales import satisfaction_keyboard, satisfaction_question
 from bot.runtime.context import BotContext
-from bot.sales_messages import satisfaction_keyboard, satisfaction_question
 from handlers.common import (
     PRIVATE_TEXT,
     acknowledge,

@@ -21,15 +21,15 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import importing
-from bot.import_messages import (
+from bot.import_runner import runner_of
+from bot.messages.imports import (
     field_keyboard,
     layout_keyboard,
     layout_text,
     preview_keyboard,
     preview_text,
 )
-from bot.import_runner import runner_of
-from bot.render import button
+from bot.messages.keyboards import button
 from bot.runtime.context import BotContext
 from bot.spreadsheets import TABLE_SUFFIXES
 from handlers.common import acknowledge, failure_text, pressed, say

@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, InlineQueryHandler
 
-from bot.render import compact_card
+from bot.messages.customers import compact_card
 from bot.runtime.context import BotContext
 from storage.customers import customers_in_order
 from storage.search import recently_changed, search_customers

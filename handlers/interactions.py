@@ -22,13 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.render import (
-    local_time,
-    log_card,
-    log_keyboard,
-    timeline_keyboard,
-    timeline_text,
-)
+from bot.messages.interactions import log_card, log_keyboard, timeline_keyboard, timeline_text
+from bot.messages.labels import local_time
 from bot.runtime.context import RUNTIME, BotContext
 from bot.speech import TranscriptionFailed, transcribe
 from bot.understanding.dates import find_when

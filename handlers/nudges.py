@@ -15,7 +15,8 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.render import local_time, nudge_keyboard, nudge_text, nudges_keyboard
+from bot.messages.labels import local_time
+from bot.messages.reminders import nudge_keyboard, nudge_text, nudges_keyboard
 from bot.runtime.context import BotContext
 from handlers.common import (
     PRIVATE_TEXT,

@@ -10,7 +10,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.render import button, history_text
+from bot.messages.history import history_text
+from bot.messages.keyboards import button
 from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from storage import privacy

@@ -21,9 +21,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.render import button
-from bot.runtime.context import BotContext
-from bot.sales_messages import (
+from bot.messages.keyboards import button
+from bot.messages.sales import (
     purchase_card,
     purchase_keyboard,
     purchase_saved,
@@ -31,6 +30,7 @@ from bot.sales_messages import (
     satisfaction_question,
     satisfaction_saved,
 )
+from bot.runtime.context import BotContext
 from bot.understanding.amounts import Money
 from bot.understanding.logs import contact_and_follow_up_times
 from bot.understanding.sales import reads_like_purchase, understand_purchase

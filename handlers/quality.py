@@ -15,7 +15,9 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.render import button, label, quality_text, rows_of
+from bot.messages.keyboards import button, rows_of
+from bot.messages.labels import label
+from bot.messages.quality import quality_text
 from bot.runtime.context import BotContext
 from handlers.common import PRIVATE_TEXT, acknowledge, cancel_flow, forget, pressed, say
 from storage import customers, quality

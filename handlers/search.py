@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler
 
-from bot.render import results_keyboard
+from bot.messages.customers import results_keyboard
 from bot.runtime.context import BotContext
 from handlers.common import PRIVATE_TEXT, say
 from handlers.customers import show_card

@@ -12,7 +12,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import exporting
-from bot.render import button, results_keyboard
+from bot.messages.customers import results_keyboard
+from bot.messages.keyboards import button
 from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from handlers.exports import start_export

@@ -8,8 +8,8 @@ from typing import Any
 from telegram import BotCommand, InlineKeyboardMarkup, MenuButtonWebApp, Update, WebAppInfo
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import LANGUAGES, N_, translator
-from bot.render import button
+from bot.messages.i18n import LANGUAGES, N_, translator
+from bot.messages.keyboards import button
 from bot.runtime.context import RUNTIME, BotContext
 from handlers.common import acknowledge, expired_button, say
 from storage import users

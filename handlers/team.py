@@ -9,7 +9,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.render import button, members_keyboard, team_text
+from bot.messages.keyboards import button
+from bot.messages.team import members_keyboard, team_text
 from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from storage import team

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.render import local_time, tier_label
+from bot.messages.labels import local_time, tier_label
 from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from storage import customers, reminders, value

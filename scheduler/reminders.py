@@ -17,16 +17,10 @@ from telegram.ext import Application, ContextTypes
 
 from bot import charts
 from bot.charts import ChartData
-from bot.i18n import Translate, translator
-from bot.render import (
-    digest_keyboard,
-    digest_text,
-    nudge_keyboard,
-    nudge_text,
-    reminder_keyboard,
-    reminder_text,
-    weekly_text,
-)
+from bot.messages.digest import digest_keyboard, digest_text
+from bot.messages.i18n import Translate, translator
+from bot.messages.reminders import nudge_keyboard, nudge_text, reminder_keyboard, reminder_text
+from bot.messages.team import weekly_text
 from bot.runtime import metrics
 from bot.runtime.config import ReminderSettings
 from bot.stats_charts import funnel_chart, purchases_chart

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 # Field -> the headers that mean it. The first English and first Chinese entries are what
 # the export writes, so an exported file comes back in with the same mapping.
@@ -117,3 +118,26 @@ def is_interactions_table(mapping: list[str | None]) -> bool:
     fields = set(mapping)
     return "summary" in fields and ("date" in fields or "kind" in fields) and not (
         fields & {"company", "title", "tier", "stage", "address"})
+
+
+@dataclass
+class Layout:
+    """Where the data is in the file: the sheet, its header, which field each column is."""
+
+    sheets: list[str]
+    sheet: str
+    header_row: int  # as the spreadsheet numbers it
+    header: list[str]
+    mapping: list[str | None]
+    rows: list[tuple[int, list[str]]] = field(repr=False)
+    logs_sheet: str | None = None
+    logs_mapping: list[str | None] = field(default_factory=list)
+    logs_rows: list[tuple[int, list[str]]] = field(default_factory=list, repr=False)
+    columns_left_out: int = 0
+    encoding: str | None = None
+    row_count: int = 0
+    logs_count: int = 0
+
+    @property
+    def logs_only(self) -> bool:
+        return self.row_count == 0 and self.logs_count > 0

@@ -32,6 +32,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cells import kind_of, sheet_date, split_list, stage_of, tier_of
+from storage.columns import Layout
 from storage.customers import CustomerDraft, ensure_contacts, validate_draft
 from storage.errors import N_, CrmError, ValidationFailed
 from storage.models import ContactPoint, Customer, ImportRow, User
@@ -469,6 +470,15 @@ class Preview:
                 self.logs_invalid += 1
                 if len(self.problems) < sample:
                     self.problems.append((entry.row, entry.problems[0]))
+
+@dataclass
+class Checked:
+    layout: Layout
+    preview: Preview
+
+    @property
+    def total(self) -> int:
+        return self.layout.row_count + self.layout.logs_count
 
 
 def check_size(rows: int) -> None:

@@ -6,7 +6,7 @@ recency, frequency and monetary scores of 1-5 (quintiles among the customers who
 in the last year), a suggested tier and a churn warning; it is plain Python on plain
 tuples so that the bot runs it in a worker process, never on its event loop; `store`
 replaces the table in one transaction. Reasons are kept as a rule and its numbers and put
-into words in the reader's language (bot/sales_messages.py).
+into words in the reader's language (bot/messages/sales.py).
 
 Churn rules, each with its reason:
 - overdue: at least 3 purchases, and the time since the last is more than `factor` times

@@ -21,25 +21,28 @@ from aiohttp import web
 
 from bot import importing
 from bot.exporting import condition_of
-from bot.i18n import Translate, translator
-from bot.import_messages import (
+from bot.messages.errors import error_message
+from bot.messages.i18n import Translate, translator
+from bot.messages.imports import (
     CHOICE_LABELS,
     CUSTOMER_FIELDS,
     KIND_TITLES,
     LOG_FIELDS,
     problem_text,
 )
-from bot.render import error_message, label
+from bot.messages.labels import label
+from bot.messages.stats import CHARTS
 from bot.runtime.config import Settings
-from bot.stats_charts import CHARTS, chart_of
+from bot.stats_charts import chart_of
 from bot.understanding.amounts import Money
 from storage import deals, import_jobs
 from storage.clock import utcnow
+from storage.columns import Layout
 from storage.customers import EDITABLE, load_customer, update_field
 from storage.database import Database
 from storage.errors import AccessDenied, Conflict, CrmError, NotFound, ValidationFailed
 from storage.exports import ExportFilter
-from storage.imports import Kind
+from storage.imports import Checked, Kind
 from storage.models import Deal, DealStage, ImportJob, ImportStatus
 from storage.segments import load_segment
 from storage.table import SORTS, customer_card, table_choices, table_page
@@ -244,7 +247,7 @@ async def map_import_column(request: web.Request) -> web.Response:
     return answer(_review(job, layout, None, translator(actor.language)))
 
 
-def _review(job: ImportJob, layout: importing.Layout, checked: importing.Checked | None,
+def _review(job: ImportJob, layout: Layout, checked: Checked | None,
             t: Translate) -> dict[str, Any]:
     fields = LOG_FIELDS if layout.logs_only else CUSTOMER_FIELDS
     samples = layout.logs_rows if layout.logs_only else layout.rows

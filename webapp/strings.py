@@ -1,11 +1,11 @@
-"""The page's own words, translated by the chat's catalog (bot/locales) and sent with
+"""The page's own words, translated by the chat's catalog (bot/messages/locales) and sent with
 /app/api/me, so that one .po file holds every sentence a member reads. The page's HTML
 carries the English; `data-s="key"` marks what is replaced."""
 
 from __future__ import annotations
 
-from bot.i18n import N_, Translate
-from bot.render import (
+from bot.messages.i18n import N_, Translate
+from bot.messages.labels import (
     DEAL_STAGE_LABELS,
     FIELD_LABELS,
     KIND_LABELS,

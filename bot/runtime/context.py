@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.i18n import Translate, translator
+from bot.messages.i18n import Translate, translator
 from bot.runtime.answers import Answer, send_answer
 from bot.runtime.config import Settings
 from storage import inbox

@@ -7,8 +7,8 @@ import string
 
 from babel.messages.pofile import read_po
 
-from bot.catalog import source_messages
-from bot.i18n import LOCALES, translator
+from bot.messages.catalog import source_messages
+from bot.messages.i18n import LOCALES, translator
 from bot.process.transports.fakeapi import html_to_text
 
 

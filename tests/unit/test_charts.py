@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.charts import DPI, HEIGHT, WIDTH, ChartData, missing_glyphs, render
-from bot.i18n import translator
+from bot.messages.i18n import translator
+from bot.messages.stats import CHARTS
 from bot.stats_charts import (
-    CHARTS,
     activity_chart,
     funnel_chart,
     purchases_chart,

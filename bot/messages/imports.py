@@ -1,5 +1,5 @@
 """What an import looks like in the chat: the column card, the preview, the progress bar,
-the report and its row-by-row result file."""
+and the report (its row-by-row result file is made by bot/importing.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import N_, Translate
-from bot.importing import Checked, Layout
-from bot.render import app_button, button, label, rows_of
-from bot.spreadsheets import OutSheet
-from storage.columns import FIELDS
-from storage.imports import Choice, Kind, Preview, Problem
-from storage.models import ImportRow, format_code
+from bot.messages.i18n import N_, Translate
+from bot.messages.keyboards import app_button, button, rows_of
+from bot.messages.labels import label
+from storage.columns import FIELDS, Layout
+from storage.imports import Checked, Choice, Kind, Preview, Problem
 
 SHOWN_COLUMNS = 24  # buttons for at most this many columns; the rest keep their guess
 CUSTOMER_FIELDS = tuple(f for f in FIELDS if f not in ("date", "kind", "summary", "outcome"))
@@ -181,11 +179,3 @@ def report_text(t: Translate, job_id: int, file_name: str, counts: dict[str, int
 
 def report_keyboard(t: Translate, job_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button("↩️ " + t("Undo import"), f"im:{job_id}:undo")]])
-
-
-def result_sheet(t: Translate, rows: list[ImportRow]) -> OutSheet:
-    sheets = {0: t("Customers"), 1: t("Interactions")}
-    return OutSheet(t("Result"), [t("Sheet"), t("Row"), t("Outcome"), t("Code"), t("Reason")],
-                    [[sheets[r.sheet], str(r.row), t(OUTCOMES.get(r.outcome, r.outcome)),
-                      format_code(r.customer_id) if r.customer_id else "",
-                      reason_text(t, r.reason)] for r in rows])

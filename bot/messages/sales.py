@@ -7,12 +7,22 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import Translate
-from bot.render import button, deal_stage_label, local_time, rows_of, stage_label
+from bot.messages.i18n import Translate
+from bot.messages.keyboards import button, rows_of
+from bot.messages.labels import deal_stage_label, local_time, stage_label
 from bot.understanding.amounts import Money, format_money
 from storage.deals import StageSum, is_late, stage_after
 from storage.models import Customer, Deal, DealStage
 from storage.purchases import Value
+
+
+def deal_line(t: Translate, deal: Deal) -> str:
+    """#3 X1 项目 · 王小明 · ¥300,000 · 2026-12-31 · proposal"""
+    value = format_money(Money.from_minor(deal.value_minor, deal.currency)) \
+        if deal.value_minor else "—"
+    close = deal.close_on.isoformat() if deal.close_on else "—"
+    return (f"#{deal.id} {escape(deal.title)} · {escape(deal.customer.name)} · {value} · "
+            f"{close} · {deal_stage_label(t, deal.stage)}")
 
 
 def value_line(t: Translate, value: Value, timezone: str) -> str:
