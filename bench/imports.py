@@ -65,7 +65,7 @@ def csv_file(rows: list[list[str]]) -> bytes:
 
 
 def xlsx_file(rows: list[list[str]]) -> bytes:
-    from bot.spreadsheets import OutSheet, xlsx_bytes
+    from bot.tables.spreadsheets import OutSheet, xlsx_bytes
 
     return xlsx_bytes([OutSheet("客户", HEADER, rows)])
 
@@ -121,8 +121,8 @@ async def _bot(url: str) -> tuple[Any, Any, Any]:
 async def measure_import(url: str, path: str) -> dict[str, Any]:
     """The whole import as the bot runs it (read and check in the workers, classify,
     write in batches of 1,000), while a colleague looks customers up every 100 ms."""
-    from bot import importing
     from bot.runtime import workers
+    from bot.tables import importing
     from storage import import_jobs, import_writer
     from storage.imports import RowOptions
     from storage.users import Profile, actor_for, admit
@@ -186,7 +186,7 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
 
 
 async def measure_export(url: str) -> dict[str, Any]:
-    from bot import exporting
+    from bot.tables import exporting
     from storage.exports import ExportFilter
     from storage.users import Profile, actor_for, admit
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import exporting
 from bot.runtime.context import BotContext
+from bot.tables import exporting
 from handlers import privacy
 from handlers.common import failure_text, say
 from storage import segments

@@ -20,8 +20,6 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import importing
-from bot.import_runner import runner_of
 from bot.messages.imports import (
     field_keyboard,
     layout_keyboard,
@@ -31,7 +29,9 @@ from bot.messages.imports import (
 )
 from bot.messages.keyboards import button
 from bot.runtime.context import BotContext
-from bot.spreadsheets import TABLE_SUFFIXES
+from bot.tables import importing
+from bot.tables.import_runner import runner_of
+from bot.tables.spreadsheets import TABLE_SUFFIXES
 from handlers.common import acknowledge, failure_text, pressed, say
 from storage import import_jobs, import_writer
 from storage.errors import N_, CrmError
@@ -40,7 +40,7 @@ from storage.models import ImportJob
 from storage.users import ensure_manager
 
 MB = 1024 * 1024
-# The formats bot/spreadsheets.py reads; a .vcf goes to the add flow first (customers.py).
+# The formats bot/tables/spreadsheets.py reads; a .vcf goes to the add flow first (customers.py).
 SPREADSHEET = reduce(operator.or_, (filters.Document.FileExtension(suffix[1:])
                                     for suffix in TABLE_SUFFIXES if suffix != ".vcf"))
 ACTION = re.compile(r"^im:(\d{1,9}):(col|set|sheet|map|pre|ch|go|cancel|undo|undo!)"

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import exporting
 from bot.messages.customers import results_keyboard
 from bot.messages.keyboards import button
 from bot.runtime.context import BotContext
+from bot.tables import exporting
 from handlers.common import acknowledge, pressed, say
 from handlers.exports import start_export
 from storage import exports, segments

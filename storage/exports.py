@@ -1,5 +1,5 @@
 """Taking the table out: the customers a member may see, filtered, as plain rows, and
-their interactions. The chat and the CLI turn these into xlsx or csv (bot/exporting.py).
+their interactions. The chat and the CLI turn these into xlsx or csv (bot/tables/exporting.py).
 
 Read with a handful of set-wise queries (customers, contacts, tags, open follow-ups,
 owners, interactions), not per customer, so 100,000 records take about a second.

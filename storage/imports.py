@@ -1,6 +1,6 @@
 """Bringing a team's table in: rows of text -> checked candidates -> a preview -> records.
 
-The service never sees a file format (bot/spreadsheets.py turns files into rows of
+The service never sees a file format (bot/tables/spreadsheets.py turns files into rows of
 text). It works in three steps, each usable without Telegram:
 
 1. `prepare_rows` / `prepare_logs` (pure, CPU-bound, run in a worker process): every row

@@ -2,7 +2,7 @@
 wherever filters are (`/export seg:上海核心沉默`, `/find seg:…`, `/stats seg:…`).
 
 A segment keeps the filter words as the member wrote them; `expand` puts them in place of
-`seg:NAME` before the words are read (bot/exporting.py), so a segment always means what
+`seg:NAME` before the words are read (bot/tables/exporting.py), so a segment always means what
 its words mean today (quiet:30 counts from now, not from when it was saved)."""
 
 from __future__ import annotations

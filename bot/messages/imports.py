@@ -1,5 +1,5 @@
 """What an import looks like in the chat: the column card, the preview, the progress bar,
-and the report (its row-by-row result file is made by bot/importing.py)."""
+and the report (its row-by-row result file is made by bot/tables/importing.py)."""
 
 from __future__ import annotations
 

@@ -16,13 +16,13 @@ from telegram.request import BaseRequest, HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 import scheduler
-from bot.import_runner import RUNNER, ImportRunner
 from bot.process.pacing import ChatPacing
 from bot.process.persistence import DatabasePersistence
 from bot.process.processing import ChatOrderedProcessor
 from bot.process.transports.retrying import RetryingRequest
 from bot.runtime.config import Settings
 from bot.runtime.context import RUNTIME, BotContext, Runtime, held_answers
+from bot.tables.import_runner import RUNNER, ImportRunner
 from handlers import register_all
 from handlers.start import publish_commands
 from scheduler import backups

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import exporting, importing
-from bot.importing import result_sheet
 from bot.messages.errors import error_text
 from bot.messages.i18n import translator
 from bot.messages.imports import layout_text, preview_text, report_text
 from bot.process.transports.fakeapi import html_to_text
 from bot.runtime.config import Settings
-from bot.spreadsheets import xlsx_bytes
+from bot.tables import exporting, importing
+from bot.tables.importing import result_sheet
+from bot.tables.spreadsheets import xlsx_bytes
 from storage import import_jobs, import_writer, users
 from storage.database import Database
 from storage.errors import CrmError

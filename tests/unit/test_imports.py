@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.importing import check, classified, read_layout, write
-from bot.spreadsheets import UnreadableFile, cell_text, read_workbook
+from bot.tables.importing import check, classified, read_layout, write
+from bot.tables.spreadsheets import UnreadableFile, cell_text, read_workbook
 from storage import import_jobs, import_writer
 from storage.cells import sheet_date
 from storage.columns import field_for, find_header, guess_mapping

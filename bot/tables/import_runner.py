@@ -13,13 +13,13 @@ from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
-from bot import importing
-from bot.importing import result_sheet
 from bot.messages.i18n import Translate, translator
 from bot.messages.imports import progress_text, report_keyboard, report_text
 from bot.runtime.config import Settings
 from bot.runtime.workers import run as in_worker
-from bot.spreadsheets import xlsx_bytes
+from bot.tables import importing
+from bot.tables.importing import result_sheet
+from bot.tables.spreadsheets import xlsx_bytes
 from storage import import_jobs, import_writer
 from storage.database import Database
 from storage.imports import RowOptions

@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.messages.i18n import Translate
 from bot.messages.imports import OUTCOMES, reason_text
 from bot.runtime import workers
-from bot.spreadsheets import OutSheet, Table, read_workbook
+from bot.tables.spreadsheets import OutSheet, Table, read_workbook
 from storage import import_jobs, import_writer
 from storage.columns import Layout, find_header, guess_mapping, is_interactions_table
 from storage.database import Database

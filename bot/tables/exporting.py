@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages.i18n import Translate, translator
 from bot.messages.labels import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.runtime import workers
-from bot.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
+from bot.tables.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
 from storage import segments
 from storage.cells import STAGE_WORDS, TIER_WORDS
 from storage.columns import SYNONYMS
