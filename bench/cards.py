@@ -19,8 +19,8 @@ import time
 import psutil
 
 from bench.stats import percentile
-from bot.businesscards import read_card
-from bot.ocr import reader_pids
+from bot.media.businesscards import read_card
+from bot.media.ocr import reader_pids
 from tests.cards import FIELDS, card_set, correct
 
 

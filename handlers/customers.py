@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.businesscards import read_card
+from bot.media.businesscards import read_card
 from bot.messages.customers import (
     card_keyboard,
     customer_card,

@@ -22,10 +22,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.media.speech import TranscriptionFailed, transcribe
 from bot.messages.interactions import log_card, log_keyboard, timeline_keyboard, timeline_text
 from bot.messages.labels import local_time
 from bot.runtime.context import RUNTIME, BotContext
-from bot.speech import TranscriptionFailed, transcribe
 from bot.understanding.dates import find_when
 from bot.understanding.logs import contact_and_follow_up_times, interaction_kind, reads_like_log
 from handlers.common import (

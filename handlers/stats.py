@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import charts
-from bot.charts import ChartData
+from bot.media import charts
+from bot.media.charts import ChartData
+from bot.media.stats_charts import chart_of
 from bot.messages.stats import stats_keyboard, stats_text
 from bot.runtime.context import BotContext
-from bot.stats_charts import chart_of
 from bot.tables.exporting import condition_of
 from handlers.common import acknowledge, pressed, say
 from storage import deals, satisfaction, stats, value

@@ -15,15 +15,15 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import charts
-from bot.charts import ChartData
+from bot.media import charts
+from bot.media.charts import ChartData
+from bot.media.stats_charts import funnel_chart, purchases_chart
 from bot.messages.digest import digest_keyboard, digest_text
 from bot.messages.i18n import Translate, translator
 from bot.messages.reminders import nudge_keyboard, nudge_text, reminder_keyboard, reminder_text
 from bot.messages.team import weekly_text
 from bot.runtime import metrics
 from bot.runtime.config import ReminderSettings
-from bot.stats_charts import funnel_chart, purchases_chart
 from storage import deals, nudges, reminders, stats, team
 from storage.clock import utcnow
 from storage.database import Database

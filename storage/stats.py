@@ -1,7 +1,7 @@
 """The numbers behind /stats and its charts, over the customers the member may see.
 
 Each function is one aggregate query (months are bucketed by the database; all in UTC);
-the charts themselves are drawn in bot/charts.py from what these return.
+the charts themselves are drawn in bot/media/charts.py from what these return.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pathlib import Path
 import mplfonts
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.businesscards import CardFields
+from bot.media.businesscards import CardFields
 
 FONT = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.media.stats_charts import chart_of
 from bot.messages.errors import error_message
 from bot.messages.i18n import Translate, translator
 from bot.messages.imports import (
@@ -31,7 +32,6 @@ from bot.messages.imports import (
 from bot.messages.labels import label
 from bot.messages.stats import CHARTS
 from bot.runtime.config import Settings
-from bot.stats_charts import chart_of
 from bot.tables import importing
 from bot.tables.exporting import condition_of
 from bot.understanding.amounts import Money

@@ -9,7 +9,7 @@ import signal
 from PIL import Image
 from sqlalchemy import select
 
-from bot.ocr import reader_pids
+from bot.media.ocr import reader_pids
 from bot.process.transports.inprocess import deliver_pending
 from storage.models import Interaction
 from tests.cards import CHINESE, ENGLISH, draw

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.charts import DPI, HEIGHT, WIDTH
+from bot.media.charts import DPI, HEIGHT, WIDTH
 from tests.flow.conftest import ADMIN, Bot
 
 

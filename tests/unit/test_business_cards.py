@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.businesscards import CardFields, fields_from
-from bot.ocr import OcrLine, recognise
+from bot.media.businesscards import CardFields, fields_from
+from bot.media.ocr import OcrLine, recognise
 from tests.cards import FIELDS, card_set, correct
 from tests.conftest import PG_URL
 

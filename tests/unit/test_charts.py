@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.charts import DPI, HEIGHT, WIDTH, ChartData, missing_glyphs, render
-from bot.messages.i18n import translator
-from bot.messages.stats import CHARTS
-from bot.stats_charts import (
+from bot.media.charts import DPI, HEIGHT, WIDTH, ChartData, missing_glyphs, render
+from bot.media.stats_charts import (
     activity_chart,
     funnel_chart,
     purchases_chart,
     region_chart,
     tiers_chart,
 )
+from bot.messages.i18n import translator
+from bot.messages.stats import CHARTS
 from storage.deals import StageSum
 from storage.stats import Activity
 

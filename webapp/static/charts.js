@@ -1,5 +1,5 @@
 // The /stats charts drawn in the browser from the same data the chat's pictures are
-// drawn from (bot/stats_charts.py's ChartData: kind, title, labels, series). SVG built
+// drawn from (bot/media/stats_charts.py's ChartData: kind, title, labels, series). SVG built
 // node by node (no markup parsed), coloured by Telegram's theme through CSS variables.
 "use strict";
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.charts import ChartData
+from bot.media.charts import ChartData
 from bot.messages.i18n import Translate
 from bot.messages.labels import deal_stage_label, tier_label
 from bot.messages.stats import PERIODS, chart_title

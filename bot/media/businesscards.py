@@ -1,7 +1,7 @@
 """A photo of a business card (or a screenshot of a contact card) read into a draft
 customer: who, what title, which company, phones, emails, address, website.
 
-The lines come from the OCR worker (bot/ocr.py); which line is which is decided here,
+The lines come from the OCR worker (bot/media/ocr.py); which line is which is decided here,
 for Chinese and English cards. A line is an email, a website, a phone (labelled or not;
 a fax number is not the customer's phone), an address (labelled, or read as one:
 市/区/路/号, Road, Street, Suite...), a company (有限公司, 集团, Co., Ltd, Inc...) or a
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from bot.ocr import OcrLine, read_lines
+from bot.media.ocr import OcrLine, read_lines
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.validation import normalize_email
