@@ -58,9 +58,9 @@ def sheet_rows(count: int, seed: int = 5) -> list[list[str]]:
 
 def csv_file(rows: list[list[str]]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(rows)
+    sheet = csv.writer(out)
+    sheet.writerow(HEADER)
+    sheet.writerows(rows)
     return out.getvalue().encode("utf-8")
 
 
@@ -123,8 +123,8 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
     write in batches of 1,000), while a colleague looks customers up every 100 ms."""
     from bot.runtime import workers
     from bot.tables import importing
-    from storage import import_jobs, import_writer
-    from storage.imports import RowOptions
+    from storage.imports import jobs, writer
+    from storage.imports.preview import RowOptions
     from storage.users import Profile, actor_for, admit
 
     app, api, _ = await _bot(url)
@@ -161,21 +161,21 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
             looking = asyncio.create_task(look_up())
             started = time.perf_counter()
             async with database.unit_of_work() as session:
-                job = await import_jobs.create_job(session, actor, Path(path).name, data)
-                import_jobs.change(job, options=options.__dict__)
+                job = await jobs.create_job(session, actor, Path(path).name, data)
+                jobs.change(job, options=options.__dict__)
             del data  # as the bot's handler lets go of the upload once it is stored
             checked = await importing.check(database, job, options)
             checked_at = time.perf_counter()
             async with database.unit_of_work() as session:
                 stored = await session.get(type(job), job.id)
                 assert stored is not None
-                import_jobs.start(stored, checked.total)
+                jobs.start(stored, checked.total)
             await importing.write(database, job.id, options, batch=1000)
             finished = time.perf_counter()
             done.set()
             await looking
         async with database.unit_of_work() as session:
-            counts = await import_writer.counts(session, job.id)
+            counts = await writer.counts(session, job.id)
         await app.stop()
     await database.dispose()
     return {"total": finished - started, "check": checked_at - started,

@@ -33,9 +33,9 @@ from bot.tables import importing
 from bot.tables.import_runner import runner_of
 from bot.tables.spreadsheets import TABLE_SUFFIXES
 from handlers.common import acknowledge, failure_text, pressed, say
-from storage import import_jobs, import_writer
 from storage.errors import N_, CrmError
-from storage.imports import Choice, Kind, RowOptions
+from storage.imports import jobs, writer
+from storage.imports.preview import Choice, Kind, RowOptions
 from storage.models import ImportJob
 from storage.users import ensure_manager
 
@@ -89,9 +89,9 @@ async def start_import(update: Update, context: BotContext, file_name: str,
         try:
             data = await content()
             async with context.unit_of_work() as session:
-                job = await import_jobs.create_job(session, context.member, file_name, data,
+                job = await jobs.create_job(session, context.member, file_name, data,
                                                    chat_id=chat.id)
-                import_jobs.change(job, options=options_for(context).__dict__)
+                jobs.change(job, options=options_for(context).__dict__)
                 job_id = job.id
         except Exception as error:
             await context.bot.edit_message_text(failure_text(error, t, "import upload"),
@@ -135,7 +135,7 @@ async def _give_up(context: BotContext, job_id: int) -> None:
     async with context.unit_of_work() as session:
         job = await session.get(ImportJob, job_id)
         if job is not None and job.status == "mapping" and not job.settings.get("header"):
-            await import_jobs.cancel(session, job)
+            await jobs.cancel(session, job)
             importing.forget(job)
 
 
@@ -179,7 +179,7 @@ def _confirm_step(context: BotContext) -> Step:
         async with context.unit_of_work() as session:
             stored = await session.get(ImportJob, job.id)
             assert stored is not None
-            import_jobs.start(stored, total)
+            jobs.start(stored, total)
         runner_of(context.application).launch(job.id)
         return "⏳ " + t("Importing {file}: {rows} rows. I will send the report when it "
                          "is done; you can go on meanwhile.").format(
@@ -198,18 +198,18 @@ async def on_button(update: Update, context: BotContext) -> None:
     t = context.t
     chat_id, message_id = query.message.chat.id, query.message.message_id
     async with context.unit_of_work() as session:
-        job = await import_jobs.load_job(session, context.member, job_id)
+        job = await jobs.load_job(session, context.member, job_id)
         if action in ("undo", "undo!"):
             await acknowledge(update)
             await _undo(update, context, job, confirmed=action == "undo!")
             return
         if action == "cancel":
-            await import_jobs.cancel(session, job)
+            await jobs.cancel(session, job)
             importing.forget(job)
             await acknowledge(update)
             await say(update, context, t("Cancelled. Nothing was imported."), edit=True)
             return
-        import_jobs.ensure_mapping(job)
+        jobs.ensure_mapping(job)
         if action == "col" and first is not None and first.isdigit():
             column = int(first)
             header = job.settings.get("header", [])
@@ -230,7 +230,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         elif action == "sheet" and first is not None and first.isdigit():
             sheets = job.settings.get("sheets", [])
             chosen = sheets[int(first)] if int(first) < len(sheets) else None
-            import_jobs.change(job, sheet=chosen, mapping=None)
+            jobs.change(job, sheet=chosen, mapping=None)
             step = _layout_step(context)
         elif action == "map":
             step = _layout_step(context)
@@ -239,7 +239,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             order = list(Choice)
             current = chosen[Kind(first)]
             chosen[Kind(first)] = order[(order.index(current) + 1) % len(order)]
-            import_jobs.change(job, choices={k.value: v.value for k, v in chosen.items()})
+            jobs.change(job, choices={k.value: v.value for k, v in chosen.items()})
             step = _preview_step(context)
         elif action == "pre":
             step = _preview_step(context)
@@ -264,7 +264,7 @@ async def _undo(update: Update, context: BotContext, job: ImportJob, *, confirme
                     button(t("Keep it"), f"im:{job.id}:map")]]))
         return
     async with context.unit_of_work() as session:
-        result = await import_writer.undo_import(session, context.member, job.id)
+        result = await writer.undo_import(session, context.member, job.id)
     await say(update, context, "↩️ " + t(
         "Import #{number} is undone: {deleted} records deleted, {restored} restored.").format(
             number=job.id, **result), edit=True)
@@ -273,11 +273,11 @@ async def _undo(update: Update, context: BotContext, job: ImportJob, *, confirme
 async def list_imports(update: Update, context: BotContext) -> None:
     t = context.t
     async with context.unit_of_work() as session:
-        jobs = await import_jobs.recent(session, context.member)
+        recent = await jobs.recent(session, context.member)
         lines = ["<b>" + t("Recent imports") + "</b>"]
         buttons = []
-        for job in jobs:
-            counts = await import_writer.counts(session, job.id)
+        for job in recent:
+            counts = await writer.counts(session, job.id)
             lines.append(t("#{number} {file}, {date}: {status}; {created} created, {updated} "
                            "updated").format(
                 number=job.id, file=escape(job.file_name),
@@ -286,7 +286,7 @@ async def list_imports(update: Update, context: BotContext) -> None:
                 updated=counts.get("updated", 0)))
             if job.status == "done":
                 buttons.append(button(f"↩️ #{job.id}", f"im:{job.id}:undo"))
-    if not jobs:
+    if not recent:
         lines.append(t("No imports yet. Send an .xlsx, .xls, .ods or .csv file to start one."))
     await say(update, context, "\n".join(lines),
               InlineKeyboardMarkup([buttons[i:i + 4] for i in range(0, len(buttons), 4)])

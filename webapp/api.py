@@ -35,14 +35,15 @@ from bot.runtime.config import Settings
 from bot.tables import importing
 from bot.tables.exporting import condition_of
 from bot.understanding.amounts import Money
-from storage import deals, import_jobs
+from storage import deals
 from storage.clock import utcnow
-from storage.columns import Layout
 from storage.customers import EDITABLE, load_customer, update_field
 from storage.database import Database
 from storage.errors import AccessDenied, Conflict, CrmError, NotFound, ValidationFailed
 from storage.exports import ExportFilter
-from storage.imports import Checked, Kind
+from storage.imports import jobs
+from storage.imports.columns import Layout
+from storage.imports.preview import Checked, Kind
 from storage.models import Deal, DealStage, ImportJob, ImportStatus
 from storage.segments import load_segment
 from storage.table import SORTS, customer_card, table_choices, table_page
@@ -217,7 +218,7 @@ async def import_review(request: web.Request) -> web.Response:
     `?preview=1` adds the preview's counts (every row read and checked, in the workers)."""
     actor, database = request[ACTOR], request.app[DATABASE]
     async with database.unit_of_work() as session:
-        job = await import_jobs.load_job(session, actor, int(request.match_info["id"]))
+        job = await jobs.load_job(session, actor, int(request.match_info["id"]))
         layout = await importing.layout_of(database, job)
         if job.status == ImportStatus.MAPPING:
             importing.remember(job, layout)
@@ -234,7 +235,7 @@ async def map_import_column(request: web.Request) -> web.Response:
     body = await _fields(request)
     column, chosen = body.get("column"), body.get("field")
     async with database.unit_of_work() as session:
-        job = await import_jobs.load_job(session, actor, int(request.match_info["id"]))
+        job = await jobs.load_job(session, actor, int(request.match_info["id"]))
         allowed = LOG_FIELDS if job.settings.get("logs_only") else CUSTOMER_FIELDS
         if not isinstance(column, int) or not 0 <= column < len(job.settings.get("mapping", [])):
             raise web.HTTPBadRequest(reason="column is the number of a column of the sheet")
@@ -242,7 +243,7 @@ async def map_import_column(request: web.Request) -> web.Response:
             raise web.HTTPBadRequest(reason=f"field is one of {', '.join(allowed)} or null")
         importing.map_column(job, column, chosen)
     async with database.unit_of_work(settles=False) as session:
-        job = await import_jobs.load_job(session, actor, job.id)
+        job = await jobs.load_job(session, actor, job.id)
     layout = await importing.layout_of(database, job)
     return answer(_review(job, layout, None, translator(actor.language)))
 

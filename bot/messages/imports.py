@@ -11,8 +11,8 @@ from telegram import InlineKeyboardMarkup
 from bot.messages.i18n import N_, Translate
 from bot.messages.keyboards import app_button, button, rows_of
 from bot.messages.labels import label
-from storage.columns import FIELDS, Layout
-from storage.imports import Checked, Choice, Kind, Preview, Problem
+from storage.imports.columns import FIELDS, Layout
+from storage.imports.preview import Checked, Choice, Kind, Preview, Problem
 
 SHOWN_COLUMNS = 24  # buttons for at most this many columns; the rest keep their guess
 CUSTOMER_FIELDS = tuple(f for f in FIELDS if f not in ("date", "kind", "summary", "outcome"))

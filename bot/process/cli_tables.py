@@ -17,10 +17,11 @@ from bot.runtime.config import Settings
 from bot.tables import exporting, importing
 from bot.tables.importing import result_sheet
 from bot.tables.spreadsheets import xlsx_bytes
-from storage import import_jobs, import_writer, users
+from storage import users
 from storage.database import Database
 from storage.errors import CrmError
-from storage.imports import RowOptions
+from storage.imports import jobs, writer
+from storage.imports.preview import RowOptions
 from storage.models import ImportJob
 from storage.users import Actor, Profile, actor_for
 
@@ -102,8 +103,8 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
                 print(f"no member with Telegram id {args.owner}", file=sys.stderr)
                 return None
             owner = found.id
-        job = await import_jobs.create_job(session, actor, name, data, owner_id=owner)
-        import_jobs.change(job, options=options.__dict__, sheet=args.sheet)
+        job = await jobs.create_job(session, actor, name, data, owner_id=owner)
+        jobs.change(job, options=options.__dict__, sheet=args.sheet)
     checked = await importing.check(database, job, options)
     choices = importing.choices_of(job)
     print(html_to_text(layout_text(t, job.file_name, checked.layout)))
@@ -114,14 +115,14 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
         async with database.unit_of_work() as session:
             stored = await session.get(ImportJob, job.id)
             assert stored is not None
-            await import_jobs.cancel(session, stored)
+            await jobs.cancel(session, stored)
         importing.forget(job)
         print("cancelled: nothing was imported")
         return None
     async with database.unit_of_work() as session:
         stored = await session.get(ImportJob, job.id)
         assert stored is not None
-        import_jobs.start(stored, checked.total)
+        jobs.start(stored, checked.total)
 
     async def progress(done: int, total: int) -> None:
         print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)
@@ -130,8 +131,8 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
                           progress=progress)
     print(file=sys.stderr)
     async with database.unit_of_work() as session:
-        counts = await import_writer.counts(session, job.id)
-        rows = await import_writer.outcomes(session, job.id)
+        counts = await writer.counts(session, job.id)
+        rows = await writer.outcomes(session, job.id)
     print(html_to_text(report_text(t, job.id, job.file_name, counts)))
     return xlsx_bytes([result_sheet(t, rows)])
 

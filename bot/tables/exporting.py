@@ -2,7 +2,7 @@
 language, written to xlsx (two sheets) or csv in a worker process.
 
 The headers are the first English or first Chinese synonym of each field in
-storage/columns.py, so an exported file imports back with every column recognised.
+storage/imports/columns.py, so an exported file imports back with every column recognised.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from bot.messages.labels import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.runtime import workers
 from bot.tables.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
 from storage import segments
-from storage.cells import STAGE_WORDS, TIER_WORDS
-from storage.columns import SYNONYMS
 from storage.database import Database
 from storage.errors import N_, ValidationFailed
 from storage.exports import (
@@ -34,6 +32,8 @@ from storage.exports import (
     export_customers,
     filter_condition,
 )
+from storage.imports.cells import STAGE_WORDS, TIER_WORDS
+from storage.imports.columns import SYNONYMS
 from storage.models import InteractionKind, Stage, Tier
 from storage.names import has_han
 from storage.users import Actor

@@ -20,9 +20,9 @@ from bot.runtime.workers import run as in_worker
 from bot.tables import importing
 from bot.tables.importing import result_sheet
 from bot.tables.spreadsheets import xlsx_bytes
-from storage import import_jobs, import_writer
 from storage.database import Database
-from storage.imports import RowOptions
+from storage.imports import jobs, writer
+from storage.imports.preview import RowOptions
 from storage.models import ImportJob, User
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class ImportRunner:
     async def tidy(self) -> None:
         """Hourly: previews left for a day lose their files."""
         async with self.database.unit_of_work() as session:
-            dropped = await import_jobs.drop_abandoned(session)
+            dropped = await jobs.drop_abandoned(session)
         if dropped:
             log.info("dropped %s abandoned import previews", dropped)
 
@@ -120,8 +120,8 @@ class ImportRunner:
 
     async def _report(self, job: ImportJob, t: Translate) -> None:
         async with self.database.unit_of_work() as session:
-            counts = await import_writer.counts(session, job.id)
-            rows = await import_writer.outcomes(session, job.id)
+            counts = await writer.counts(session, job.id)
+            rows = await writer.outcomes(session, job.id)
         if job.chat_id is None:
             return
         content = await in_worker(xlsx_bytes, [result_sheet(t, rows)])

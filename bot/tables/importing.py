@@ -25,10 +25,10 @@ from bot.messages.i18n import Translate
 from bot.messages.imports import OUTCOMES, reason_text
 from bot.runtime import workers
 from bot.tables.spreadsheets import OutSheet, Table, read_workbook
-from storage import import_jobs, import_writer
-from storage.columns import Layout, find_header, guess_mapping, is_interactions_table
 from storage.database import Database
-from storage.imports import (
+from storage.imports import jobs, writer
+from storage.imports.columns import Layout, find_header, guess_mapping, is_interactions_table
+from storage.imports.preview import (
     DEFAULT_CHOICES,
     Candidate,
     Checked,
@@ -158,7 +158,7 @@ async def _source(database: Database, job: ImportJob) -> Source:
     path = _files.get(job.sha256)
     if path is None or not path.exists():
         async with database.unit_of_work() as session:
-            content = await import_jobs.file_of(session, job.id)
+            content = await jobs.file_of(session, job.id)
         folder = Path(tempfile.mkdtemp(prefix="salesbot-import-"))
         path = folder / hashlib.sha256(job.file_name.encode()).hexdigest()[:16]
         await asyncio.to_thread(path.write_bytes, content or b"")
@@ -208,7 +208,7 @@ def _split(start: int, stop: int, at: int) -> list[tuple[int, int]]:
 
 def remember(job: ImportJob, layout: Layout) -> None:
     """What a later change of one column needs: the header, the mapping, the sheets."""
-    import_jobs.change(job, header=layout.header[:64], mapping=layout.mapping,
+    jobs.change(job, header=layout.header[:64], mapping=layout.mapping,
                        sheets=layout.sheets, logs_only=layout.logs_only)
 
 
@@ -217,7 +217,7 @@ def map_column(job: ImportJob, column: int, field_name: str | None) -> None:
     mapping = list(job.settings.get("mapping", []))
     if column < len(mapping):
         mapping[column] = field_name
-        import_jobs.change(job, mapping=mapping)
+        jobs.change(job, mapping=mapping)
 
 
 def options_of(job: ImportJob) -> RowOptions:
@@ -289,7 +289,7 @@ async def classified(database: Database, job: ImportJob, options: RowOptions,
 
 
 async def write(database: Database, job_id: int, options: RowOptions, *, batch: int,
-                progress: import_writer.Progress | None = None) -> bool:
+                progress: writer.Progress | None = None) -> bool:
     """Writes a confirmed (or interrupted) import to the end; False if another writer has
     it or it is not running."""
     async with database.unit_of_work() as session:
@@ -298,7 +298,7 @@ async def write(database: Database, job_id: int, options: RowOptions, *, batch: 
             return False
     try:
         classifier = classifier_for(job)
-        return await import_writer.write(
+        return await writer.write(
             database, job_id, classified(database, job, options, classifier),
             choices_of(job), batch=batch, progress=progress, created=classifier.created)
     finally:
@@ -310,7 +310,7 @@ async def write(database: Database, job_id: int, options: RowOptions, *, batch: 
 
 async def running_jobs(database: Database) -> list[int]:
     async with database.unit_of_work() as session:
-        return await import_jobs.running(session)
+        return await jobs.running(session)
 
 
 

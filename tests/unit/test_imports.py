@@ -14,13 +14,13 @@ from sqlalchemy import func, select, update
 
 from bot.tables.importing import check, classified, read_layout, write
 from bot.tables.spreadsheets import UnreadableFile, cell_text, read_workbook
-from storage import import_jobs, import_writer
-from storage.cells import sheet_date
-from storage.columns import field_for, find_header, guess_mapping
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
 from storage.errors import Conflict
-from storage.imports import Kind, RowOptions, prepare_rows
+from storage.imports import jobs, writer
+from storage.imports.cells import sheet_date
+from storage.imports.columns import field_for, find_header, guess_mapping
+from storage.imports.preview import Kind, RowOptions, prepare_rows
 from storage.models import (
     AuditEntry,
     ContactPoint,
@@ -105,7 +105,7 @@ def test_a_messy_workbook_with_a_calls_sheet() -> None:
 async def _job(db: Database, data: bytes, name: str = "客户.csv") -> int:
     admin = await make_member(db, 1, "Alice", role="admin")
     async with db.unit_of_work() as session:
-        job = await import_jobs.create_job(session, admin, name, data)
+        job = await jobs.create_job(session, admin, name, data)
         return job.id
 
 
@@ -113,7 +113,7 @@ async def _confirm(db: Database, job_id: int) -> None:
     async with db.unit_of_work() as session:
         job = await session.get(ImportJob, job_id)
         assert job is not None
-        import_jobs.start(job, 0)
+        jobs.start(job, 0)
 
 
 async def test_preview_counts_then_write_in_batches(db: Database) -> None:
@@ -145,7 +145,7 @@ async def test_preview_counts_then_write_in_batches(db: Database) -> None:
     assert seen[-1] == (300, 300) and len(seen) == 3
     async with db.unit_of_work() as session:
         created = await session.scalar(select(func.count(Customer.id)))
-        counts = await import_writer.counts(session, job_id)
+        counts = await writer.counts(session, job_id)
         updated = await session.scalar(select(Customer).where(Customer.name == "老客户"))
         assert updated is not None and updated.company == "公司10有限公司"
         audit = await session.scalar(select(func.count(AuditEntry.id)).where(
@@ -164,7 +164,7 @@ async def test_the_same_file_twice_creates_nothing_twice(db: Database) -> None:
     admin = await make_member(db, 1, "Alice", role="admin")
     async with db.unit_of_work() as session:
         with pytest.raises(Conflict):
-            await import_jobs.create_job(session, admin, "again.csv", data)
+            await jobs.create_job(session, admin, "again.csv", data)
     # The same rows in another file: every row is a certain duplicate, none is created.
     job_id = await _job(db, data + b"\r\n", "copy.csv")
     async with db.unit_of_work() as session:
@@ -208,7 +208,7 @@ async def test_undo_takes_the_whole_import_back_unless_changed(db: Database) -> 
         assert await session.scalar(select(func.count(Reminder.id))) == 10
         assert await session.scalar(select(func.count(Interaction.id))) == 6
     async with db.unit_of_work() as session:
-        result = await import_writer.undo_import(session, admin, job_id)
+        result = await writer.undo_import(session, admin, job_id)
     assert result == {"deleted": 39, "restored": 1}
     async with db.unit_of_work() as session:
         left = list(await session.scalars(select(Customer)))
@@ -216,7 +216,7 @@ async def test_undo_takes_the_whole_import_back_unless_changed(db: Database) -> 
         assert await session.scalar(select(func.count(Reminder.id))) == 0
         assert await session.scalar(select(func.count(Interaction.id))) == 0
         with pytest.raises(Conflict):
-            await import_writer.undo_import(session, admin, job_id)
+            await writer.undo_import(session, admin, job_id)
 
 
 async def test_undo_is_refused_once_a_record_was_changed(db: Database) -> None:
@@ -232,7 +232,7 @@ async def test_undo_is_refused_once_a_record_was_changed(db: Database) -> None:
         await update_field(session, customer, "title", "CEO", admin, default_region="CN")
     async with db.unit_of_work() as session:
         with pytest.raises(Conflict) as caught:
-            await import_writer.undo_import(session, admin, job_id)
+            await writer.undo_import(session, admin, job_id)
     assert "changed since" in caught.value.message
     async with db.unit_of_work() as session:
         assert await session.scalar(select(func.count(Customer.id))) == 5
@@ -256,7 +256,7 @@ async def test_messy_workbook_imports_with_its_calls(db: Database) -> None:
         assert customer is not None
         assert customer.contact_values("phone") == ["+8613812345678"]
         assert customer.last_contact_at == datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
-        rows = await import_writer.outcomes(session, job_id)
+        rows = await writer.outcomes(session, job_id)
     assert [(r.sheet, r.row, r.outcome) for r in rows if r.sheet == 1] == [
         (1, 2, "logged"), (1, 3, "invalid")]
 
@@ -323,7 +323,7 @@ async def test_a_file_of_calls_alone_goes_onto_the_timelines(db: Database) -> No
         assert fresh is not None
         assert fresh.last_contact_at == datetime(2026, 11, 19, 1, 0, tzinfo=UTC)  # 09:00 local
         assert await session.scalar(select(func.count(Reminder.id))) == 1
-        rows = await import_writer.outcomes(session, job_id)
+        rows = await writer.outcomes(session, job_id)
     assert [r.outcome for r in rows] == ["logged", "logged", "invalid"]
 
 
@@ -331,11 +331,11 @@ async def test_previews_left_for_a_day_lose_their_files(
         db: Database, frozen_time: Any) -> None:
     job_id = await _job(db, customer_sheet(3).csv_bytes("utf-8"))
     async with db.unit_of_work() as session:
-        assert await import_jobs.drop_abandoned(session) == 0
+        assert await jobs.drop_abandoned(session) == 0
     frozen_time.shift(timedelta(hours=25))
     async with db.unit_of_work() as session:
-        assert await import_jobs.drop_abandoned(session) == 1
+        assert await jobs.drop_abandoned(session) == 1
         job = await session.get(ImportJob, job_id)
         assert job is not None and job.status == ImportStatus.CANCELLED
-        assert await import_jobs.file_of(session, job_id) == b""
+        assert await jobs.file_of(session, job_id) == b""
 

@@ -227,7 +227,7 @@ async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database
     """An import's batches write their rows' terms themselves; a customer added after the
     batch gets its terms when its unit of work flushes."""
     from storage.clock import utcnow
-    from storage.import_writer import reserve_ids
+    from storage.imports.writer import reserve_ids
     from storage.search import insert_customers, search_text_without_code, with_code
 
     rep = await make_member(db, 1001)

@@ -10,7 +10,7 @@ text). It works in three steps, each usable without Telegram:
    duplicate of an existing record (same phone or email), a possible one (same pinyin
    name at a similar company), or a duplicate of an earlier row of the file; `Preview`
    counts them.
-3. `write` (storage/import_writer.py) writes in batches, each in one transaction that
+3. `write` (storage/imports/writer.py) writes in batches, each in one transaction that
    also records every row's outcome and how far the import got, so a killed import
    resumes where it stopped and never writes a row twice; `undo_import` takes a whole
    import back within a day while nothing it wrote has been changed since.
@@ -31,10 +31,10 @@ from rapidfuzz import fuzz
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.cells import kind_of, sheet_date, split_list, stage_of, tier_of
-from storage.columns import Layout
 from storage.customers import CustomerDraft, ensure_contacts, validate_draft
 from storage.errors import N_, CrmError, ValidationFailed
+from storage.imports.cells import kind_of, sheet_date, split_list, stage_of, tier_of
+from storage.imports.columns import Layout
 from storage.models import ContactPoint, Customer, ImportRow, User
 from storage.names import fold, pinyin_initials, pinyin_key
 from storage.search import search_text_without_code, terms_of

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, import_jobs
+from storage import audit
 from storage.clock import utcnow
 from storage.customers import (
     TEXT_FIELDS,
@@ -33,7 +33,8 @@ from storage.customers import (
 )
 from storage.database import Database
 from storage.errors import N_, Conflict, NotFound
-from storage.imports import Candidate, Choice, Classified, Kind, LoggedRow, Problem
+from storage.imports import jobs
+from storage.imports.preview import Candidate, Choice, Classified, Kind, LoggedRow, Problem
 from storage.models import (
     AuditEntry,
     ContactPoint,
@@ -121,7 +122,7 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
         job = await session.get(ImportJob, job_id)
         assert job is not None
         job.status, job.finished_at = ImportStatus.DONE, utcnow()
-        await import_jobs.drop_file(session, job_id)  # the outcomes are in import_rows
+        await jobs.drop_file(session, job_id)  # the outcomes are in import_rows
         job.settings = {**job.settings, "last_audit_id": int(last_audit or 0)}
     return True
 
