@@ -34,13 +34,13 @@ from storage.database import Database
 from storage.dedupe import duplicate_groups
 from storage.migrate import upgrade
 from storage.models import ContactPoint, Customer, Tag, User, customer_tags
-from storage.names import pinyin_initials, pinyin_key, syllables
-from storage.search import (
+from storage.search.lookup import (
     build_search_text,
     customers_mentioned,
     insert_customers,
     search_customers,
 )
+from storage.search.names import pinyin_initials, pinyin_key, syllables
 from storage.users import Visibility, actor_for
 
 CUSTOMERS = int(os.environ.get("SALESBOT_BENCH_CUSTOMERS", "100000"))

@@ -211,7 +211,7 @@ async def measure_export(url: str) -> dict[str, Any]:
 
 def indexed(rows: list[list[str]]) -> tuple[list[str], list[set[str]]]:
     """The rows' search texts and search terms, made once for both plain inserts."""
-    from storage.search import code_terms, search_text_without_code, terms_of, with_code
+    from storage.search.lookup import code_terms, search_text_without_code, terms_of, with_code
 
     texts = [with_code(search_text_without_code(
         name=r[0], company=r[3], region=r[5], phones=[f"+86{r[1]}"], emails=[r[2]] if r[2] else [],
@@ -228,7 +228,7 @@ async def plain_insert(url: str, rows: list[list[str]], texts: list[str],
     the issue's own baseline, "a plain executemany insert of the same rows"; with them,
     what any import must write for the lookups of issue 13 to find the rows."""
     from storage.models import Customer
-    from storage.search import terms_insert
+    from storage.search.lookup import terms_insert
 
     database = Database(url)
     now = datetime.now(UTC)

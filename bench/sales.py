@@ -57,7 +57,7 @@ async def timed_recompute(db: Database, url: str) -> dict[str, Any]:
     from bot.runtime import workers
     from bot.runtime.config import SalesSettings
     from scheduler.value import recompute
-    from storage.search import search_customers
+    from storage.search.lookup import search_customers
     from storage.users import Actor, Role
 
     await workers.run(len, b"warm")  # the workers start with the bot's first import or job

@@ -24,7 +24,7 @@ from bot.understanding.dates import Prefer, find_when
 from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import CrmError
-from storage.search import SearchHit, search_customers
+from storage.search.lookup import SearchHit, search_customers
 from storage.users import find_by_telegram_id, language_from_telegram
 
 log = logging.getLogger(__name__)

@@ -50,7 +50,7 @@ from handlers.common import (
 from storage import customers, deals
 from storage.clock import utcnow
 from storage.errors import Conflict
-from storage.search import customers_mentioned, search_customers
+from storage.search.lookup import customers_mentioned, search_customers
 
 CONFIRM, WAIT_VALUE, WAIT_CUSTOMER, WAIT_SENTENCE = range(4)
 MOVE = re.compile(r"^deal:(\d{1,10}):(\w{1,16}):(\w{1,16})$")

@@ -19,7 +19,7 @@ from handlers import privacy
 from handlers.common import failure_text, say
 from storage import segments
 from storage.clock import utcnow
-from storage.search import parse_code
+from storage.search.lookup import parse_code
 
 
 async def export(update: Update, context: BotContext) -> None:

@@ -14,7 +14,7 @@ from telegram.ext import Application, InlineQueryHandler
 from bot.messages.customers import compact_card
 from bot.runtime.context import BotContext
 from storage.customers import customers_in_order
-from storage.search import recently_changed, search_customers
+from storage.search.lookup import recently_changed, search_customers
 from storage.validation import format_phone
 
 log = logging.getLogger(__name__)

@@ -43,7 +43,7 @@ from storage.clock import utcnow
 from storage.errors import N_, ValidationFailed
 from storage.interactions import Attachment
 from storage.models import InteractionKind
-from storage.search import SearchHit, customers_mentioned, search_customers
+from storage.search.lookup import SearchHit, customers_mentioned, search_customers
 
 log = logging.getLogger(__name__)
 

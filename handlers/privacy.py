@@ -16,7 +16,7 @@ from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
 from storage import privacy
 from storage.errors import N_, ValidationFailed
-from storage.search import parse_code
+from storage.search.lookup import parse_code
 from storage.users import ensure_admin
 
 ACTION = re.compile(r"^pv:(export|erase):(\d{1,10})$")

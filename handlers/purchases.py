@@ -47,7 +47,7 @@ from handlers.common import (
 )
 from storage import customers, purchases, satisfaction
 from storage.clock import utcnow
-from storage.search import SearchHit, customers_mentioned, search_customers
+from storage.search.lookup import SearchHit, customers_mentioned, search_customers
 
 CONFIRM, WAIT_AMOUNT, WAIT_CUSTOMER, WAIT_COMMENT = range(4)
 

@@ -16,7 +16,7 @@ from handlers.customers import show_card
 from handlers.segments import list_customers
 from storage import customers
 from storage.errors import NotFound
-from storage.search import parse_code, search_customers
+from storage.search.lookup import parse_code, search_customers
 
 RESULTS = 10
 SEGMENT = re.compile(r"^\s*(?:seg|segment|分组)[:：]\S+", re.I)

@@ -18,7 +18,7 @@ from bot.tables import exporting
 from handlers.common import acknowledge, pressed, say
 from handlers.exports import start_export
 from storage import exports, segments
-from storage.search import SearchHit
+from storage.search.lookup import SearchHit
 
 ACTION = re.compile(r"^sg:(\d{1,10}):(list|export|delete)$")
 LISTED = 20

@@ -25,8 +25,8 @@ from storage.models import (
     ReminderStatus,
     Tag,
 )
-from storage.names import fold, pinyin_initials, pinyin_key
-from storage.search import build_search_text, starts_with
+from storage.search.lookup import build_search_text, starts_with
+from storage.search.names import fold, pinyin_initials, pinyin_key
 from storage.users import Actor, can_see
 from storage.validation import (
     clean_text,

@@ -33,7 +33,7 @@ from storage.models import (
     ReminderStatus,
     format_code,
 )
-from storage.names import fold
+from storage.search.names import fold
 from storage.users import Actor, visible_to
 
 UNDO_WINDOW = timedelta(hours=24)

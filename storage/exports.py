@@ -29,7 +29,7 @@ from storage.models import (
     UTCDateTime,
     customer_tags,
 )
-from storage.names import fold
+from storage.search.names import fold
 from storage.users import Actor, visible_to
 
 

@@ -221,7 +221,7 @@ class Customer(Base):
     # Set when the personal fields were anonymised on request (counts and dates remain).
     erased_at: Mapped[datetime | None]
     # Name, pinyin, company, phone digits, emails, tags and code in one lower-cased
-    # string; its terms are indexed in `search_terms` (see storage/search.py).
+    # string; its terms are indexed in `search_terms` (see storage/search/lookup.py).
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     contacts: Mapped[list[ContactPoint]] = relationship(
@@ -251,7 +251,7 @@ Index("ix_customers_company_lower", func.lower(Customer.company))
 
 # Where a customer's search text may begin to be typed: each row one term (a suffix of a
 # segment that starts a word, a Han character or a syllable) and the customer. Kept in
-# step by storage/search.py; a lookup is a range scan of the primary key.
+# step by storage/search/lookup.py; a lookup is a range scan of the primary key.
 search_terms = Table(
     "search_terms",
     Base.metadata,

@@ -3,7 +3,7 @@ one customer's card (fields, timeline, follow-ups, deals), as plain values.
 
 The rows are chosen by the export's filters (storage/exports.py: tier, stage, owner,
 region, tag, gone quiet, ...) and, when a query is typed, by the chat's search
-(storage/search.py), so the table, /export and a lookup never disagree about who
+(storage/search/lookup.py), so the table, /export and a lookup never disagree about who
 matches. Visibility is part of the filter condition: a rep under the `own` policy pages
 through their own customers only, and a card they may not see is not found, as in chat.
 Paging is by offset over an indexed order; the count runs over the same condition, up
@@ -35,7 +35,7 @@ from storage.models import (
     customer_tags,
     format_code,
 )
-from storage.search import search_customers
+from storage.search.lookup import search_customers
 from storage.segments import all_segments
 from storage.users import Actor, visible_to
 

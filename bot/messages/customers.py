@@ -16,8 +16,8 @@ from storage.models import (
     Customer,
     Interaction,
 )
-from storage.names import has_han
-from storage.search import SearchHit
+from storage.search.lookup import SearchHit
+from storage.search.names import has_han
 from storage.validation import format_phone
 
 EDIT_FIELDS = ("name", "phone", "email", "company", "title", "region", "address", "source",

@@ -35,7 +35,7 @@ from storage.exports import (
 from storage.imports.cells import STAGE_WORDS, TIER_WORDS
 from storage.imports.columns import SYNONYMS
 from storage.models import InteractionKind, Stage, Tier
-from storage.names import has_han
+from storage.search.names import has_han
 from storage.users import Actor
 from storage.validation import format_phone
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import phonenumbers
 
 from storage.customers import CustomerDraft
-from storage.names import has_han
+from storage.search.names import has_han
 
 if TYPE_CHECKING:
     import vobject

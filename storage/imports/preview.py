@@ -36,8 +36,8 @@ from storage.errors import N_, CrmError, ValidationFailed
 from storage.imports.cells import kind_of, sheet_date, split_list, stage_of, tier_of
 from storage.imports.columns import Layout
 from storage.models import ContactPoint, Customer, ImportRow, User
-from storage.names import fold, pinyin_initials, pinyin_key
-from storage.search import search_text_without_code, terms_of
+from storage.search.lookup import search_text_without_code, terms_of
+from storage.search.names import fold, pinyin_initials, pinyin_key
 from storage.validation import clean_text, normalize_email, normalize_phone
 
 MAX_ROWS = 200_000

@@ -52,8 +52,8 @@ from storage.models import (
     customer_tags,
     format_code,
 )
-from storage.names import fold
-from storage.search import insert_customers, parse_code, with_code
+from storage.search.lookup import insert_customers, parse_code, with_code
+from storage.search.names import fold
 from storage.users import Actor, ensure_admin
 
 UNDO_WINDOW = timedelta(hours=24)

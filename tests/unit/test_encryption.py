@@ -19,7 +19,7 @@ from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
 from storage.encryption import SQLITE_MAGIC, key_of, new_key, with_key
 from storage.migrate import upgrade
-from storage.search import search_customers
+from storage.search.lookup import search_customers
 from tests.conftest import PG_URL, SQLITE_KEY, make_member
 from tests.harness import every_table
 

@@ -12,7 +12,7 @@ from pypinyin import Style, constants, lazy_pinyin
 from pypinyin.phrases_dict import phrases_dict
 
 from bench.__main__ import fake_customers
-from storage import pinyin_table
+from storage.search import pinyin_table
 
 SENTENCE_SAMPLE = ["今天和王小明在银行见面，行长说重庆的项目下周五签",
                    "曾经的长孙无忌和单雄信一起去了朝阳区", "音乐会的乐队在重庆重新排练"]
@@ -24,7 +24,7 @@ def texts() -> list[str]:
 
 
 def test_the_table_is_what_the_installed_pypinyin_gives() -> None:
-    made = subprocess.run([sys.executable, "-m", "storage.pinyin_table", "--print"],
+    made = subprocess.run([sys.executable, "-m", "storage.search.pinyin_table", "--print"],
                           capture_output=True, text=True, check=True, timeout=300).stdout
     assert made == pinyin_table.TABLE.read_text(encoding="utf-8")
 
@@ -51,16 +51,16 @@ def test_the_characters_readings_are_the_installed_pypinyins() -> None:
     """pinyin_chars.txt is what the installed pypinyin gives, reads back as each of its
     41,923 readings (checked beside pypinyin's own module, in a process of its own), and
     is what pypinyin reads from here."""
-    made = subprocess.run([sys.executable, "-m", "storage.pinyin_table", "--print-chars"],
+    made = subprocess.run([sys.executable, "-m", "storage.search.pinyin_table", "--print-chars"],
                           capture_output=True, text=True, check=True, timeout=300).stdout
     assert made == pinyin_table.CHARS.read_text(encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "storage.pinyin_table", "--check-chars"],
+    subprocess.run([sys.executable, "-m", "storage.search.pinyin_table", "--check-chars"],
                    check=True, timeout=300)
     # (Here pypinyin was imported before storage.names; in the bot it is not.)
     readings = pinyin_table.load_chars()
     assert readings[ord("曾")] == "céng,zēng" and len(readings) == len(constants.PINYIN_DICT)
     assert ord("a") not in readings and 0x10FFFF not in readings and -1 not in readings
     subprocess.run([sys.executable, "-c", (
-        "import storage.names, pypinyin.constants as c\n"
+        "import storage.search.names, pypinyin.constants as c\n"
         "assert type(c.PINYIN_DICT).__name__ == 'CharReadings', type(c.PINYIN_DICT)")],
         check=True, timeout=60)

@@ -6,7 +6,7 @@ import pytest
 
 from storage.customers import CustomerDraft, add_tags, create_customer, load_customer
 from storage.database import Database
-from storage.search import customers_mentioned, search_customers
+from storage.search.lookup import customers_mentioned, search_customers
 from storage.users import Actor, Visibility
 from tests.conftest import make_member
 
@@ -228,7 +228,7 @@ async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database
     batch gets its terms when its unit of work flushes."""
     from storage.clock import utcnow
     from storage.imports.writer import reserve_ids
-    from storage.search import insert_customers, search_text_without_code, with_code
+    from storage.search.lookup import insert_customers, search_text_without_code, with_code
 
     rep = await make_member(db, 1001)
     now = utcnow()
@@ -258,7 +258,7 @@ async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database
 
 def test_an_imports_terms_and_its_codes_are_the_terms_of_the_whole_text() -> None:
     """The worker makes the terms before the id exists; the code's are added on insert."""
-    from storage.search import code_terms, search_text_without_code, terms_of, with_code
+    from storage.search.lookup import code_terms, search_text_without_code, terms_of, with_code
 
     text = search_text_without_code(
         name="王小明", company="星辰科技", region="上海", phones=["+8613812345678"],

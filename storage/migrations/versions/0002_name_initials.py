@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.names import pinyin_initials
+from storage.search.names import pinyin_initials
 
 revision: str = '0002'
 down_revision: str | None = '0001'

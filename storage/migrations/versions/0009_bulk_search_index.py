@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-11-23
 
 The insert trigger that keeps the FTS5 table in step fires unless the writing transaction
-has put a row into `search_index_paused` (see storage.search.insert_customers).
+has put a row into `search_index_paused` (see storage.search.lookup.insert_customers).
 """
 
 from collections.abc import Sequence

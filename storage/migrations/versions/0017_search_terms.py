@@ -5,7 +5,7 @@ Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-02
 
-Every customer's terms are computed from its search text here, in batches (storage/search.py
+Every customer's terms are computed from its search text here, in batches (storage/search/lookup.py
 `terms_of`). At 100,000 customers this takes about as long as the old index took to build.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.search import terms_of
+from storage.search.lookup import terms_of
 
 revision: str = '0017'
 down_revision: str | None = '0016'

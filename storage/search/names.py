@@ -9,7 +9,7 @@ import unicodedata
 from functools import lru_cache
 
 # pypinyin's own phrase dictionary (43 MB in the process) is replaced by the 3,543
-# phrases that read differently from their characters (storage/pinyin_table.py). The
+# phrases that read differently from their characters (storage/search/pinyin_table.py). The
 # variables keep pypinyin from loading its own when this module imports it first (the
 # bot's case); should something have imported it before, its dictionary is replaced all
 # the same, so that every process reads names alike. Its single characters' readings
@@ -17,7 +17,7 @@ from functools import lru_cache
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 
-from storage import pinyin_table
+from storage.search import pinyin_table
 
 if "pypinyin.pinyin_dict" not in sys.modules:
     sys.modules["pypinyin.pinyin_dict"] = pinyin_table.chars_module()

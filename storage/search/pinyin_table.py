@@ -6,8 +6,8 @@ says otherwise (银行 is yin hang, not yin xing). Its phrase dictionary holds 4
 phrases and costs the process 43 MB; for 43,674 of them the phrase says nothing the
 single characters do not, once tones are dropped, as search does. The other 3,543 (3,437
 that read differently, and 106 that keep a longer phrase from being cut elsewhere) are
-`pinyin_phrases.json` (170 KB), which storage/names.py gives pypinyin instead of its own
-dictionary. `python -m storage.pinyin_table` writes it again from the installed
+`pinyin_phrases.json` (170 KB), which storage/search/names.py gives pypinyin instead of its own
+dictionary. `python -m storage.search.pinyin_table` writes it again from the installed
 pypinyin; a test checks that the file matches it and that every one of pypinyin's
 phrases reads the same either way.
 
@@ -15,7 +15,7 @@ Its single characters' readings (41,923, `pypinyin.pinyin_dict`) cost the proces
 when imported as the Python module they ship as (a dict literal of ints and strings);
 `pinyin_chars.txt` (the same readings, one line per run of consecutive characters) loads
 into one array of reading numbers indexed by code point and the 8,598 distinct readings:
-2 MB. storage/names.py installs it as that module before pypinyin
+2 MB. storage/search/names.py installs it as that module before pypinyin
 is imported; a test checks that it holds exactly pypinyin's readings.
 """
 
@@ -84,7 +84,7 @@ def chars_module() -> types.ModuleType:
 def chars_as_text(readings: Mapping[int, str]) -> str:
     """One line per run of consecutive characters: the first one's code point in hex,
     then each one's readings (pypinyin's own spelling: toned, comma-separated)."""
-    lines = ["# pypinyin's readings of single characters (python -m storage.pinyin_table)"]
+    lines = ["# pypinyin's readings of single characters (python -m storage.search.pinyin_table)"]
     run: list[str] = []
     previous = None
     for code in sorted(readings):
@@ -119,7 +119,7 @@ def distinct_phrases() -> dict[str, list[list[str]]]:
     their characters' first readings, and then every phrase that would read differently
     without itself in the table (its words would be cut elsewhere: 一朝天子一朝臣), until
     all 47,111 read as with the full dictionary. Run in a process of its own (python -m
-    storage.pinyin_table): it swaps pypinyin's dictionary back and forth."""
+    storage.search.pinyin_table): it swaps pypinyin's dictionary back and forth."""
     from pypinyin import Style, constants, lazy_pinyin
     from pypinyin.phrases_dict import phrases_dict
     from pypinyin.pinyin_dict import pinyin_dict

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql.expression import Executable
 
 from storage.models import Customer, format_code, search_terms
-from storage.names import fold, has_han, pinyin_forms, pinyin_key, syllables
+from storage.search.names import fold, has_han, pinyin_forms, pinyin_key, syllables
 from storage.users import Actor, visible_to
 
 # Rows fetched for exact ranking, in the index's order (twice the page; 30 cost a lookup
