@@ -49,11 +49,12 @@ from handlers.common import (
     say,
 )
 from handlers.imports import start_import
-from storage import customers, interactions, purchases, satisfaction, team
+from storage import customers, interactions, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.interactions import Attachment
 from storage.models import Customer, InteractionKind
+from storage.sales import purchases, satisfaction
 from storage.users import ensure_manager
 from storage.validation import clean_text, normalize_email, normalize_phone
 

@@ -47,9 +47,10 @@ from handlers.common import (
     pressed,
     say,
 )
-from storage import customers, deals
+from storage import customers
 from storage.clock import utcnow
 from storage.errors import Conflict
+from storage.sales import deals
 from storage.search.lookup import customers_mentioned, search_customers
 
 CONFIRM, WAIT_VALUE, WAIT_CUSTOMER, WAIT_SENTENCE = range(4)

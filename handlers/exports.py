@@ -17,8 +17,8 @@ from bot.runtime.context import BotContext
 from bot.tables import exporting
 from handlers import privacy
 from handlers.common import failure_text, say
-from storage import segments
 from storage.clock import utcnow
+from storage.sales import segments
 from storage.search.lookup import parse_code
 
 

@@ -45,8 +45,9 @@ from handlers.common import (
     pressed,
     say,
 )
-from storage import customers, purchases, satisfaction
+from storage import customers
 from storage.clock import utcnow
+from storage.sales import purchases, satisfaction
 from storage.search.lookup import SearchHit, customers_mentioned, search_customers
 
 CONFIRM, WAIT_AMOUNT, WAIT_CUSTOMER, WAIT_COMMENT = range(4)

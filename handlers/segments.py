@@ -17,7 +17,8 @@ from bot.runtime.context import BotContext
 from bot.tables import exporting
 from handlers.common import acknowledge, pressed, say
 from handlers.exports import start_export
-from storage import exports, segments
+from storage import exports
+from storage.sales import segments
 from storage.search.lookup import SearchHit
 
 ACTION = re.compile(r"^sg:(\d{1,10}):(list|export|delete)$")

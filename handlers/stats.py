@@ -19,10 +19,10 @@ from bot.messages.stats import stats_keyboard, stats_text
 from bot.runtime.context import BotContext
 from bot.tables.exporting import condition_of
 from handlers.common import acknowledge, pressed, say
-from storage import deals, satisfaction, stats, value
 from storage.clock import utcnow
 from storage.models import OPEN_DEAL_STAGES
-from storage.segments import all_segments, load_segment
+from storage.sales import deals, satisfaction, stats, value
+from storage.sales.segments import all_segments, load_segment
 
 CHART = re.compile(r"^chart:(region|purchases|funnel|tiers|activity):(90|365)(?::(\d{1,10}))?$")
 PERIOD = re.compile(r"^stats:(90|365)(?::(\d{1,10}))?(:new)?$")  # new: a message of its own

@@ -13,9 +13,10 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.messages.labels import local_time, tier_label
 from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
-from storage import customers, reminders, value
+from storage import customers, reminders
 from storage.clock import utcnow
-from storage.satisfaction import next_working_day
+from storage.sales import value
+from storage.sales.satisfaction import next_working_day
 
 CHURN = re.compile(r"^churn:(\d{1,10}):(remind|quiet)$")
 TIERS = re.compile(r"^tiers:(\d{1,10}):(core|important|normal|keep)$")

@@ -24,10 +24,11 @@ from bot.messages.reminders import nudge_keyboard, nudge_text, reminder_keyboard
 from bot.messages.team import weekly_text
 from bot.runtime import metrics
 from bot.runtime.config import ReminderSettings
-from storage import deals, nudges, reminders, stats, team
+from storage import nudges, reminders, team
 from storage.clock import utcnow
 from storage.database import Database
 from storage.models import NUDGE_KINDS, ReminderKind, Role, User
+from storage.sales import deals, stats
 from storage.users import Visibility, actor_for
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The nightly recomputation of customer value and churn warnings (storage/value.py).
+"""The nightly recomputation of customer value and churn warnings (storage/sales/value.py).
 
 The database does the aggregation; the scoring runs in a worker process (bot/runtime/workers.py),
 so a team's 100,000 customers never hold up the event loop. The job looks every
@@ -15,9 +15,9 @@ from telegram.ext import Application, ContextTypes
 
 from bot.runtime import workers
 from bot.runtime.config import SalesSettings
-from storage import value
 from storage.clock import utcnow
 from storage.database import Database
+from storage.sales import value
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.clock import utcnow
 from storage.customers import load_customer
-from storage.deals import stalled_deals
 from storage.errors import N_, AccessDenied, Conflict, NotFound, ValidationFailed
 from storage.interactions import log_interaction
 from storage.models import (
@@ -33,9 +32,10 @@ from storage.models import (
     ReminderStatus,
     User,
 )
+from storage.sales.deals import stalled_deals
+from storage.sales.value import Suggestion, churn_warnings, tier_suggestions
 from storage.users import Actor
 from storage.validation import clean_text
-from storage.value import Suggestion, churn_warnings, tier_suggestions
 
 # Delivered this long after its time, a reminder says it is late.
 LATE_AFTER = timedelta(minutes=2)

@@ -35,8 +35,8 @@ from storage.models import (
     customer_tags,
     format_code,
 )
+from storage.sales.segments import all_segments
 from storage.search.lookup import search_customers
-from storage.segments import all_segments
 from storage.users import Actor, visible_to
 
 PAGE_SIZE = 50

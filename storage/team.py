@@ -25,8 +25,8 @@ from storage.models import (
     customer_shares,
 )
 from storage.reminders import plan_each
+from storage.sales.value import Suggestion, churn_warnings, count_churn_warnings
 from storage.users import Actor, ensure_manager
-from storage.value import Suggestion, churn_warnings, count_churn_warnings
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ from bot.runtime.config import Settings
 from bot.tables import importing
 from bot.tables.exporting import condition_of
 from bot.understanding.amounts import Money
-from storage import deals
 from storage.clock import utcnow
 from storage.customers import EDITABLE, load_customer, update_field
 from storage.database import Database
@@ -45,7 +44,8 @@ from storage.imports import jobs
 from storage.imports.columns import Layout
 from storage.imports.preview import Checked, Kind
 from storage.models import Deal, DealStage, ImportJob, ImportStatus
-from storage.segments import load_segment
+from storage.sales import deals
+from storage.sales.segments import load_segment
 from storage.table import SORTS, customer_card, table_choices, table_page
 from storage.users import Actor
 from webapp.strings import page_strings

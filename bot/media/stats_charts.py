@@ -13,11 +13,11 @@ from bot.messages.i18n import Translate
 from bot.messages.labels import deal_stage_label, tier_label
 from bot.messages.stats import PERIODS, chart_title
 from bot.understanding.amounts import Money, format_money
-from storage import stats
 from storage.clock import utcnow
-from storage.deals import StageSum, pipeline
 from storage.models import OPEN_DEAL_STAGES, Tier
-from storage.stats import Activity, months_back
+from storage.sales import stats
+from storage.sales.deals import StageSum, pipeline
+from storage.sales.stats import Activity, months_back
 from storage.users import Actor
 
 

@@ -19,7 +19,7 @@ from bot.messages.reminders import (
 from bot.messages.sales import deal_line
 from bot.understanding.amounts import Money, format_money
 from storage.reminders import Digest
-from storage.value import Suggestion
+from storage.sales.value import Suggestion
 
 
 def digest_text(t: Translate, digest: Digest, timezone: str, currency: str = "CNY") -> str:
@@ -47,7 +47,7 @@ def digest_text(t: Translate, digest: Digest, timezone: str, currency: str = "CN
 
 
 def churn_words(t: Translate, churn: dict[str, Any]) -> str:
-    """A churn warning's reason in words (the rule and numbers storage/value.py keeps)."""
+    """A churn warning's reason in words (the rule and numbers storage/sales/value.py keeps)."""
     rule = churn.get("rule")
     if rule == "overdue":
         return t("no purchase for {days} days; usually every {usual} days").format(

@@ -11,9 +11,9 @@ from bot.messages.i18n import Translate
 from bot.messages.keyboards import button, rows_of
 from bot.messages.labels import deal_stage_label, local_time, stage_label
 from bot.understanding.amounts import Money, format_money
-from storage.deals import StageSum, is_late, stage_after
 from storage.models import Customer, Deal, DealStage
-from storage.purchases import Value
+from storage.sales.deals import StageSum, is_late, stage_after
+from storage.sales.purchases import Value
 
 
 def deal_line(t: Translate, deal: Deal) -> str:

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 from bot.messages.i18n import N_, Translate
 from bot.messages.keyboards import button, rows_of
 from bot.understanding.amounts import Money, format_money
-from storage.stats import Overview
+from storage.sales.stats import Overview
 
 CHARTS = {"region": N_("Customers by region"), "purchases": N_("Purchases per month"),
           "funnel": N_("Pipeline funnel"), "tiers": N_("Customers by tier"),

@@ -21,7 +21,6 @@ from bot.messages.i18n import Translate, translator
 from bot.messages.labels import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.runtime import workers
 from bot.tables.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
-from storage import segments
 from storage.database import Database
 from storage.errors import N_, ValidationFailed
 from storage.exports import (
@@ -35,6 +34,7 @@ from storage.exports import (
 from storage.imports.cells import STAGE_WORDS, TIER_WORDS
 from storage.imports.columns import SYNONYMS
 from storage.models import InteractionKind, Stage, Tier
+from storage.sales import segments
 from storage.search.names import has_han
 from storage.users import Actor
 from storage.validation import format_phone

@@ -18,10 +18,10 @@ import pytest
 from bot.runtime.config import Settings
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
-from storage.deals import DealDraft, create_deal, move_deal
 from storage.interactions import log_interaction
 from storage.privacy import history
-from storage.segments import save_segment
+from storage.sales.deals import DealDraft, create_deal, move_deal
+from storage.sales.segments import save_segment
 from storage.users import Actor, Visibility
 from tests.conftest import make_member
 from tests.harness import free_port

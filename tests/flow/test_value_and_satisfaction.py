@@ -13,7 +13,7 @@ from sqlalchemy import select
 from scheduler.value import recompute
 from storage.clock import utcnow
 from storage.models import AuditEntry, Customer, Reminder, Satisfaction
-from storage.purchases import PurchaseDraft, record_purchase
+from storage.sales.purchases import PurchaseDraft, record_purchase
 from storage.users import Profile, Visibility, actor_for, admit
 from tests.flow.conftest import ADMIN, Bot
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.understanding.amounts import AmountError, Money, chinese_number, format_money, parse_amount
 from bot.understanding.sales import reads_like_purchase, understand_purchase
-from storage.purchases import next_stage
+from storage.sales.purchases import next_stage
 
 AMOUNTS = [
     # Chinese

@@ -16,8 +16,8 @@ from bot.media.stats_charts import (
 )
 from bot.messages.i18n import translator
 from bot.messages.stats import CHARTS
-from storage.deals import StageSum
-from storage.stats import Activity
+from storage.sales.deals import StageSum
+from storage.sales.stats import Activity
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage.satisfaction import next_working_day
-from storage.value import Facts, _quintiles, assess, churn_reason, suggested_tier
+from storage.sales.satisfaction import next_working_day
+from storage.sales.value import Facts, _quintiles, assess, churn_reason, suggested_tier
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import N_, Conflict, NotFound, ValidationFailed
 from storage.models import OPEN_DEAL_STAGES, Customer, Deal, DealStage, User
-from storage.purchases import PurchaseDraft, check_amount, record_purchase
+from storage.sales.purchases import PurchaseDraft, check_amount, record_purchase
 from storage.users import Actor, can_see, visible_to
 from storage.validation import clean_text
 

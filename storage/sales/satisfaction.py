@@ -1,6 +1,6 @@
 """How satisfied customers are: a 1-5 score (and a comment) after a purchase or a closed
 follow-up. A score of 1 or 2 puts a follow-up on the owner's list for the next working
-day, and counts as a churn reason in the nightly assessment (storage/value.py)."""
+day, and counts as a churn reason in the nightly assessment (storage/sales/value.py)."""
 
 from __future__ import annotations
 
