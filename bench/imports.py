@@ -187,7 +187,7 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
 
 async def measure_export(url: str) -> dict[str, Any]:
     from bot.tables import exporting
-    from storage.exports import ExportFilter
+    from storage.filters import CustomerFilter
     from storage.users import Profile, actor_for, admit
 
     database = Database(url)
@@ -201,7 +201,7 @@ async def measure_export(url: str) -> dict[str, Any]:
     await workers.run(len, b"warm")
     with Sampler() as sampler:
         started = time.perf_counter()
-        content, customers, _ = await exporting.export_file(url, actor, ExportFilter(),
+        content, customers, _ = await exporting.export_file(url, actor, CustomerFilter(),
                                                             region="CN", as_csv=False)
         finished = time.perf_counter()
     await database.dispose()

@@ -14,10 +14,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.messages.customers import results_keyboard
 from bot.messages.keyboards import button
 from bot.runtime.context import BotContext
-from bot.tables import exporting
+from bot.understanding.filters import filter_from_words
 from handlers.common import acknowledge, pressed, say
 from handlers.exports import start_export
-from storage import exports
+from storage import filters
+from storage.filters import CustomerFilter
 from storage.sales import segments
 from storage.search.lookup import SearchHit
 
@@ -33,8 +34,8 @@ def _keyboard(t: Any, segment_id: int) -> InlineKeyboardMarkup:
                                   button("🗑", f"{prefix}:delete")]])
 
 
-def filters_of(context: BotContext, words: str) -> exporting.ExportRequest:
-    return exporting.parse_request(words, ZoneInfo(context.member.timezone))
+def filter_of(context: BotContext, words: str) -> CustomerFilter:
+    return filter_from_words(words, ZoneInfo(context.member.timezone))
 
 
 async def segment_command(update: Update, context: BotContext) -> None:
@@ -45,10 +46,10 @@ async def segment_command(update: Update, context: BotContext) -> None:
             "Save a filter by name, e.g. /segment 上海核心沉默 tier:core region:上海 quiet:30"))
         return
     name, query = words[0], " ".join(words[1:])
-    filters = filters_of(context, query).filters  # unknown words are refused here
+    chosen = filter_of(context, query)  # unknown words are refused here
     async with context.unit_of_work() as session:
         segment = await segments.save_segment(session, context.member, name, query)
-        _, count = await exports.matching_customers(session, context.member, filters, limit=0)
+        _, count = await filters.matching_customers(session, context.member, chosen, limit=0)
         await say(update, context, "💾 " + t(
             "Segment “{name}” saved: {count} customers match now.").format(
                 name=escape(segment.name), count=count), _keyboard(t, segment.id))
@@ -70,9 +71,9 @@ async def segments_command(update: Update, context: BotContext) -> None:
 
 async def list_customers(update: Update, context: BotContext, words: str, title: str) -> None:
     async with context.unit_of_work() as session:
-        request = filters_of(context, await segments.expand(session, words))
-        rows, total = await exports.matching_customers(session, context.member,
-                                                       request.filters, limit=LISTED)
+        chosen = filter_of(context, await segments.expand(session, words))
+        rows, total = await filters.matching_customers(session, context.member, chosen,
+                                                       limit=LISTED)
     if not rows:
         await say(update, context, context.t("No customers match these filters."))
         return

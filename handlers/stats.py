@@ -17,7 +17,7 @@ from bot.media.charts import ChartData
 from bot.media.stats_charts import chart_of
 from bot.messages.stats import stats_keyboard, stats_text
 from bot.runtime.context import BotContext
-from bot.tables.exporting import condition_of
+from bot.understanding.filters import condition_of_words
 from handlers.common import acknowledge, pressed, say
 from storage.clock import utcnow
 from storage.models import OPEN_DEAL_STAGES
@@ -34,7 +34,7 @@ async def _segment(session: AsyncSession, context: BotContext, segment_id: int
     if not segment_id:
         return None, None
     segment = await load_segment(session, segment_id)
-    return segment.name, await condition_of(session, context.member, segment.query)
+    return segment.name, await condition_of_words(session, context.member, segment.query)
 
 
 async def _overview(context: BotContext, period: str, segment_id: int) -> str:
@@ -61,7 +61,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if context.args:  # /stats seg:NAME
         async with context.unit_of_work() as session:
             words = " ".join(context.args)
-            await condition_of(session, context.member, words)  # unknown words refused
+            await condition_of_words(session, context.member, words)  # unknown words refused
             found = [s for s in await all_segments(session) if f"seg:{s.name}" in words]
             segment_id = found[0].id if found else 0
     await say(update, context, await _overview(context, "365", segment_id),

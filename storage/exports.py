@@ -8,19 +8,17 @@ owners, interactions), not per customer, so 100,000 records take about a second.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, type_coerce
+from sqlalchemy import Select, and_, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import audit
-from storage.clock import utcnow
+from storage.filters import CustomerFilter, conditions, owner_keys
 from storage.models import (
     ContactPoint,
     Customer,
     Interaction,
-    Purchase,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -29,27 +27,7 @@ from storage.models import (
     UTCDateTime,
     customer_tags,
 )
-from storage.search.names import fold
-from storage.users import Actor, visible_to
-
-
-@dataclass(frozen=True)
-class ExportFilter:
-    tag: str | None = None
-    tier: str | None = None
-    stage: str | None = None
-    owner: str | None = None  # a member's name, @username or Telegram id
-    region: str | None = None  # a region containing this text
-    region_is: str | None = None  # exactly this region (the Mini App's list: indexed)
-    quiet_days: int | None = None  # no contact logged for at least this many days
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    bought: str | None = None  # a product bought ("*": anything)
-    within_days: int | None = None  # ... within this many days
-
-    def as_json(self) -> dict[str, Any]:
-        return {k: (v.isoformat() if isinstance(v, datetime) else v)
-                for k, v in self.__dict__.items() if v is not None}
+from storage.users import Actor
 
 
 @dataclass
@@ -93,73 +71,7 @@ class Exported:
     interactions: list[InteractionRow]
 
 
-def _conditions(actor: Actor, filters: ExportFilter, owners: dict[str, int]
-                ) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = [Customer.archived.is_(False),
-                                        Customer.merged_into_id.is_(None), visible_to(actor)]
-    if filters.tier:
-        found.append(Customer.tier == filters.tier)
-    if filters.stage:
-        found.append(Customer.stage == filters.stage)
-    if filters.region:
-        found.append(func.lower(Customer.region).contains(filters.region.casefold()))
-    if filters.region_is:
-        found.append(Customer.region == filters.region_is)
-    if filters.owner:
-        found.append(Customer.owner_id == owners.get(fold(filters.owner.lstrip("@")), -1))
-    if filters.tag:
-        tagged = select(customer_tags.c.customer_id).join(Tag).where(
-            Tag.name == filters.tag.lstrip("#").casefold())
-        found.append(Customer.id.in_(tagged))
-    if filters.quiet_days is not None:
-        since = utcnow() - timedelta(days=filters.quiet_days)
-        found.append(func.coalesce(Customer.last_contact_at, Customer.created_at) <= since)
-    if filters.created_from is not None:
-        found.append(Customer.created_at >= filters.created_from)
-    if filters.created_to is not None:
-        found.append(Customer.created_at < filters.created_to)
-    if filters.bought or filters.within_days is not None:
-        bought = select(Purchase.customer_id)
-        if filters.bought and filters.bought != "*":
-            bought = bought.where(func.lower(Purchase.product).contains(
-                filters.bought.casefold(), autoescape=True))
-        if filters.within_days is not None:
-            bought = bought.where(
-                Purchase.occurred_at >= utcnow() - timedelta(days=filters.within_days))
-        found.append(Customer.id.in_(bought))
-    return found
-
-
-async def filter_condition(session: AsyncSession, actor: Actor, filters: ExportFilter
-                           ) -> ColumnElement[bool]:
-    """The customers the filters (a segment's, say) choose, as one SQL condition."""
-    return and_(*_conditions(actor, filters, await owner_keys(session)))
-
-
-async def matching_customers(session: AsyncSession, actor: Actor, filters: ExportFilter, *,
-                             limit: int) -> tuple[list[tuple[int, str, str | None, str | None]],
-                                                   int]:
-    """The first `limit` customers a filter (or a saved segment) matches, and how many
-    match: (id, name, company, region) by code."""
-    chosen = await filter_condition(session, actor, filters)
-    total = await session.scalar(select(func.count()).select_from(Customer).where(chosen))
-    rows = await session.execute(
-        select(Customer.id, Customer.name, Customer.company, Customer.region).where(chosen)
-        .order_by(Customer.id).limit(limit))
-    return [(r.id, r.name, r.company, r.region) for r in rows], int(total or 0)
-
-
-async def owner_keys(session: AsyncSession) -> dict[str, int]:
-    """Members by folded display name, username and Telegram id, for `owner:`."""
-    owners: dict[str, int] = {}
-    for user in await session.scalars(select(User)):
-        for key in (user.display_name, user.username, str(user.telegram_id)):
-            if key:
-                owners.setdefault(fold(key), user.id)
-    return owners
-
-
-async def export_customers(session: AsyncSession, actor: Actor, filters: ExportFilter, *,
+async def export_customers(session: AsyncSession, actor: Actor, filters: CustomerFilter, *,
                            with_interactions: bool = True) -> Exported:
     """What the actor may see that matches the filters; the export is audited."""
     names = {user.id: user.display_name for user in await session.scalars(select(User))}
@@ -168,7 +80,7 @@ async def export_customers(session: AsyncSession, actor: Actor, filters: ExportF
     # The details come by the same conditions as a subquery, not by lists of ids (5,000
     # bound parameters a query were a tenth of the export).
     connection = await session.connection()
-    chosen = and_(*_conditions(actor, filters, owners))
+    chosen = and_(*conditions(actor, filters, owners))
     matching = select(Customer.id).where(chosen)
     rows = await connection.execute(
         select(Customer.id, Customer.name, Customer.company, Customer.title, Customer.region,

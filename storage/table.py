@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.customers import load_customer
-from storage.exports import ExportFilter, filter_condition
+from storage.filters import CustomerFilter, condition_for
 from storage.interactions import recent
 from storage.models import (
     ContactPoint,
@@ -92,13 +92,13 @@ class CustomerCard:
     deals: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def table_page(session: AsyncSession, actor: Actor, filters: ExportFilter, *,
+async def table_page(session: AsyncSession, actor: Actor, filters: CustomerFilter, *,
                      query: str = "", sort: str = "updated", page: int = 1,
                      size: int = PAGE_SIZE, extra: ColumnElement[bool] | None = None
                      ) -> TablePage:
     """Page `page` (from 1) of the customers the filters, the query and `extra` (a saved
     segment's condition) choose."""
-    chosen = await filter_condition(session, actor, filters)
+    chosen = await condition_for(session, actor, filters)
     if extra is not None:
         chosen = chosen & extra
     ranked: list[int] | None = None

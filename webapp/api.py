@@ -33,13 +33,13 @@ from bot.messages.labels import label
 from bot.messages.stats import CHARTS
 from bot.runtime.config import Settings
 from bot.tables import importing
-from bot.tables.exporting import condition_of
 from bot.understanding.amounts import Money
+from bot.understanding.filters import condition_of_words
 from storage.clock import utcnow
 from storage.customers import EDITABLE, load_customer, update_field
 from storage.database import Database
 from storage.errors import AccessDenied, Conflict, CrmError, NotFound, ValidationFailed
-from storage.exports import ExportFilter
+from storage.filters import CustomerFilter
 from storage.imports import jobs
 from storage.imports.columns import Layout
 from storage.imports.preview import Checked, Kind
@@ -116,13 +116,13 @@ async def customers(request: web.Request) -> web.Response:
     if sort not in SORTS:
         raise web.HTTPBadRequest(reason=f"sort is one of {', '.join(SORTS)}")
     given = {name: query.get(name, "")[:100] or None for name in FILTERS}
-    filters = ExportFilter(tag=given["tag"], tier=given["tier"], stage=given["stage"],
+    filters = CustomerFilter(tag=given["tag"], tier=given["tier"], stage=given["stage"],
                            owner=given["owner"], region_is=given["region"], quiet_days=quiet)
     async with request.app[DATABASE].unit_of_work(settles=False) as session:
         extra = None
         if given["segment"]:  # its words, read as /export reads them, today
             segment = await load_segment(session, _number(given["segment"], "segment"))
-            extra = await condition_of(session, actor, segment.query)
+            extra = await condition_of_words(session, actor, segment.query)
         found = await table_page(session, actor, filters, query=query.get("q", "")[:100],
                                  sort=sort, page=page, extra=extra)
     return answer(asdict(found))

@@ -9,32 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages.i18n import Translate, translator
 from bot.messages.labels import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.runtime import workers
 from bot.tables.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
+from bot.understanding.filters import filter_from_words
 from storage.database import Database
-from storage.errors import N_, ValidationFailed
-from storage.exports import (
-    CustomerRow,
-    Exported,
-    ExportFilter,
-    InteractionRow,
-    export_customers,
-    filter_condition,
-)
-from storage.imports.cells import STAGE_WORDS, TIER_WORDS
+from storage.exports import CustomerRow, Exported, InteractionRow, export_customers
+from storage.filters import CustomerFilter
 from storage.imports.columns import SYNONYMS
 from storage.models import InteractionKind, Stage, Tier
-from storage.sales import segments
 from storage.search.names import has_han
 from storage.users import Actor
 from storage.validation import format_phone
@@ -60,78 +48,14 @@ def header(column: str, language: str) -> str:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    filters: ExportFilter
+    filters: CustomerFilter
     csv: bool = False
 
 
-_WORD = re.compile(r"(\w+)[:：=](\S+)")
-
-
 def parse_request(text: str, zone: ZoneInfo) -> ExportRequest:
-    """`tag:展会 tier:core stage:lead owner:Bob region:上海 quiet:30
-    created:2026-01-01..2026-06-30 csv` (any order, each optional)."""
-    found: dict[str, object] = {}
-    words = text.split()
-    for key, value in _WORD.findall(text):
-        key = key.casefold()
-        if key in ("tag", "标签"):
-            found["tag"] = value
-        elif key in ("tier", "等级"):
-            found["tier"] = _known(TIER_WORDS, value, "tier").value
-        elif key in ("stage", "阶段"):
-            found["stage"] = _known(STAGE_WORDS, value, "stage").value
-        elif key in ("owner", "负责人"):
-            found["owner"] = value
-        elif key in ("region", "地区", "城市"):
-            found["region"] = value
-        elif key in ("quiet", "沉默"):
-            if not value.isdigit() or not 0 < int(value) < 3650:
-                raise ValidationFailed("quiet", N_("quiet: takes a number of days, e.g. "
-                                                   "quiet:30."))
-            found["quiet_days"] = int(value)
-        elif key in ("created", "创建"):
-            found["created_from"], found["created_to"] = _period(value, zone)
-        elif key in ("bought", "买过"):
-            found["bought"] = value[:100]
-        elif key in ("within", "近"):
-            days = value.rstrip("dD天")
-            if not days.isdigit() or not 0 < int(days) < 3650:
-                raise ValidationFailed("filter", N_("within: takes a number of days, e.g. "
-                                                    "bought:X1 within:90."))
-            found["within_days"] = int(days)
-        else:
-            raise ValidationFailed("filter", N_("Unknown filter “{value}”. Use tag:, tier:, "
-                                                "stage:, owner:, region:, quiet:, created:, "
-                                                "bought: or within:."), value=key[:20])
-    return ExportRequest(ExportFilter(**found),  # type: ignore[arg-type]
-                         csv="csv" in (w.casefold() for w in words))
-
-
-async def condition_of(session: AsyncSession, actor: Actor, words: str
-                       ) -> ColumnElement[bool]:
-    """The customers filter words (with any seg:NAME in them, read as they mean today)
-    choose, as SQL: /find, /export, /stats and the Mini App's segment filter."""
-    request = parse_request(await segments.expand(session, words), ZoneInfo(actor.timezone))
-    return await filter_condition(session, actor, request.filters)
-
-
-def _known(words: dict[str, Tier] | dict[str, Stage], value: str, name: str) -> Tier | Stage:
-    found = words.get(value.casefold())
-    if found is None:
-        raise ValidationFailed(name, N_("Unknown {label} “{value}”."), value=value[:20])
-    return found
-
-
-def _period(value: str, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
-    start, _, end = value.partition("..")
-    try:
-        first = datetime.fromisoformat(start).replace(tzinfo=zone) if start else None
-        last = (datetime.fromisoformat(end).replace(tzinfo=zone) + timedelta(days=1)
-                if end else None)
-    except ValueError as exc:
-        raise ValidationFailed("created", N_("created: takes dates, e.g. "
-                                             "created:2026-01-01..2026-06-30.")) from exc
-    return first, last
+    """Filter words (bot/understanding/filters.py) and `csv` for a csv file."""
+    return ExportRequest(filter_from_words(text, zone),
+                         csv="csv" in (w.casefold() for w in text.split()))
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -173,7 +97,7 @@ def sheets(exported: Exported, t: Translate, language: str, zone: ZoneInfo, regi
     ]
 
 
-def export_in_worker(url: str, actor: Actor, filters: ExportFilter, language: str,
+def export_in_worker(url: str, actor: Actor, filters: CustomerFilter, language: str,
                      timezone: str, region: str, as_csv: bool) -> tuple[bytes, int, int]:
     """Runs in a worker, with its own database connection: the rows read, made into cells
     (phones formatted, labels translated) and written as xlsx with both sheets or as csv.
@@ -182,7 +106,7 @@ def export_in_worker(url: str, actor: Actor, filters: ExportFilter, language: st
     return asyncio.run(_export(url, actor, filters, language, timezone, region, as_csv))
 
 
-async def _export(url: str, actor: Actor, filters: ExportFilter, language: str,
+async def _export(url: str, actor: Actor, filters: CustomerFilter, language: str,
                   timezone: str, region: str, as_csv: bool) -> tuple[bytes, int, int]:
     database = Database(url)
     try:
@@ -197,7 +121,7 @@ async def _export(url: str, actor: Actor, filters: ExportFilter, language: str,
     return content, len(exported.customers), len(exported.interactions)
 
 
-async def export_file(url: str, actor: Actor, filters: ExportFilter, *, region: str,
+async def export_file(url: str, actor: Actor, filters: CustomerFilter, *, region: str,
                       as_csv: bool) -> tuple[bytes, int, int]:
     """The file, the number of customers and of timeline entries in it (audited)."""
     return await workers.run(export_in_worker, url, actor, filters, actor.language,
