@@ -43,6 +43,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+ONE_SHOT = ("db", "backup", "restore", "import", "export")
+
+
 def settings_from(path: Path | None) -> Settings:
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
@@ -57,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     logs.configure(settings.logging.level, settings.logging.format)
+    if args.command in ONE_SHOT and settings.logging.level == "INFO":
+        # A one-shot command prints what was asked for and nothing else: Alembic's
+        # "Context impl SQLiteImpl" lines and the services' INFO lines belong in the running
+        # bot's log. A level set in the config (DEBUG) still shows them.
+        logging.getLogger().setLevel(logging.WARNING)
     if args.command == "db" and args.action != "upgrade":
         return encryption_task(args.action, settings)
     try:
@@ -74,7 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("import", "export"):
         from bot.process import cli_tables
 
-        logging.getLogger().setLevel(logging.WARNING)
         run = cli_tables.import_file if args.command == "import" else cli_tables.export_file
         return run(settings, args)
     if args.command == "db":

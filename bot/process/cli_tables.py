@@ -124,12 +124,18 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
         assert stored is not None
         jobs.start(stored, checked.total)
 
+    # A counter rewritten in place, for a person at a terminal; in a pipe or a log it is
+    # noise beside the report.
+    shown = sys.stderr.isatty()
+
     async def progress(done: int, total: int) -> None:
-        print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+        if shown:
+            print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)
 
     await importing.write(database, job.id, options, batch=settings.imports.batch,
                           progress=progress)
-    print(file=sys.stderr)
+    if shown:
+        print(file=sys.stderr)
     async with database.unit_of_work() as session:
         counts = await writer.counts(session, job.id)
         rows = await writer.outcomes(session, job.id)
