@@ -11,7 +11,7 @@ a sentence (errors). Translation lives here too: gettext catalogs (i18n, with th
 files in locales/) and the check that every message the code asks for is translated
 (catalog). Every user-supplied string is HTML-escaped where a card puts it in.
 
-Cards are plain functions of plain values: they may import storage (its models and the
-plain objects its services return) and bot.understanding (money), never bot.runtime,
-bot.tables, bot.media or bot.process, and they never touch the database.
+Cards are plain functions of plain values that never touch the database. May import
+storage (its models and the plain objects its services return) and bot.understanding
+(money); never bot.runtime, bot.tables, bot.media or bot.process.
 """

@@ -7,7 +7,7 @@ server), where updates come in and are stored first (intake), handled in chat or
 `/healthz` and `/metrics` (monitoring), the log (logs), and the transports: Telegram by
 long polling or webhook, the console, and the in-process fake Bot API.
 
-This is the composition root: it may import every other package (handlers, scheduler,
-webapp, the rest of bot, storage); nothing but `bot/__main__.py` imports it, except the
-tests and benchmarks, which drive it.
+This is the composition root. May import every other package: handlers, scheduler, webapp,
+the rest of bot and storage. Nothing but `bot/__main__.py` imports it (and the tests and
+benchmarks, which drive it).
 """

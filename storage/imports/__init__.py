@@ -7,5 +7,5 @@ around the writing (jobs: created from an upload, columns and choices set, start
 cancelled) and the confirmed write, batch by batch, resumable and undoable (writer).
 Reading and writing the files themselves is bot/tables/.
 
-Like all of storage: may import the rest of storage, never telegram or bot.
+Like all of storage, it may import the rest of storage; never telegram or bot.
 """

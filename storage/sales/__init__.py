@@ -5,5 +5,5 @@ stage through the pipeline (deals), what each customer is worth and who is slipp
 recomputed nightly (value), the customer's satisfaction score (satisfaction), the numbers
 behind /stats and its charts (stats) and saved filters by name (segments).
 
-Like all of storage: may import the rest of storage, never telegram or bot.
+Like all of storage, it may import the rest of storage; never telegram or bot.
 """

@@ -6,5 +6,5 @@ design); the forms of a name people type when they look for it, pinyin and initi
 (names); and pypinyin's dictionaries made small, with the data files beside it
 (pinyin_table).
 
-Like all of storage: may import the rest of storage, never telegram or bot.
+Like all of storage, it may import the rest of storage; never telegram or bot.
 """
