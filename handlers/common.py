@@ -10,21 +10,20 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ConversationHandler, filters
 
-from bot.messages.customers import candidates_keyboard
 from bot.messages.errors import error_text
 from bot.messages.i18n import Translate, translator
+from bot.messages.labels import local_time
 from bot.runtime.answers import Answer, send_answer
 from bot.runtime.context import BotContext, held_answers
-from bot.understanding.amounts import AmountError, Money, parse_amount
+from bot.understanding.amounts import Money
 from bot.understanding.dates import Prefer, find_when
 from storage.clock import utcnow
-from storage.customers import load_customer
 from storage.errors import CrmError
-from storage.search.lookup import SearchHit, search_customers
 from storage.users import find_by_telegram_id, language_from_telegram
 
 log = logging.getLogger(__name__)
@@ -103,99 +102,31 @@ async def time_from_answer(update: Update, context: BotContext, text: str
     return found.at
 
 
-async def customer_from_answer(update: Update, context: BotContext, prefix: str) -> int | None:
-    """The customer a typed answer names, in a flow waiting for one: its id, or None
-    after asking again (nobody found, or a button per candidate with `prefix`)."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    async with context.unit_of_work() as session:
-        hits = await search_customers(session, message.text, context.member, limit=8)
-    if not hits:
-        await say(update, context, context.t(
-            "Nobody found for that. Try another name, or /add the customer first."))
-        return None
-    if len(hits) > 1:
-        await say(update, context, context.t("Which customer?"),
-                  candidates_keyboard(hits, prefix))
-        return None
-    return hits[0].customer_id
-
-
-class CustomerQuestion:
-    """The steps of a flow that asks which customer a draft is about: the question, a typed
-    answer, a candidate's button; each ends by showing the flow's card again."""
-
-    def __init__(self, draft: str, prefix: str, show: Callable[..., Awaitable[int]],
-                 waiting: int) -> None:
-        self.draft, self.prefix, self.show, self.waiting = draft, prefix, show, waiting
-
-    async def after_mention(self, update: Update, context: BotContext,
-                            candidates: list[SearchHit]) -> int:
-        """The card when the message named one customer; otherwise the question (with a
-        button per candidate when it named several)."""
-        if len(candidates) > 1:
-            await say(update, context, context.t("Which customer?"),
-                      candidates_keyboard(candidates, self.prefix))
-            return self.waiting
-        if not candidates:
-            await say(update, context, context.t(
-                "Which customer is this about? Send a name, code or phone (or /cancel)."))
-            return self.waiting
-        return await self.show(update, context)
-
-    async def ask(self, update: Update, context: BotContext) -> int:
-        await acknowledge(update)
-        await say(update, context, context.t("Which customer? Send a name, code or phone."))
-        return self.waiting
-
-    async def answered(self, update: Update, context: BotContext) -> int:
-        customer_id = await customer_from_answer(update, context, self.prefix)
-        if customer_id is None:
-            return self.waiting
-        await set_draft_customer(context, self.draft, customer_id)
-        return await self.show(update, context)
-
-    async def picked(self, update: Update, context: BotContext) -> int:
-        await acknowledge(update)
-        await set_draft_customer(context, self.draft, picked_customer_id(update))
-        return await self.show(update, context, edit=True)
-
-
 def ceiling_minor(context: BotContext, currency: str) -> int:
     """The team's amount ceiling (`sales.amount_ceiling`) in minor units of `currency`."""
     return Money(Decimal(context.settings.sales.amount_ceiling), currency).minor
 
 
-def picked_customer_id(update: Update) -> int:
-    """The customer of a candidate button (`prefix:ID`)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    return int(query.data.rsplit(":", 1)[1])
-
-
-async def set_draft_customer(context: BotContext, draft: str, customer_id: int) -> None:
-    """The flow's draft gets the customer, once the member may see them."""
-    async with context.unit_of_work() as session:
-        await load_customer(session, customer_id, context.member)  # rights check
-    assert context.user_data is not None
-    context.user_data[draft] = {**context.user_data.get(draft, {}), "customer_id": customer_id}
-
-
-async def amount_from_answer(update: Update, context: BotContext) -> Money | None:
-    """An amount typed as an answer (4.8万, $4,800), more than zero; None after saying
-    why it could not be used."""
+async def time_answered(update: Update, context: BotContext, draft: str, waiting: int,
+                        act: Callable[[AsyncSession, int, datetime], Awaitable[object]],
+                        said: str) -> int:
+    """A flow that waits for a time for the row kept in user_data[draft] (a follow-up to
+    move, a nudge to follow up): the time read from the answer (asked again when there is
+    none), `act` done with it in one unit of work, then `said` with {when} filled in."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    try:
-        amount = parse_amount(message.text, context.settings.sales.currency)
-    except AmountError:
-        await say(update, context, context.t(
-            "I could not read one amount in that. Send just the amount, e.g. 4.8万 or $4,800."))
-        return None
-    if amount.amount <= 0:
-        await say(update, context, context.t("An amount must be more than zero."))
-        return None
-    return amount
+    pending = (context.user_data or {}).get(draft)
+    if not isinstance(pending, int):
+        return ConversationHandler.END
+    at = await time_from_answer(update, context, message.text)
+    if at is None:
+        return waiting
+    async with context.unit_of_work() as session:
+        await act(session, pending, at)
+    await say(update, context, said.format(
+        when=local_time(at, context.member.timezone, context.t)))
+    forget(context, draft)
+    return ConversationHandler.END
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,26 +33,31 @@ from bot.messages.sales import (
     pipeline_text,
 )
 from bot.runtime.context import BotContext
-from bot.understanding.amounts import Money
 from bot.understanding.sales import reads_like_deal, understand_deal
 from handlers.common import (
     PRIVATE_TEXT,
-    CustomerQuestion,
     acknowledge,
-    amount_from_answer,
-    cancel_flow,
     ceiling_minor,
     forget,
     pressed,
     say,
 )
+from handlers.flows import (
+    CONFIRM,
+    WAIT_CUSTOMER,
+    CardFlow,
+    command_text,
+    customers_named,
+    draft_customer,
+    mentioned_in_message,
+    over_ceiling,
+)
 from storage import customers
 from storage.clock import utcnow
 from storage.errors import Conflict
 from storage.sales import deals
-from storage.search.lookup import customers_mentioned, search_customers
 
-CONFIRM, WAIT_VALUE, WAIT_CUSTOMER, WAIT_SENTENCE = range(4)
+WAIT_SENTENCE = 3  # after CardFlow's steps
 MOVE = re.compile(r"^deal:(\d{1,10}):(\w{1,16}):(\w{1,16})$")
 VIEW = re.compile(r"^deal:(\d{1,10}):(open|stages)$")
 STAGE_LIST = re.compile(r"^pipe:(\w{1,16}):([tm])$")
@@ -66,21 +70,8 @@ class LooksLikeDeal(filters.MessageFilter):
         return bool(message.text) and reads_like_deal(message.text)
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    return dict((context.user_data or {}).get("deal", {}))
-
-
-def _keep(context: BotContext, draft: dict[str, Any]) -> None:
-    assert context.user_data is not None
-    context.user_data["deal"] = draft
-
-
 def _today(context: BotContext) -> date:
     return utcnow().astimezone(ZoneInfo(context.member.timezone)).date()
-
-
-def _value(draft: dict[str, Any]) -> Money | None:
-    return Money(Decimal(draft["value"]), draft["currency"]) if draft.get("value") else None
 
 
 async def start_deal(update: Update, context: BotContext, text: str,
@@ -90,7 +81,7 @@ async def start_deal(update: Update, context: BotContext, text: str,
     words = understand_deal(text, default_currency=context.settings.sales.currency, now=now,
                             default_hour=context.settings.reminders.default_hour,
                             customer_name=names.get(only) if only else None)
-    _keep(context, {"title": words.title or text[:100], "customer_id": only,
+    FLOW.keep(context, {"title": words.title or text[:100], "customer_id": only,
                     "value": str(words.value.amount) if words.value else None,
                     "currency": words.value.currency if words.value
                     else context.settings.sales.currency,
@@ -103,14 +94,11 @@ async def start_deal(update: Update, context: BotContext, text: str,
 
 
 async def show_draft(update: Update, context: BotContext, *, edit: bool = False) -> int:
-    draft = _draft(context)
-    value = _value(draft)
-    over = value is not None and value.minor > ceiling_minor(context, value.currency)
-    customer = None
+    draft = FLOW.draft(context)
+    value = FLOW.money(draft, "value")
+    over = over_ceiling(context, value)
     async with context.unit_of_work() as session:
-        if draft.get("customer_id"):
-            customer = await customers.load_customer(session, draft["customer_id"],
-                                                     context.member)
+        customer = await draft_customer(session, context, draft)
         await say(update, context, deal_draft_card(
             context.t, customer=customer, title=draft.get("title", ""), value=value,
             close_on=date.fromisoformat(draft["close_on"]) if draft.get("close_on") else None,
@@ -118,30 +106,24 @@ async def show_draft(update: Update, context: BotContext, *, edit: bool = False)
     return CONFIRM
 
 
-WHO = CustomerQuestion("deal", "newdeal:pick", show_draft, WAIT_CUSTOMER)
+FLOW = CardFlow("deal", "newdeal", show_draft)
 
 
 # ---- entry points -----------------------------------------------------------------------
 
 async def plain_deal(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    async with context.unit_of_work() as session:
-        hits = await customers_mentioned(session, message.text, context.member)
-    return await start_deal(update, context, message.text, [h.customer_id for h in hits],
+    text, hits = await mentioned_in_message(update, context)
+    return await start_deal(update, context, text, [h.customer_id for h in hits],
                             {h.customer_id: h.name for h in hits})
 
 
 async def deal_command(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    text = (message.text or "").partition(" ")[2].strip() if message else ""
+    text = command_text(update)
     if not text:
         await say(update, context, context.t(
             "Tell me about the deal, e.g. /deal 王小明 X1 项目 预计 30 万 下月底签"))
         return ConversationHandler.END
-    async with context.unit_of_work() as session:
-        hits = await customers_mentioned(session, text, context.member) or \
-            await search_customers(session, text.split()[0], context.member, limit=8)
+    hits = await customers_named(context, text)
     return await start_deal(update, context, text, [h.customer_id for h in hits],
                             {h.customer_id: h.name for h in hits})
 
@@ -154,7 +136,7 @@ async def from_card(update: Update, context: BotContext) -> int:
     async with context.unit_of_work() as session:
         customer = await customers.load_customer(session, customer_id, context.member)
     await acknowledge(update)
-    _keep(context, {"customer_id": customer.id, "name": customer.name})
+    FLOW.keep(context, {"customer_id": customer.id, "name": customer.name})
     await say(update, context, context.t(
         "Describe the deal for {name}, e.g. X1 项目 预计 30 万 下月底签").format(
             name=customer.name))
@@ -164,7 +146,7 @@ async def from_card(update: Update, context: BotContext) -> int:
 async def got_sentence(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _draft(context)
+    draft = FLOW.draft(context)
     return await start_deal(update, context, message.text, [draft["customer_id"]],
                             {draft["customer_id"]: draft.get("name", "")})
 
@@ -174,12 +156,10 @@ async def got_sentence(update: Update, context: BotContext) -> int:
 async def save(update: Update, context: BotContext) -> int:
     query = update.callback_query
     await acknowledge(update)
-    draft = _draft(context)
+    draft = FLOW.draft(context)
     if not draft.get("customer_id"):
-        await say(update, context, context.t(
-            "Which customer is this about? Send a name, code or phone."))
-        return WAIT_CUSTOMER
-    value = _value(draft)
+        return await FLOW.customer_missing(update, context)
+    value = FLOW.money(draft, "value")
     async with context.unit_of_work() as session:
         deal = await deals.create_deal(session, context.member, deals.DealDraft(
             customer_id=draft["customer_id"], title=draft.get("title", ""),
@@ -195,23 +175,11 @@ async def save(update: Update, context: BotContext) -> int:
 
 
 async def ask_value(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    await say(update, context, context.t("What is the deal worth? e.g. 30万, $30k"))
-    return WAIT_VALUE
+    return await FLOW.ask(update, context, context.t("What is the deal worth? e.g. 30万, $30k"))
 
 
 async def got_value(update: Update, context: BotContext) -> int:
-    amount = await amount_from_answer(update, context)
-    if amount is None:
-        return WAIT_VALUE
-    draft = _draft(context)
-    draft["value"], draft["currency"] = str(amount.amount), amount.currency
-    _keep(context, draft)
-    return await show_draft(update, context)
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    return await cancel_flow(update, context, "deal")
+    return await FLOW.money_answered(update, context, "value")
 
 
 # ---- a saved deal: its card, its moves, the pipeline ------------------------------------
@@ -287,27 +255,12 @@ async def stage_list(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(ConversationHandler(
-        name="deal",
-        persistent=True,
-        allow_reentry=True,
+    app.add_handler(FLOW.conversation(
         entry_points=[CommandHandler("deal", deal_command),
                       CallbackQueryHandler(from_card, pattern=r"^c:\d{1,10}:deal$"),
                       MessageHandler(PRIVATE_TEXT & LooksLikeDeal(), plain_deal)],
-        states={
-            CONFIRM: [CallbackQueryHandler(save, pattern=r"^newdeal:(save|sure)$"),
-                      CallbackQueryHandler(ask_value, pattern=r"^newdeal:value$"),
-                      CallbackQueryHandler(WHO.ask, pattern=r"^newdeal:who$"),
-                      CallbackQueryHandler(cancel, pattern=r"^newdeal:cancel$")],
-            WAIT_VALUE: [MessageHandler(PRIVATE_TEXT, got_value)],
-            WAIT_SENTENCE: [MessageHandler(PRIVATE_TEXT, got_sentence)],
-            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, WHO.answered),
-                            CallbackQueryHandler(WHO.picked,
-                                                 pattern=r"^newdeal:pick:\d{1,10}$"),
-                            CallbackQueryHandler(cancel, pattern=r"^newdeal:cancel$")],
-        },
-        fallbacks=[CommandHandler("cancel", cancel)],
-    ))
+        save=save, asks="value", ask=ask_value, answered=got_value,
+        more_states={WAIT_SENTENCE: [MessageHandler(PRIVATE_TEXT, got_sentence)]}))
     app.add_handler(CommandHandler("pipeline", pipeline_command))
     app.add_handler(CallbackQueryHandler(view, pattern=r"^deal:\d{1,10}:(open|stages)$"))
     app.add_handler(CallbackQueryHandler(move, pattern=r"^deal:\d{1,10}:\w{1,16}:\w{1,16}$"))

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -33,7 +34,7 @@ from handlers.common import (
     forget,
     pressed,
     say,
-    time_from_answer,
+    time_answered,
 )
 from storage import reminders, users
 from storage.clock import utcnow
@@ -121,20 +122,11 @@ async def got_outcome(update: Update, context: BotContext) -> int:
 
 
 async def got_time(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    reminder_id = _pending(context)
-    if reminder_id is None:
-        return ConversationHandler.END
-    at = await time_from_answer(update, context, message.text)
-    if at is None:
-        return WAIT_TIME
-    async with context.unit_of_work() as session:
+    async def reschedule(session: AsyncSession, reminder_id: int, at: datetime) -> None:
         await reminders.reschedule(session, context.member, reminder_id, at)
-    await say(update, context, "💤 " + context.t("I will remind you again at {when}.").format(
-        when=local_time(at, context.member.timezone, context.t)))
-    forget(context, "followup")
-    return ConversationHandler.END
+
+    return await time_answered(update, context, "followup", WAIT_TIME, reschedule,
+                               "💤 " + context.t("I will remind you again at {when}."))
 
 
 async def cancel(update: Update, context: BotContext) -> int:

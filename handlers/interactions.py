@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,12 +29,19 @@ from bot.understanding.dates import find_when
 from bot.understanding.logs import contact_and_follow_up_times, interaction_kind, reads_like_log
 from handlers.common import (
     PRIVATE_TEXT,
-    CustomerQuestion,
     acknowledge,
-    cancel_flow,
     forget,
     say,
     time_from_answer,
+)
+from handlers.flows import (
+    CONFIRM,
+    WAIT_VALUE,
+    CardFlow,
+    command_text,
+    draft_customer,
+    mentioned_in_message,
+    stored_time,
 )
 from handlers.search import look_up
 from storage import customers, interactions, reminders
@@ -47,7 +53,6 @@ from storage.search.lookup import SearchHit, customers_mentioned, search_custome
 
 log = logging.getLogger(__name__)
 
-CONFIRM, WAIT_DATE, WAIT_CUSTOMER = range(3)
 TIMELINE_PAGE = 10
 _CODE_IN_CARD = re.compile(r"\bC-(\d{6,9})\b")
 
@@ -70,19 +75,6 @@ def _zone(context: BotContext) -> ZoneInfo:
     return ZoneInfo(context.member.timezone)
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    return dict((context.user_data or {}).get("log", {}))
-
-
-def _keep(context: BotContext, draft: dict[str, Any]) -> None:
-    assert context.user_data is not None
-    context.user_data["log"] = draft
-
-
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 async def start_draft(update: Update, context: BotContext, *, text: str, kind: str | None,
                       candidates: list[SearchHit], attachment: Attachment | None = None) -> int:
     now = utcnow().astimezone(_zone(context))
@@ -95,35 +87,25 @@ async def start_draft(update: Update, context: BotContext, *, text: str, kind: s
         "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
         "attachment": [attachment.kind, attachment.file_id] if attachment else None,
     }
-    _keep(context, draft)
-    return await WHO.after_mention(update, context, candidates)
+    FLOW.keep(context, draft)
+    return await FLOW.who.after_mention(update, context, candidates)
 
 
 async def show_draft(update: Update, context: BotContext, *, edit: bool = False) -> int:
-    draft = _draft(context)
-    customer = None
+    draft = FLOW.draft(context)
     async with context.unit_of_work() as session:
-        if draft.get("customer_id"):
-            customer = await customers.load_customer(session, draft["customer_id"],
-                                                     context.member)
+        customer = await draft_customer(session, context, draft)
         await say(update, context, log_card(
             context.t, customer=customer, kind=draft.get("kind"), text=draft.get("text", ""),
-            occurred=_when(draft.get("occurred")), due=_when(draft.get("due")),
+            occurred=stored_time(draft.get("occurred")), due=stored_time(draft.get("due")),
             timezone=context.member.timezone), log_keyboard(context.t), edit=edit)
     return CONFIRM
 
 
-WHO = CustomerQuestion("log", "log:pick", show_draft, WAIT_CUSTOMER)
+FLOW = CardFlow("log", "log", show_draft)
 
 
 # ---- entry points -----------------------------------------------------------------------
-
-def _command_text(update: Update) -> str:
-    message = update.effective_message
-    text = message.text if message is not None and message.text else ""
-    parts = text.split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
-
 
 async def _customer_from_first_word(context: BotContext, text: str
                                     ) -> tuple[list[SearchHit], str]:
@@ -139,7 +121,7 @@ async def _customer_from_first_word(context: BotContext, text: str
 
 
 async def log_command(update: Update, context: BotContext) -> int:
-    text = _command_text(update)
+    text = command_text(update)
     if not text:
         await say(update, context, context.t(
             "Tell me what happened, e.g. /log 王小明 打电话，要报价，下周五跟进"))
@@ -150,7 +132,7 @@ async def log_command(update: Update, context: BotContext) -> int:
 
 
 async def remind_command(update: Update, context: BotContext) -> int:
-    text = _command_text(update)
+    text = command_text(update)
     if not text:
         await say(update, context, context.t(
             "Usage: /remind &lt;customer&gt; &lt;when&gt; &lt;what&gt;, "
@@ -166,12 +148,9 @@ async def remind_command(update: Update, context: BotContext) -> int:
 
 
 async def plain_log(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    async with context.unit_of_work() as session:
-        candidates = await customers_mentioned(session, message.text, context.member)
-    return await start_draft(update, context, text=message.text,
-                             kind=interaction_kind(message.text), candidates=candidates)
+    text, candidates = await mentioned_in_message(update, context)
+    return await start_draft(update, context, text=text, kind=interaction_kind(text),
+                             candidates=candidates)
 
 
 async def heard(update: Update, context: BotContext, voice: Voice) -> str:
@@ -238,11 +217,10 @@ async def reply_to_card(update: Update, context: BotContext) -> int | None:
 
 async def save(update: Update, context: BotContext) -> int:
     await acknowledge(update)
-    draft, t, member = _draft(context), context.t, context.member
+    draft, t, member = FLOW.draft(context), context.t, context.member
     if not draft.get("customer_id"):
-        await say(update, context, t("Which customer is this about? Send a name, code or phone."))
-        return WAIT_CUSTOMER
-    due = _when(draft.get("due"))
+        return await FLOW.customer_missing(update, context)
+    due = stored_time(draft.get("due"))
     async with context.unit_of_work() as session:
         customer = await customers.load_customer(session, draft["customer_id"], member)
         notes = []
@@ -250,7 +228,7 @@ async def save(update: Update, context: BotContext) -> int:
             attachment = Attachment(*draft["attachment"]) if draft.get("attachment") else None
             await interactions.log_interaction(
                 session, member, customer.id, kind=InteractionKind(draft["kind"]),
-                summary=draft.get("text", ""), occurred_at=_when(draft.get("occurred")),
+                summary=draft.get("text", ""), occurred_at=stored_time(draft.get("occurred")),
                 attachment=attachment)
             notes.append("✅ " + t("Logged on {name}'s timeline.").format(name=customer.name))
         if due is not None:
@@ -266,34 +244,28 @@ async def save(update: Update, context: BotContext) -> int:
 
 
 async def ask_date(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    await say(update, context, context.t(
+    return await FLOW.ask(update, context, context.t(
         "When should I remind you? e.g. 下周五下午3点, next Friday 3pm. "
         "Send - for no follow-up."))
-    return WAIT_DATE
 
 
 async def got_date(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _draft(context)
+    draft = FLOW.draft(context)
     if message.text.strip() in ("-", "—"):
         draft["due"] = None
     else:
         at = await time_from_answer(update, context, message.text)
         if at is None:
-            return WAIT_DATE
+            return WAIT_VALUE
         if at <= utcnow():
             await say(update, context, context.t(
                 "That time has already passed. Please give a later one."))
-            return WAIT_DATE
+            return WAIT_VALUE
         draft["due"] = at.isoformat()
-    _keep(context, draft)
+    FLOW.keep(context, draft)
     return await show_draft(update, context)
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    return await cancel_flow(update, context, "log")
 
 
 # ---- the timeline -----------------------------------------------------------------------
@@ -335,11 +307,7 @@ async def send_attachment(update: Update, context: BotContext) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     speech = filters.ALL if app.bot_data[RUNTIME].settings.speech.url else ~filters.ALL
-    cancel_handler = CommandHandler("cancel", cancel)
-    flow = ConversationHandler(
-        name="log",
-        persistent=True,
-        allow_reentry=True,
+    app.add_handler(FLOW.conversation(
         entry_points=[
             CommandHandler("log", log_command),
             CommandHandler("remind", remind_command),
@@ -348,18 +316,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             # Without a speech service, a voice note is left alone, as before.
             MessageHandler(filters.VOICE & PRIVATE & ~filters.REPLY & speech, voice_log),
         ],
-        states={
-            CONFIRM: [CallbackQueryHandler(save, pattern=r"^log:save$"),
-                      CallbackQueryHandler(ask_date, pattern=r"^log:date$"),
-                      CallbackQueryHandler(WHO.ask, pattern=r"^log:who$"),
-                      CallbackQueryHandler(cancel, pattern=r"^log:cancel$")],
-            WAIT_DATE: [MessageHandler(PRIVATE_TEXT, got_date)],
-            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, WHO.answered),
-                            CallbackQueryHandler(WHO.picked, pattern=r"^log:pick:\d{1,10}$"),
-                            CallbackQueryHandler(cancel, pattern=r"^log:cancel$")],
-        },
-        fallbacks=[cancel_handler],  # type: ignore[list-item]
-    )
-    app.add_handler(flow)
+        save=save, saves="save", asks="date", ask=ask_date, answered=got_date))
     app.add_handler(CallbackQueryHandler(show_timeline, pattern=r"^tl:\d{1,10}:\d{1,6}$"))
     app.add_handler(MessageHandler(filters.Regex(r"^/file_\d{1,10}") & PRIVATE, send_attachment))

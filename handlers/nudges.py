@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html import escape
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -15,17 +17,15 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.messages.labels import local_time
 from bot.messages.reminders import nudge_keyboard, nudge_text, nudges_keyboard
 from bot.runtime.context import BotContext
 from handlers.common import (
     PRIVATE_TEXT,
     acknowledge,
     cancel_flow,
-    forget,
     pressed,
     say,
-    time_from_answer,
+    time_answered,
 )
 from storage import nudges, reminders
 from storage.clock import utcnow
@@ -76,20 +76,11 @@ async def nudge_button(update: Update, context: BotContext) -> int:
 
 
 async def got_time(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    nudge_id = (context.user_data or {}).get("nudge")
-    if not isinstance(nudge_id, int):
-        return ConversationHandler.END
-    at = await time_from_answer(update, context, message.text)
-    if at is None:
-        return WAIT_TIME
-    async with context.unit_of_work() as session:
+    async def follow_up(session: AsyncSession, nudge_id: int, at: datetime) -> None:
         await nudges.follow_up(session, context.member, nudge_id, at, context.t("Follow up"))
-    await say(update, context, "⏰ " + context.t("Follow-up set for {when}.").format(
-        when=local_time(at, context.member.timezone, context.t)))
-    forget(context, "nudge")
-    return ConversationHandler.END
+
+    return await time_answered(update, context, "nudge", WAIT_TIME, follow_up,
+                               "⏰ " + context.t("Follow-up set for {when}."))
 
 
 async def cancel(update: Update, context: BotContext) -> int:

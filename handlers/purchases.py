@@ -6,8 +6,7 @@ The draft lives in user_data["buy"] (persisted), as the log flow's does.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,26 +30,34 @@ from bot.messages.sales import (
     satisfaction_saved,
 )
 from bot.runtime.context import BotContext
-from bot.understanding.amounts import Money
 from bot.understanding.logs import contact_and_follow_up_times
 from bot.understanding.sales import reads_like_purchase, understand_purchase
 from handlers.common import (
     PRIVATE_TEXT,
-    CustomerQuestion,
     acknowledge,
-    amount_from_answer,
     cancel_flow,
     ceiling_minor,
     forget,
     pressed,
     say,
 )
+from handlers.flows import (
+    CONFIRM,
+    WAIT_VALUE,
+    CardFlow,
+    command_text,
+    customers_named,
+    draft_customer,
+    mentioned_in_message,
+    over_ceiling,
+    stored_time,
+)
 from storage import customers
 from storage.clock import utcnow
 from storage.sales import purchases, satisfaction
-from storage.search.lookup import SearchHit, customers_mentioned, search_customers
+from storage.search.lookup import SearchHit
 
-CONFIRM, WAIT_AMOUNT, WAIT_CUSTOMER, WAIT_COMMENT = range(4)
+WAIT_COMMENT = 3  # the comment's own conversation, after CardFlow's steps
 
 
 class LooksLikePurchase(filters.MessageFilter):
@@ -60,87 +67,54 @@ class LooksLikePurchase(filters.MessageFilter):
         return bool(message.text) and reads_like_purchase(message.text)
 
 
-def _draft(context: BotContext) -> dict[str, Any]:
-    return dict((context.user_data or {}).get("buy", {}))
-
-
-def _keep(context: BotContext, draft: dict[str, Any]) -> None:
-    assert context.user_data is not None
-    context.user_data["buy"] = draft
-
-
-def _amount(draft: dict[str, Any]) -> Money | None:
-    return Money(Decimal(draft["amount"]), draft["currency"]) if draft.get("amount") else None
-
-
-def _over_ceiling(context: BotContext, amount: Money | None) -> bool:
-    return amount is not None and amount.minor > ceiling_minor(context, amount.currency)
-
-
 async def start_purchase(update: Update, context: BotContext, text: str,
                          candidates: list[SearchHit]) -> int:
     words = understand_purchase(text, context.settings.sales.currency)
     now = utcnow().astimezone(ZoneInfo(context.member.timezone))
     occurred, _ = contact_and_follow_up_times(
         text, now, context.settings.reminders.default_hour, logging=True)
-    _keep(context, {
+    FLOW.keep(context, {
         "text": text, "product": words.product, "quantity": words.quantity,
         "amount": str(words.amount.amount) if words.amount else None,
         "currency": words.amount.currency if words.amount else context.settings.sales.currency,
         "occurred": occurred.isoformat() if occurred else None,
         "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
     })
-    return await WHO.after_mention(update, context, candidates)
+    return await FLOW.who.after_mention(update, context, candidates)
 
 
 async def show_card(update: Update, context: BotContext, *, edit: bool = False) -> int:
-    draft = _draft(context)
-    amount = _amount(draft)
-    customer = value = None
+    draft = FLOW.draft(context)
+    amount = FLOW.money(draft, "amount")
     async with context.unit_of_work() as session:
-        if draft.get("customer_id"):
-            customer = await customers.load_customer(session, draft["customer_id"],
-                                                     context.member)
-            value = await purchases.value_of(session, customer)
-        over = _over_ceiling(context, amount)
+        customer = await draft_customer(session, context, draft)
+        value = await purchases.value_of(session, customer) if customer else None
+        over = over_ceiling(context, amount)
         await say(update, context, purchase_card(
             context.t, customer=customer, amount=amount, product=draft.get("product"),
-            quantity=draft.get("quantity"), occurred=_when(draft.get("occurred")),
+            quantity=draft.get("quantity"), occurred=stored_time(draft.get("occurred")),
             value=value, timezone=context.member.timezone, over_ceiling=over),
             purchase_keyboard(context.t, over_ceiling=over), edit=edit)
     return CONFIRM
 
 
-WHO = CustomerQuestion("buy", "buy:pick", show_card, WAIT_CUSTOMER)
-
-
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+FLOW = CardFlow("buy", "buy", show_card)
 
 
 # ---- entry points -----------------------------------------------------------------------
 
 async def plain_purchase(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    async with context.unit_of_work() as session:
-        candidates = await customers_mentioned(session, message.text, context.member)
-    return await start_purchase(update, context, message.text, candidates)
+    text, candidates = await mentioned_in_message(update, context)
+    return await start_purchase(update, context, text, candidates)
 
 
 async def buy_command(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    text = (message.text or "").partition(" ")[2].strip() if message else ""
+    text = command_text(update)
     if not text:
         await say(update, context, context.t(
             "Tell me what was bought, e.g. /buy 王小明 20 台 X1 共 4.8 万"))
         return ConversationHandler.END
-    async with context.unit_of_work() as session:
-        candidates = await customers_mentioned(session, text, context.member)
-        if not candidates:
-            candidates = await search_customers(session, text.split()[0], context.member,
-                                                limit=8)
-    return await start_purchase(update, context, text, candidates)
+    return await start_purchase(update, context, text, await customers_named(context, text))
 
 
 # ---- the card's buttons and answers -----------------------------------------------------
@@ -148,21 +122,20 @@ async def buy_command(update: Update, context: BotContext) -> int:
 async def save(update: Update, context: BotContext) -> int:
     query = update.callback_query
     await acknowledge(update)
-    draft, t = _draft(context), context.t
-    amount = _amount(draft)
+    draft, t = FLOW.draft(context), context.t
+    amount = FLOW.money(draft, "amount")
     if not draft.get("customer_id"):
-        await say(update, context, t("Which customer is this about? Send a name, code or phone."))
-        return WAIT_CUSTOMER
+        return await FLOW.customer_missing(update, context)
     if amount is None or amount.amount <= 0:
         await say(update, context, t("How much was it? e.g. 4.8万, ¥3000, $4,800"))
-        return WAIT_AMOUNT
+        return WAIT_VALUE
     sales = context.settings.sales
     async with context.unit_of_work() as session:
         recorded = await purchases.record_purchase(
             session, context.member, purchases.PurchaseDraft(
                 customer_id=draft["customer_id"], amount_minor=amount.minor,
                 currency=amount.currency, product=draft.get("product"),
-                quantity=draft.get("quantity"), occurred_at=_when(draft.get("occurred")),
+                quantity=draft.get("quantity"), occurred_at=stored_time(draft.get("occurred")),
                 summary=draft.get("text", "")),
             loyal_within=timedelta(days=sales.loyal_within_days),
             ceiling_minor=ceiling_minor(context, amount.currency),
@@ -178,23 +151,12 @@ async def save(update: Update, context: BotContext) -> int:
 
 
 async def ask_amount(update: Update, context: BotContext) -> int:
-    await acknowledge(update)
-    await say(update, context, context.t("How much was it? e.g. 4.8万, ¥3000, $4,800"))
-    return WAIT_AMOUNT
+    return await FLOW.ask(update, context,
+                          context.t("How much was it? e.g. 4.8万, ¥3000, $4,800"))
 
 
 async def got_amount(update: Update, context: BotContext) -> int:
-    amount = await amount_from_answer(update, context)
-    if amount is None:
-        return WAIT_AMOUNT
-    draft = _draft(context)
-    draft["amount"], draft["currency"] = str(amount.amount), amount.currency
-    _keep(context, draft)
-    return await show_card(update, context)
-
-
-async def cancel(update: Update, context: BotContext) -> int:
-    return await cancel_flow(update, context, "buy")
+    return await FLOW.money_answered(update, context, "amount")
 
 
 # ---- satisfaction, asked under a saved purchase or a finished follow-up -----------------
@@ -258,21 +220,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         states={WAIT_COMMENT: [MessageHandler(PRIVATE_TEXT, got_comment)]},
         fallbacks=[CommandHandler("cancel", cancel_comment)],
     ))
-    app.add_handler(ConversationHandler(
-        name="buy",
-        persistent=True,
-        allow_reentry=True,
+    app.add_handler(FLOW.conversation(
         entry_points=[CommandHandler("buy", buy_command),
                       MessageHandler(PRIVATE_TEXT & LooksLikePurchase(), plain_purchase)],
-        states={
-            CONFIRM: [CallbackQueryHandler(save, pattern=r"^buy:(save|sure)$"),
-                      CallbackQueryHandler(ask_amount, pattern=r"^buy:amount$"),
-                      CallbackQueryHandler(WHO.ask, pattern=r"^buy:who$"),
-                      CallbackQueryHandler(cancel, pattern=r"^buy:cancel$")],
-            WAIT_AMOUNT: [MessageHandler(PRIVATE_TEXT, got_amount)],
-            WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, WHO.answered),
-                            CallbackQueryHandler(WHO.picked, pattern=r"^buy:pick:\d{1,10}$"),
-                            CallbackQueryHandler(cancel, pattern=r"^buy:cancel$")],
-        },
-        fallbacks=[CommandHandler("cancel", cancel)],
-    ))
+        save=save, asks="amount", ask=ask_amount, answered=got_amount))
