@@ -261,7 +261,7 @@ INTRO = (
     "10,000 follow-ups due at once for 10,000 members, sent by the bot's own sweep and rate "
     "limiter to a fake Bot API that answers 429 to a 31st send within any one second; the due "
     "query is the sweep's claim query (`send_after <= now`, 100 rows) over 1,000,000 "
-    "follow-ups, a few hundred of them due; date understanding is `bot.dates.find_when` on 8 "
+    "follow-ups, a few hundred of them due; date understanding is `bot.understanding.dates.find_when` on 8 "
     "messages per language, 40 rounds. The stale scan is `storage.nudges.scan` as the sweep "
     "runs it every 15 minutes. The import figures (bench/imports.py) run the bot's own "
     "import path in a fresh process (workers included) on a generated 100,000-row sheet, "

@@ -3,7 +3,7 @@
 A move names the stage it expects the deal to be at; when someone else moved it first,
 or the same button is pressed twice, the move is refused with who moved it and nothing
 changes twice. Winning a deal records its purchase (and with it the customer's stage,
-storage.purchases). Reps see the deals they own; managers, and /pipeline's team view,
+storage.sales.purchases). Reps see the deals they own; managers, and /pipeline's team view,
 the deals of every customer they may see.
 """
 

@@ -56,7 +56,7 @@ def test_the_characters_readings_are_the_installed_pypinyins() -> None:
     assert made == pinyin_table.CHARS.read_text(encoding="utf-8")
     subprocess.run([sys.executable, "-m", "storage.search.pinyin_table", "--check-chars"],
                    check=True, timeout=300)
-    # (Here pypinyin was imported before storage.names; in the bot it is not.)
+    # (Here pypinyin was imported before storage.search.names; in the bot it is not.)
     readings = pinyin_table.load_chars()
     assert readings[ord("曾")] == "céng,zēng" and len(readings) == len(constants.PINYIN_DICT)
     assert ord("a") not in readings and 0x10FFFF not in readings and -1 not in readings
