@@ -28,8 +28,9 @@ async def test_the_mini_app_served_by_the_running_bot(
                                   f'[webapp]\nport = {port}\nurl = "{APP_URL}"\n'))
     await bot.start(api)
     try:
-        assert api.menu_buttons[0] == {"type": "web_app", "text": "CRM",
-                                       "web_app": {"url": APP_URL}}
+        # Set after the commands (which say the bot is up), retried like any call.
+        assert await poll_until(lambda: api.menu_buttons.get(0)) == {
+            "type": "web_app", "text": "CRM", "web_app": {"url": APP_URL}}
         alice = api.user(ADMIN, "Alice")
         api.user_sends(alice, "/add 王小明 138 1234 5678")
         card = await poll_until(lambda: next(
