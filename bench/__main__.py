@@ -28,7 +28,7 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
-from bench import cards, encrypted, imports, miniapp, reminders, sales, stale, updates
+from bench import cards, dates, encrypted, imports, miniapp, reminders, sales, stale, updates
 from bench.stats import percentile
 from storage.database import Database
 from storage.dedupe import duplicate_groups
@@ -239,42 +239,39 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 
 
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
-         "encrypted")
+         "dates", "encrypted")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
-    "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` "
-    "runs one part and replaces only its sections) and `make bench-large` (the search part "
-    "at 1,000,000 customers, 18 to 30 minutes for both databases, most of it seeding, as "
-    "the shared VM is busy). Each "
-    "search figure is 200 queries drawn from the seeded data (an email for 2 in 3 "
-    "customers, a tag for 1 in 2), timed around `search_customers` inside an open "
-    "transaction, with the bench's own 100,000 seeded objects frozen out of the garbage "
-    "collector (the bot holds no such thing); this machine is a shared VM, and a p99 of 200 "
-    "is the second-slowest: run to run it moved by 2-4 ms here. The SQLCipher part seeds "
-    "one SQLite database, measures it, encrypts it with `db encrypt` and measures it "
-    "again; the "
-    "flow step is `process_update` of a typed name in the /add flow through the in-process "
-    "fake Bot API, database write of the conversation state included. The RSS of "
-    "`salesbot run` (bench/process.py) is read from the bot as a child process over HTTP "
-    "against the fake, on the seeded database, after its start and after ten members at "
-    "once made 120 lookups, 30 adds and 10 English logs. The reminder burst is "
-    "10,000 follow-ups due at once for 10,000 members, sent by the bot's own sweep and rate "
-    "limiter to a fake Bot API that answers 429 to a 31st send within any one second; the due "
-    "query is the sweep's claim query (`send_after <= now`, 100 rows) over 1,000,000 "
-    "follow-ups, a few hundred of them due; date understanding is `bot.understanding.dates.find_when` on 8 "
-    "messages per language, 40 rounds. The stale scan is `storage.nudges.scan` as the sweep "
-    "runs it every 15 minutes. The import figures (bench/imports.py) run the bot's own "
-    "import path in a fresh process (workers included) on a generated 100,000-row sheet, "
-    "while a colleague's lookups go through the whole Application every 100 ms; the "
-    "export reads and writes in a worker. The manager's view (bench/sales.py) is the bot's "
-    "own value job on 100,000 customers and 1,000,000 purchases while lookups run every 50 "
-    "ms, and charts timed from the press of a chart button to the photo the in-process "
-    "fake received, in a fresh process. Handling updates (bench/updates.py) runs the whole bot "
-    "with its own long polling against the in-process fake, beside a bare PTB echo bot "
-    "through the same fake. Inline queries (in the search part) go through the whole "
-    "Application at 100,000 customers, answered with up to 20 cards each. Business cards "
-    "(bench/cards.py) are read through the bot's own `read_card`, OCR worker included, in "
-    "a fresh process.\n\n"
+    "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"
+    " part and replaces only its sections) and `make bench-large` (the search part at 1,000,000 "
+    "customers, 18 to 30 minutes for both databases, most of it seeding, as the shared VM is "
+    "busy). Each search figure is 200 queries drawn from the seeded data (an email for 2 in 3 "
+    "customers, a tag for 1 in 2), timed around `search_customers` inside an open transaction, "
+    "with the bench's own 100,000 seeded objects frozen out of the garbage collector (the bot "
+    "holds no such thing); this machine is a shared VM, and a p99 of 200 is the second-slowest: "
+    "run to run it moved by 2-4 ms here. The SQLCipher part seeds one SQLite database, measures "
+    "it, encrypts it with `db encrypt` and measures it again; the flow step is `process_update` of"
+    " a typed name in the /add flow through the in-process fake Bot API, database write of the "
+    "conversation state included. The RSS of `salesbot run` (bench/process.py) is read from the "
+    "bot as a child process over HTTP against the fake, on the seeded database, after its start "
+    "and after ten members at once made 120 lookups, 30 adds and 10 English logs. The reminder "
+    "burst is 10,000 follow-ups due at once for 10,000 members, sent by the bot's own sweep and "
+    "rate limiter to a fake Bot API that answers 429 to a 31st send within any one second; the due"
+    " query is the sweep's claim query (`send_after <= now`, 100 rows) over 1,000,000 follow-ups, "
+    "a few hundred of them due; date understanding is `bot.understanding.dates.find_when` on 8 "
+    "messages per language, 40 rounds. The stale scan is `storage.nudges.scan` as the sweep runs "
+    "it every 15 minutes. The import figures (bench/imports.py) run the bot's own import path in a"
+    " fresh process (workers included) on a generated 100,000-row sheet, while a colleague's "
+    "lookups go through the whole Application every 100 ms; the export reads and writes in a "
+    "worker. The manager's view (bench/sales.py) is the bot's own value job on 100,000 customers "
+    "and 1,000,000 purchases while lookups run every 50 ms, and charts timed from the press of a "
+    "chart button to the photo the in-process fake received, in a fresh process. Handling updates "
+    "(bench/updates.py) runs the whole bot with its own long polling against the in-process fake, "
+    "beside a bare PTB echo bot through the same fake. Inline queries (in the search part) go "
+    "through the whole Application at 100,000 customers, answered with up to 20 cards each. "
+    "Business cards (bench/cards.py) are read through the bot's own `read_card`, OCR worker "
+    "included, in a fresh process. Dates (bench/dates.py) are read by `find_when` on the "
+    "development and held-out phrases tests/date_phrases.py makes from meanings.\n\n"
 )
 
 
@@ -302,6 +299,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out[f"updates-{label}"] = await updates.run(scratch, label)
     if "cards" in parts and label == "SQLite":  # no database in it: measured once
         out["cards"] = cards.run()
+    if "dates" in parts and label == "SQLite":  # no database in it: measured once
+        out["dates"] = dates.run()
     if "encrypted" in parts and label == "SQLite":  # SQLCipher is for SQLite
         with tempfile.TemporaryDirectory() as folder:
             out["encrypted"] = await encrypted.run(Path(folder), CUSTOMERS)

@@ -21,7 +21,7 @@ from bot.messages.labels import local_time
 from bot.runtime.answers import Answer, send_answer
 from bot.runtime.context import BotContext, held_answers
 from bot.understanding.amounts import Money
-from bot.understanding.dates import Prefer, find_when
+from bot.understanding.dates import Prefer, day_first_in, find_when
 from storage.clock import utcnow
 from storage.errors import CrmError
 from storage.users import find_by_telegram_id, language_from_telegram
@@ -88,13 +88,18 @@ async def pressed(update: Update, context: BotContext, pattern: re.Pattern[str]
     return match
 
 
+def team_day_first(context: BotContext) -> bool:
+    """Whether the team writes 12/8 for the 12th of August (its `team.default_region`)."""
+    return day_first_in(context.settings.team.default_region)
+
+
 async def time_from_answer(update: Update, context: BotContext, text: str
                            ) -> datetime | None:
     """A time the member typed as an answer, in their zone, the future preferred; None
     after telling them it could not be read."""
     now = utcnow().astimezone(ZoneInfo(context.member.timezone))
     found = find_when(text, now, default_hour=context.settings.reminders.default_hour,
-                      prefer=Prefer.FUTURE)
+                      prefer=Prefer.FUTURE, day_first=team_day_first(context))
     if found is None:
         await say(update, context, context.t(
             "I could not read a date in that. Try e.g. 明天下午3点 or next Monday 10am."))

@@ -41,6 +41,7 @@ from handlers.common import (
     forget,
     pressed,
     say,
+    team_day_first,
 )
 from handlers.flows import (
     CONFIRM,
@@ -80,12 +81,13 @@ async def start_deal(update: Update, context: BotContext, text: str,
     only = customer_ids[0] if len(customer_ids) == 1 else None
     words = understand_deal(text, default_currency=context.settings.sales.currency, now=now,
                             default_hour=context.settings.reminders.default_hour,
-                            customer_name=names.get(only) if only else None)
-    FLOW.keep(context, {"title": words.title or text[:100], "customer_id": only,
-                    "value": str(words.value.amount) if words.value else None,
-                    "currency": words.value.currency if words.value
-                    else context.settings.sales.currency,
-                    "close_on": words.close_on.isoformat() if words.close_on else None})
+                            customer_name=names.get(only) if only else None,
+                            day_first=team_day_first(context))
+    FLOW.keep(context, {
+        "title": words.title or text[:100], "customer_id": only,
+        "value": str(words.value.amount) if words.value else None,
+        "currency": words.value.currency if words.value else context.settings.sales.currency,
+        "close_on": words.close_on.isoformat() if words.close_on else None})
     if only is None:
         await say(update, context, context.t(
             "Which customer is this about? Send a name, code or phone (or /cancel)."))

@@ -247,6 +247,11 @@ def over_ceiling(context: BotContext, amount: Money | None) -> bool:
     return amount is not None and amount.minor > ceiling_minor(context, amount.currency)
 
 
+def stored(moment: datetime | None) -> str | None:
+    """A moment as a draft keeps it: ISO text."""
+    return moment.isoformat() if moment else None
+
+
 def stored_time(value: str | None) -> datetime | None:
     """A moment a draft keeps as ISO text."""
     return datetime.fromisoformat(value) if value else None

@@ -32,6 +32,7 @@ from handlers.common import (
     acknowledge,
     forget,
     say,
+    team_day_first,
     time_from_answer,
 )
 from handlers.flows import (
@@ -41,6 +42,7 @@ from handlers.flows import (
     command_text,
     draft_customer,
     mentioned_in_message,
+    stored,
     stored_time,
 )
 from handlers.search import look_up
@@ -78,12 +80,13 @@ def _zone(context: BotContext) -> ZoneInfo:
 async def start_draft(update: Update, context: BotContext, *, text: str, kind: str | None,
                       candidates: list[SearchHit], attachment: Attachment | None = None) -> int:
     now = utcnow().astimezone(_zone(context))
-    occurred, due = contact_and_follow_up_times(text, now, context.settings.reminders.default_hour,
-                               logging=kind is not None)
+    times = contact_and_follow_up_times(
+        text, now, context.settings.reminders.default_hour, logging=kind is not None,
+        day_first=team_day_first(context))
     draft: dict[str, Any] = {
         "text": text, "kind": kind,
-        "occurred": occurred.isoformat() if occurred else None,
-        "due": due.isoformat() if due else None,
+        "occurred": stored(times.occurred), "due": stored(times.due),
+        "deadline": stored(times.deadline), "passed": stored(times.passed),
         "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
         "attachment": [attachment.kind, attachment.file_id] if attachment else None,
     }
@@ -98,6 +101,7 @@ async def show_draft(update: Update, context: BotContext, *, edit: bool = False)
         await say(update, context, log_card(
             context.t, customer=customer, kind=draft.get("kind"), text=draft.get("text", ""),
             occurred=stored_time(draft.get("occurred")), due=stored_time(draft.get("due")),
+            deadline=stored_time(draft.get("deadline")), passed=stored_time(draft.get("passed")),
             timezone=context.member.timezone), log_keyboard(context.t), edit=edit)
     return CONFIRM
 
@@ -140,7 +144,7 @@ async def remind_command(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     candidates, rest = await _customer_from_first_word(context, text)
     now = utcnow().astimezone(_zone(context))
-    if find_when(rest, now) is None:
+    if find_when(rest, now, day_first=team_day_first(context)) is None:
         await say(update, context, context.t(
             "I could not find a time in that. For example: 明天下午3点, next Friday 10am."))
         return ConversationHandler.END
@@ -264,6 +268,7 @@ async def got_date(update: Update, context: BotContext) -> int:
                 "That time has already passed. Please give a later one."))
             return WAIT_VALUE
         draft["due"] = at.isoformat()
+    draft["passed"] = None  # the member gave this time themselves
     FLOW.keep(context, draft)
     return await show_draft(update, context)
 

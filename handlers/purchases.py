@@ -40,6 +40,7 @@ from handlers.common import (
     forget,
     pressed,
     say,
+    team_day_first,
 )
 from handlers.flows import (
     CONFIRM,
@@ -71,8 +72,9 @@ async def start_purchase(update: Update, context: BotContext, text: str,
                          candidates: list[SearchHit]) -> int:
     words = understand_purchase(text, context.settings.sales.currency)
     now = utcnow().astimezone(ZoneInfo(context.member.timezone))
-    occurred, _ = contact_and_follow_up_times(
-        text, now, context.settings.reminders.default_hour, logging=True)
+    occurred = contact_and_follow_up_times(
+        text, now, context.settings.reminders.default_hour, logging=True,
+        day_first=team_day_first(context)).occurred
     FLOW.keep(context, {
         "text": text, "product": words.product, "quantity": words.quantity,
         "amount": str(words.amount.amount) if words.amount else None,

@@ -18,7 +18,8 @@ from storage.models import (
 
 
 def log_card(t: Translate, *, customer: Customer | None, kind: str | None, text: str,
-             occurred: datetime | None, due: datetime | None, timezone: str) -> str:
+             occurred: datetime | None, due: datetime | None, timezone: str,
+             deadline: datetime | None = None, passed: datetime | None = None) -> str:
     """What was understood from a log or /remind message, shown before it is saved."""
     who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
            else "<i>" + t("no customer yet") + "</i>")
@@ -31,6 +32,11 @@ def log_card(t: Translate, *, customer: Customer | None, kind: str | None, text:
             when=local_time(occurred, timezone, t) if occurred else t("just now")))
     lines.append("⏰ " + t("Follow-up: {when}").format(
         when=local_time(due, timezone, t) if due else t("none")))
+    if passed is not None:
+        lines.append("↪️ " + t("{when} had already passed, so it is the next one.").format(
+            when=local_time(passed, timezone, t)))
+    if deadline is not None:
+        lines.append("⏳ " + t("Deadline: {when}").format(when=local_time(deadline, timezone, t)))
     return "\n".join(lines)
 
 

@@ -39,9 +39,17 @@ _CLOCK = re.compile(
 _DAY_WORDS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
               "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "昨天": -1, "昨日": -1, "昨晚": -1,
               "前天": -2}
+# The spoken forms of the same days (北方话 and casual writing): 今儿, 明儿个, 后个, 昨儿晚上.
+_SPOKEN_DAYS = {"大后": 3, "后": 2, "明": 1, "今": 0, "昨": -1, "前": -2}
+# 后 and 前 end many words (之后, 以前, 最后, 然后): only a spoken day where none of those is.
+_SPOKEN_DAY = (r"(?P<spoken>大后|(?<![之以最然向往先其此背身午饭课事会节])[后前]|明|今|昨)"
+               r"(?:天儿|儿个|儿|个)(?![月人位把台套些])")
 _CN_DATE = re.compile(
     "|".join([
         r"(?P<word>大后天|后天|明天|明日|明早|明晚|今天|今日|今早|今晚|昨天|昨日|昨晚|前天)",
+        _SPOKEN_DAY,
+        # 过两天, 过几天, 过3周: a vague or a stated offset from now, forward only.
+        r"过\s*(?P<vcount>\d{1,3}|几|些|一些)\s*个?\s*(?P<vunit>天|日子|日|周|星期|礼拜|月)",
         rf"(?P<which>下下|下个?|这个?|本|上个?)?{_WEEK}(?P<weekday>[1-7日天末])",
         rf"(?P<nextweek>下下|下个?|上个?){_WEEK}(?![1-7日天末])",
         r"(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?P<day>\d{1,2})[日号]?",
@@ -49,13 +57,22 @@ _CN_DATE = re.compile(
         r"(?P<monthrel>下个?|这个?|本)?月(?P<edge>底|初|中)",
         r"(?P<nextmonth>下个?月)",
         r"(?P<yearend>年底)",
-        r"(?P<count>\d{1,3}|半)\s*个?\s*(?P<unit>天|日|周|星期|礼拜|月|小时|钟头|分钟)"
+        r"(?P<count>\d{1,3}(?:\.\d{1,2})?|半|几)\s*个?\s*(?P<half>半)?\s*"
+        r"(?P<unit>天|日|周|星期|礼拜|月|小时|钟头|分钟)\s*(?P<half2>半)?"
         r"\s*(?P<way>后|以后|之后|前|以前|之前)",
     ])
 )
 _CN_UNITS = {"天": "days", "日": "days", "周": "weeks", "星期": "weeks", "礼拜": "weeks",
              "月": "months", "小时": "hours", "钟头": "hours", "分钟": "minutes"}
 _DAYS_IN = {"days": 1, "weeks": 7, "fortnights": 14}
+# What the vague counts stand for (docs/commands.md says so too): "a couple of days" and
+# 两天 are two, "a few days", "several days" and 几天 / 些天 three. A range ("two or three
+# days", 两三天, "a week or two") is its nearer end: a follow-up early is better than late.
+VAGUE_COUNTS = {"couple": 2, "few": 3, "several": 3, "几": 3, "些": 3, "一些": 3}
+# 两三天, 一两周, 三五天: the nearer of two counts, before the numerals become digits
+# (where 一两 would read as 12).
+_CN_RANGE = re.compile(
+    r"([一二两三四五六七八九])[一二两三四五六七八九](?=\s*个?\s*(?:天|日|周|星期|礼拜|月|小时|钟头|分钟))")
 
 # English: a grammar of the forms salespeople write (see `_find_english`).
 _EN_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
@@ -69,7 +86,9 @@ _EN_MONTHS = {"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "ju
               "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
 _EN_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
               "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-              "a couple of": 2, "a few": 3, "half an": 0.5, "half a": 0.5}
+              "half an": 0.5, "half a": 0.5, "one and a half": 1.5,
+              "a couple of": 2, "couple of": 2, "a couple": 2, "couple": 2,
+              "a few": 3, "few": 3, "several": 3}
 _EN_UNITS = {"min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
              "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours", "day": "days",
              "days": "days", "week": "weeks", "weeks": "weeks", "fortnight": "fortnights",
@@ -83,17 +102,26 @@ def _words(names: Iterable[str]) -> str:
     return "|".join(sorted(names, key=len, reverse=True))
 
 
-_COUNT = rf"\d{{1,3}}|{_words(_EN_COUNTS)}".replace(" ", r"\s+")
+_COUNT = rf"\d{{1,3}}(?:\.\d{{1,2}})?|{_words(_EN_COUNTS)}".replace(" ", r"\s+")
+# "2-3 days", "two or three weeks": the nearer end counts; "a week or two", "an hour and a
+# half" after the unit.
+_RANGE_END = rf"(?:\s*(?:-|–|\bto\b|\bor\b)\s*(?:{_COUNT}))?"
+_AND_HALF = r"\s+and\s+a\s+half"
+_OR_MORE = r"(?:\s+or\s+(?:two|three|so|more))?"
 _UNIT = _words(_EN_UNITS)
 _MONTH = rf"(?:{_words(_EN_MONTHS)})\.?"
 _ORDINAL = r"(?:st|nd|rd|th)"
 _EN_DATE = re.compile(
     r"\b(?:(?:on|by|until|till|before)\s+)?(?:" + "|".join([
         r"(?P<word>(?:the\s+)?day\s+after\s+tomorrow|(?:the\s+)?day\s+before\s+yesterday"
-        r"|tomorrow|tmrw|tmr|today|tonight|yesterday)",
+        r"|tomorrow|today|tonight|yesterday"
+        # how tomorrow and tonight are typed in a hurry
+        r"|tmrw|tmr|tmw|2moro|2morrow|tomm?orr?ow|tomm?oro|tonite|2nite)",
         r"this\s+(?P<thisperiod>morning|afternoon|evening)",
-        rf"(?:in|within|after)\s+(?P<ahead>{_COUNT})\s+(?P<aheadunit>{_UNIT})",
-        rf"(?P<count>{_COUNT})\s+(?P<unit>{_UNIT})\s+(?P<way>ago|later|from\s+(?:now|today))",
+        rf"(?:in|within|after)\s+(?P<ahead>{_COUNT}){_RANGE_END}\s+(?P<aheadunit>{_UNIT})"
+        rf"(?P<andhalf>{_AND_HALF})?{_OR_MORE}",
+        rf"(?P<count>{_COUNT}){_RANGE_END}\s+(?P<unit>{_UNIT})(?P<andhalf2>{_AND_HALF})?{_OR_MORE}"
+        r"\s+(?P<way>ago|later|from\s+(?:now|today))",
         r"(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<endnext>next\s+)?(?P<end>month|week)",
         r"(?:(?P<which>next|this|coming)\s+)(?P<span>weekend|week|month)|(?:the\s+)?(?P<weekend>weekend)",
         # "met Jun 2 days ago": Jun is a given name there, the date is 2 days ago.
@@ -104,6 +132,9 @@ _EN_DATE = re.compile(
         rf"(?P<yname>{_MONTH})\s+(?P<yyear>\d{{4}})",
         rf"(?:(?P<wq>next|this|coming|last)\s+)?(?P<weekday>{_words(_EN_WEEKDAYS)})",
         rf"(?P<wq2>next|this|coming|last|on|by|until)\s+(?P<short>{_words(_EN_WEEKDAYS_SHORT)})\.?",
+        # "Tue 2pm", "thu at 10": a short weekday right before a time ("sat 2 hours" is not)
+        rf"(?P<short2>{_words(_EN_WEEKDAYS_SHORT)})\.?(?=,?\s+(?:(?:at|@)\s*\d{{1,2}}\b"
+        r"|\d{1,2}(?::\d\d|\s*[ap]\.?m\b)))",
         rf"the\s+(?P<nth>\d{{1,2}}){_ORDINAL}",
         r"(?<![\d/.-])(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?![\d/.-])",
         r"(?<![\d/.-])(?P<sa>\d{1,2})/(?P<sb>\d{1,2})(?:/(?P<sy>\d{4}|\d{2}))?(?![\d/.-])",
@@ -167,6 +198,7 @@ def chinese_numerals_to_digits(text: str) -> str:
         ones = _CN_DIGITS[ones_part] if ones_part else 0
         return str(tens * 10 + ones)
 
+    text = _CN_RANGE.sub(lambda m: m.group(1), text)
     return _CN_NUMBER.sub(value, text).replace("下1周", "下周").replace("下1个月", "下个月")
 
 
@@ -211,6 +243,12 @@ def _chinese_date(match: re.Match[str], today: date, prefer: Prefer
         word = group["word"]
         hour = 20 if word.endswith("晚") else 9 if word.endswith("早") else None
         return today + timedelta(days=_DAY_WORDS[word]), None, hour
+    if group["spoken"]:
+        return today + timedelta(days=_SPOKEN_DAYS[group["spoken"]]), None, None
+    if group["vunit"]:
+        vague = group["vcount"]
+        return _shifted(today, VAGUE_COUNTS[vague] if vague in VAGUE_COUNTS else int(vague),
+                        _CN_UNITS[group["vunit"].removesuffix("子")])
     if group["weekday"]:
         target = _WEEKDAY[group["weekday"]]
         monday = today - timedelta(days=today.weekday())
@@ -267,7 +305,10 @@ def _chinese_date(match: re.Match[str], today: date, prefer: Prefer
     if group["yearend"]:
         return date(today.year, 12, 31), None, None
     count_text, unit = group["count"], group["unit"]
-    count = 0.5 if count_text == "半" else float(count_text)
+    count: float = (0.5 if count_text == "半" else VAGUE_COUNTS[count_text]
+                    if count_text in VAGUE_COUNTS else float(count_text))
+    if group["half"] or group["half2"]:
+        count += 0.5  # 一个半月, 两个半小时, 一天半
     if group["way"].endswith("前"):  # 3天前: three days ago
         count = -count
     return _shifted(today, count, _CN_UNITS[unit])
@@ -280,7 +321,11 @@ def _shifted(today: date, count: float, unit: str
     if unit in ("minutes", "hours"):
         return None, timedelta(**{unit: count}), None
     if unit == "months":
-        return _add_months(today, round(count) or (1 if count > 0 else -1)), None, None
+        # Whole months by the calendar, a part of one as days: half a month is 15 days,
+        # 一个半月 a month and 15 days.
+        whole = int(count)
+        return (_add_months(today, whole) + timedelta(days=round((count - whole) * 30)),
+                None, None)
     return today + timedelta(days=round(count * _DAYS_IN[unit])), None, None
 
 
@@ -312,12 +357,14 @@ def _find_chinese(text: str, now: datetime, default_hour: int, prefer: Prefer) -
     at = datetime.combine(day, time(hour, minute), tzinfo=now.tzinfo)
     if match is None and prefer is Prefer.FUTURE and at <= now:
         at += timedelta(days=1)  # "下午3点" said at 4 pm means tomorrow's
+    if match is not None and prefer is Prefer.FUTURE and at <= now and _bare_weekday(match):
+        at += timedelta(days=7)  # "周五上午9点" said on Friday at 10: next Friday
     start = match.start() if match else clock_match.start() if clock_match else 0
     end = clock_match.end() if clock_match else match.end() if match else 0
     return When(at, normal[start:end].strip(), has_time)
 
 
-def _english_date(match: re.Match[str], today: date, prefer: Prefer
+def _english_date(match: re.Match[str], today: date, prefer: Prefer, day_first: bool
                   ) -> tuple[date | None, timedelta | None, int | None]:
     """The day an English date phrase names, or an exact offset for "in 2 hours"; and the
     hour implied by words such as tonight. (None, None, None): not a day ("this week",
@@ -327,14 +374,17 @@ def _english_date(match: re.Match[str], today: date, prefer: Prefer
     weekday = today.weekday()
     if "word" in group:
         word = group["word"].removeprefix("the ")
-        days = {"day after tomorrow": 2, "day before yesterday": -2, "tomorrow": 1, "tmrw": 1,
-                "tmr": 1, "today": 0, "tonight": 0, "yesterday": -1}[word]
-        return today + timedelta(days=days), None, 20 if word == "tonight" else None
+        tonight = word in ("tonight", "tonite", "2nite")
+        days = {"day after tomorrow": 2, "day before yesterday": -2, "today": 0,
+                "yesterday": -1}.get(word, 0 if tonight else 1)
+        return today + timedelta(days=days), None, 20 if tonight else None
     if "thisperiod" in group:
         return today, None, _EN_PERIODS[group["thisperiod"]]
     if "ahead" in group or "count" in group:
         count_text = group.get("ahead") or group["count"]
         count = _EN_COUNTS[count_text] if count_text in _EN_COUNTS else float(count_text)
+        if "andhalf" in group or "andhalf2" in group:
+            count += 0.5
         unit = _EN_UNITS[group.get("aheadunit") or group["unit"]]
         return _shifted(today, -count if group.get("way") == "ago" else count, unit)
     if "end" in group:
@@ -359,9 +409,9 @@ def _english_date(match: re.Match[str], today: date, prefer: Prefer
         day = _dated(today, prefer, int(year_text) if year_text else None,
                      _EN_MONTHS[name.rstrip(".")], int(group.get("mday") or group.get("dday") or 1))
         return day, None, None
-    if "weekday" in group or "short" in group:
+    if "weekday" in group or "short" in group or "short2" in group:
         target = (_EN_WEEKDAYS[group["weekday"]] if "weekday" in group
-                  else _EN_WEEKDAYS_SHORT[group["short"].rstrip(".")])
+                  else _EN_WEEKDAYS_SHORT[(group.get("short") or group["short2"]).rstrip(".")])
         which = group.get("wq") or group.get("wq2") or ""
         if which == "last" or (which != "next" and which != "this" and prefer is Prefer.PAST):
             return today - timedelta(days=(weekday - target) % 7 or 7), None, None
@@ -369,7 +419,11 @@ def _english_date(match: re.Match[str], today: date, prefer: Prefer
             back = prefer is Prefer.PAST and target < weekday
             return today + timedelta(days=target - weekday if back else (target - weekday) % 7
                                      ), None, None
-        return today + timedelta(days=(target - weekday) % 7 or 7), None, None
+        if which == "next":
+            return today + timedelta(days=(target - weekday) % 7 or 7), None, None
+        # A bare weekday is this week's, today's too: a week on once its time has passed
+        # (`_bare_weekday_passed`).
+        return today + timedelta(days=(target - weekday) % 7), None, None
     if "nth" in group:
         for months in ((0, 1, 2) if prefer is Prefer.FUTURE else (0, -1, -2)):
             month = _add_months(today.replace(day=1), months)
@@ -383,10 +437,11 @@ def _english_date(match: re.Match[str], today: date, prefer: Prefer
         return iso, None, None
     year = int(group["sy"]) + (2000 if len(group["sy"]) == 2 else 0) if "sy" in group else None
     first, second = int(group["sa"]), int(group["sb"])
-    # Day first (the form of most of the world, and what dateparser was told), unless only
-    # the other way is a date: 12/15.
-    return (_dated(today, prefer, year, second, first)
-            or _dated(today, prefer, year, first, second)), None, None
+    # In the team's order (`day_first_in`), unless only the other way is a date: 12/15.
+    if day_first:
+        first, second = second, first
+    return (_dated(today, prefer, year, first, second)
+            or _dated(today, prefer, year, second, first)), None, None
 
 
 def _dated(today: date, prefer: Prefer, year: int | None, month: int, day: int) -> date | None:
@@ -445,7 +500,18 @@ def _clock_only(text: str, now: datetime, prefer: Prefer) -> When | None:
     return None
 
 
-def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer) -> When | None:
+def _bare_weekday(match: re.Match[str]) -> bool:
+    """A weekday said without next/this/last (Chinese or English): this week's, or next
+    week's once its time has passed today."""
+    group = match.groupdict()
+    if group.get("weekday"):
+        return not (group.get("which") or group.get("wq"))
+    return bool(group.get("short2") or (group.get("short") and group.get("wq2") in (
+        "on", "by", "until")))
+
+
+def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer,
+                  day_first: bool) -> When | None:
     """The grammar above first. dateparser reads only what it leaves with a date word in
     it: its search mistook "call 138 1234 5678" for the year 1234, "tomorrow at 10" for
     9:00 and "sat down with Li" for Saturday, took 0.4 s on the event loop the first time
@@ -457,7 +523,7 @@ def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer) -
                 text, 0, match.start()):
             continue
         read = True
-        day, offset, implied = _english_date(match, now.date(), prefer)
+        day, offset, implied = _english_date(match, now.date(), prefer, day_first)
         if offset is not None:
             return When((now + offset).replace(second=0, microsecond=0), match.group(0).strip(),
                         True)
@@ -467,22 +533,24 @@ def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer) -
         if clock is not None and implied is not None and implied >= 12 and clock[0] < 12:
             clock = (clock[0] + 12, clock[1])  # tonight at 8
         hour, minute = clock or (implied if implied is not None else default_hour, 0)
-        return When(datetime.combine(day, time(hour, minute), tzinfo=now.tzinfo),
-                    text[start:end].strip(), clock is not None or implied is not None)
+        at = datetime.combine(day, time(hour, minute), tzinfo=now.tzinfo)
+        if prefer is Prefer.FUTURE and at <= now and _bare_weekday(match):
+            at += timedelta(days=7)  # "Friday 9am" said on Friday at 10: next Friday
+        return When(at, text[start:end].strip(), clock is not None or implied is not None)
     found = _clock_only(text, now, prefer)
     if found is None and not read and _EN_DATEISH.search(text):
-        found = _dateparser_reads(text, now, default_hour, prefer)
+        found = _dateparser_reads(text, now, default_hour, prefer, day_first)
     return found
 
 
-def _dateparser_reads(text: str, now: datetime, default_hour: int, prefer: Prefer
-                      ) -> When | None:
+def _dateparser_reads(text: str, now: datetime, default_hour: int, prefer: Prefer,
+                      day_first: bool) -> When | None:
     settings = {
         "RELATIVE_BASE": now.replace(tzinfo=None),
         "PREFER_DATES_FROM": prefer.value,
         "RETURN_AS_TIMEZONE_AWARE": False,
         "PREFER_DAY_OF_MONTH": "first",
-        "DATE_ORDER": "DMY" if re.search(r"\d{1,2}/\d{1,2}", text) else "MDY",
+        "DATE_ORDER": "DMY" if day_first else "MDY",
     }
     # Imported here: dateparser.search loads the data of all its 206 languages however few
     # are asked for.
@@ -501,9 +569,21 @@ def _dateparser_reads(text: str, now: datetime, default_hour: int, prefer: Prefe
     return None
 
 
+# Where a short numeric date is month first (12/8 is 8 December): China, the United
+# States and a few others. Most of the world, the United Kingdom and the EU among it,
+# writes the day first (12/8 is 12 August).
+MONTH_FIRST_REGIONS = frozenset({"CN", "TW", "JP", "KR", "US", "PH", "FM", "MH", "PW"})
+
+
+def day_first_in(region: str | None) -> bool:
+    """Whether a team in `region` (an ISO country code) writes 12/8 as the 12th of August."""
+    return (region or "").upper() not in MONTH_FIRST_REGIONS
+
+
 def find_when(text: str, now: datetime, *, default_hour: int = 9,
-              prefer: Prefer = Prefer.FUTURE) -> When | None:
-    """The first date or time in `text`, in `now`'s time zone; None when there is none."""
+              prefer: Prefer = Prefer.FUTURE, day_first: bool = False) -> When | None:
+    """The first date or time in `text`, in `now`'s time zone; None when there is none.
+    `day_first`: the team writes 12/8 for the 12th of August (`day_first_in`)."""
     if re.search(r"[\u4e00-\u9fff]", text):
         found = _find_chinese(text, now, default_hour, prefer)
         if found is not None:
@@ -511,4 +591,4 @@ def find_when(text: str, now: datetime, *, default_hour: int = 9,
     latin = re.sub(r"[\u4e00-\u9fff，。！？、；：]+", " ", text)
     if not re.search(r"[A-Za-z0-9]", latin):
         return None
-    return _find_english(latin, now, default_hour, prefer)
+    return _find_english(latin, now, default_hour, prefer, day_first)

@@ -122,14 +122,14 @@ def reads_like_deal(text: str) -> bool:
 
 
 def understand_deal(text: str, *, default_currency: str, now: datetime, default_hour: int,
-                    customer_name: str | None) -> DealWords:
+                    customer_name: str | None, day_first: bool = False) -> DealWords:
     """"王总的 X1 项目 预计 30 万 下月底签" -> "X1 项目", ¥300,000, closing 2026-12-31.
 
     The value is read as a purchase's amount is; the close date is the first future date;
     the title is what is left once the customer's name, the value, the date and the
     filler words (预计, 的, expected, worth…) are taken out."""
     rest = text
-    found = find_when(text, now, default_hour=default_hour)
+    found = find_when(text, now, default_hour=default_hour, day_first=day_first)
     close_on = found.at.date() if found is not None and found.at > now else None
     if found is not None and found.text:
         if found.text not in rest:  # found in the digits form: 下周五 was read as 下周5

@@ -224,3 +224,22 @@ async def test_a_sentence_in_one_script_logs_against_a_name_in_the_other(bot: Bo
     assert "Li Wei" in card.text
     await chat.press(card, "Save")
     assert [e.customer_id for e in await interactions_of(bot)] == [1, 1, 2]
+
+
+async def test_a_passed_follow_up_time_and_a_deadline_are_shown_on_the_card(
+    bot: Bot, frozen_time: time_machine.Coordinates
+) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await add_wang(chat)
+    frozen_time.move_to(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))  # 23:00 in Shanghai
+
+    card = await chat.say("called 王小明, follow up tonight at 8")
+    assert "Follow-up: 2026-11-21 20:00" in card.text
+    assert "2026-11-20 20:00 had already passed, so it is the next one." in card.text
+    await chat.press(card, "Save")
+    [reminder] = await reminders_of(bot)
+    assert reminder.due_at == datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+    card = await chat.say("王小明电话：月底前给答复，明天上午10点再打电话")
+    assert "2026-11-21 10:00" in card.text and "Deadline: 2026-11-30 09:00" in card.text
+    assert "had already passed" not in card.text
