@@ -133,7 +133,7 @@ _EN_DATE = re.compile(
         rf"(?:(?P<wq>next|this|coming|last)\s+)?(?P<weekday>{_words(_EN_WEEKDAYS)})",
         rf"(?P<wq2>next|this|coming|last|on|by|until)\s+(?P<short>{_words(_EN_WEEKDAYS_SHORT)})\.?",
         # "Tue 2pm", "thu at 10": a short weekday right before a time ("sat 2 hours" is not)
-        rf"(?P<short2>{_words(_EN_WEEKDAYS_SHORT)})\.?(?=,?\s+(?:(?:at|@)\s*\d{{1,2}}\b"
+        rf"(?P<short2>{_words(_EN_WEEKDAYS_SHORT)})\.?(?=,?\s+(?:(?:at|@)\s*\d{{1,2}}(?!\d)"
         r"|\d{1,2}(?::\d\d|\s*[ap]\.?m\b)))",
         rf"the\s+(?P<nth>\d{{1,2}}){_ORDINAL}",
         r"(?<![\d/.-])(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})(?![\d/.-])",

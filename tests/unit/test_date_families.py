@@ -195,3 +195,14 @@ def test_the_development_set_is_read_exactly() -> None:
               if getattr(find_when(p.text, p.now, default_hour=DEFAULT_HOUR,
                                    day_first=p.day_first), "at", None) != p.expected]
     assert missed == []
+
+
+@pytest.mark.parametrize(("phrase", "expected"), [
+    # held-out misses of the first bench run (a short weekday, "at", a clock with am/pm)
+    ("pls ping acme Wed at 7pm re quote", "2026-11-25 19:00"),
+    ("Wed at 2pm: demo w/ Acme", "2026-11-25 14:00"),
+    ("Sat @ 10am", "2026-11-21 10:00"),
+])
+def test_a_short_weekday_before_at_and_a_clock(phrase: str, expected: str) -> None:
+    found = when(phrase)
+    assert found is not None and found.strftime("%Y-%m-%d %H:%M") == expected
