@@ -51,9 +51,9 @@ def run() -> str:
     lines = ["### Dates on phrases the rules were not written against", "",
              f"{sum(dev[1].values())} development and {sum(held_out[1].values())} held-out "
              "phrases (tests/date_phrases.py: day words, N units, fractions and vague "
-             "counts, weekdays, month days, numeric dates in the team's order, sentences without a "
-             "date), half Chinese, half "
-             "English, each at a random \"now\" in 2026-2027; the held-out set has other "
+             "counts, weekdays, month days, numeric dates in the team's order, sentences "
+             "without a date), half Chinese, half English, each at a random \"now\" in "
+             "2026-2027; the held-out set has other "
              "sentence frames, other spellings and another seed.", "",
              "| family | development | held-out (zh / en) |", "|---|---|---|"]
     for family in families:
