@@ -48,12 +48,26 @@ async def read_card(image: bytes, region: str) -> CardFields:
 
 # ---- which line is which -------------------------------------------------------------------
 
-_LABEL = re.compile(
-    r"^\s*(?:(?:手机|移动电话|电话|座机|办公电话|联系电话|tel|telephone|phone|mobile|mob|cell|"
-    r"邮箱|电子邮箱|邮件|e-?mail|地址|公司地址|add|addr|address|网址|网站|web|website|url)"
-    r"\s*[:：]|[mtp]\s*[:：.]?(?=\s*[+\d(]))\s*", re.I)
+# A label is never part of a value, printed with a colon or without ("邮箱name@…",
+# "Mobile 138-1234-5678", "地址上海市…"). Without a colon a label is taken off only where
+# what follows is that label's kind of value, so "Mobile World Ltd" and 网站建设有限公司
+# keep their first word.
+_PHONE_LABEL = (r"手机|移动电话|电话|座机|办公电话|联系电话|"
+                r"(?:tel|telephone|phone|mobile|mob|cell|[mtp])(?![a-z])")
+_LABELS = [
+    re.compile(rf"^\s*(?:{_PHONE_LABEL})\s*[:：.]?\s*(?=[+\d(])", re.I),
+    re.compile(r"^\s*(?:电子邮箱|邮箱|邮件|e-?mail)\s*[:：]?\s*(?=[A-Za-z0-9._%+-]+@)", re.I),
+    re.compile(r"^\s*(?:网址|网站|(?:web|website|url)(?![a-z]))\s*[:：]?\s*"
+               r"(?=(?:https?://|www\.)|[a-z0-9-]+\.(?:com|cn|net|org)\b)", re.I),
+    re.compile(r"^\s*(?:公司地址|地址)\s*[:：]?\s*", re.I),
+    re.compile(r"^\s*(?:add|addr|address)(?:\s*[:：.]\s*|\s+(?=\S*\d))", re.I),
+    re.compile(rf"^\s*(?:{_PHONE_LABEL}|邮箱|电子邮箱|邮件|e-?mail|网址|网站|web|website|url)"
+               r"\s*[:：]\s*", re.I),
+]
+_ADDRESS_LABEL = re.compile(r"^\s*(?:公司地址|地址|add|addr|address)(?![a-z])", re.I)
 _FAX = re.compile(r"传真|fax|\bf\s*[:：]", re.I)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Addresses on cards are ASCII before the @: a Han character there is a label's.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _WEBSITE = re.compile(r"(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|"
                       r"io|co|biz|info|hk|tw|jp|de|uk|us)(?:/\S*)?", re.I)
 _ADDRESS = re.compile(r"[省市区县镇路街道号楼层室]|(?<![a-z])(?:road|rd|street|st|avenue|ave|"
@@ -76,16 +90,27 @@ _TITLE_START = re.compile(r"^(?:区域|高级|资深|首席|副|总|销售|市�
 _LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*){1,2}$")
 
 
+def without_label(text: str) -> str:
+    """The value of a labelled line: "电话：010-1234 5678", "Mobile 138-1234-5678",
+    "邮箱name@acme.cn" and "Emailname@acme.cn" lose their label; an unlabelled line is
+    unchanged."""
+    for label in _LABELS:
+        if (match := label.match(text)) is not None:
+            return text[match.end():]
+    return text
+
+
 def fields_from(lines: list[OcrLine], region: str) -> CardFields:
     card = CardFields()
     left: list[OcrLine] = []
     for line in lines:
         text = line.text
-        emails = _EMAIL.findall(text)
+        body = without_label(text)
+        emails = _EMAIL.findall(body)
         if emails:
-            card.emails += [e for e in (_valid_email(e) for e in emails) if e]
+            card.emails += [e for e in (_valid_email(e) for e in emails)
+                            if e and e not in card.emails]
             continue
-        body = _LABEL.sub("", text)
         if _FAX.search(text):
             continue
         phones = _phones(body, region)
@@ -95,7 +120,7 @@ def fields_from(lines: list[OcrLine], region: str) -> CardFields:
         if _WEBSITE.fullmatch(body.strip()):
             card.website = card.website or body.strip()
             continue
-        if re.match(r"^\s*(?:地址|公司地址|add|addr|address)\b", text, re.I) or (
+        if _ADDRESS_LABEL.match(text) or (
                 card.address is None and _ADDRESS.search(body) and re.search(r"\d", body)):
             card.address = card.address or body.strip()
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.media.businesscards import CardFields, fields_from
+from bot.media.businesscards import CardFields, fields_from, without_label
 from bot.media.ocr import OcrLine, recognise
 from tests.cards import FIELDS, card_set, correct
 from tests.conftest import PG_URL
@@ -50,3 +50,32 @@ def test_lines_are_sorted_into_fields_in_both_languages() -> None:
     assert english.emails == ["mary.chen@globex-trading.com"]
     assert english.address == "500 Market Street, Floor 12"
     assert fields_from([], "CN") == CardFields()
+
+
+@pytest.mark.parametrize(("printed", "value"), [
+    # with a colon, without one, glued to the value: the label is never part of it
+    ("邮箱：wang@acme.cn", "wang@acme.cn"), ("邮箱wang@acme.cn", "wang@acme.cn"),
+    ("电子邮箱 wang@acme.cn", "wang@acme.cn"), ("Emailjohn@acme.com", "john@acme.com"),
+    ("E-mail: john@acme.com", "john@acme.com"), ("emailjohn@acme.com", "john@acme.com"),
+    ("Mobile 138-1234-5678", "138-1234-5678"), ("手机13812345678", "13812345678"),
+    ("Tel.(010) 8888 6666", "(010) 8888 6666"), ("T 010-88886666", "010-88886666"),
+    ("地址上海市浦东新区张江路88号", "上海市浦东新区张江路88号"),
+    ("Address 1 Main Street", "1 Main Street"), ("Add: Room 301", "Room 301"),
+    ("网址www.acme.cn", "www.acme.cn"), ("Web www.acme.com", "www.acme.com"),
+    # a first word that only looks like a label stays
+    ("Mobile World Ltd", "Mobile World Ltd"), ("网站建设有限公司", "网站建设有限公司"),
+    ("email@acme.com", "email@acme.com"), ("mail@acme.com", "mail@acme.com"),
+    ("Addison Lee", "Addison Lee"), ("Telstra Group", "Telstra Group"),
+])
+def test_a_label_is_never_part_of_the_value(printed: str, value: str) -> None:
+    assert without_label(printed) == value
+
+
+def test_labels_without_a_colon_give_clean_fields() -> None:
+    card = fields_from([OcrLine("王小明", 70, 0), OcrLine("上海贸易有限公司", 40, 40),
+                        OcrLine("邮箱wang@acme.cn", 30, 80),
+                        OcrLine("Mobile 138-1234-5678", 30, 120),
+                        OcrLine("地址上海市浦东新区张江路88号", 30, 160)], "CN")
+    assert (card.name, card.company) == ("王小明", "上海贸易有限公司")
+    assert card.emails == ["wang@acme.cn"] and card.phones == ["+8613812345678"]
+    assert card.address == "上海市浦东新区张江路88号"
