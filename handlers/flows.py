@@ -181,7 +181,7 @@ class CardFlow:
         return await cancel_flow(update, context, self.name)
 
     def conversation(self, *, entry_points: Handlers, save: Step, saves: str = "save|sure",
-                     asks: str, ask: Step, answered: Step,
+                     asks: str, ask: Step, answered: Step, more_confirm: Handlers | None = None,
                      more_states: dict[object, Handlers] | None = None
                      ) -> ConversationHandler[Any]:
         prefix = self.prefix
@@ -191,7 +191,7 @@ class CardFlow:
             CONFIRM: [CallbackQueryHandler(save, pattern=rf"^{prefix}:({saves})$"),
                       CallbackQueryHandler(ask, pattern=rf"^{prefix}:{asks}$"),
                       CallbackQueryHandler(self.who.ask, pattern=rf"^{prefix}:who$"),
-                      cancel],
+                      cancel, *(more_confirm or [])],
             WAIT_VALUE: [MessageHandler(PRIVATE_TEXT, answered)],
             WAIT_CUSTOMER: [MessageHandler(PRIVATE_TEXT, self.who.answered),
                             CallbackQueryHandler(self.who.picked,

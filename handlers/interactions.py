@@ -87,6 +87,7 @@ async def start_draft(update: Update, context: BotContext, *, text: str, kind: s
         "text": text, "kind": kind,
         "occurred": stored(times.occurred), "due": stored(times.due),
         "deadline": stored(times.deadline), "passed": stored(times.passed),
+        "alternative": stored(times.due_alternative),
         "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
         "attachment": [attachment.kind, attachment.file_id] if attachment else None,
     }
@@ -98,11 +99,14 @@ async def show_draft(update: Update, context: BotContext, *, edit: bool = False)
     draft = FLOW.draft(context)
     async with context.unit_of_work() as session:
         customer = await draft_customer(session, context, draft)
+        alternative = stored_time(draft.get("alternative"))
         await say(update, context, log_card(
             context.t, customer=customer, kind=draft.get("kind"), text=draft.get("text", ""),
             occurred=stored_time(draft.get("occurred")), due=stored_time(draft.get("due")),
             deadline=stored_time(draft.get("deadline")), passed=stored_time(draft.get("passed")),
-            timezone=context.member.timezone), log_keyboard(context.t), edit=edit)
+            alternative=alternative, timezone=context.member.timezone),
+            log_keyboard(context.t, alternative=alternative, timezone=context.member.timezone),
+            edit=edit)
     return CONFIRM
 
 
@@ -247,6 +251,15 @@ async def save(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+async def take_alternative(update: Update, context: BotContext) -> int:
+    """The other reading of the follow-up time; the first becomes the one offered."""
+    await acknowledge(update)
+    draft = FLOW.draft(context)
+    draft["due"], draft["alternative"] = draft.get("alternative"), draft.get("due")
+    FLOW.keep(context, draft)
+    return await show_draft(update, context, edit=True)
+
+
 async def ask_date(update: Update, context: BotContext) -> int:
     return await FLOW.ask(update, context, context.t(
         "When should I remind you? e.g. 下周五下午3点, next Friday 3pm. "
@@ -268,7 +281,7 @@ async def got_date(update: Update, context: BotContext) -> int:
                 "That time has already passed. Please give a later one."))
             return WAIT_VALUE
         draft["due"] = at.isoformat()
-    draft["passed"] = None  # the member gave this time themselves
+    draft["passed"] = draft["alternative"] = None  # the member gave this time themselves
     FLOW.keep(context, draft)
     return await show_draft(update, context)
 
@@ -321,6 +334,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             # Without a speech service, a voice note is left alone, as before.
             MessageHandler(filters.VOICE & PRIVATE & ~filters.REPLY & speech, voice_log),
         ],
-        save=save, saves="save", asks="date", ask=ask_date, answered=got_date))
+        save=save, saves="save", asks="date", ask=ask_date, answered=got_date,
+        more_confirm=[CallbackQueryHandler(take_alternative, pattern=r"^log:alt$")]))
     app.add_handler(CallbackQueryHandler(show_timeline, pattern=r"^tl:\d{1,10}:\d{1,6}$"))
     app.add_handler(MessageHandler(filters.Regex(r"^/file_\d{1,10}") & PRIVATE, send_attachment))

@@ -19,7 +19,8 @@ from storage.models import (
 
 def log_card(t: Translate, *, customer: Customer | None, kind: str | None, text: str,
              occurred: datetime | None, due: datetime | None, timezone: str,
-             deadline: datetime | None = None, passed: datetime | None = None) -> str:
+             deadline: datetime | None = None, passed: datetime | None = None,
+             alternative: datetime | None = None) -> str:
     """What was understood from a log or /remind message, shown before it is saved."""
     who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
            else "<i>" + t("no customer yet") + "</i>")
@@ -32,6 +33,9 @@ def log_card(t: Translate, *, customer: Customer | None, kind: str | None, text:
             when=local_time(occurred, timezone, t) if occurred else t("just now")))
     lines.append("⏰ " + t("Follow-up: {when}").format(
         when=local_time(due, timezone, t) if due else t("none")))
+    if alternative is not None:
+        lines.append("❓ " + t("Or {when}? One tap below.").format(
+            when=local_time(alternative, timezone, t)))
     if passed is not None:
         lines.append("↪️ " + t("{when} had already passed, so it is the next one.").format(
             when=local_time(passed, timezone, t)))
@@ -40,12 +44,17 @@ def log_card(t: Translate, *, customer: Customer | None, kind: str | None, text:
     return "\n".join(lines)
 
 
-def log_keyboard(t: Translate) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([
+def log_keyboard(t: Translate, *, alternative: datetime | None = None, timezone: str = "UTC"
+                 ) -> InlineKeyboardMarkup:
+    """The card's buttons; with another reading of the follow-up time, one that takes it."""
+    rows = [
         [button("✅ " + t("Save"), "log:save"), button("📅 " + t("Change date"), "log:date")],
         [button("👤 " + t("Change customer"), "log:who"),
          button("❌ " + t("Cancel"), "log:cancel")],
-    ])
+    ]
+    if alternative is not None:
+        rows.insert(1, [button("🔁 " + local_time(alternative, timezone, t), "log:alt")])
+    return InlineKeyboardMarkup(rows)
 
 
 def timeline_text(t: Translate, customer: Customer, entries: list[Interaction], total: int,

@@ -180,6 +180,9 @@ class When:
     at: datetime
     text: str
     has_time: bool
+    # Another reading people mean as often, offered on the card with one tap: "next
+    # Friday" said on a Thursday is read as tomorrow, or the Friday a week later.
+    alternative: datetime | None = None
 
 
 def chinese_numerals_to_digits(text: str) -> str:
@@ -510,6 +513,17 @@ def _bare_weekday(match: re.Match[str]) -> bool:
         "on", "by", "until")))
 
 
+def _next_this_week(match: re.Match[str], now: datetime) -> bool:
+    """"next Friday" said before Friday in the same week: the coming one or the one after
+    it, as people mean either (the coming one is read, the other offered)."""
+    group = {name: value.lower() for name, value in match.groupdict().items() if value}
+    if (group.get("wq") or group.get("wq2")) != "next":
+        return False
+    target = (_EN_WEEKDAYS[group["weekday"]] if "weekday" in group
+              else _EN_WEEKDAYS_SHORT.get(group.get("short", "").rstrip("."), -1))
+    return target > now.weekday()
+
+
 def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer,
                   day_first: bool) -> When | None:
     """The grammar above first. dateparser reads only what it leaves with a date word in
@@ -536,7 +550,9 @@ def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer,
         at = datetime.combine(day, time(hour, minute), tzinfo=now.tzinfo)
         if prefer is Prefer.FUTURE and at <= now and _bare_weekday(match):
             at += timedelta(days=7)  # "Friday 9am" said on Friday at 10: next Friday
-        return When(at, text[start:end].strip(), clock is not None or implied is not None)
+        alternative = at + timedelta(days=7) if _next_this_week(match, now) else None
+        return When(at, text[start:end].strip(), clock is not None or implied is not None,
+                    alternative)
     found = _clock_only(text, now, prefer)
     if found is None and not read and _EN_DATEISH.search(text):
         found = _dateparser_reads(text, now, default_hour, prefer, day_first)

@@ -62,6 +62,7 @@ class LogTimes:
     due: datetime | None = None
     deadline: datetime | None = None
     passed: datetime | None = None
+    due_alternative: datetime | None = None  # another reading of the follow-up time
 
 
 def _clause_around(text: str, start: int, end: int) -> str:
@@ -81,7 +82,7 @@ def contact_and_follow_up_times(text: str, now: datetime, default_hour: int, *,
     time marked as a deadline ("月底前给答复，明天上午10点再打电话") is noted, and is the
     follow-up only when no other time is.
     """
-    occurred = due = deadline = passed = None
+    occurred = due = deadline = passed = alternative = None
     rest = text
     for _ in range(3):
         found = find_when(rest, now, default_hour=default_hour, day_first=day_first)
@@ -103,7 +104,7 @@ def contact_and_follow_up_times(text: str, now: datetime, default_hour: int, *,
         elif at <= now and logging and occurred is None:
             occurred = at
         elif at > now and due is None:
-            due = at
+            due, alternative = at, found.alternative
         elif at <= now and not logging and due is None:
             due = at  # /remind with a past date: the card says so, saving refuses
         rest = rest[:start] + " " + rest[end:] if start >= 0 else rest.replace(
@@ -112,4 +113,4 @@ def contact_and_follow_up_times(text: str, now: datetime, default_hour: int, *,
             break
     if due is None and deadline is not None:
         due, deadline = deadline, None  # "send the contract by Wednesday": that is the day
-    return LogTimes(occurred, due, deadline, passed)
+    return LogTimes(occurred, due, deadline, passed, alternative)

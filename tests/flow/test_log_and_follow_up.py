@@ -243,3 +243,21 @@ async def test_a_passed_follow_up_time_and_a_deadline_are_shown_on_the_card(
     card = await chat.say("王小明电话：月底前给答复，明天上午10点再打电话")
     assert "2026-11-21 10:00" in card.text and "Deadline: 2026-11-30 09:00" in card.text
     assert "had already passed" not in card.text
+
+
+async def test_an_ambiguous_next_friday_offers_the_other_one_with_one_tap(
+    bot: Bot, frozen_time: time_machine.Coordinates
+) -> None:
+    frozen_time.move_to(datetime(2026, 11, 19, 2, 0, tzinfo=UTC))  # Thursday 10:00 in Shanghai
+    chat = bot.chat(ADMIN, "Alice")
+    await add_wang(chat)
+    card = await chat.say("called 王小明, follow up next Friday 3pm")
+    assert "Follow-up: 2026-11-20 15:00" in card.text
+    assert "Or 2026-11-27 15:00? One tap below." in card.text
+
+    other = await chat.press(card, "🔁 2026-11-27 15:00")
+    assert "Follow-up: 2026-11-27 15:00" in other.text
+    assert "Or 2026-11-20 15:00?" in other.text  # and back again, if that was meant
+    await chat.press(other, "Save")
+    [reminder] = await reminders_of(bot)
+    assert reminder.due_at == datetime(2026, 11, 27, 7, 0, tzinfo=UTC)

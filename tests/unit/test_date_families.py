@@ -206,3 +206,22 @@ def test_the_development_set_is_read_exactly() -> None:
 def test_a_short_weekday_before_at_and_a_clock(phrase: str, expected: str) -> None:
     found = when(phrase)
     assert found is not None and found.strftime("%Y-%m-%d %H:%M") == expected
+
+
+THURSDAY = datetime(2026, 11, 19, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(("phrase", "read", "offered"), [
+    ("next Friday", "2026-11-20 09:00", "2026-11-27 09:00"),
+    ("follow up next fri 2pm", "2026-11-20 14:00", "2026-11-27 14:00"),
+    ("next Saturday", "2026-11-21 09:00", "2026-11-28 09:00"),
+    ("next Monday", "2026-11-23 09:00", None),  # the coming Monday is next week's: one reading
+    ("next Thursday", "2026-11-26 09:00", None),
+    ("下周五", "2026-11-27 09:00", None),  # 下周 is the next calendar week, always
+])
+def test_next_weekday_later_this_week_offers_the_other_reading(
+        phrase: str, read: str, offered: str | None) -> None:
+    found = find_when(phrase, THURSDAY, default_hour=DEFAULT_HOUR)
+    assert found is not None and found.at.strftime("%Y-%m-%d %H:%M") == read
+    shown = found.alternative.strftime("%Y-%m-%d %H:%M") if found.alternative else None
+    assert shown == offered
