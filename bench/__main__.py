@@ -28,7 +28,18 @@ from pathlib import Path
 import psutil
 from sqlalchemy import insert, text
 
-from bench import cards, dates, encrypted, imports, miniapp, reminders, sales, stale, updates
+from bench import (
+    cards,
+    dates,
+    encrypted,
+    imports,
+    logs,
+    miniapp,
+    reminders,
+    sales,
+    stale,
+    updates,
+)
 from bench.stats import percentile
 from storage.database import Database
 from storage.dedupe import duplicate_groups
@@ -239,7 +250,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 
 
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
-         "dates", "encrypted")
+         "dates", "logs", "encrypted")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"
@@ -271,7 +282,8 @@ INTRO = (
     "through the whole Application at 100,000 customers, answered with up to 20 cards each. "
     "Business cards (bench/cards.py) are read through the bot's own `read_card`, OCR worker "
     "included, in a fresh process. Dates (bench/dates.py) are read by `find_when` on the "
-    "development and held-out phrases tests/date_phrases.py makes from meanings.\n\n"
+    "development and held-out phrases tests/date_phrases.py makes from meanings, and whole "
+    "log sentences (bench/logs.py) on those of tests/log_sentences.py.\n\n"
 )
 
 
@@ -301,6 +313,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out["cards"] = cards.run()
     if "dates" in parts and label == "SQLite":  # no database in it: measured once
         out["dates"] = dates.run()
+    if "logs" in parts and label == "SQLite":  # on a database of its own: measured once
+        out["logs"] = await logs.run()
     if "encrypted" in parts and label == "SQLite":  # SQLCipher is for SQLite
         with tempfile.TemporaryDirectory() as folder:
             out["encrypted"] = await encrypted.run(Path(folder), CUSTOMERS)

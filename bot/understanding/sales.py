@@ -23,14 +23,18 @@ _AMOUNT_BEFORE = re.compile(r"(?:共|总共|一共|合计|总价|金额|价值|�
                             r"\bfor|\btotal(?:ling)?|\bworth|\bpaid)\s*[:：]?\s*$", re.I)
 _UNIT_PRICE_BEFORE = re.compile(r"(?:单价|每[台套个件箱份]|\bat)\s*[:：]?\s*$", re.I)
 _UNIT_PRICE_AFTER = re.compile(r"^\s?(?:each|apiece|per\b|/[^\s\d]|一[台套个件箱份])", re.I)
-_PRODUCT = re.compile(r"^\s?([A-Za-z][\w\-+.]{0,30}|[\u4e00-\u9fff]{1,12}?)"
+# A product's name in letters is ASCII, with at most a few Han characters after it (A4纸);
+# \w took "T300一共1.2万" whole. After a measure word, "of" may come first ("20 units of
+# CRM-Pro").
+_PRODUCT = re.compile(r"^\s?(?:of\s+)?([A-Za-z][A-Za-z0-9\-+.]{0,30}[\u4e00-\u9fff]{0,4}?"
+                      r"|[\u4e00-\u9fff]{1,12}?)"
                       r"(?=$|[\s,，。;；\d]|共|一共|总|合计|单价|for\b|at\b)", re.I)
 _NOT_A_PRODUCT = re.compile(rf"^(?:共|一共|总|合计|单价|for|at|and|in|on|each|[{''.join(DIGITS)}])",
                             re.I)
 _AFTER_VERB = re.compile(
     r"(?:买了|购买了?|购入|采购了?|订了|订购了?|bought|purchased?|ordered)\s*"
-    r"(?:an?\s+|the\s+)?([A-Za-z][\w\-+.]{0,30}(?:\s[A-Za-z][\w\-+.]{0,20})?)"
-    r"(?=\s|,|，|$)", re.I)
+    r"(?:an?\s+|the\s+)?([A-Za-z][A-Za-z0-9\-+.]{0,30}(?:\s[A-Za-z][A-Za-z0-9\-+.]{0,20})?)"
+    r"(?=\s|,|，|$|[\u4e00-\u9fff])", re.I)
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ def understand_purchase(text: str, default_currency: str) -> PurchaseWords:
             continue
         rest = text[number.end:]
         unit = _MEASURE_AFTER.match(rest)
-        word = re.match(r"^\s?(?:x\s?)?([A-Za-z][\w\-+.]{0,30})", rest, re.I)
+        word = re.match(r"^\s?(?:x\s?)?([A-Za-z][A-Za-z0-9\-+.]{0,30}(?:[\u4e00-\u9fff]{1,4}?"
+                        r"(?=$|[\s,，。;；\d]|共|一共|总|合计|单价))?)", rest, re.I)
         if unit is not None:
             found = _PRODUCT.match(rest[unit.end():])
             product = found.group(1) if found else None

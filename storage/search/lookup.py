@@ -543,7 +543,9 @@ async def _fuzzy_names(
 _HONORIFIC = re.compile(
     r"([\u4e00-\u9fff])(?:总|经理|先生|女士|小姐|老师|老板|董|工|姐|哥|主任|处长)")
 # "Mr Wang from ACME": a title and a surname in pinyin.
-_LATIN_HONORIFIC = re.compile(r"\b(?:mr|mrs|ms|miss|dr|director|manager|boss)\.?\s+([a-z]+)")
+# Not \b before it: glued to Chinese ("电邮了Ms Chen") there is no word boundary.
+_LATIN_HONORIFIC = re.compile(
+    r"(?<![a-z0-9])(?:mr|mrs|ms|miss|dr|director|manager|boss)\.?\s+([a-z]+)")
 
 
 async def customers_mentioned(
@@ -589,14 +591,19 @@ async def _by_surname(session: AsyncSession, visible: _Query, text: str, folded:
     latin = _LATIN_HONORIFIC.findall(folded)
     if not han and not latin:
         return []
+    # A name in letters ends with its surname (Mary Chen is Ms Chen): found through the
+    # search terms, where every word of a name begins one, then checked below.
+    by_terms = [Customer.id.in_(select(_OTHER.c.customer_id).where(
+        or_(*[starts_with(_OTHER.c.term, s) for s in latin])))] if latin else []
     rows = (await session.execute(
         visible.where(or_(*[starts_with(Customer.name, s) for s in han],
-                          *[starts_with(Customer.name_pinyin, s) for s in latin]))
+                          *[starts_with(Customer.name_pinyin, s) for s in latin], *by_terms))
         .order_by(Customer.last_contact_at.desc(), Customer.id.desc()).limit(200)
     )).all()
     # "wan" begins wangxiaoming's pinyin but is not its surname; ouyang is two syllables.
     return [r for r in rows if r.name[:1] in han
-            or {"".join(syllables(r.name)[:n]) for n in (1, 2)} & set(latin)]
+            or {"".join(syllables(r.name)[:n]) for n in (1, 2)} & set(latin)
+            or (not has_han(r.name) and fold(r.name).split()[-1] in latin)]
 
 
 _UNIT = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+")

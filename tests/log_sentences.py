@@ -1,0 +1,246 @@
+"""One-message logs generated from what they mean, to measure the whole sentence: who,
+what kind of contact, when it happened, when to follow up, and for a purchase what was
+bought, how many, for how much.
+
+As tests/date_phrases.py does for dates: each sentence is made from a meaning and one way
+of writing it, at a random "now"; what is expected comes from the meaning. DEV may be
+used by tests and for tuning; HELD_OUT (other mentions of the customer, other verbs,
+other frames, another seed) is read by bench/logs.py only. Both write hurried messages:
+missing punctuation, a customer named by surname and title, mixed languages.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.understanding.logs import contact_and_follow_up_times, interaction_kind
+from bot.understanding.sales import reads_like_purchase, understand_purchase
+from storage.customers import CustomerDraft, create_customer
+from storage.search.lookup import customers_mentioned
+from storage.users import Actor
+from tests.date_phrases import SHANGHAI
+
+DEFAULT_HOUR = 9
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    company: str
+    # How a message names them: (Chinese, English) spellings for each set.
+    dev_names: tuple[str, ...]
+    held_out_names: tuple[str, ...]
+
+
+ROSTER = (
+    Person("王小明", "ACME", ("王小明",), ("王总", "wang xiaoming")),
+    Person("张丽", "星辰科技", ("张丽",), ("张经理", "Zhang Li")),
+    Person("刘强", "华东贸易", ("刘强",), ("刘总", "Liu Qiang")),
+    Person("John Smith", "Acme Corp", ("John Smith",), ("Mr Smith", "john smith")),
+    Person("Mary Chen", "Globex", ("Mary Chen",), ("Ms Chen", "mary chen")),
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    now: datetime
+    customer: str
+    kind: str | None  # a log's kind; None for a purchase
+    occurred: datetime | None
+    due: datetime | None
+    amount: Decimal | None = None
+    currency: str | None = None
+    quantity: int | None = None
+    product: str | None = None
+
+
+@dataclass(frozen=True)
+class Style:
+    verbs: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # kind: (Chinese, English)
+    frames_zh: tuple[str, ...]  # {who} {verb} {what} {when} {follow}
+    frames_en: tuple[str, ...]
+    names: str  # which Person spellings: "dev_names" or "held_out_names"
+    buy_zh: tuple[str, ...]
+    buy_en: tuple[str, ...]
+    seed: int
+
+
+DEV = Style(
+    verbs={"call": (("打电话给", "给"), ("called",)), "meeting": (("拜访了",), ("visited", "met")),
+           "message": (("微信联系了",), ("texted",)), "email": (("发邮件给",), ("emailed",))},
+    frames_zh=("{when}{verb}{who}，{what}，{follow}跟进", "{when}{verb}{who}{what}"),
+    frames_en=("{when} {verb} {who}, {what}, follow up {follow}", "{verb} {who} {when} {what}"),
+    names="dev_names",
+    buy_zh=("{who}买了{q}台{p}，共{a}万",),
+    buy_en=("{who} bought {q} {p} for ${a}",),
+    seed=11,
+)
+
+HELD_OUT = Style(
+    verbs={"call": (("和", "跟"), ("spoke with", "rang")),
+           "meeting": (("见了", "去见了"), ("had lunch with", "met with")),
+           "message": (("给发了消息", "留言给"), ("messaged", "whatsapped")),
+           "email": (("电邮了",), ("mailed",))},
+    frames_zh=("{when}{verb}{who}{what} {follow}再联系", "{verb}{who}，{what}，{follow}回电",
+               "{when}{verb}{who}{what}"),
+    frames_en=("{verb} {who} {when} - {what} - ping again {follow}",
+               "{when} {verb} {who}, {what}. remind me {follow}", "{verb} {who} re {what}"),
+    names="held_out_names",
+    buy_zh=("{who}下单{q}套{p} 总价{a}万元", "{who}订了{q}台{p}一共{a}万"),
+    buy_en=("{who} ordered {q} units of {p}, total ${a}", "{who} purchased {q} {p} for ${a}"),
+    seed=31337,  # spent: 5150 (Ms Chen, "units of", T300一共) and 8086 (电邮了Ms Chen)
+)
+
+WHAT_ZH = ("要报价", "聊了新项目", "对价格有疑问", "想看样品", "确认了交期")
+WHAT_EN = ("wants a quote", "talked about the new project", "asked about pricing",
+           "wants samples", "confirmed delivery")
+
+
+def at(day: date, hour: int | None = None, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(DEFAULT_HOUR if hour is None else hour, minute),
+                            tzinfo=SHANGHAI)
+
+
+class Maker:
+    def __init__(self, style: Style) -> None:
+        self.style, self.rng = style, random.Random(style.seed)
+
+    def now(self) -> datetime:
+        day = date(2026, 1, 5) + timedelta(days=self.rng.randrange(680))
+        return at(day, self.rng.randrange(11, 19), self.rng.choice((0, 15, 30, 45)))
+
+    def who(self, person: Person, language: str) -> str:
+        spellings = getattr(person, self.style.names)
+        latin = [s for s in spellings if s.isascii()]
+        han = [s for s in spellings if not s.isascii()]
+        if language == "en" and latin:
+            return self.rng.choice(latin)
+        return self.rng.choice(han or latin)
+
+    def occurred(self, now: datetime, language: str) -> tuple[str, datetime | None]:
+        """When the contact happened: not said (now, shown as "just now"), or a past day."""
+        choice = self.rng.randrange(3)
+        if choice == 0:
+            return "", None
+        if choice == 1:
+            text = "昨天下午" if language == "zh" else "yesterday afternoon"
+            return text, at(now.date() - timedelta(days=1), 15)
+        text = "前天上午10点" if language == "zh" else "2 days ago"
+        return text, (at(now.date() - timedelta(days=2), 10) if language == "zh"
+                      else at(now.date() - timedelta(days=2)))
+
+    def follow(self, now: datetime, language: str) -> tuple[str, datetime]:
+        """When to follow up, from the date families (always in the future)."""
+        choice = self.rng.randrange(4)
+        if choice == 0:
+            text = "明天下午3点" if language == "zh" else "tomorrow 3pm"
+            return text, at(now.date() + timedelta(days=1), 15)
+        if choice == 1:
+            n = self.rng.randrange(2, 10)
+            text = f"{n}天后" if language == "zh" else f"in {n} days"
+            return text, at(now.date() + timedelta(days=n))
+        if choice == 2:
+            monday = now.date() + timedelta(days=7 - now.weekday())
+            target = self.rng.randrange(5)
+            if language == "zh":
+                return "下周" + "一二三四五"[target], at(monday + timedelta(days=target))
+            # "next <day>" only where both readings agree: the coming one is next week's
+            day = monday + timedelta(days=target)
+            names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+            if target <= now.weekday():
+                return f"next {names[target]} 10am", at(day, 10)
+            return f"on {names[target]} 10am", at(now.date() + timedelta(
+                days=(target - now.weekday()) % 7), 10)
+        text = "下个月" if language == "zh" else "next month"
+        first = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
+        return text, at(first)
+
+    def log(self, language: str) -> Sentence:
+        now = self.now()
+        person = self.rng.choice(ROSTER)
+        kind = self.rng.choice(sorted(self.style.verbs))
+        zh_verbs, en_verbs = self.style.verbs[kind]
+        when, occurred = self.occurred(now, language)
+        follow_text, due = self.follow(now, language)
+        frames = self.style.frames_zh if language == "zh" else self.style.frames_en
+        frame = self.rng.choice(frames)
+        has_follow = "{follow}" in frame
+        if "{when}" not in frame:
+            when, occurred = "", None
+        verb = self.rng.choice(zh_verbs if language == "zh" else en_verbs)
+        # Chinese verbs that wrap the name: 和王总通话, 给王总发了消息
+        verb, tail = {"和": ("和", "通话"), "跟": ("跟", "打了电话"), "给": ("给", "打了电话"),
+                      "给发了消息": ("给", "发了消息")}.get(verb, (verb, ""))
+        text = frame.format(who=self.who(person, language) + tail, verb=verb,
+                            what=self.rng.choice(WHAT_ZH if language == "zh" else WHAT_EN),
+                            when=when, follow=follow_text if has_follow else "")
+        return Sentence(" ".join(text.split()), now, person.name, kind, occurred,
+                        due if has_follow else None)
+
+    def purchase(self, language: str) -> Sentence:
+        now = self.now()
+        person = self.rng.choice(ROSTER)
+        quantity = self.rng.randrange(2, 50)
+        product = self.rng.choice(("X1", "RX2", "T300", "CRM-Pro"))
+        if language == "zh":
+            wan = self.rng.choice(("1.2", "3", "4.8", "12", "0.5"))
+            text = self.rng.choice(self.style.buy_zh).format(
+                who=self.who(person, language), q=quantity, p=product, a=wan)
+            amount, currency = Decimal(wan) * 10000, "CNY"
+        else:
+            dollars = self.rng.choice((1200, 4800, 15000, 950))
+            text = self.rng.choice(self.style.buy_en).format(
+                who=self.who(person, language), q=quantity, p=product, a=f"{dollars:,}")
+            amount, currency = Decimal(dollars), "USD"
+        return Sentence(text, now, person.name, None, None, None, amount, currency, quantity,
+                        product)
+
+    def sentences(self, count: int) -> list[Sentence]:
+        made = []
+        for i in range(count):
+            language = "zh" if i % 2 else "en"
+            made.append(self.purchase(language) if i % 4 == 3 else self.log(language))
+        return made
+
+
+def dev_set(count: int = 320) -> list[Sentence]:
+    return Maker(DEV).sentences(count)
+
+
+def held_out_set(count: int = 320) -> list[Sentence]:
+    return Maker(HELD_OUT).sentences(count)
+
+
+async def score(session: AsyncSession, actor: Actor, sentence: Sentence) -> dict[str, bool]:
+    """Each field of one sentence, right or not, as the chat would read it: the customer
+    the message names (one, and the right one), the kind of contact, when it happened,
+    when to follow up, and for a purchase its amount, quantity and product."""
+    hits = await customers_mentioned(session, sentence.text, actor)
+    right = {"customer": len(hits) == 1 and hits[0].name == sentence.customer}
+    if sentence.kind is not None:
+        kind = interaction_kind(sentence.text)
+        right["kind"] = kind is not None and kind.value == sentence.kind
+        times = contact_and_follow_up_times(sentence.text, sentence.now, DEFAULT_HOUR,
+                                            logging=True)
+        right["when"] = times.occurred == sentence.occurred
+        right["follow-up"] = times.due == sentence.due
+    else:
+        words = understand_purchase(sentence.text, "CNY")
+        right["kind"] = reads_like_purchase(sentence.text)
+        right["amount"] = (words.amount is not None and words.amount.amount == sentence.amount
+                           and words.amount.currency == sentence.currency)
+        right["quantity"] = words.quantity == sentence.quantity
+        right["product"] = words.product == sentence.product
+    return right
+
+
+async def seed_roster(session: AsyncSession, actor: Actor) -> None:
+    for person in ROSTER:
+        await create_customer(session, CustomerDraft(name=person.name, company=person.company),
+                              actor, default_region="CN")
