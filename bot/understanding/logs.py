@@ -107,8 +107,12 @@ def contact_and_follow_up_times(text: str, now: datetime, default_hour: int, *,
             due, alternative = at, found.alternative
         elif at <= now and not logging and due is None:
             due = at  # /remind with a past date: the card says so, saving refuses
-        rest = rest[:start] + " " + rest[end:] if start >= 0 else rest.replace(
-            found.text, " ", 1) if found.text else ""
+        if start >= 0:
+            rest = rest[:start] + " " + rest[end:]  # then look again in what is left
+        elif found.text:
+            rest = rest.replace(found.text, " ", 1)
+        else:
+            rest = ""
         if not rest.strip():
             break
     if due is None and deadline is not None:
