@@ -126,23 +126,32 @@ def fields_from(lines: list[OcrLine], region: str) -> CardFields:
             continue
         left.append(OcrLine(body.strip(), line.height, line.top))
     names: list[OcrLine] = []
+    titled: list[OcrLine] = []  # names printed with their title: surely a person's
     # A name is printed larger than the rest; a title sharing its line makes that line
-    # the tallest too, so only a tall line is split into name and title.
+    # the tallest too, so a tall line is split into name and title. A space between them
+    # says the same at any height ("王小明 销售总监" under a larger brand).
     usual = statistics.median(line.height for line in lines) if lines else 0.0
     for line in left:
         text = line.text
-        split = _name_and_title(text) if line.height >= 1.25 * usual else None
+        split = (_name_and_title(text) if line.height >= 1.25 * usual or " " in text.strip()
+                 else None)
         if _COMPANY.search(text) and card.company is None:
             card.company = text
         elif split is not None:  # "王小明 销售总监" on one line
-            names.append(OcrLine(split[0], line.height, line.top))
+            titled.append(OcrLine(split[0], line.height, line.top))
             card.title = card.title or split[1]
         elif _TITLE.search(text):  # before the name: 销售总监 has a name's shape
             card.title = card.title or text
         elif _reads_as_name(text):
             names.append(line)
-    if names:
-        card.name = max(names, key=lambda line: line.height).text
+    chosen = max(titled or names, key=lambda line: line.height, default=None)
+    if chosen is not None:
+        card.name = chosen.text
+        # A brand printed larger than the name, with no 公司 or Ltd in it (星辰物流 over
+        # "王小明 销售总监"), has a name's shape: it is the company.
+        brands = [line for line in names if line.height > chosen.height]
+        if titled and brands and card.company is None:
+            card.company = max(brands, key=lambda line: line.height).text
     return card
 
 

@@ -79,3 +79,15 @@ def test_labels_without_a_colon_give_clean_fields() -> None:
     assert (card.name, card.company) == ("王小明", "上海贸易有限公司")
     assert card.emails == ["wang@acme.cn"] and card.phones == ["+8613812345678"]
     assert card.address == "上海市浦东新区张江路88号"
+
+
+def test_a_brand_printed_above_the_name_is_the_company_not_the_name() -> None:
+    """A brand with no 公司 or Ltd in it has a name's shape; printed larger above a name
+    with its title, it had been read as the name (and the real name lost)."""
+    card = fields_from([OcrLine("星辰物流", 70, 0), OcrLine("王小明 销售总监", 45, 40),
+                        OcrLine("手机 138 1234 5678", 28, 80)], "CN")
+    assert (card.name, card.title, card.company) == ("王小明", "销售总监", "星辰物流")
+    english = fields_from([OcrLine("Star Logistics", 70, 0),
+                           OcrLine("John Smith Sales Director", 45, 40)], "CN")
+    assert (english.name, english.title, english.company) == (
+        "John Smith", "Sales Director", "Star Logistics")
