@@ -112,6 +112,12 @@ def ceiling_minor(context: BotContext, currency: str) -> int:
     return Money(Decimal(context.settings.sales.amount_ceiling), currency).minor
 
 
+def pending_id(context: BotContext, draft: str) -> int | None:
+    """The row (a follow-up, a nudge) a flow kept in user_data[draft] while it waits."""
+    value = (context.user_data or {}).get(draft)
+    return value if isinstance(value, int) else None
+
+
 async def time_answered(update: Update, context: BotContext, draft: str, waiting: int,
                         act: Callable[[AsyncSession, int, datetime], Awaitable[object]],
                         said: str) -> int:
@@ -120,8 +126,8 @@ async def time_answered(update: Update, context: BotContext, draft: str, waiting
     none), `act` done with it in one unit of work, then `said` with {when} filled in."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    pending = (context.user_data or {}).get(draft)
-    if not isinstance(pending, int):
+    pending = pending_id(context, draft)
+    if pending is None:
         return ConversationHandler.END
     at = await time_from_answer(update, context, message.text)
     if at is None:

@@ -32,6 +32,7 @@ from handlers.common import (
     acknowledge,
     cancel_flow,
     forget,
+    pending_id,
     pressed,
     say,
     time_answered,
@@ -92,14 +93,9 @@ async def reminder_button(update: Update, context: BotContext) -> int | None:
     return ConversationHandler.END
 
 
-def _pending(context: BotContext) -> int | None:
-    value = (context.user_data or {}).get("followup")
-    return value if isinstance(value, int) else None
-
-
 async def got_outcome(update: Update, context: BotContext) -> int:
     message = update.effective_message
-    reminder_id = _pending(context)
+    reminder_id = pending_id(context, "followup")
     if reminder_id is None:
         return ConversationHandler.END
     outcome = message.text if message is not None and message.text else None

@@ -51,6 +51,7 @@ from handlers.flows import (
     draft_customer,
     mentioned_in_message,
     over_ceiling,
+    stored,
     stored_time,
 )
 from storage import customers
@@ -79,7 +80,7 @@ async def start_purchase(update: Update, context: BotContext, text: str,
         "text": text, "product": words.product, "quantity": words.quantity,
         "amount": str(words.amount.amount) if words.amount else None,
         "currency": words.amount.currency if words.amount else context.settings.sales.currency,
-        "occurred": occurred.isoformat() if occurred else None,
+        "occurred": stored(occurred),
         "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
     })
     return await FLOW.who.after_mention(update, context, candidates)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,9 +23,7 @@ from bot.understanding.sales import reads_like_purchase, understand_purchase
 from storage.customers import CustomerDraft, create_customer
 from storage.search.lookup import customers_mentioned
 from storage.users import Actor
-from tests.date_phrases import SHANGHAI
-
-DEFAULT_HOUR = 9
+from tests.date_phrases import DEFAULT_HOUR, add_months, at
 
 
 @dataclass(frozen=True)
@@ -102,18 +100,13 @@ WHAT_EN = ("wants a quote", "talked about the new project", "asked about pricing
            "wants samples", "confirmed delivery")
 
 
-def at(day: date, hour: int | None = None, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(DEFAULT_HOUR if hour is None else hour, minute),
-                            tzinfo=SHANGHAI)
-
-
 class Maker:
     def __init__(self, style: Style) -> None:
         self.style, self.rng = style, random.Random(style.seed)
 
     def now(self) -> datetime:
         day = date(2026, 1, 5) + timedelta(days=self.rng.randrange(680))
-        return at(day, self.rng.randrange(11, 19), self.rng.choice((0, 15, 30, 45)))
+        return at(day, (self.rng.randrange(11, 19), self.rng.choice((0, 15, 30, 45))))
 
     def who(self, person: Person, language: str) -> str:
         spellings = getattr(person, self.style.names)
@@ -130,36 +123,35 @@ class Maker:
             return "", None
         if choice == 1:
             text = "昨天下午" if language == "zh" else "yesterday afternoon"
-            return text, at(now.date() - timedelta(days=1), 15)
+            return text, at(now.date() - timedelta(days=1), (15, 0))
         text = "前天上午10点" if language == "zh" else "2 days ago"
-        return text, (at(now.date() - timedelta(days=2), 10) if language == "zh"
-                      else at(now.date() - timedelta(days=2)))
+        return text, at(now.date() - timedelta(days=2),
+                         (10, 0) if language == "zh" else None)
 
     def follow(self, now: datetime, language: str) -> tuple[str, datetime]:
         """When to follow up, from the date families (always in the future)."""
         choice = self.rng.randrange(4)
         if choice == 0:
             text = "明天下午3点" if language == "zh" else "tomorrow 3pm"
-            return text, at(now.date() + timedelta(days=1), 15)
+            return text, at(now.date() + timedelta(days=1), (15, 0))
         if choice == 1:
             n = self.rng.randrange(2, 10)
             text = f"{n}天后" if language == "zh" else f"in {n} days"
-            return text, at(now.date() + timedelta(days=n))
+            return text, at(now.date() + timedelta(days=n), None)
         if choice == 2:
             monday = now.date() + timedelta(days=7 - now.weekday())
             target = self.rng.randrange(5)
             if language == "zh":
-                return "下周" + "一二三四五"[target], at(monday + timedelta(days=target))
+                return "下周" + "一二三四五"[target], at(monday + timedelta(days=target), None)
             # "next <day>" only where both readings agree: the coming one is next week's
             day = monday + timedelta(days=target)
             names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
             if target <= now.weekday():
-                return f"next {names[target]} 10am", at(day, 10)
+                return f"next {names[target]} 10am", at(day, (10, 0))
             return f"on {names[target]} 10am", at(now.date() + timedelta(
-                days=(target - now.weekday()) % 7), 10)
+                days=(target - now.weekday()) % 7), (10, 0))
         text = "下个月" if language == "zh" else "next month"
-        first = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
-        return text, at(first)
+        return text, at(add_months(now.date().replace(day=1), 1), None)
 
     def log(self, language: str) -> Sentence:
         now = self.now()

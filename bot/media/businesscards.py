@@ -54,17 +54,20 @@ async def read_card(image: bytes, region: str) -> CardFields:
 # keep their first word.
 _PHONE_LABEL = (r"手机|移动电话|电话|座机|办公电话|联系电话|"
                 r"(?:tel|telephone|phone|mobile|mob|cell|[mtp])(?![a-z])")
+_EMAIL_LABEL = r"电子邮箱|邮箱|邮件|e-?mail"
+_WEB_LABEL = r"网址|网站|(?:web|website|url)(?![a-z])"
+_HAN_ADDRESS_LABEL, _LATIN_ADDRESS_LABEL = r"公司地址|地址", r"(?:add|addr|address)(?![a-z])"
 _LABELS = [
     re.compile(rf"^\s*(?:{_PHONE_LABEL})\s*[:：.]?\s*(?=[+\d(])", re.I),
-    re.compile(r"^\s*(?:电子邮箱|邮箱|邮件|e-?mail)\s*[:：]?\s*(?=[A-Za-z0-9._%+-]+@)", re.I),
-    re.compile(r"^\s*(?:网址|网站|(?:web|website|url)(?![a-z]))\s*[:：]?\s*"
+    re.compile(rf"^\s*(?:{_EMAIL_LABEL})\s*[:：]?\s*(?=[A-Za-z0-9._%+-]+@)", re.I),
+    re.compile(rf"^\s*(?:{_WEB_LABEL})\s*[:：]?\s*"
                r"(?=(?:https?://|www\.)|[a-z0-9-]+\.(?:com|cn|net|org)\b)", re.I),
-    re.compile(r"^\s*(?:公司地址|地址)\s*[:：]?\s*", re.I),
-    re.compile(r"^\s*(?:add|addr|address)(?:\s*[:：.]\s*|\s+(?=\S*\d))", re.I),
-    re.compile(rf"^\s*(?:{_PHONE_LABEL}|邮箱|电子邮箱|邮件|e-?mail|网址|网站|web|website|url)"
-               r"\s*[:：]\s*", re.I),
+    re.compile(rf"^\s*(?:{_HAN_ADDRESS_LABEL})\s*[:：]?\s*", re.I),
+    re.compile(rf"^\s*{_LATIN_ADDRESS_LABEL}(?:\s*[:：.]\s*|\s+(?=\S*\d))", re.I),
+    re.compile(rf"^\s*(?:{_PHONE_LABEL}|{_EMAIL_LABEL}|{_WEB_LABEL})\s*[:：]\s*", re.I),
 ]
-_ADDRESS_LABEL = re.compile(r"^\s*(?:公司地址|地址|add|addr|address)(?![a-z])", re.I)
+_ADDRESS_LABEL = re.compile(rf"^\s*(?:{_HAN_ADDRESS_LABEL}|{_LATIN_ADDRESS_LABEL})(?![a-z])",
+                            re.I)
 _FAX = re.compile(r"传真|fax|\bf\s*[:：]", re.I)
 # Addresses on cards are ASCII before the @: a Han character there is a label's.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")

@@ -413,8 +413,7 @@ def _english_date(match: re.Match[str], today: date, prefer: Prefer, day_first: 
                      _EN_MONTHS[name.rstrip(".")], int(group.get("mday") or group.get("dday") or 1))
         return day, None, None
     if "weekday" in group or "short" in group or "short2" in group:
-        target = (_EN_WEEKDAYS[group["weekday"]] if "weekday" in group
-                  else _EN_WEEKDAYS_SHORT[(group.get("short") or group["short2"]).rstrip(".")])
+        target = _english_weekday(group)
         which = group.get("wq") or group.get("wq2") or ""
         if which == "last" or (which != "next" and which != "this" and prefer is Prefer.PAST):
             return today - timedelta(days=(weekday - target) % 7 or 7), None, None
@@ -425,7 +424,7 @@ def _english_date(match: re.Match[str], today: date, prefer: Prefer, day_first: 
         if which == "next":
             return today + timedelta(days=(target - weekday) % 7 or 7), None, None
         # A bare weekday is this week's, today's too: a week on once its time has passed
-        # (`_bare_weekday_passed`).
+        # (`_bare_weekday`, in `_find_english`).
         return today + timedelta(days=(target - weekday) % 7), None, None
     if "nth" in group:
         for months in ((0, 1, 2) if prefer is Prefer.FUTURE else (0, -1, -2)):
@@ -445,6 +444,13 @@ def _english_date(match: re.Match[str], today: date, prefer: Prefer, day_first: 
         first, second = second, first
     return (_dated(today, prefer, year, first, second)
             or _dated(today, prefer, year, second, first)), None, None
+
+
+def _english_weekday(group: dict[str, str]) -> int:
+    """The weekday (Monday 0) a matched English weekday names, long or short."""
+    if "weekday" in group:
+        return _EN_WEEKDAYS[group["weekday"]]
+    return _EN_WEEKDAYS_SHORT[(group.get("short") or group["short2"]).rstrip(".")]
 
 
 def _dated(today: date, prefer: Prefer, year: int | None, month: int, day: int) -> date | None:
@@ -519,9 +525,7 @@ def _next_this_week(match: re.Match[str], now: datetime) -> bool:
     group = {name: value.lower() for name, value in match.groupdict().items() if value}
     if (group.get("wq") or group.get("wq2")) != "next":
         return False
-    target = (_EN_WEEKDAYS[group["weekday"]] if "weekday" in group
-              else _EN_WEEKDAYS_SHORT.get(group.get("short", "").rstrip("."), -1))
-    return target > now.weekday()
+    return _english_weekday(group) > now.weekday()
 
 
 def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer,

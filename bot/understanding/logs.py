@@ -48,7 +48,9 @@ _FOLLOW_UP_WORDS = re.compile(
     r"\b(?:follow[\s-]*up|remind|call\s+(?:\w+\s+)?back|check\s+in|ping|chase)\b", re.I)
 # A time that is a deadline, not a follow-up: 月底前, 周五之前, "by Friday", "before the 5th".
 _DEADLINE_AFTER = re.compile(r"\s*(?:之前|以前|前|为止)")
-_DEADLINE_BEFORE = re.compile(r"\b(?:by|before|until|till|no\s+later\s+than)\s*$", re.I)
+_DEADLINE_WORD = r"\b(?:by|before|until|till|no\s+later\s+than)"
+_DEADLINE_BEFORE = re.compile(rf"{_DEADLINE_WORD}\s*$", re.I)  # "… by | Friday"
+_DEADLINE_LEADS = re.compile(rf"{_DEADLINE_WORD}\s", re.I)  # the date's words: "by Friday"
 _CLAUSE_END = re.compile(r"[，,。.；;！!？?\n]")
 
 
@@ -96,7 +98,7 @@ def contact_and_follow_up_times(text: str, now: datetime, default_hour: int, *,
         at = found.at
         if start >= 0 and at > now and deadline is None and (
                 _DEADLINE_AFTER.match(rest, end) or _DEADLINE_BEFORE.search(rest, 0, start)
-                or _DEADLINE_BEFORE.match(found.text.split()[0] + " ")):
+                or _DEADLINE_LEADS.match(found.text)):
             deadline = at
         elif at <= now and at.date() == now.date() and found.has_time and (
                 _FOLLOW_UP_WORDS.search(clause) or not logging) and due is None:

@@ -7,8 +7,7 @@ hypothesis draws, so a rule written for one phrase does not pass them.
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.understanding.dates import day_first_in, find_when
-from tests.date_phrases import dev_set
+from tests.date_phrases import add_months, dev_set
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)  # a Friday
@@ -37,9 +36,7 @@ def expected_after(now: datetime, count: int, unit: str) -> datetime:
     if unit in ("minutes", "hours"):
         return now + timedelta(**{unit: count})
     if unit == "months":
-        index = now.month - 1 + count
-        year, month = now.year + index // 12, index % 12 + 1
-        day = date(year, month, min(now.day, calendar.monthrange(year, month)[1]))
+        day = add_months(now.date(), count)
     else:
         day = now.date() + timedelta(days=count * (7 if unit == "weeks" else 1))
     return datetime.combine(day, time(DEFAULT_HOUR), tzinfo=now.tzinfo)
