@@ -187,8 +187,14 @@ async def test_sigterm_while_a_worker_reads_a_sheet_stops_within_10_s(
     assert taken < 10
 
     def left() -> list[list[str]]:
-        return [w.cmdline()[-3:] for w in workers
-                if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+        running = []
+        for worker in workers:
+            try:
+                if worker.is_running() and worker.status() != psutil.STATUS_ZOMBIE:
+                    running.append(worker.cmdline()[-3:])
+            except (psutil.ZombieProcess, psutil.NoSuchProcess):
+                pass  # it ended between the two looks: a zombie is ended, as above
+        return running
 
     # Workers ended with the bot, not after the sheet was read (the kernel may take a
     # moment to reap them; their leftover pipe-reader goes once the bot's end is closed).
