@@ -19,8 +19,18 @@ from bot.runtime import workers
 @dataclass(frozen=True)
 class OcrLine:
     text: str
-    height: float  # of its box, in pixels: the name is usually printed largest
+    height: float  # of its box, in pixels
     top: float
+    left: float = 0.0
+    width: float = 0.0
+
+    @property
+    def size(self) -> float:
+        """How large its characters are printed (the name is usually largest): the box's
+        height, or its width where the line runs down the card (a vertical Chinese card:
+        RapidOCR reads such a column as one line)."""
+        runs_down = self.width and self.height > 1.5 * self.width and len(self.text) > 1
+        return self.width if runs_down else self.height
 
 
 _engine: Any = None
@@ -39,8 +49,9 @@ def recognise(image: bytes) -> list[OcrLine]:
         return []
     lines = []
     for box, text, _score in found or []:
-        ys = [point[1] for point in box]
-        lines.append(OcrLine(str(text).strip(), max(ys) - min(ys), min(ys)))
+        xs, ys = [point[0] for point in box], [point[1] for point in box]
+        lines.append(OcrLine(str(text).strip(), max(ys) - min(ys), min(ys), min(xs),
+                             max(xs) - min(xs)))
     return sorted((line for line in lines if line.text), key=lambda line: line.top)
 
 
