@@ -88,8 +88,9 @@ async def pressed(update: Update, context: BotContext, pattern: re.Pattern[str]
     return match
 
 
-def team_day_first(context: BotContext) -> bool:
-    """Whether the team writes 12/8 for the 12th of August (its `team.default_region`)."""
+def team_day_first(context: BotContext) -> bool | None:
+    """Whether the team writes 12/8 for the 12th of August (its `team.default_region`);
+    None where it may mean either."""
     return day_first_in(context.settings.team.default_region)
 
 

@@ -18,7 +18,7 @@ import io
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import mplfonts
@@ -30,7 +30,8 @@ from tests.card_meanings import DEV, HELD_OUT, Style, Truth, make_truth
 
 FONTS = Path(mplfonts.__file__).parent / "fonts"
 PAPER, INK, GREY = (250, 250, 245), (20, 20, 20), (70, 70, 70)
-DEV_SEED, HELD_OUT_SEED = 20261206, 91733
+# Held-out seeds spent (measured, then rules mended by family): 91733.
+DEV_SEED, HELD_OUT_SEED = 20261206, 48611
 
 
 @dataclass(frozen=True)
@@ -355,10 +356,31 @@ def draw(style: Style, family: str, chinese: bool, seed: int) -> Card:
     if family == "brand above":  # the brand alone: the core and the trade
         brand = re.sub(r"(有限|股份|集团|实业|责任|公司).*$", "", truth.company) if chinese \
             else " ".join(truth.company.split()[:-1]).rstrip(",")
-        truth = Truth(**{**truth.__dict__, "company": brand})
+        truth = replace(truth, company=brand)
+    return print_card(truth, family, style, rng)
+
+
+def print_card(truth: Truth, family: str, style: Style, rng: random.Random) -> Card:
     sheet = FAMILIES[family](truth, style, rng)
     image, condition = photograph(sheet.image, rng)
     return Card(truth, family, condition, image, tuple(sheet.printed), frozenset(sheet.labels))
+
+
+def known(truth: Truth, family: str = "left column", seed: int = 1) -> bytes:
+    """A photo of one of the people below, for the flow and end-to-end tests."""
+    return print_card(truth, family, DEV, random.Random(seed)).image
+
+
+WANG = Truth("王小明", "销售总监", "上海星辰物流有限公司", ("+8613812345678",),
+             ("wxm@star-logistics.cn",), "上海市浦东新区世纪大道100号", "www.star-logistics.cn",
+             chinese=True, printed_phones=("138 1234 5678",), fax="")
+LI = Truth("李娜", "采购经理", "北京华信科技股份有限公司", ("+8613901234567",),
+           ("lina@huaxin.com.cn",), "北京市海淀区中关村大街27号", "www.huaxin.com.cn",
+           chinese=True, printed_phones=("139-0123-4567",), fax="")
+SMITH = Truth("John Smith", "Sales Director", "Acme Logistics Ltd", ("+16502530000",),
+              ("john.smith@acmelogistics.com",), "1600 Amphitheatre Parkway, Suite 200",
+              "www.acmelogistics.com", chinese=False, printed_phones=("+1 (650) 253-0000",),
+              fax="")
 
 
 def cards(style: Style, seed: int, per_family: int) -> list[Card]:
@@ -371,7 +393,7 @@ def dev_cards(per_family: int = 6) -> list[Card]:
     return cards(DEV, DEV_SEED, per_family)
 
 
-def held_out_cards(per_family: int = 6) -> list[Card]:
+def held_out_cards(per_family: int = 8) -> list[Card]:
     return cards(HELD_OUT, HELD_OUT_SEED, per_family)
 
 

@@ -11,6 +11,9 @@ cards they were not written against (tests/cards.py, bench/cards.py):
   space, or glued to its value ("邮箱name@…", "Mobile415-555-0123"), in either language and
   as OCR misreads it (Mobi1e, Emai1); without a colon only where the label's kind of
   value follows, so "Mobile World Ltd" keeps its first word. A fax is never a phone.
+- **Emails** are mended where OCR is known to slip: a lone E label read into the
+  address, an @ lost ("dleeglobex-group.com" on a card of globex-group.com), and words
+  that differ from the card's name only in look-alike letters (chioe for Chloe).
 - **Phones** are read in the team's region, except a number printed in the North
   American shape ((415) 555-0123, 415.555.0123), which is read as one: read in China it is
   a valid landline in the wrong country. Extensions (转808, ext. 808, x808) are dropped.
@@ -34,6 +37,7 @@ import phonenumbers
 
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
+from storage.search.names import pinyin_forms, syllables
 from storage.validation import normalize_email
 
 
@@ -85,7 +89,8 @@ _LABELS = [
                r"(?=https?://|www\.)", re.I),
     re.compile(rf"^\s*(?:{_WEB_LABEL})\s*:?\s*(?=[a-z0-9-]+\.(?:com|cn|net|org|io)\b)", re.I),
     re.compile(rf"^\s*(?:{_HAN_ADDRESS_LABEL})\s*:?\s*"),
-    re.compile(rf"^\s*{_LATIN_ADDRESS_LABEL}(?:\s*[:.]\s*|\s+(?=\S*\d)|(?=\d))", re.I),
+    re.compile(rf"^\s*{_LATIN_ADDRESS_LABEL}(?:\s*[:.]\s*|\s+(?=\S*\d)|(?=\d)|"
+               r"\s*(?=[\u4e00-\u9fff]))", re.I),
     re.compile(rf"^\s*(?:{_PHONE_LABEL}|{_EMAIL_LABEL}|e|{_WEB_LABEL})\s*:\s*", re.I),
 ]
 _ADDRESS_LABEL = re.compile(rf"^\s*(?:{_HAN_ADDRESS_LABEL}|{_LATIN_ADDRESS_LABEL}(?![a-z]))",
@@ -124,6 +129,15 @@ _ROLE = re.compile(r"经理|总监|主管|专员|主任|工程师|顾问|助理|
                    r"developer|designer|architect|accountant|controller|treasurer|planner|"
                    r"strategist|scientist|technician|clerk|broker|trader|merchandiser|"
                    r"recruiter|sales|purchasing|procurement)(?![a-z])", re.I)
+# How an English title begins: a line that begins so is a title, never a name and its
+# title ("Business Development Executive", "Key Account Manager").
+_TITLE_OPENING = re.compile(
+    r"^(?:senior|junior|sr|jr|regional|global|international|national|area|district|key|"
+    r"account|business|development|marketing|sales|product|project|program|operations|"
+    r"customer|client|technical|general|deputy|executive|vice|assistant|associate|human|"
+    r"supply|research|quality|strategic|digital|brand|channel|corporate|financial|finance|"
+    r"legal|managing|head|chief|lead|principal|director|manager|founder|co-founder|"
+    r"purchasing|procurement|logistics|export|import|field|inside|outside|office)\b", re.I)
 _HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 # How a Chinese title begins, to find where a name printed on the same line ends
 # ("周杰区域销售经理": 周杰 and 区域销售经理).
@@ -140,13 +154,14 @@ _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'-]*\.?(?: [A-Z][A-Za-z'.-]*){1,3}$")
 def respaced(text: str) -> str:
     """A line as printed: full-width punctuation folded, and the spaces OCR dropped between
     Latin words put back where the case shows them ("AcmeHoldingsGroup", "2441ParkAvenue").
-    A word break needs three lower-case letters before it, so McDonald stays whole."""
+    A word break needs two lower-case letters before it, so McDonald stays whole."""
     text = unicodedata.normalize("NFKC", text)
     if "@" in text or re.search(r"www\.|https?:", text, re.I):
         return text
-    text = re.sub(r"(?<=[a-z]{3})(?=[A-Z][a-z]|[A-Z]\.|[A-Z]{2,}\.?$)", " ", text)
+    text = re.sub(r"(?<=[a-z]{3})(of|and|for)(?=[A-Z])", r" \1 ", text)  # DirectorofSales
+    text = re.sub(r"(?<=[a-z]{2})(?=[A-Z][a-z]|[A-Z]\.|[A-Z]{2,}\.?$)", " ", text)
     text = re.sub(r"(?<=\d)(?=[A-Z][a-z]{2})", " ", text)  # 4941MainStreet
-    text = re.sub(r"(?<=[a-z]{3})(?=\d)", " ", text)  # Floor19
+    text = re.sub(r"(?<=[a-z]{3})(?=\d+\b)", " ", text)  # Floor19, not Mobi1e
     # and the space OCR put inside a short word ("Emi ly"), not before van or de
     return re.sub(r"\b([A-Z][a-z]{1,6}) (?!(?:van|von|der|den|de|da|di|le|la|du)\b)"
                   r"([a-z]{1,3})\b", r"\1\2", text)
@@ -172,6 +187,27 @@ def _mended_email(raw: str, line: str) -> str:
     return f"{local}@{domain}"
 
 
+_LOOK_ALIKE = set("ilj1I|")
+
+
+def _spelled_as_named(email: str, name: str) -> str:
+    """An address's words read back by the card's name, which is printed larger: where
+    they differ only in letters OCR confuses (chioe for chloe, sgig for sgjg), the
+    name's spelling is the printed one."""
+    local, _, domain = email.partition("@")
+    spellings = set(syllables(name)) | set(pinyin_forms(name)) if name else set()
+
+    def mended(word: str) -> str:
+        for spelling in spellings:
+            if len(spelling) == len(word) and spelling != word and all(
+                    a == b or {a, b} <= _LOOK_ALIKE
+                    for a, b in zip(word, spelling, strict=True)):
+                return spelling
+        return word
+
+    return "".join(mended(part) for part in re.split(r"([._-])", local)) + "@" + domain
+
+
 def _phones(text: str, region: str) -> list[str]:
     """The numbers in a phone line: a North American shape is read as one, whatever the
     team's region; an extension is dropped."""
@@ -190,7 +226,7 @@ def _phones(text: str, region: str) -> list[str]:
 
 
 def _is_title(text: str) -> bool:
-    return bool(_ROLE.search(text))
+    return bool(_ROLE.search(text) or _TITLE_OPENING.match(text))
 
 
 def _is_company(text: str) -> bool:
@@ -204,6 +240,8 @@ def _reads_as_name(text: str) -> bool:
 
 def _name_and_title(text: str) -> tuple[str, str] | None:
     """A name and a title read as one line, with or without the space between."""
+    if _TITLE_OPENING.match(text):
+        return None
     words = text.split()
     for count in (2, 3, 4, 1):  # a space between says where the name ends
         name, rest = " ".join(words[:count]), " ".join(words[count:])
@@ -263,6 +301,7 @@ def fields_from(lines: Sequence[CardLine], region: str) -> CardFields:
             left.append(_Left(body, line.size))
     _sites(card, sites)
     _who(card, left)
+    card.emails = [_spelled_as_named(email, card.name) for email in card.emails]
     return card
 
 

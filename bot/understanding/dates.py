@@ -367,7 +367,7 @@ def _find_chinese(text: str, now: datetime, default_hour: int, prefer: Prefer) -
     return When(at, normal[start:end].strip(), has_time)
 
 
-def _english_date(match: re.Match[str], today: date, prefer: Prefer, day_first: bool
+def _english_date(match: re.Match[str], today: date, prefer: Prefer, day_first: bool | None
                   ) -> tuple[date | None, timedelta | None, int | None]:
     """The day an English date phrase names, or an exact offset for "in 2 hours"; and the
     hour implied by words such as tonight. (None, None, None): not a day ("this week",
@@ -529,7 +529,7 @@ def _next_this_week(match: re.Match[str], now: datetime) -> bool:
 
 
 def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer,
-                  day_first: bool) -> When | None:
+                  day_first: bool | None) -> When | None:
     """The grammar above first. dateparser reads only what it leaves with a date word in
     it: its search mistook "call 138 1234 5678" for the year 1234, "tomorrow at 10" for
     9:00 and "sat down with Li" for Saturday, took 0.4 s on the event loop the first time
@@ -554,7 +554,8 @@ def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer,
         at = datetime.combine(day, time(hour, minute), tzinfo=now.tzinfo)
         if prefer is Prefer.FUTURE and at <= now and _bare_weekday(match):
             at += timedelta(days=7)  # "Friday 9am" said on Friday at 10: next Friday
-        alternative = at + timedelta(days=7) if _next_this_week(match, now) else None
+        alternative = (at + timedelta(days=7) if _next_this_week(match, now)
+                       else _other_order(match, now.date(), prefer, day_first, at))
         return When(at, text[start:end].strip(), clock is not None or implied is not None,
                     alternative)
     found = _clock_only(text, now, prefer)
@@ -563,8 +564,19 @@ def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer,
     return found
 
 
+def _other_order(match: re.Match[str], today: date, prefer: Prefer, day_first: bool | None,
+                 at: datetime) -> datetime | None:
+    """In a team whose order is not known (`day_first` None), 12/8 read month first, and
+    the 12th of August offered beside it; nothing where only one order is a date."""
+    if day_first is not None or not match.groupdict().get("sa"):
+        return None
+    other = _english_date(match, today, prefer, True)[0]
+    return None if other is None or other == at.date() else datetime.combine(
+        other, at.timetz())
+
+
 def _dateparser_reads(text: str, now: datetime, default_hour: int, prefer: Prefer,
-                      day_first: bool) -> When | None:
+                      day_first: bool | None) -> When | None:
     settings = {
         "RELATIVE_BASE": now.replace(tzinfo=None),
         "PREFER_DATES_FROM": prefer.value,
@@ -593,17 +605,26 @@ def _dateparser_reads(text: str, now: datetime, default_hour: int, prefer: Prefe
 # States and a few others. Most of the world, the United Kingdom and the EU among it,
 # writes the day first (12/8 is 12 August).
 MONTH_FIRST_REGIONS = frozenset({"CN", "TW", "JP", "KR", "US", "PH", "FM", "MH", "PW"})
+# Where both orders are in daily use (Canada: its government's own forms carry both), and
+# a team that has named no region: 12/8 is read month first and the other reading is
+# offered with one tap.
+EITHER_ORDER_REGIONS = frozenset({"CA", ""})
 
 
-def day_first_in(region: str | None) -> bool:
-    """Whether a team in `region` (an ISO country code) writes 12/8 as the 12th of August."""
-    return (region or "").upper() not in MONTH_FIRST_REGIONS
+def day_first_in(region: str | None) -> bool | None:
+    """Whether a team in `region` (an ISO country code) writes 12/8 as the 12th of August;
+    None where it may mean either."""
+    code = (region or "").upper()
+    if code in EITHER_ORDER_REGIONS:
+        return None
+    return code not in MONTH_FIRST_REGIONS
 
 
 def find_when(text: str, now: datetime, *, default_hour: int = 9,
-              prefer: Prefer = Prefer.FUTURE, day_first: bool = False) -> When | None:
+              prefer: Prefer = Prefer.FUTURE, day_first: bool | None = False) -> When | None:
     """The first date or time in `text`, in `now`'s time zone; None when there is none.
-    `day_first`: the team writes 12/8 for the 12th of August (`day_first_in`)."""
+    `day_first`: the team writes 12/8 for the 12th of August (`day_first_in`); None: its
+    order is not known, and an ambiguous 12/8 carries the other reading as `alternative`."""
     if re.search(r"[\u4e00-\u9fff]", text):
         found = _find_chinese(text, now, default_hour, prefer)
         if found is not None:

@@ -75,7 +75,7 @@ def _clause_around(text: str, start: int, end: int) -> str:
 
 
 def contact_and_follow_up_times(text: str, now: datetime, default_hour: int, *,
-                                logging: bool, day_first: bool = False) -> LogTimes:
+                                logging: bool, day_first: bool | None = False) -> LogTimes:
     """When it happened, when to follow up, and any deadline, from one sentence.
 
     A time already past is when the contact happened; a future one is the follow-up.

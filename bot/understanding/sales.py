@@ -127,7 +127,7 @@ def reads_like_deal(text: str) -> bool:
 
 
 def understand_deal(text: str, *, default_currency: str, now: datetime, default_hour: int,
-                    customer_name: str | None, day_first: bool = False) -> DealWords:
+                    customer_name: str | None, day_first: bool | None = False) -> DealWords:
     """"王总的 X1 项目 预计 30 万 下月底签" -> "X1 项目", ¥300,000, closing 2026-12-31.
 
     The value is read as a purchase's amount is; the close date is the first future date;

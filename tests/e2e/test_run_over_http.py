@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.process.transports.fakeapi import FakeBotApi, FakeUser
-from tests.cards import CHINESE, draw
+from tests.cards import LI, known
 from tests.e2e.process import ADMIN, BotProcess, write_config
 from tests.e2e.server import BotApiServer
 from tests.harness import poll_until
@@ -159,7 +159,7 @@ async def test_a_business_card_photo_becomes_a_customer_over_http(
 ) -> None:
     api = running_bot
     alice = api.user(ADMIN, "Alice")
-    api.user_sends_photo(alice, draw(CHINESE[1], 0, seed=5))
+    api.user_sends_photo(alice, known(LI, "two columns", seed=5))
     card = await poll_until(lambda: next(
         (m for m in api.chat(ADMIN) if "is this right?" in m.text), None), timeout=60)
     assert "Name: 李娜" in card.text and "Phone: 139 0123 4567" in card.text

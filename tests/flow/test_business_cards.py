@@ -12,14 +12,13 @@ from sqlalchemy import select
 from bot.media.ocr import reader_pids
 from bot.process.transports.inprocess import deliver_pending
 from storage.models import Interaction
-from tests.cards import CHINESE, ENGLISH, draw
+from tests.cards import SMITH, WANG, known
 from tests.flow.conftest import ADMIN, Bot
 
 
 async def test_a_card_photo_becomes_a_customer_and_stays_on_the_timeline(bot: Bot) -> None:
     chat = bot.chat(ADMIN, "Alice")
-    wang = CHINESE[0]
-    bot.api.user_sends_photo(chat.person, draw(wang, 0, seed=1))
+    bot.api.user_sends_photo(chat.person, known(WANG, "left column", seed=1))
     await deliver_pending(bot.app, bot.api)
     card = chat.inbox()[-1]
     assert "New customer — is this right?" in card.text
@@ -37,7 +36,7 @@ async def test_a_card_photo_becomes_a_customer_and_stays_on_the_timeline(bot: Bo
     # starts a new one. The same person's card again: the duplicate check speaks.
     for pid in reader_pids():
         os.kill(pid, signal.SIGKILL)
-    bot.api.user_sends_photo(chat.person, draw(wang, 3, seed=2))
+    bot.api.user_sends_photo(chat.person, known(WANG, "company below", seed=2))
     await deliver_pending(bot.app, bot.api)
     again = await chat.press(chat.inbox()[-1], "Save")
     assert "This may already be in the CRM" in again.text
@@ -45,7 +44,7 @@ async def test_a_card_photo_becomes_a_customer_and_stays_on_the_timeline(bot: Bo
 
 async def test_an_english_card_and_a_picture_that_is_no_card(bot: Bot) -> None:
     chat = bot.chat(ADMIN, "Alice")
-    bot.api.user_sends_photo(chat.person, draw(ENGLISH[0], 4, seed=3))
+    bot.api.user_sends_photo(chat.person, known(SMITH, "right-aligned", seed=3))
     await deliver_pending(bot.app, bot.api)
     card = chat.inbox()[-1]
     assert "Name: John Smith" in card.text and "Phone: +1 650-253-0000" in card.text

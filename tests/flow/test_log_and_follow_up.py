@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -261,3 +262,19 @@ async def test_an_ambiguous_next_friday_offers_the_other_one_with_one_tap(
     await chat.press(other, "Save")
     [reminder] = await reminders_of(bot)
     assert reminder.due_at == datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+
+
+async def test_where_both_date_orders_are_written_12_8_offers_the_other_reading(
+    make_bot: Callable[..., Any], frozen_time: time_machine.Coordinates
+) -> None:
+    """A Canadian team writes 12/8 both ways: the card reads it month first and offers
+    the 12th of August with one tap, instead of guessing silently."""
+    bot: Bot = await make_bot(default_region="CA")
+    frozen_time.move_to(datetime(2026, 11, 19, 2, 0, tzinfo=UTC))
+    chat = bot.chat(ADMIN, "Alice")
+    await add_wang(chat)
+    card = await chat.say("called 王小明, follow up 12/8 3pm")
+    assert "Follow-up: 2026-12-08 15:00" in card.text
+    assert "Or 2027-08-12 15:00? One tap below." in card.text
+    other = await chat.press(card, "🔁 2027-08-12 15:00")
+    assert "Follow-up: 2027-08-12 15:00" in other.text

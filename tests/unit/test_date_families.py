@@ -163,9 +163,28 @@ def test_words_that_look_like_a_family_but_are_not(phrase: str) -> None:
 
 @pytest.mark.parametrize(("region", "day_first"), [
     ("CN", False), ("US", False), ("JP", False), ("GB", True), ("DE", True), ("FR", True),
-    ("SG", True), ("in", True)])
-def test_the_teams_region_says_which_comes_first(region: str, day_first: bool) -> None:
+    ("SG", True), ("in", True), ("CA", None), (None, None)])
+def test_the_teams_region_says_which_comes_first(region: str | None, day_first: bool | None
+                                                 ) -> None:
     assert day_first_in(region) is day_first
+
+
+@pytest.mark.parametrize(("phrase", "read", "other"), [
+    ("call back 12/8 3pm", "2026-12-08 15:00", "2027-08-12 15:00"),
+    ("3/4/2027", "2027-03-04 09:00", "2027-04-03 09:00"),
+    ("8/13", "2027-08-13 09:00", None),  # only one way is a date: nothing to offer
+    ("12/12", "2026-12-12 09:00", None),  # both ways the same day
+    ("2026/12/8", "2026-12-08 09:00", None),
+])
+def test_where_the_order_is_not_known_the_other_reading_is_offered(
+        phrase: str, read: str, other: str | None) -> None:
+    """Part 5 of issue 26: a team whose region writes both orders (Canada) sees 12/8 read
+    month first, and 12 August one tap away (the log card's 🔁 button)."""
+    found = find_when(phrase, NOW, default_hour=DEFAULT_HOUR, day_first=day_first_in("CA"))
+    assert found is not None and found.at.strftime("%Y-%m-%d %H:%M") == read
+    shown = found.alternative.strftime("%Y-%m-%d %H:%M") if found.alternative else None
+    assert shown == other
+    assert find_when(phrase, NOW, default_hour=DEFAULT_HOUR, day_first=False).alternative is None
 
 
 @pytest.mark.parametrize(("phrase", "month_first", "day_first"), [
