@@ -22,7 +22,9 @@ from bot.runtime.answers import Answer, send_answer
 from bot.runtime.context import BotContext, held_answers
 from bot.understanding.amounts import Money
 from bot.understanding.dates import Prefer, day_first_in, find_when
+from storage import inbox
 from storage.clock import utcnow
+from storage.database import is_disconnect
 from storage.errors import CrmError
 from storage.users import find_by_telegram_id, language_from_telegram
 
@@ -146,6 +148,13 @@ async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     if not isinstance(update, Update):
         log.error("job failed", exc_info=error)
+        return
+    if is_disconnect(error) and (current := inbox.handling.get()) is not None:
+        # Not the member's failure: it is handled again on a fresh connection, or after
+        # the instance is active again (bot/process/processing.py).
+        current.connection_lost = True
+        log.warning("update %d: the database connection was lost; it is handled again",
+                    update.update_id)
         return
     t = translator(await _language_of(update, context))
     text = failure_text(error, t, "update")

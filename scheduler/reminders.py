@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -26,7 +27,7 @@ from bot.runtime import metrics
 from bot.runtime.config import ReminderSettings
 from storage import nudges, reminders, team
 from storage.clock import utcnow
-from storage.database import Database
+from storage.database import Database, is_disconnect
 from storage.models import NUDGE_KINDS, ReminderKind, Role, User
 from storage.sales import deals, stats
 from storage.users import Visibility, actor_for
@@ -58,6 +59,7 @@ class ReminderDispatcher:
         self.settings = settings
         self.currency = currency
         self._running = asyncio.Lock()
+        self._sweeping: asyncio.Task[Any] | None = None
         self.stale_rule = settings.stale_rule()
         self._last_scan: datetime | None = None
 
@@ -66,18 +68,27 @@ class ReminderDispatcher:
         if self._running.locked():
             return 0  # the previous sweep is still at it; it will take these too
         async with self._running:
+            self._sweeping = asyncio.current_task()
             delivered = 0
             await self._plan_digests()
             await self._scan_stale()
             while True:
-                async with self.database.unit_of_work() as session:
-                    claim = await reminders.claim_due(
+                claim = await self.database.once_more_if_disconnected(
+                    lambda session: reminders.claim_due(
                         session, now=utcnow(), limit=self.settings.batch,
-                        lease=timedelta(seconds=self.settings.lease_seconds))
+                        lease=timedelta(seconds=self.settings.lease_seconds)))
                 if not claim.reminder_ids:
                     return delivered
-                results = await asyncio.gather(
-                    *(self._deliver(rid, claim.token) for rid in claim.reminder_ids))
+                # Every delivery ends before the sweep does, a failed one too: gather would
+                # otherwise return at the first error and leave the rest running on, past
+                # a stop (cut_short cancels the sweep, and through it every delivery).
+                finished = await asyncio.gather(
+                    *(self._deliver(rid, claim.token) for rid in claim.reminder_ids),
+                    return_exceptions=True)
+                failed = [r for r in finished if isinstance(r, BaseException)]
+                if failed:
+                    raise failed[0]
+                results = [r for r in finished if isinstance(r, Outcome)]
                 delivered += results.count(Outcome.SENT)
                 if all(r is Outcome.RETRY for r in results):
                     return delivered  # everything is backing off; the next sweep retries
@@ -86,6 +97,14 @@ class ReminderDispatcher:
         """Returns when no sweep is running."""
         async with self._running:
             return
+
+    def cut_short(self) -> None:
+        """Cancels a sweep still running once the bot has stopped waiting for it: it must
+        not go on sending through a Bot already shut down (an instance that lost the
+        database lock goes on in the same process). What it claimed and did not confirm
+        is due again when an instance takes over."""
+        if self._running.locked() and self._sweeping is not None:
+            self._sweeping.cancel()
 
     async def _plan_digests(self) -> None:
         if self.settings.digest_hour < 0:
@@ -106,8 +125,9 @@ class ReminderDispatcher:
         try:
             async with self.database.unit_of_work() as session:
                 created = await nudges.scan(session, now, self.stale_rule)
-        except Exception:  # delivery of what is due must not wait for a failing scan
-            log.exception("stale scan failed")
+        except Exception as error:  # delivery of what is due must not wait for a failing scan
+            if not is_disconnect(error):
+                log.exception("stale scan failed")
             return
         self._last_scan = now
         if created:
@@ -180,9 +200,16 @@ class ReminderDispatcher:
             log.info("reminder %s: %s; will retry", reminder_id, error)
             await self._settle(reminders.retry_later, reminder_id, token, now=utcnow())
             return Outcome.RETRY
-        async with self.database.unit_of_work() as session:
-            if await reminders.mark_sent(session, reminder_id, token, utcnow(), late=late):
-                await reminders.mark_shown(session, shown, utcnow())
+        sent = _Sent(reminder_id, token, utcnow(), late, shown)
+        try:
+            await self.database.once_more_if_disconnected(sent.confirm)
+        except asyncio.CancelledError:  # the sweep cut short (cut_short): still delivered
+            _owed[reminder_id] = sent
+            raise
+        except Exception as error:
+            if not is_disconnect(error):
+                raise
+            _owed[reminder_id] = sent  # delivered: confirmed before anything is sent again
         metrics.REMINDERS_SENT.labels(str(late).lower()).inc()
         await self._send_pictures(chat_id, pictures)
         return Outcome.SENT
@@ -211,16 +238,45 @@ class ReminderDispatcher:
                 log.warning("weekly chart %r not sent", chart.title, exc_info=True)
 
     async def _settle(self, action: Any, reminder_id: int, token: str, **kwargs: Any) -> None:
-        async with self.database.unit_of_work() as session:
-            await action(session, reminder_id, token, **kwargs)
+        await self.database.once_more_if_disconnected(
+            lambda session: action(session, reminder_id, token, **kwargs))
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A reminder Telegram took, to be confirmed under its claim."""
+
+    reminder_id: int
+    token: str
+    at: datetime
+    late: bool
+    shown: list[int]
+
+    async def confirm(self, session: AsyncSession) -> None:
+        if await reminders.mark_sent(session, self.reminder_id, self.token, self.at,
+                                     late=self.late):
+            await reminders.mark_shown(session, self.shown, self.at)
+
+
+# Reminders delivered whose confirmation the database did not take (it went away just
+# then): confirmed before this process sends again, so none is sent twice (issue 27).
+_owed: dict[int, _Sent] = {}
+
+
+async def confirm_owed(database: Database) -> None:
+    for reminder_id, sent in list(_owed.items()):
+        async with database.unit_of_work() as session:
+            await sent.confirm(session)
+        del _owed[reminder_id]
 
 
 async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     dispatcher: ReminderDispatcher = context.application.bot_data[DISPATCHER]
     try:
         await dispatcher.sweep()
-    except Exception:  # the next sweep tries again; a crash here must not stop the timer
-        log.exception("reminder sweep failed")
+    except Exception as error:  # the next sweep tries again; a crash must not stop the timer
+        if not is_disconnect(error):  # a lost database is said once, by the lock
+            log.exception("reminder sweep failed")
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], database: Database,

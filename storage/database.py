@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -24,6 +25,7 @@ from storage import encryption, inbox
 from storage.clock import utcnow
 
 WROTE = "wrote"
+T = TypeVar("T")
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -84,11 +86,36 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if key:
         kwargs["module"] = encryption.aiosqlite_module(key)
         parsed = encryption.without_key(parsed)
+    if parsed.get_backend_name() == "postgresql":
+        # A failover, a restart or pg_terminate_backend ends every pooled connection; the
+        # first lookups after it must not fail on one (issue 27). The ping costs one round
+        # trip per checkout.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
     event.listen(engine.sync_engine, "before_cursor_execute", _strip_nul, retval=True)
     return engine
+
+
+def is_disconnect(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) says the connection to the database was lost or
+    could not be made: SQLAlchemy's own verdict, a refused or reset socket, or the server's
+    SQLSTATE for a connection failure (08xxx) or an administrator's shutdown (57Pxx, which
+    pg_terminate_backend and a failover give)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, ConnectionError | TimeoutError) or (
+                isinstance(error, OSError) and error.errno is not None):
+            return True
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str) and (state.startswith("08") or state.startswith("57P")):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN")
@@ -177,6 +204,20 @@ class Database:
             self._open -= 1
             if self._open == 0:
                 self._idle.set()
+
+    async def once_more_if_disconnected(
+            self, work: Callable[[AsyncSession], Awaitable[T]], *, settles: bool = True) -> T:
+        """`work` in a unit of work, and once more on a fresh connection if the connection
+        was lost under it (nothing of the lost transaction survived it). Only for work
+        that is safe to repeat: confirming a sent reminder, claiming due ones, marks."""
+        try:
+            async with self.unit_of_work(settles=settles) as session:
+                return await work(session)
+        except Exception as error:
+            if not is_disconnect(error):
+                raise
+        async with self.unit_of_work(settles=settles) as session:
+            return await work(session)
 
     def statements(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """One transaction on a connection, without the ORM session: for the inbox's

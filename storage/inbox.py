@@ -55,6 +55,7 @@ class Handling:
     settled: bool = False
     outbox: Callable[[], list[dict[str, Any]]] | None = None
     answers_kept: bool = False
+    connection_lost: bool = False  # the database went away under it: handle it again
 
 
 handling: ContextVar[Handling | None] = ContextVar("handling", default=None)

@@ -6,6 +6,13 @@ the holder's connection ends (a killed process's socket is closed by its kernel,
 server lets go at once). The holder checks its connection every `CHECK_SECONDS`; once it
 is lost, another instance may already be active, so the holder must stop.
 
+When the lock's connection is lost (a failover, a restart, pg_terminate_backend), the
+holder stops answering at once (bot/process/service.py) and calls `acquire` again: in the
+same process it becomes the active instance again, or the standby if another won. While
+the server refuses connections, `acquire` keeps trying, from half a second apart up to
+`STANDBY_TRY_SECONDS`, and says so in one line when it begins and one when the server is
+back, with how long it was away.
+
 SQLite: one process at a time, enforced by an exclusive `flock` on a file beside the
 database; a second one is refused with a clear message. The kernel drops the lock when
 the process dies, however it dies.
@@ -16,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import logging
 import os
+import time
 from pathlib import Path
 from typing import IO
 
@@ -24,12 +33,19 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.database import Database
+from storage.database import Database, is_disconnect
 
+log = logging.getLogger(__name__)
 # "salesbot" in ASCII: the advisory lock's key, one per database.
 LOCK_KEY = int.from_bytes(b"salesbot", "big")
 STANDBY_TRY_SECONDS = 2.0
-CHECK_SECONDS = 2.0
+FIRST_RETRY_SECONDS = 0.5
+# How often the holder asks its lock's connection whether it is still there: a lost lock
+# is noticed within this and the query's own timeout (issue 27's target: the first answer
+# within 5 s of the cut, re-election and restart included).
+CHECK_SECONDS = 1.0
+# A server that takes connections but does not answer them counts as away.
+CONNECT_SECONDS = 5.0
 
 
 class AlreadyRunning(Exception):
@@ -53,18 +69,36 @@ class InstanceLock:
         if not self.shared:
             self._lock_file()
             return True
+        away_since: float | None = None
+        wait = FIRST_RETRY_SECONDS
         while give_up is None or not give_up.is_set():
-            if await self._try_advisory_lock():
-                return True
+            try:
+                held = await self._try_advisory_lock()
+            except Exception as error:
+                if not is_disconnect(error):
+                    raise
+                if away_since is None:
+                    away_since = time.monotonic()
+                    log.warning("the database does not answer (%s): trying again until it "
+                                "does", str(error).splitlines()[0] or type(error).__name__)
+                wait = min(wait * 2, STANDBY_TRY_SECONDS)
+            else:
+                if away_since is not None:
+                    log.warning("the database answers again, after %.1f s",
+                                time.monotonic() - away_since)
+                    away_since = None
+                if held:
+                    return True
+                wait = STANDBY_TRY_SECONDS
             if give_up is None:
-                await asyncio.sleep(STANDBY_TRY_SECONDS)
+                await asyncio.sleep(wait)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(give_up.wait(), STANDBY_TRY_SECONDS)
+                await asyncio.wait_for(give_up.wait(), wait)
         return False
 
     async def _try_advisory_lock(self) -> bool:
-        connection = await self.database.engine.connect()
+        connection = await asyncio.wait_for(self.database.engine.connect(), CONNECT_SECONDS)
         try:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             held = await connection.scalar(

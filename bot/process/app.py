@@ -88,6 +88,8 @@ class SalesbotApplication(Application[Any, Any, Any, Any, Any, Any]):
             _, pending = await asyncio.wait(running, timeout=seconds)
         for task in pending:
             task.cancel()
+        if dispatcher is not None:
+            dispatcher.cut_short()
         if pending:
             await asyncio.wait(pending, timeout=1)
             log.info("%d updates or tasks cut short by the stop; they go on after the "
@@ -131,9 +133,10 @@ def build_application(
         builder = builder.get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(ChatPacing())
-    builder = builder.concurrent_updates(
-        ChatOrderedProcessor(database, settings.telegram.concurrent_updates))
+    processor = ChatOrderedProcessor(database, settings.telegram.concurrent_updates)
+    builder = builder.concurrent_updates(processor)
     app = builder.build()
+    processor.handle_again = app.process_update
     app.bot_data[RUNTIME] = Runtime(settings=settings, database=database)
     runner = app.bot_data[RUNNER] = ImportRunner(app, database, settings)
     register_all(app)

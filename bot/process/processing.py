@@ -12,6 +12,13 @@ effects also marks it done; an update that wrote nothing is marked done when it 
 and its chat's next update waits for that mark (`DoneMarks`).
 When the bot stops, updates not yet begun are not begun (`stop_starting`), and one cut
 short is not marked: both are handled after the next start.
+
+When the database connection is lost under an update (issue 27), the member is not told
+"something went wrong": the error handler marks it (`Handling.connection_lost`), and it is
+handled once more at once, on a fresh connection; if that fails too it stays stored and is
+handled after the instance is active again. A done mark that cannot be written after the
+answer went out is owed (`settle_owed`), written before anything is handled again, so an
+answered update is not answered twice.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -28,9 +35,21 @@ from telegram.ext import BaseUpdateProcessor
 from bot.runtime import metrics
 from storage import inbox
 from storage.clock import utcnow
-from storage.database import Database
+from storage.database import Database, is_disconnect
 
 UNBOUNDED = 1 << 30
+# Updates answered whose done mark the database did not take: this process settles them
+# before it handles anything again (service._take_over).
+_owed: set[int] = set()
+
+
+async def settle_owed(database: Database) -> None:
+    if not _owed:
+        return
+    owed = sorted(_owed)
+    async with database.statements() as connection:
+        await inbox.settle(connection, owed, utcnow())
+    _owed.difference_update(owed)
 
 
 def chat_key(update: object) -> int:
@@ -68,14 +87,39 @@ class DoneMarks:
         while self._waiting:
             batch, self._waiting = self._waiting, {}
             try:
-                async with self.database.statements() as connection:
-                    await inbox.settle(connection, list(batch), utcnow())
-            except Exception as error:  # each waiter's update is then handled again later
-                for done in batch.values():
+                await self._settle(list(batch))
+            except Exception as error:
+                if is_disconnect(error):  # answered: owed, not handled again
+                    _owed.update(batch)
+                    for done in batch.values():
+                        done.set_result(None)
+                    continue
+                for done in batch.values():  # each waiter's update is handled again later
                     done.set_exception(error)
             else:
                 for done in batch.values():
                     done.set_result(None)
+
+    async def _settle(self, update_ids: list[int]) -> None:
+        for attempt in (1, 2):  # once more on a fresh connection if this one was lost
+            try:
+                async with self.database.statements() as connection:
+                    await inbox.settle(connection, update_ids, utcnow())
+                return
+            except Exception as error:
+                if attempt == 2 or not is_disconnect(error):
+                    raise
+
+
+async def _lost_connection_kept(handling: Awaitable[Any], current: inbox.Handling) -> None:
+    """Handles; a lost connection past the handlers (the flow's state written after them)
+    is noted as the error handler notes one inside them."""
+    try:
+        await handling
+    except Exception as error:
+        if not is_disconnect(error):
+            raise
+        current.connection_lost = True
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -87,6 +131,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._turns: dict[int, asyncio.Lock] = {}
         self._queued: dict[int, int] = {}
         self.starting = True
+        # The Application's own process_update, for an update handled once more after a
+        # lost connection (set by build_application).
+        self.handle_again: Callable[[object], Awaitable[None]] | None = None
 
     def stop_starting(self) -> None:
         self.starting = False
@@ -123,8 +170,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         current = inbox.Handling(update.update_id)
         token = inbox.handling.set(current)
         try:
-            await coroutine
+            await _lost_connection_kept(coroutine, current)
+            if current.connection_lost and self.handle_again is not None and self.starting:
+                current.connection_lost = False
+                await _lost_connection_kept(self.handle_again(update), current)
         finally:
             inbox.handling.reset(token)
+        if current.connection_lost:
+            return  # stored, not done: handled after the instance is active again
         if not current.settled:
             await self.done_marks.mark(update.update_id)

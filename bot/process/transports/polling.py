@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from bot.process.intake import Intake
 from bot.runtime.metrics import telegram_reached
+from storage.database import is_disconnect
 
 log = logging.getLogger(__name__)
 LONGEST_WAIT = 30.0
@@ -43,7 +44,12 @@ async def poll(app: Application[Any, Any, Any, Any, Any, Any], intake: Intake,
             continue
         try:
             await intake.take(updates)
-        except SQLAlchemyError as error:  # not stored: not confirmed, Telegram keeps them
+        except Exception as error:  # not stored: not confirmed, Telegram keeps them
+            if is_disconnect(error):  # said once, by the lock, which stops this loop
+                await asyncio.sleep(1)
+                continue
+            if not isinstance(error, SQLAlchemyError):
+                raise
             log.warning("storing %d updates failed: %s; trying again", len(updates),
                         str(error).splitlines()[0])
             await asyncio.sleep(1)

@@ -2,7 +2,8 @@
 
 Telegram sends the configured secret in `X-Telegram-Bot-Api-Secret-Token`; a request
 without it, or with another, is refused (403) and nothing is stored. A body that is not an
-update is refused (400); Telegram would send it again, but Telegram never sends one.
+update is refused (400); Telegram would send it again, but Telegram never sends one. An
+update the database did not take is answered 503: Telegram keeps it and sends it again.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 
 from bot.process.intake import Intake
 from bot.runtime.config import TelegramSettings
 from bot.runtime.metrics import telegram_reached
+from storage.database import is_disconnect
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -36,7 +39,12 @@ def webhook_app(app: Application[Any, Any, Any, Any, Any, Any], intake: Intake, 
             update = Update.de_json(data, app.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
-        await intake.take([update])
+        try:
+            await intake.take([update])
+        except Exception as error:  # not stored: Telegram keeps it and sends it again
+            if not (isinstance(error, SQLAlchemyError) or is_disconnect(error)):
+                raise
+            return web.Response(status=503, text="not stored, try again")
         telegram_reached()
         return web.Response(text="ok")
 
