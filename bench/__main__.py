@@ -32,6 +32,7 @@ from bench import (
     cards,
     dates,
     encrypted,
+    failover,
     imports,
     logs,
     miniapp,
@@ -250,7 +251,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 
 
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
-         "dates", "logs", "encrypted")
+         "dates", "logs", "encrypted", "failover")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"
@@ -283,7 +284,9 @@ INTRO = (
     "Business cards (bench/cards.py) are read through the bot's own `read_card`, OCR worker "
     "included, in a fresh process. Dates (bench/dates.py) are read by `find_when` on the "
     "development and held-out phrases tests/date_phrases.py makes from meanings, and whole "
-    "log sentences (bench/logs.py) on those of tests/log_sentences.py.\n\n"
+    "log sentences (bench/logs.py) on those of tests/log_sentences.py. The failover part "
+    "(bench/failover.py, PostgreSQL) cuts every connection of a running `salesbot run` and "
+    "takes the server away for 20 s, timing the answers after each.\n\n"
 )
 
 
@@ -315,6 +318,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out["dates"] = dates.run()
     if "logs" in parts and label == "SQLite":  # on a database of its own: measured once
         out["logs"] = await logs.run()
+    if "failover" in parts and label == "PostgreSQL":  # a server to lose
+        out[f"failover-{label}"] = await failover.run(url, label)
     if "encrypted" in parts and label == "SQLite":  # SQLCipher is for SQLite
         with tempfile.TemporaryDirectory() as folder:
             out["encrypted"] = await encrypted.run(Path(folder), CUSTOMERS)

@@ -147,7 +147,8 @@ async def on_error(update: object, context: BotContext) -> None:
     """Every failure ends in a clear message; the unit of work has already rolled back."""
     error = context.error
     if not isinstance(update, Update):
-        log.error("job failed", exc_info=error)
+        if not is_disconnect(error):  # a lost database is said once, by the lock; each
+            log.error("job failed", exc_info=error)  # job runs again after re-election
         return
     if is_disconnect(error) and (current := inbox.handling.get()) is not None:
         # Not the member's failure: it is handled again on a fresh connection, or after

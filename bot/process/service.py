@@ -85,13 +85,12 @@ async def serve(settings: Settings) -> int:
                             time.monotonic() - lost_at)
             try:
                 await _take_over(database)
+                code = await _run_active(build_application(settings, database), database,
+                                         lock, settings, stopping)
             except Exception as error:
                 if not is_disconnect(error):
                     raise
-                code = None  # lost again before it began: stand by once more
-            else:
-                code = await _run_active(build_application(settings, database), database,
-                                         lock, settings, stopping)
+                code = None  # lost again while it began (a replay, a claim): once more
             if code is not None:
                 return code
             await lock.release()
@@ -207,6 +206,8 @@ def _exit_code(polling: asyncio.Future[Any] | None, lost: asyncio.Future[Any]) -
     if (polling is not None and polling.done() and not polling.cancelled()
             and polling.exception() is not None):
         error = polling.exception()
+        if is_disconnect(error):  # its offset unread, the database gone: as a lost lock
+            return None
         if isinstance(error, InvalidToken):
             log.error("Telegram refused the token: check telegram.token")
         else:
