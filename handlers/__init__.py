@@ -20,6 +20,7 @@ from handlers import (
     inline,
     interactions,
     nudges,
+    payments,
     privacy,
     purchases,
     quality,
@@ -53,6 +54,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     stats.register(app)
     segments.register(app)
     deals.register(app)  # "预计下月成交" is a deal, not a purchase
+    payments.register(app)  # "Acme paid $4,800" is money in, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     interactions.register(app)
     inline.register(app)

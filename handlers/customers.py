@@ -30,6 +30,7 @@ from bot.messages.duplicates import duplicates_keyboard, duplicates_text
 from bot.messages.i18n import N_
 from bot.messages.keyboards import button, choice_keyboard
 from bot.messages.labels import STAGE_LABELS, TIER_LABELS, label
+from bot.messages.payments import owed_line
 from bot.messages.sales import satisfaction_line, value_line
 from bot.messages.team import members_keyboard
 from bot.runtime.context import BotContext
@@ -54,7 +55,7 @@ from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.interactions import Attachment
 from storage.models import Customer, InteractionKind
-from storage.sales import purchases, satisfaction
+from storage.sales import payments, purchases, satisfaction
 from storage.users import ensure_manager
 from storage.validation import clean_text, normalize_email, normalize_phone
 
@@ -320,6 +321,7 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
     value = await purchases.value_of(session, customer)
     sales: list[str | None] = [
         value_line(context.t, value, context.member.timezone) if value.count else None,
+        owed_line(context.t, await payments.outstanding(session, customer)),
         satisfaction_line(context.t, *await satisfaction.average(session, customer.id))]
     text = customer_card(customer, context.t, region=settings.team.default_region,
                          timezone=context.member.timezone, recent=recent,

@@ -83,6 +83,7 @@ class InteractionKind(StrEnum):
     NOTE = "note"
     FEEDBACK = "feedback"
     PURCHASE = "purchase"
+    PAYMENT = "payment"
 
 
 class DealStage(StrEnum):
@@ -387,6 +388,30 @@ class Purchase(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What has been paid of it so far, kept with each payment (storage/sales/payments.py):
+    # what is owed is then read from the row, not summed over payments.
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class Payment(Base):
+    """Money a customer paid, applied to one purchase (`purchase_id`), or kept as credit
+    (None); one payment message may make several rows under one timeline entry."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_customer_time", "customer_id", "received_at"),
+                      Index("ix_payments_purchase", "purchase_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchases.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
     interaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("interactions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

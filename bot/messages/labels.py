@@ -101,6 +101,7 @@ KIND_LABELS = {
     InteractionKind.NOTE: ("📝", N_("Note")),
     InteractionKind.FEEDBACK: ("📣", N_("Feedback")),
     InteractionKind.PURCHASE: ("🛒", N_("Purchase")),
+    InteractionKind.PAYMENT: ("💴", N_("Payment")),
 }
 
 

@@ -58,9 +58,7 @@ def understand_purchase(text: str, default_currency: str) -> PurchaseWords:
     number marked with a currency, else the one scaled like money (4.8万, 5k), else the
     one after 共/for/total; "at $99", 单价 or "each" make it a unit price, multiplied by
     the quantity. Numbers that are dates or times (3点, 5月) are neither."""
-    numbers = [n for n in numbers_in(text)
-               if not _NOT_AN_AMOUNT_AFTER.match(text[n.end:])
-               and text[n.start - 1:n.start] not in ("第", "/", ":", "：")]
+    numbers = [n for n in numbers_in(text) if not not_an_amount(text, n)]
     quantity: int | None = None
     product: str | None = None
     for number in numbers:
@@ -86,12 +84,20 @@ def understand_purchase(text: str, default_currency: str) -> PurchaseWords:
     if product is None:
         found = _AFTER_VERB.search(text)
         product = found.group(1) if found else None
-    return PurchaseWords(_the_amount(text, numbers, quantity, default_currency), quantity,
+    return PurchaseWords(amount_in(text, numbers, quantity, default_currency), quantity,
                          product)
 
 
-def _the_amount(text: str, numbers: list[Number], quantity: int | None,
-                default_currency: str) -> Money | None:
+def not_an_amount(text: str, number: Number) -> bool:
+    """A date, a time, a count of days or an ordinal (3点, 5月, 第2, 12/8), not money."""
+    return bool(_NOT_AN_AMOUNT_AFTER.match(text[number.end:])
+                or text[number.start - 1:number.start] in ("第", "/", ":", "："))
+
+
+def amount_in(text: str, numbers: list[Number], quantity: int | None,
+              default_currency: str) -> Money | None:
+    """The money among `numbers`: marked with a currency, else scaled like money (4.8万,
+    5k), else after 共/for/total; a unit price (at $99, 单价, each) times `quantity`."""
     for choose in (lambda n: n.currency is not None, lambda n: n.scaled,
                    lambda n: _AMOUNT_BEFORE.search(text[:n.start]) is not None
                    or _UNIT_PRICE_BEFORE.search(text[:n.start]) is not None):
@@ -141,7 +147,7 @@ def understand_deal(text: str, *, default_currency: str, now: datetime, default_
             rest = chinese_numerals_to_digits(rest)
         rest = rest.replace(found.text, " ", 1)
     numbers = [n for n in numbers_in(rest) if not _NOT_AN_AMOUNT_AFTER.match(rest[n.end:])]
-    value = _the_amount(rest, numbers, None, default_currency)
+    value = amount_in(rest, numbers, None, default_currency)
     if value is None and numbers:
         value = Money(numbers[-1].value, numbers[-1].currency or default_currency)
     for number in sorted(numbers, key=lambda n: n.start, reverse=True):

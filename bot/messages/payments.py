@@ -1,0 +1,94 @@
+"""Cards of money collected (回款): a payment before and after it is saved, and what a
+purchase still owes."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardMarkup
+
+from bot.messages.i18n import Translate
+from bot.messages.keyboards import button
+from bot.understanding.amounts import Money, format_money
+from storage.models import Customer, Purchase
+from storage.sales.payments import PaidStatus, Plan, status_of
+
+
+def _money(minor: int, currency: str) -> str:
+    return format_money(Money.from_minor(minor, currency))
+
+
+def paid_status_label(t: Translate, status: PaidStatus) -> str:
+    return {PaidStatus.UNPAID: t("unpaid"), PaidStatus.PARTLY: t("partly paid"),
+            PaidStatus.PAID: t("paid")}[status]
+
+
+def purchase_line(t: Translate, purchase: Purchase) -> str:
+    """#12 X1 × 20 · 2026-11-20 · ¥300,000"""
+    what = " × ".join(filter(None, (purchase.product, str(purchase.quantity or "") or None)))
+    return " · ".join(filter(None, (f"#{purchase.id}", escape(what) if what else None,
+                                    purchase.occurred_at.date().isoformat(),
+                                    _money(purchase.amount_minor, purchase.currency))))
+
+
+def payment_card(t: Translate, *, customer: Customer | None, amount: Money | None,
+                 plan: Plan | None, problem: str | None) -> str:
+    """What was understood from a payment message, and where it would go."""
+    who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
+           else "<i>" + t("no customer yet") + "</i>")
+    lines = ["💴 " + t("Payment received") + f" · {who}",
+             "💵 " + t("Amount: {amount}").format(
+                 amount=f"<b>{format_money(amount)}</b>" if amount
+                 else "<i>" + t("not given") + "</i>")]
+    if plan is not None and amount is not None:
+        lines.append(t("Applied to, oldest first:"))
+        for allocation in plan.allocations:
+            if allocation.purchase is None:
+                lines.append("  ⚠️ " + t("{amount} more than is owed: kept as credit").format(
+                    amount=_money(allocation.amount_minor, amount.currency)))
+                continue
+            lines.append("  🛒 " + t("{purchase}: owed {before} → {after}").format(
+                purchase=purchase_line(t, allocation.purchase),
+                before=_money(allocation.outstanding_before, amount.currency),
+                after=_money(allocation.outstanding_after, amount.currency)))
+        left = plan.owed_minor - (amount.minor - plan.credit_minor)
+        lines.append("📒 " + t("Still owed after this: {amount}").format(
+            amount=_money(max(left, 0), amount.currency)))
+    if problem:  # a domain error, already in words (bot/messages/errors.py)
+        lines.append(problem)
+    return "\n".join(lines)
+
+
+def payment_keyboard(t: Translate, *, more_than_owed: bool, can_save: bool
+                     ) -> InlineKeyboardMarkup:
+    first = []
+    if can_save:
+        first.append(button("✅ " + t("Yes, keep the rest as credit"), "pay:sure")
+                     if more_than_owed else button("✅ " + t("Save"), "pay:save"))
+    first.append(button("💵 " + t("Change amount"), "pay:amount"))
+    return InlineKeyboardMarkup([
+        first, [button("👤 " + t("Change customer"), "pay:who"),
+                button("❌ " + t("Cancel"), "pay:cancel")]])
+
+
+def payment_saved(t: Translate, *, customer: Customer, amount: Money, plan: Plan) -> str:
+    lines = ["✅ " + t("Payment of {amount} from {name} saved.").format(
+        amount=format_money(amount), name=escape(customer.name))]
+    for allocation in plan.allocations:
+        if allocation.purchase is not None:
+            lines.append("🛒 " + t("{purchase}: {status}, {left} still owed").format(
+                purchase=purchase_line(t, allocation.purchase),
+                status=paid_status_label(t, status_of(allocation.purchase)),
+                left=_money(allocation.outstanding_after, amount.currency)))
+    if plan.credit_minor:
+        lines.append("💳 " + t("{amount} kept as credit.").format(
+            amount=_money(plan.credit_minor, amount.currency)))
+    return "\n".join(lines)
+
+
+def owed_line(t: Translate, owed: dict[str, int]) -> str | None:
+    """📒 Owed: ¥200,000 (nothing: no line)."""
+    if not owed:
+        return None
+    return "📒 " + t("Owed: {amount}").format(amount=" + ".join(
+        _money(minor, currency) for currency, minor in sorted(owed.items())))

@@ -1,0 +1,134 @@
+"""A payment in one message: "王总回款 10 万", "Acme paid $4,800" -> card -> one tap.
+
+The card shows which purchases the payment pays, oldest first, and what is still owed;
+more than is owed is asked about; a customer who owes nothing in that currency is told
+so, and nothing is saved. The draft lives in user_data["pay"] (persisted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.messages.errors import error_text
+from bot.messages.payments import payment_card, payment_keyboard, payment_saved
+from bot.runtime.context import BotContext
+from bot.understanding.logs import contact_and_follow_up_times
+from bot.understanding.payments import payment_amount, reads_like_payment
+from handlers.common import PRIVATE_TEXT, acknowledge, forget, say, team_day_first
+from handlers.flows import (
+    CONFIRM,
+    WAIT_VALUE,
+    CardFlow,
+    command_text,
+    customers_named,
+    draft_customer,
+    mentioned_in_message,
+    stored,
+    stored_time,
+)
+from storage import customers
+from storage.clock import utcnow
+from storage.errors import ValidationFailed
+from storage.sales import payments
+from storage.search.lookup import SearchHit
+
+
+class LooksLikePayment(filters.MessageFilter):
+    """Plain text saying money came in (回款, 到账, paid…) with a number, and no goods."""
+
+    def filter(self, message: Any) -> bool:
+        return bool(message.text) and reads_like_payment(message.text)
+
+
+async def start_payment(update: Update, context: BotContext, text: str,
+                        candidates: list[SearchHit]) -> int:
+    amount = payment_amount(text, context.settings.sales.currency)
+    now = utcnow().astimezone(ZoneInfo(context.member.timezone))
+    received = contact_and_follow_up_times(
+        text, now, context.settings.reminders.default_hour, logging=True,
+        day_first=team_day_first(context)).occurred
+    FLOW.keep(context, {
+        "text": text, "amount": str(amount.amount) if amount else None,
+        "currency": amount.currency if amount else context.settings.sales.currency,
+        "received": stored(received),
+        "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
+    })
+    return await FLOW.who.after_mention(update, context, candidates)
+
+
+async def show_card(update: Update, context: BotContext, *, edit: bool = False) -> int:
+    draft = FLOW.draft(context)
+    amount = FLOW.money(draft, "amount")
+    plan, problem = None, None
+    async with context.unit_of_work() as session:
+        customer = await draft_customer(session, context, draft)
+        if customer is not None and amount is not None:
+            try:
+                plan = await payments.plan_payment(session, customer, amount.minor,
+                                                   amount.currency)
+            except ValidationFailed as error:
+                problem = error_text(error, context.t)
+        await say(update, context, payment_card(
+            context.t, customer=customer, amount=amount, plan=plan, problem=problem),
+            payment_keyboard(context.t, more_than_owed=bool(plan and plan.credit_minor),
+                             can_save=problem is None), edit=edit)
+    return CONFIRM
+
+
+FLOW = CardFlow("pay", "pay", show_card)
+
+
+async def plain_payment(update: Update, context: BotContext) -> int:
+    text, candidates = await mentioned_in_message(update, context)
+    return await start_payment(update, context, text, candidates)
+
+
+async def paid_command(update: Update, context: BotContext) -> int:
+    text = command_text(update)
+    if not text:
+        await say(update, context, context.t(
+            "Tell me who paid and how much, e.g. /paid 王小明 10万"))
+        return ConversationHandler.END
+    return await start_payment(update, context, text, await customers_named(context, text))
+
+
+async def save(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    await acknowledge(update)
+    draft, t = FLOW.draft(context), context.t
+    amount = FLOW.money(draft, "amount")
+    if not draft.get("customer_id"):
+        return await FLOW.customer_missing(update, context)
+    if amount is None or amount.amount <= 0:
+        await say(update, context, t("How much was paid? e.g. 10万, ¥3000, $4,800"))
+        return WAIT_VALUE
+    async with context.unit_of_work() as session:
+        received = await payments.record_payment(
+            session, context.member, draft["customer_id"], amount.minor, amount.currency,
+            summary=draft.get("text", ""), received_at=stored_time(draft.get("received")),
+            more_than_owed=query is not None and query.data == "pay:sure")
+        customer = await customers.load_customer(session, draft["customer_id"], context.member)
+        await say(update, context, payment_saved(t, customer=customer, amount=amount,
+                                                 plan=received.plan), edit=True)
+    forget(context, "pay")
+    return ConversationHandler.END
+
+
+async def ask_amount(update: Update, context: BotContext) -> int:
+    return await FLOW.ask(update, context,
+                          context.t("How much was paid? e.g. 10万, ¥3000, $4,800"))
+
+
+async def got_amount(update: Update, context: BotContext) -> int:
+    return await FLOW.money_answered(update, context, "amount")
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(FLOW.conversation(
+        entry_points=[CommandHandler("paid", paid_command),
+                      MessageHandler(PRIVATE_TEXT & LooksLikePayment(), plain_payment)],
+        save=save, asks="amount", ask=ask_amount, answered=got_amount))

@@ -1,0 +1,159 @@
+"""Money collected (回款): a payment applied to what a customer owes for its purchases.
+
+Each purchase carries what has been paid of it (`Purchase.paid_minor`), kept with every
+payment; what it still owes is its amount less that. A payment goes to the customer's
+oldest purchase with something outstanding in the payment's currency, then the next, in
+the order they were bought: one `Payment` row per purchase it pays (an allocation), all
+under one timeline entry. More than is outstanding is asked about first, and the rest is
+kept as credit (a row with no purchase). A payment in a currency the customer owes
+nothing in is refused: amounts are never converted. Purchases logged before payments
+were tracked count as paid (migration 0020), so a team's history does not turn into
+debts overnight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.clock import utcnow
+from storage.customers import load_customer
+from storage.errors import N_, ValidationFailed
+from storage.interactions import FUTURE_SLACK, log_interaction
+from storage.models import Customer, InteractionKind, Payment, Purchase
+from storage.users import Actor
+
+
+class PaidStatus(StrEnum):
+    UNPAID = "unpaid"
+    PARTLY = "partly"
+    PAID = "paid"
+
+
+def outstanding_of(purchase: Purchase) -> int:
+    return max(purchase.amount_minor - purchase.paid_minor, 0)
+
+
+def status_of(purchase: Purchase) -> PaidStatus:
+    if purchase.paid_minor >= purchase.amount_minor:
+        return PaidStatus.PAID
+    return PaidStatus.PARTLY if purchase.paid_minor > 0 else PaidStatus.UNPAID
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What one payment does to one purchase (None: kept as credit)."""
+
+    purchase: Purchase | None
+    amount_minor: int
+    outstanding_before: int
+    outstanding_after: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a payment would be applied; shown on the card before it is saved."""
+
+    allocations: list[Allocation]
+    owed_minor: int  # outstanding in the payment's currency before it
+
+    @property
+    def credit_minor(self) -> int:
+        return sum(a.amount_minor for a in self.allocations if a.purchase is None)
+
+
+async def open_purchases(session: AsyncSession, customer: Customer, currency: str
+                         ) -> list[Purchase]:
+    """The customer's purchases in `currency` with something outstanding, oldest first."""
+    return list(await session.scalars(
+        select(Purchase).where(Purchase.customer_id == customer.id,
+                               Purchase.currency == currency,
+                               Purchase.paid_minor < Purchase.amount_minor)
+        .order_by(Purchase.occurred_at, Purchase.id)))
+
+
+async def plan_payment(session: AsyncSession, customer: Customer, amount_minor: int,
+                       currency: str) -> Plan:
+    """Which purchases a payment of `amount_minor` pays, oldest first. Raises when the
+    customer owes nothing in `currency`."""
+    if amount_minor <= 0:
+        raise ValidationFailed("amount", N_("An amount must be more than zero."))
+    owing = await open_purchases(session, customer, currency)
+    if not owing:
+        raise ValidationFailed("amount", N_(
+            "{name} has nothing outstanding in {currency}: nothing to apply this payment "
+            "to."), name=customer.name, currency=currency)
+    left, allocations = amount_minor, []
+    for purchase in owing:
+        if left <= 0:
+            break
+        before = outstanding_of(purchase)
+        paid = min(before, left)
+        allocations.append(Allocation(purchase, paid, before, before - paid))
+        left -= paid
+    if left > 0:
+        allocations.append(Allocation(None, left, 0, 0))
+    return Plan(allocations, sum(outstanding_of(p) for p in owing))
+
+
+@dataclass(frozen=True)
+class Received:
+    plan: Plan
+    payments: list[Payment]
+
+
+async def record_payment(session: AsyncSession, actor: Actor, customer_id: int,
+                         amount_minor: int, currency: str, *, summary: str,
+                         received_at: datetime | None = None,
+                         more_than_owed: bool = False) -> Received:
+    """Applies a payment as `plan_payment` says, on the timeline; more than is owed only
+    with `more_than_owed` (the member said yes to keeping the rest as credit)."""
+    customer = await load_customer(session, customer_id, actor)
+    plan = await plan_payment(session, customer, amount_minor, currency)
+    if plan.credit_minor and not more_than_owed:
+        raise ValidationFailed("amount", N_(
+            "That is more than {name} owes; confirm to keep the rest as credit, or change "
+            "the amount."), name=customer.name)
+    now = utcnow()
+    when = received_at or now
+    if when > now + FUTURE_SLACK:
+        raise ValidationFailed("received", N_("A payment cannot be logged in the future."))
+    entry = await log_interaction(session, actor, customer.id, kind=InteractionKind.PAYMENT,
+                                  summary=summary or _summary(amount_minor, currency),
+                                  occurred_at=when)
+    payments = []
+    for allocation in plan.allocations:
+        payment = Payment(customer_id=customer.id, user_id=actor.user_id,
+                          purchase_id=allocation.purchase.id if allocation.purchase else None,
+                          amount_minor=allocation.amount_minor, currency=currency,
+                          received_at=when, interaction_id=entry.id, created_at=now)
+        if allocation.purchase is not None:
+            allocation.purchase.paid_minor += allocation.amount_minor
+        session.add(payment)
+        payments.append(payment)
+    await session.flush()
+    audit.record(session, actor_id=actor.user_id, action="payment", entity="customer",
+                 entity_id=customer.id, after={
+                     "amount_minor": amount_minor, "currency": currency,
+                     "applied": [[a.purchase.id if a.purchase else None, a.amount_minor]
+                                 for a in plan.allocations]})
+    return Received(plan, payments)
+
+
+async def outstanding(session: AsyncSession, customer: Customer) -> dict[str, int]:
+    """What the customer still owes, per currency (none: an empty dict)."""
+    owed: dict[str, int] = {}
+    for purchase in await session.scalars(
+            select(Purchase).where(Purchase.customer_id == customer.id,
+                                   Purchase.paid_minor < Purchase.amount_minor)):
+        owed[purchase.currency] = owed.get(purchase.currency, 0) + outstanding_of(purchase)
+    return owed
+
+
+def _summary(amount_minor: int, currency: str) -> str:
+    return f"{amount_minor // 100}.{amount_minor % 100:02d} {currency}"

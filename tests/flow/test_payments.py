@@ -1,0 +1,75 @@
+"""Money collected (回款) in one message and one tap: applied to the oldest purchase with
+something owed, partly or in full; more than is owed asked about; nothing owed refused."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Interaction, Payment, Purchase
+from tests.flow.conftest import ADMIN, Bot
+from tests.flow.test_purchases import add
+from tests.harness import Chat
+
+
+async def rows(bot: Bot) -> tuple[list[Purchase], list[Payment]]:
+    async with bot.database.unit_of_work() as session:
+        bought = list(await session.scalars(select(Purchase).order_by(Purchase.id)))
+        paid = list(await session.scalars(select(Payment).order_by(Payment.id)))
+    return bought, paid
+
+
+async def buy(chat: Chat, sentence: str, save: str) -> None:
+    await chat.press(await chat.say(sentence), save)
+
+
+async def test_a_payment_pays_the_oldest_purchase_first_then_the_next(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice", "zh-hans")
+    await add(chat, "王小明 138 1234 5678 ACME 上海", "保存")
+    await buy(chat, "王小明 买了 20 台 X1，共 30 万", "保存")
+    await buy(chat, "王小明 下单 5 套 Y2，共 5 万", "保存")
+
+    card = await chat.say("王总回款 10 万")  # "王总": the surname and a title
+    assert "回款" in card.text and "王小明" in card.text and "¥100,000" in card.text
+    assert "X1 × 20" in card.text and "¥300,000 → ¥200,000" in card.text
+    assert "本次之后仍欠：¥250,000" in card.text
+    assert (await rows(bot))[1] == []  # nothing before the tap
+    saved = await chat.press(card, "保存")
+    assert "已记录 王小明 回款 ¥100,000" in saved.text and "部分回款" in saved.text
+    bought, paid = await rows(bot)
+    assert [p.paid_minor for p in bought] == [10_000_000, 0]
+    assert [(p.purchase_id, p.amount_minor) for p in paid] == [(bought[0].id, 10_000_000)]
+
+    # 22万 pays the rest of the first (20万) and 2万 of the second
+    saved = await chat.press(await chat.say("收到王小明货款 22 万"), "保存")
+    bought, paid = await rows(bot)
+    assert [p.paid_minor for p in bought] == [30_000_000, 2_000_000]
+    assert [(p.purchase_id, p.amount_minor) for p in paid][1:] == [
+        (bought[0].id, 20_000_000), (bought[1].id, 2_000_000)]
+    assert "已回款" in saved.text
+    async with bot.database.unit_of_work() as session:
+        entries = list(await session.scalars(select(Interaction).where(
+            Interaction.kind == "payment").order_by(Interaction.id)))
+    assert [e.summary for e in entries] == ["王总回款 10 万", "收到王小明货款 22 万"]
+    assert {p.interaction_id for p in paid[1:]} == {entries[1].id}  # one entry, two rows
+    assert "待回款：¥30,000" in (await chat.say("/find 王小明")).text
+
+
+async def test_more_than_owed_is_asked_and_nothing_owed_is_refused(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await add(chat, "John Smith +1 650 253 0000 Acme")
+    card = await chat.say("John Smith paid $100")
+    assert "nothing outstanding in USD" in card.text
+    assert not any("Save" in label for label in card.button_labels)
+    await chat.press(card, "Cancel")
+
+    await buy(chat, "John Smith bought 20 X1 for $4,800", "Save")
+    card = await chat.say("John Smith paid $5,000")  # a payment, not a purchase
+    assert "Payment received" in card.text and "$200 more than is owed" in card.text
+    sure = await chat.press(card, "Yes, keep the rest as credit")
+    assert "$200 kept as credit" in sure.text
+    bought, paid = await rows(bot)
+    assert bought[0].paid_minor == 480_000
+    assert [(p.purchase_id, p.amount_minor) for p in paid] == [(bought[0].id, 480_000),
+                                                               (None, 20_000)]
+    card = await chat.say("John Smith paid ¥1,000")  # another currency: never converted
+    assert "nothing outstanding in CNY" in card.text
