@@ -6,7 +6,8 @@ The draft lives in user_data["buy"] (persisted), as the log flow's does.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,9 @@ from bot.messages.sales import (
     satisfaction_saved,
 )
 from bot.runtime.context import BotContext
+from bot.understanding.amounts import Money
 from bot.understanding.logs import contact_and_follow_up_times
+from bot.understanding.plans import plan_start, understand_plan
 from bot.understanding.sales import reads_like_purchase, understand_purchase
 from handlers.common import (
     PRIVATE_TEXT,
@@ -56,7 +59,7 @@ from handlers.flows import (
 )
 from storage import customers
 from storage.clock import utcnow
-from storage.sales import purchases, satisfaction
+from storage.sales import payments, purchases, satisfaction
 from storage.search.lookup import SearchHit
 
 WAIT_COMMENT = 3  # the comment's own conversation, after CardFlow's steps
@@ -71,16 +74,23 @@ class LooksLikePurchase(filters.MessageFilter):
 
 async def start_purchase(update: Update, context: BotContext, text: str,
                          candidates: list[SearchHit]) -> int:
-    words = understand_purchase(text, context.settings.sales.currency)
+    # A plan said after the purchase ("共 30 万，分三期：12月15日 10万…") is no part of it.
+    start = plan_start(text)
+    words = understand_purchase(text[:start] if start else text,
+                                context.settings.sales.currency)
     now = utcnow().astimezone(ZoneInfo(context.member.timezone))
     occurred = contact_and_follow_up_times(
-        text, now, context.settings.reminders.default_hour, logging=True,
-        day_first=team_day_first(context)).occurred
+        text[:start] if start else text, now, context.settings.reminders.default_hour,
+        logging=True, day_first=team_day_first(context)).occurred
+    plan = understand_plan(text, words.amount, now,
+                           default_hour=context.settings.reminders.default_hour,
+                           day_first=team_day_first(context))
     FLOW.keep(context, {
         "text": text, "product": words.product, "quantity": words.quantity,
         "amount": str(words.amount.amount) if words.amount else None,
         "currency": words.amount.currency if words.amount else context.settings.sales.currency,
         "occurred": stored(occurred),
+        "plan": [[part.due_on.isoformat(), str(part.amount.amount)] for part in plan],
         "customer_id": candidates[0].customer_id if len(candidates) == 1 else None,
     })
     return await FLOW.who.after_mention(update, context, candidates)
@@ -93,12 +103,23 @@ async def show_card(update: Update, context: BotContext, *, edit: bool = False) 
         customer = await draft_customer(session, context, draft)
         value = await purchases.value_of(session, customer) if customer else None
         over = over_ceiling(context, amount)
+        plan = planned(draft)
         await say(update, context, purchase_card(
             context.t, customer=customer, amount=amount, product=draft.get("product"),
             quantity=draft.get("quantity"), occurred=stored_time(draft.get("occurred")),
-            value=value, timezone=context.member.timezone, over_ceiling=over),
-            purchase_keyboard(context.t, over_ceiling=over), edit=edit)
+            value=value, timezone=context.member.timezone, over_ceiling=over, plan=plan),
+            purchase_keyboard(context.t, over_ceiling=over,
+                              plan_off=bool(plan) and not adds_up(plan, amount)), edit=edit)
     return CONFIRM
+
+
+def planned(draft: dict[str, Any]) -> list[tuple[date, Money]]:
+    return [(date.fromisoformat(day), Money(Decimal(amount), draft["currency"]))
+            for day, amount in draft.get("plan") or []]
+
+
+def adds_up(plan: list[tuple[date, Money]], amount: Money | None) -> bool:
+    return amount is not None and sum((m.minor for _, m in plan), 0) == amount.minor
 
 
 FLOW = CardFlow("buy", "buy", show_card)
@@ -143,6 +164,12 @@ async def save(update: Update, context: BotContext) -> int:
             loyal_within=timedelta(days=sales.loyal_within_days),
             ceiling_minor=ceiling_minor(context, amount.currency),
             confirmed=query is not None and query.data == "buy:sure")
+        plan = planned(draft)
+        if plan and adds_up(plan, amount):  # one that does not is left off (the card said)
+            await payments.set_plan(session, recorded.purchase,
+                                    [(day, money.minor) for day, money in plan],
+                                    today=utcnow().astimezone(
+                                        ZoneInfo(context.member.timezone)).date())
         customer = await customers.load_customer(session, draft["customer_id"], context.member)
         await say(update, context, purchase_saved(
             t, customer=customer, amount=amount, stage_before=recorded.stage_before,

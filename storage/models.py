@@ -396,6 +396,24 @@ class Purchase(Base):
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
+class Installment(Base):
+    """One part of a purchase's payment plan: how much is due on which day, and how much
+    of it has been paid (kept with each payment, as the purchase's own `paid_minor`)."""
+
+    __tablename__ = "installments"
+    __table_args__ = (Index("ix_installments_purchase", "purchase_id", "due_on"),
+                      Index("ix_installments_customer", "customer_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    due_on: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    currency: Mapped[str] = mapped_column(String(3))
+    invoice_no: Mapped[str | None] = mapped_column(String(64))
+
+
 class Payment(Base):
     """Money a customer paid, applied to one purchase (`purchase_id`), or kept as credit
     (None); one payment message may make several rows under one timeline entry."""
@@ -408,6 +426,8 @@ class Payment(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     purchase_id: Mapped[int | None] = mapped_column(
         ForeignKey("purchases.id", ondelete="CASCADE"))
+    installment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("installments.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))

@@ -37,7 +37,8 @@ def value_line(t: Translate, value: Value, timezone: str) -> str:
 
 def purchase_card(t: Translate, *, customer: Customer | None, amount: Money | None,
                   product: str | None, quantity: int | None, occurred: datetime | None,
-                  value: Value | None, timezone: str, over_ceiling: bool) -> str:
+                  value: Value | None, timezone: str, over_ceiling: bool,
+                  plan: list[tuple[date, Money]] | None = None) -> str:
     """What was understood from a purchase message, shown before it is saved."""
     who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
            else "<i>" + t("no customer yet") + "</i>")
@@ -50,6 +51,14 @@ def purchase_card(t: Translate, *, customer: Customer | None, amount: Money | No
         amount=f"<b>{format_money(amount)}</b>" if amount else "<i>" + t("not given") + "</i>"))
     lines.append("🕒 " + t("When: {when}").format(
         when=local_time(occurred, timezone, t) if occurred else t("just now")))
+    if plan:
+        lines.append("📅 " + t("Payment plan:") + " " + " · ".join(
+            f"{day.isoformat()} {format_money(money)}" for day, money in plan))
+        planned = sum(money.minor for _, money in plan)
+        if amount is None or planned != amount.minor:
+            lines.append("⚠️ " + t("The plan adds up to {planned}, not the amount: save "
+                                   "without it, or change the amount.").format(
+                planned=format_money(Money.from_minor(planned, plan[0][1].currency))))
     if amount is not None and amount.amount <= 0:
         lines.append("⚠️ " + t("An amount must be more than zero: change it."))
     elif over_ceiling:
@@ -59,8 +68,10 @@ def purchase_card(t: Translate, *, customer: Customer | None, amount: Money | No
     return "\n".join(lines)
 
 
-def purchase_keyboard(t: Translate, *, over_ceiling: bool) -> InlineKeyboardMarkup:
+def purchase_keyboard(t: Translate, *, over_ceiling: bool, plan_off: bool = False
+                      ) -> InlineKeyboardMarkup:
     save = (button("✅ " + t("Yes, save this amount"), "buy:sure") if over_ceiling
+            else button("✅ " + t("Save without the plan"), "buy:save") if plan_off
             else button("✅ " + t("Save"), "buy:save"))
     return InlineKeyboardMarkup([
         [save, button("💵 " + t("Change amount"), "buy:amount")],

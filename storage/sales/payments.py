@@ -1,4 +1,8 @@
-"""Money collected (回款): a payment applied to what a customer owes for its purchases.
+"""Money collected (回款): payment plans, and payments applied to what a customer owes.
+
+A purchase may carry a plan of installments (`set_plan`): their amounts add up to the
+purchase's and none is due before the day it is saved. A payment pays installments in
+the order they are due, then purchases without a plan, oldest first.
 
 Each purchase carries what has been paid of it (`Purchase.paid_minor`), kept with every
 payment; what it still owes is its amount less that. A payment goes to the customer's
@@ -14,7 +18,7 @@ debts overnight.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -25,7 +29,7 @@ from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import N_, ValidationFailed
 from storage.interactions import FUTURE_SLACK, log_interaction
-from storage.models import Customer, InteractionKind, Payment, Purchase
+from storage.models import Customer, Installment, InteractionKind, Payment, Purchase
 from storage.users import Actor
 
 
@@ -47,12 +51,32 @@ def status_of(purchase: Purchase) -> PaidStatus:
 
 @dataclass(frozen=True)
 class Allocation:
-    """What one payment does to one purchase (None: kept as credit)."""
+    """What one payment does to one purchase (None: kept as credit), and to which of its
+    installments if it has a plan."""
 
     purchase: Purchase | None
     amount_minor: int
     outstanding_before: int
     outstanding_after: int
+    installment: Installment | None = None
+
+
+async def set_plan(session: AsyncSession, purchase: Purchase,
+                   plan: list[tuple[date, int]], *, today: date) -> list[Installment]:
+    """The purchase's installments: (due day, amount in minor units) each."""
+    if sum(amount for _, amount in plan) != purchase.amount_minor:
+        raise ValidationFailed("plan", N_("The installments do not add up to the purchase's "
+                                          "amount."))
+    if any(amount <= 0 for _, amount in plan):
+        raise ValidationFailed("plan", N_("Each installment must be more than zero."))
+    if any(due < today for due, _ in plan):
+        raise ValidationFailed("plan", N_("An installment cannot be due in the past."))
+    installments = [Installment(purchase_id=purchase.id, customer_id=purchase.customer_id,
+                                due_on=due, amount_minor=amount, currency=purchase.currency)
+                    for due, amount in sorted(plan)]
+    session.add_all(installments)
+    await session.flush()
+    return installments
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,19 @@ class Plan:
     @property
     def credit_minor(self) -> int:
         return sum(a.amount_minor for a in self.allocations if a.purchase is None)
+
+
+async def _open_installments(session: AsyncSession, purchase_ids: list[int]
+                             ) -> dict[int, list[Installment]]:
+    found: dict[int, list[Installment]] = {}
+    if not purchase_ids:
+        return found
+    for installment in await session.scalars(
+            select(Installment).where(Installment.purchase_id.in_(purchase_ids),
+                                      Installment.paid_minor < Installment.amount_minor)
+            .order_by(Installment.due_on, Installment.id)):
+        found.setdefault(installment.purchase_id, []).append(installment)
+    return found
 
 
 async def open_purchases(session: AsyncSession, customer: Customer, currency: str
@@ -88,13 +125,27 @@ async def plan_payment(session: AsyncSession, customer: Customer, amount_minor: 
         raise ValidationFailed("amount", N_(
             "{name} has nothing outstanding in {currency}: nothing to apply this payment "
             "to."), name=customer.name, currency=currency)
+    plans = await _open_installments(session, [p.id for p in owing])
     left, allocations = amount_minor, []
+    # Installments in the order they are due, then what has no plan, oldest first.
+    queue: list[tuple[date, int, Purchase, Installment | None]] = []
     for purchase in owing:
+        if plans.get(purchase.id):
+            queue += [(i.due_on, purchase.id, purchase, i) for i in plans[purchase.id]]
+        else:
+            queue.append((purchase.occurred_at.date(), purchase.id, purchase, None))
+    owed_after = {p.id: outstanding_of(p) for p in owing}
+    for _, _, purchase, installment in sorted(queue, key=lambda q: (q[0], q[1])):
         if left <= 0:
             break
-        before = outstanding_of(purchase)
-        paid = min(before, left)
-        allocations.append(Allocation(purchase, paid, before, before - paid))
+        due = (installment.amount_minor - installment.paid_minor if installment
+               else outstanding_of(purchase))
+        paid = min(due, left, owed_after[purchase.id])
+        if paid <= 0:
+            continue
+        before = owed_after[purchase.id]
+        owed_after[purchase.id] -= paid
+        allocations.append(Allocation(purchase, paid, before, before - paid, installment))
         left -= paid
     if left > 0:
         allocations.append(Allocation(None, left, 0, 0))
@@ -130,10 +181,14 @@ async def record_payment(session: AsyncSession, actor: Actor, customer_id: int,
     for allocation in plan.allocations:
         payment = Payment(customer_id=customer.id, user_id=actor.user_id,
                           purchase_id=allocation.purchase.id if allocation.purchase else None,
+                          installment_id=(allocation.installment.id if allocation.installment
+                                          else None),
                           amount_minor=allocation.amount_minor, currency=currency,
                           received_at=when, interaction_id=entry.id, created_at=now)
         if allocation.purchase is not None:
             allocation.purchase.paid_minor += allocation.amount_minor
+        if allocation.installment is not None:
+            allocation.installment.paid_minor += allocation.amount_minor
         session.add(payment)
         payments.append(payment)
     await session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import Interaction, Payment, Purchase
+from storage.models import Installment, Interaction, Payment, Purchase
 from tests.flow.conftest import ADMIN, Bot
 from tests.flow.test_purchases import add
 from tests.harness import Chat
@@ -73,3 +73,43 @@ async def test_more_than_owed_is_asked_and_nothing_owed_is_refused(bot: Bot) -> 
                                                                (None, 20_000)]
     card = await chat.say("John Smith paid ¥1,000")  # another currency: never converted
     assert "nothing outstanding in CNY" in card.text
+
+
+async def test_a_purchase_with_a_plan_in_one_message_and_payments_by_installment(
+    bot: Bot, frozen_time: object
+) -> None:
+    """The purchase's own total is read before the plan (共 30 万, not the last 10万);
+    a payment pays the installment due first; a partial one leaves the right amount."""
+    chat = bot.chat(ADMIN, "Alice", "zh-hans")
+    await add(chat, "王小明 138 1234 5678 ACME 上海", "保存")
+    card = await chat.say("王小明 买了 3 台 X1，共 30 万，分三期：12月15日 10万，1月15日 10万，"
+                          "2月15日 10万")
+    assert "¥300,000" in card.text and "回款计划：" in card.text
+    assert "2026-12-15 ¥100,000 · 2027-01-15 ¥100,000 · 2027-02-15 ¥100,000" in card.text
+    await chat.press(card, "保存")
+    async with bot.database.unit_of_work() as session:
+        plan = list(await session.scalars(select(Installment).order_by(Installment.due_on)))
+    assert [(i.due_on.isoformat(), i.amount_minor) for i in plan] == [
+        ("2026-12-15", 10_000_000), ("2027-01-15", 10_000_000), ("2027-02-15", 10_000_000)]
+
+    await chat.press(await chat.say("王总回款 12 万"), "保存")  # the first, and 2万 of the next
+    async with bot.database.unit_of_work() as session:
+        plan = list(await session.scalars(select(Installment).order_by(Installment.due_on)))
+        paid = list(await session.scalars(select(Payment).order_by(Payment.id)))
+    assert [i.paid_minor for i in plan] == [10_000_000, 2_000_000, 0]
+    assert [(p.installment_id, p.amount_minor) for p in paid] == [
+        (plan[0].id, 10_000_000), (plan[1].id, 2_000_000)]
+    assert "待回款：¥180,000" in (await chat.say("/find 王小明")).text
+
+
+async def test_a_plan_that_does_not_add_up_is_shown_and_saved_without(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await add(chat, "John Smith +1 650 253 0000 Acme")
+    card = await chat.say("John Smith bought 2 seats for $1,000, installments: $500 on Dec 20, "
+                          "$400 on Jan 20")
+    assert "The plan adds up to $900, not the amount" in card.text
+    await chat.press(card, "Save without the plan")
+    bought, _ = await rows(bot)
+    assert bought[0].amount_minor == 100_000
+    async with bot.database.unit_of_work() as session:
+        assert list(await session.scalars(select(Installment))) == []
