@@ -14,7 +14,12 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.messages.errors import error_text
-from bot.messages.payments import payment_card, payment_keyboard, payment_saved
+from bot.messages.payments import (
+    payment_card,
+    payment_keyboard,
+    payment_saved,
+    receivables_text,
+)
 from bot.runtime.context import BotContext
 from bot.understanding.logs import contact_and_follow_up_times
 from bot.understanding.payments import payment_amount, reads_like_payment
@@ -33,7 +38,7 @@ from handlers.flows import (
 from storage import customers
 from storage.clock import utcnow
 from storage.errors import ValidationFailed
-from storage.sales import payments
+from storage.sales import payments, receivables
 from storage.search.lookup import SearchHit
 
 
@@ -127,7 +132,16 @@ async def got_amount(update: Update, context: BotContext) -> int:
     return await FLOW.money_answered(update, context, "amount")
 
 
+async def receivables_command(update: Update, context: BotContext) -> None:
+    today = utcnow().astimezone(ZoneInfo(context.member.timezone)).date()
+    async with context.unit_of_work() as session:
+        aging = await receivables.aging(session, context.member, today)
+    await say(update, context, receivables_text(context.t, aging,
+                                                per_owner=context.member.is_manager))
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(CommandHandler("receivables", receivables_command))
     app.add_handler(FLOW.conversation(
         entry_points=[CommandHandler("paid", paid_command),
                       MessageHandler(PRIVATE_TEXT & LooksLikePayment(), plain_payment)],

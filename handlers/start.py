@@ -20,6 +20,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("log", N_("Log a call or visit: /log 王小明 打电话，下周五跟进")),
     ("remind", N_("Set a follow-up: /remind 王小明 明天下午3点 发报价")),
     ("buy", N_("Log a purchase: /buy 王小明 20 台 X1 共 4.8 万")),
+    ("paid", N_("Log money received: /paid 王小明 10万")),
+    ("receivables", N_("What customers still owe, by how late it is")),
     ("deal", N_("Open a deal: /deal 王小明 X1 项目 预计 30 万 下月底签")),
     ("pipeline", N_("Deals by stage, with counts and sums")),
     ("stats", N_("The numbers and charts: regions, purchases, pipeline, tiers, activity")),

@@ -12,6 +12,7 @@ from bot.messages.keyboards import button
 from bot.understanding.amounts import Money, format_money
 from storage.models import Customer, Purchase
 from storage.sales.payments import PaidStatus, Plan, status_of
+from storage.sales.receivables import BUCKETS, Aging
 
 
 def _money(minor: int, currency: str) -> str:
@@ -92,3 +93,31 @@ def owed_line(t: Translate, owed: dict[str, int]) -> str | None:
         return None
     return "📒 " + t("Owed: {amount}").format(amount=" + ".join(
         _money(minor, currency) for currency, minor in sorted(owed.items())))
+
+
+def _bucket_label(t: Translate, bucket: str) -> str:
+    return {BUCKETS[0]: t("not yet due"), BUCKETS[1]: t("0–30 days late"),
+            BUCKETS[2]: t("31–60 days"), BUCKETS[3]: t("61–90 days"),
+            BUCKETS[4]: t("over 90 days")}[bucket]
+
+
+def _aging_rows(t: Translate, by_currency: dict[str, dict[str, int]]) -> list[str]:
+    lines = []
+    for currency, buckets in sorted(by_currency.items()):
+        owed = sum(buckets.values())
+        lines.append(f"<b>{_money(owed, currency)}</b>")
+        lines += [f"  {_bucket_label(t, bucket)}: {_money(minor, currency)}"
+                  for bucket, minor in buckets.items() if minor]
+    return lines
+
+
+def receivables_text(t: Translate, aging: Aging, *, per_owner: bool) -> str:
+    """/receivables: what is owed, by how late, and per owner for a manager."""
+    if aging.empty:
+        return "📒 " + t("Nothing is owed: every purchase is paid.")
+    lines = ["📒 " + t("<b>Receivables</b>: what customers still owe, by how late it is")]
+    lines += _aging_rows(t, aging.totals)
+    if per_owner and len(aging.by_owner) > 1:
+        for owner, by_currency in sorted(aging.by_owner.items()):
+            lines += ["", f"👤 {escape(owner)}", *_aging_rows(t, by_currency)]
+    return "\n".join(lines)

@@ -24,10 +24,11 @@ from tests.harness import Chat
 MARK = "<i>zz</i>"  # valid HTML: shown as "<i>zz</i>" if escaped, as italics if not
 COMMANDS = ["/add", "/find", "/log", "/remind", "/followups", "/tz", "/nudges", "/dupes",
             "/history", "/export", "/erase", "/backup", "/team", "/invite", "/lang", "/help",
-            "/start", "/cancel", "/skip", "/file_1", "/file_999999"]
+            "/start", "/cancel", "/skip", "/file_1", "/file_999999", "/paid", "/receivables",
+            "/buy"]
 PREFIXES = ["c:1:", "c:2:", "c:1:f:", "c:1:owner:", "c:1:share:", "r:1:", "r:2:", "n:1:",
             "dm:2:", "dm:1:", "mu:", "tl:1:", "pv:erase:", "pv:export:", "tm:1:to:", "log:",
-            "log:pick:", "add:", "add:merge:", "lang:", ""]
+            "log:pick:", "add:", "add:merge:", "lang:", "pay:", "pay:pick:", "buy:", ""]
 WORDS = ["open", "done", "1h", "cancel", "archive", "restore", "tier", "core", "phone",
          "snooze", "reviewed", "ok", "followup", "save", "date", "who", "1", "2", "0",
          "99999999999", "-1", "x", "1,1", "2,1", "off"]

@@ -3,6 +3,9 @@ something owed, partly or in full; more than is owed asked about; nothing owed r
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import time_machine
 from sqlalchemy import select
 
 from storage.models import Installment, Interaction, Payment, Purchase
@@ -76,7 +79,7 @@ async def test_more_than_owed_is_asked_and_nothing_owed_is_refused(bot: Bot) -> 
 
 
 async def test_a_purchase_with_a_plan_in_one_message_and_payments_by_installment(
-    bot: Bot, frozen_time: object
+    bot: Bot, frozen_time: time_machine.Coordinates
 ) -> None:
     """The purchase's own total is read before the plan (共 30 万, not the last 10万);
     a payment pays the installment due first; a partial one leaves the right amount."""
@@ -113,3 +116,24 @@ async def test_a_plan_that_does_not_add_up_is_shown_and_saved_without(bot: Bot) 
     assert bought[0].amount_minor == 100_000
     async with bot.database.unit_of_work() as session:
         assert list(await session.scalars(select(Installment))) == []
+
+
+async def test_receivables_by_how_late_and_per_owner_for_a_manager(
+    bot: Bot, frozen_time: time_machine.Coordinates
+) -> None:
+    """Aging buckets by days past due: an installment on its day, a purchase without a plan
+    on the day it was bought."""
+    chat = bot.chat(ADMIN, "Alice")
+    assert "Nothing is owed" in (await chat.say("/receivables")).text
+    await add(chat, "John Smith +1 650 253 0000 Acme")
+    await buy(chat, "John Smith bought 20 X1 for $4,800", "Save")  # due today: 0-30
+    await buy(chat, "John Smith bought 2 seats for $1,000, installments: $500 on Dec 20, "
+                    "$500 on Jan 20", "Save")
+    text = (await chat.say("/receivables")).text
+    assert "$5,800" in text and "0–30 days late: $4,800" in text
+    assert "not yet due: $1,000" in text
+    frozen_time.shift(timedelta(days=45))  # the first installment is now 15 days late
+    await chat.press(await chat.say("John Smith paid $4,800"), "Save")
+    text = (await chat.say("/receivables")).text
+    assert "$1,000" in text and "0–30 days late: $500" in text and "not yet due: $500" in text
+    assert "$4,800" not in text

@@ -1,0 +1,77 @@
+"""What customers still owe (应收), by how late it is: the aging behind /receivables.
+
+What is owed is each open installment's unpaid part, due on its day, and each purchase
+without a plan's unpaid part, due on the day it was bought. It falls in one bucket by
+days past due: not yet due, 0-30, 31-60, 61-90, over 90. Sums are per currency (never
+converted), per owner for a manager, over the customers the member may see. Two
+aggregate queries, grouped by the database, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Customer, Installment, Purchase, User
+from storage.users import Actor, visible_to
+
+BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+")
+
+
+@dataclass
+class Aging:
+    """Owed, in minor units: [currency][bucket], and [owner][currency][bucket]."""
+
+    totals: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_owner: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+    def add(self, owner: str, currency: str, bucket: str, minor: int) -> None:
+        for place in (self.totals, self.by_owner.setdefault(owner, {})):
+            row = place.setdefault(currency, dict.fromkeys(BUCKETS, 0))
+            row[bucket] += minor
+
+    @property
+    def empty(self) -> bool:
+        return not self.totals
+
+
+def _bucket(due: Any, today: date) -> Any:
+    """The bucket of a due day, computed by the database: not due, then by days late."""
+    return case(
+        (due > today, literal(BUCKETS[0])),
+        (due >= today - timedelta(days=30), literal(BUCKETS[1])),
+        (due >= today - timedelta(days=60), literal(BUCKETS[2])),
+        (due >= today - timedelta(days=90), literal(BUCKETS[3])),
+        else_=literal(BUCKETS[4]))
+
+
+async def aging(session: AsyncSession, actor: Actor, today: date) -> Aging:
+    found = Aging()
+    seen = and_(visible_to(actor), Customer.merged_into_id.is_(None))
+    owner = func.coalesce(User.display_name, "—")
+    installment_bucket = _bucket(Installment.due_on, today)
+    planned = (
+        select(owner, Installment.currency, installment_bucket,
+               func.sum(Installment.amount_minor - Installment.paid_minor))
+        .join(Customer, Customer.id == Installment.customer_id)
+        .outerjoin(User, User.id == Customer.owner_id)
+        .where(seen, Installment.paid_minor < Installment.amount_minor)
+        .group_by(owner, Installment.currency, installment_bucket))
+    bought_on = func.date(Purchase.occurred_at)
+    purchase_bucket = _bucket(bought_on, today)
+    unplanned = (
+        select(owner, Purchase.currency, purchase_bucket,
+               func.sum(Purchase.amount_minor - Purchase.paid_minor))
+        .join(Customer, Customer.id == Purchase.customer_id)
+        .outerjoin(User, User.id == Customer.owner_id)
+        .where(seen, Purchase.paid_minor < Purchase.amount_minor,
+               ~exists().where(Installment.purchase_id == Purchase.id))
+        .group_by(owner, Purchase.currency, purchase_bucket))
+    for query in (planned, unplanned):
+        for name, currency, bucket, minor in await session.execute(query):
+            found.add(str(name), currency, str(bucket), int(minor or 0))
+    return found
