@@ -7,14 +7,23 @@ so, and nothing is saved. The draft lives in user_data["pay"] (persisted).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.messages.errors import error_text
 from bot.messages.payments import (
+    installment_received,
     payment_card,
     payment_keyboard,
     payment_saved,
@@ -23,7 +32,7 @@ from bot.messages.payments import (
 from bot.runtime.context import BotContext
 from bot.understanding.logs import contact_and_follow_up_times
 from bot.understanding.payments import payment_amount, reads_like_payment
-from handlers.common import PRIVATE_TEXT, acknowledge, forget, say, team_day_first
+from handlers.common import PRIVATE_TEXT, acknowledge, forget, pressed, say, team_day_first
 from handlers.flows import (
     CONFIRM,
     WAIT_VALUE,
@@ -38,6 +47,7 @@ from handlers.flows import (
 from storage import customers
 from storage.clock import utcnow
 from storage.errors import ValidationFailed
+from storage.models import Installment
 from storage.sales import payments, receivables
 from storage.search.lookup import SearchHit
 
@@ -132,6 +142,44 @@ async def got_amount(update: Update, context: BotContext) -> int:
     return await FLOW.money_answered(update, context, "amount")
 
 
+INSTALLMENT = re.compile(r"^inst:(\d{1,10}):(paid|part)$")
+
+
+async def installment_received_pressed(update: Update, context: BotContext) -> None:
+    """✅ Received under an installment's reminder: what it still owed, in one tap."""
+    match = await pressed(update, context, INSTALLMENT)
+    if match is None:
+        return
+    await acknowledge(update)
+    async with context.unit_of_work() as session:
+        installment, amount = await payments.record_installment_paid(
+            session, context.member, int(match.group(1)))
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    asked = getattr(query.message, "text_html", None) or ""
+    await say(update, context, asked + "\n\n" + installment_received(
+        context.t, installment, amount), edit=True)
+
+
+async def part_received_pressed(update: Update, context: BotContext) -> int:
+    """💵 Part received: the payment card for that customer, asking how much."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await acknowledge(update)
+    async with context.unit_of_work() as session:
+        installment = await session.get(Installment, int(query.data.split(":")[1]))
+        customer_id = installment.customer_id if installment else None
+        if customer_id is not None:
+            await customers.load_customer(session, customer_id, context.member)
+    if customer_id is None:
+        await say(update, context, context.t("That installment no longer exists."))
+        return ConversationHandler.END
+    FLOW.keep(context, {"text": "", "amount": None, "received": None,
+                        "currency": context.settings.sales.currency,
+                        "customer_id": customer_id})
+    return await ask_amount(update, context)
+
+
 async def receivables_command(update: Update, context: BotContext) -> None:
     today = utcnow().astimezone(ZoneInfo(context.member.timezone)).date()
     async with context.unit_of_work() as session:
@@ -142,7 +190,11 @@ async def receivables_command(update: Update, context: BotContext) -> None:
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("receivables", receivables_command))
+    app.add_handler(CallbackQueryHandler(installment_received_pressed,
+                                         pattern=r"^inst:\d{1,10}:paid$"))
     app.add_handler(FLOW.conversation(
         entry_points=[CommandHandler("paid", paid_command),
+                      CallbackQueryHandler(part_received_pressed,
+                                           pattern=r"^inst:\d{1,10}:part$"),
                       MessageHandler(PRIVATE_TEXT & LooksLikePayment(), plain_payment)],
         save=save, asks="amount", ask=ask_amount, answered=got_amount))

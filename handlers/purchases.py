@@ -6,7 +6,7 @@ The draft lives in user_data["buy"] (persisted), as the log flow's does.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -166,10 +166,12 @@ async def save(update: Update, context: BotContext) -> int:
             confirmed=query is not None and query.data == "buy:sure")
         plan = planned(draft)
         if plan and adds_up(plan, amount):  # one that does not is left off (the card said)
-            await payments.set_plan(session, recorded.purchase,
-                                    [(day, money.minor) for day, money in plan],
-                                    today=utcnow().astimezone(
-                                        ZoneInfo(context.member.timezone)).date())
+            zone = ZoneInfo(context.member.timezone)
+            hour = time(context.settings.reminders.default_hour)
+            await payments.set_plan(
+                session, recorded.purchase, [(day, money.minor) for day, money in plan],
+                today=utcnow().astimezone(zone).date(),
+                remind_at=lambda day: datetime.combine(day, hour, tzinfo=zone).astimezone(UTC))
         customer = await customers.load_customer(session, draft["customer_id"], context.member)
         await say(update, context, purchase_saved(
             t, customer=customer, amount=amount, stage_before=recorded.stage_before,

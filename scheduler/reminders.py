@@ -21,6 +21,7 @@ from bot.media.charts import ChartData
 from bot.media.stats_charts import funnel_chart, purchases_chart
 from bot.messages.digest import digest_keyboard, digest_text
 from bot.messages.i18n import Translate, translator
+from bot.messages.payments import installment_keyboard, installment_reminder_text
 from bot.messages.reminders import nudge_keyboard, nudge_text, reminder_keyboard, reminder_text
 from bot.messages.team import weekly_text
 from bot.runtime import metrics
@@ -29,7 +30,7 @@ from storage import nudges, reminders, team
 from storage.clock import utcnow
 from storage.database import Database, is_disconnect
 from storage.models import NUDGE_KINDS, ReminderKind, Role, User
-from storage.sales import deals, stats
+from storage.sales import deals, payments, stats
 from storage.users import Visibility, actor_for
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,13 @@ class ReminderDispatcher:
                 group = await team.team_group(session)
                 if group is not None and group.set_by == user.id:
                     chat_id = group.chat_id  # /teamgroup: posted where the team reads it
+            elif reminder.kind == ReminderKind.INSTALLMENT:
+                found = await payments.installment_reminded(session, reminder.id)
+                if found is None or found[0].paid_minor >= found[0].amount_minor:
+                    await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
+                    return Outcome.SETTLED
+                text = installment_reminder_text(t, reminder, *found)
+                markup = installment_keyboard(t, reminder.id, found[0].id, reminder.customer_id)
             elif reminder.kind in NUDGE_KINDS:
                 if not nudges.still_relevant(reminder):
                     await reminders.nothing_to_send(session, reminder_id, token, cancel=True)

@@ -105,6 +105,7 @@ class ReminderKind(StrEnum):
     WEEKLY = "weekly"  # a manager's team summary
     QUIET = "quiet"  # nobody has been in touch for the tier's number of days
     UNVERIFIED = "unverified"  # contact details not confirmed for months
+    INSTALLMENT = "installment"  # a payment plan's installment due: money to collect
 
 
 NUDGE_KINDS = (ReminderKind.QUIET, ReminderKind.UNVERIFIED)
@@ -412,6 +413,9 @@ class Installment(Base):
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3))
     invoice_no: Mapped[str | None] = mapped_column(String(64))
+    # The reminder that brings it to its owner on its day (kind "installment").
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminders.id", ondelete="SET NULL"))
 
 
 class Payment(Base):

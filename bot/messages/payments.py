@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 from bot.messages.i18n import Translate
 from bot.messages.keyboards import button
 from bot.understanding.amounts import Money, format_money
-from storage.models import Customer, Purchase
+from storage.models import Customer, Installment, Purchase, Reminder
 from storage.sales.payments import PaidStatus, Plan, status_of
 from storage.sales.receivables import BUCKETS, Aging
 
@@ -121,3 +121,37 @@ def receivables_text(t: Translate, aging: Aging, *, per_owner: bool) -> str:
         for owner, by_currency in sorted(aging.by_owner.items()):
             lines += ["", f"👤 {escape(owner)}", *_aging_rows(t, by_currency)]
     return "\n".join(lines)
+
+
+def installment_reminder_text(t: Translate, reminder: Reminder, installment: Installment,
+                              purchase: Purchase) -> str:
+    """💴 Money to collect · 王小明 C-000001 / installment 1/3 of #12 … / ¥100,000 due …"""
+    lines = ["💴 " + t("Money to collect")]
+    if reminder.customer is not None:
+        customer = reminder.customer
+        lines[0] += f" · <b>{escape(customer.name)}</b> <code>{customer.code}</code>"
+    lines.append(t("Installment {number} of {purchase}").format(
+        number=escape(reminder.text), purchase=purchase_line(t, purchase)))
+    left = installment.amount_minor - installment.paid_minor
+    lines.append(t("{amount} due {day}").format(
+        amount=f"<b>{_money(left, installment.currency)}</b>",
+        day=installment.due_on.isoformat()))
+    return "\n".join(lines)
+
+
+def installment_keyboard(t: Translate, reminder_id: int, installment_id: int,
+                         customer_id: int | None) -> InlineKeyboardMarkup:
+    rows = [[button("✅ " + t("Received"), f"inst:{installment_id}:paid"),
+             button("💵 " + t("Part received"), f"inst:{installment_id}:part")],
+            [button("🌅 " + t("Tomorrow 9:00"), f"r:{reminder_id}:tomorrow"),
+             button("📅 " + t("Next week"), f"r:{reminder_id}:nextweek")]]
+    if customer_id is not None:
+        rows.append([button("📇 " + t("Open card"), f"c:{customer_id}:open")])
+    return InlineKeyboardMarkup(rows)
+
+
+def installment_received(t: Translate, installment: Installment, amount_minor: int) -> str:
+    if amount_minor == 0:
+        return "✅ " + t("That installment was already paid.")
+    return "✅ " + t("Received {amount}: installment of {day} paid.").format(
+        amount=_money(amount_minor, installment.currency), day=installment.due_on.isoformat())

@@ -17,6 +17,7 @@ debts overnight.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -29,7 +30,17 @@ from storage.clock import utcnow
 from storage.customers import load_customer
 from storage.errors import N_, ValidationFailed
 from storage.interactions import FUTURE_SLACK, log_interaction
-from storage.models import Customer, Installment, InteractionKind, Payment, Purchase
+from storage.models import (
+    Customer,
+    Delivery,
+    Installment,
+    InteractionKind,
+    Payment,
+    Purchase,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+)
 from storage.users import Actor
 
 
@@ -62,8 +73,10 @@ class Allocation:
 
 
 async def set_plan(session: AsyncSession, purchase: Purchase,
-                   plan: list[tuple[date, int]], *, today: date) -> list[Installment]:
-    """The purchase's installments: (due day, amount in minor units) each."""
+                   plan: list[tuple[date, int]], *, today: date,
+                   remind_at: Callable[[date], datetime]) -> list[Installment]:
+    """The purchase's installments: (due day, amount in minor units) each, each with a
+    reminder for the customer's owner at `remind_at(due day)` (at once if that passed)."""
     if sum(amount for _, amount in plan) != purchase.amount_minor:
         raise ValidationFailed("plan", N_("The installments do not add up to the purchase's "
                                           "amount."))
@@ -71,12 +84,76 @@ async def set_plan(session: AsyncSession, purchase: Purchase,
         raise ValidationFailed("plan", N_("Each installment must be more than zero."))
     if any(due < today for due, _ in plan):
         raise ValidationFailed("plan", N_("An installment cannot be due in the past."))
-    installments = [Installment(purchase_id=purchase.id, customer_id=purchase.customer_id,
-                                due_on=due, amount_minor=amount, currency=purchase.currency)
-                    for due, amount in sorted(plan)]
+    customer = await session.get(Customer, purchase.customer_id)
+    assert customer is not None
+    now = utcnow()
+    installments = []
+    for number, (due, amount) in enumerate(sorted(plan), start=1):
+        when = remind_at(due)
+        reminder = Reminder(
+            kind=ReminderKind.INSTALLMENT, customer_id=customer.id,
+            user_id=customer.owner_id or purchase.user_id, created_by_id=purchase.user_id,
+            due_at=when, send_after=max(when, now), text=f"{number}/{len(plan)}",
+            status=ReminderStatus.OPEN, delivery=Delivery.PENDING, attempts=0, late=False,
+            created_at=now)
+        session.add(reminder)
+        await session.flush()
+        installments.append(Installment(
+            purchase_id=purchase.id, customer_id=customer.id, due_on=due, amount_minor=amount,
+            currency=purchase.currency, reminder_id=reminder.id))
     session.add_all(installments)
     await session.flush()
     return installments
+
+
+async def _close_reminder_if_paid(session: AsyncSession, installment: Installment,
+                                  now: datetime) -> None:
+    """A paid installment's reminder has nothing left to say."""
+    if installment.paid_minor < installment.amount_minor or installment.reminder_id is None:
+        return
+    reminder = await session.get(Reminder, installment.reminder_id)
+    if reminder is not None and reminder.status == ReminderStatus.OPEN:
+        reminder.status, reminder.done_at, reminder.send_after = ReminderStatus.DONE, now, None
+
+
+async def installment_reminded(session: AsyncSession, reminder_id: int
+                               ) -> tuple[Installment, Purchase] | None:
+    """The installment a reminder is about, and its purchase."""
+    row = (await session.execute(
+        select(Installment, Purchase).join(Purchase, Purchase.id == Installment.purchase_id)
+        .where(Installment.reminder_id == reminder_id))).first()
+    return (row[0], row[1]) if row else None
+
+
+async def record_installment_paid(session: AsyncSession, actor: Actor, installment_id: int
+                                  ) -> tuple[Installment, int]:
+    """What an installment still owed, received in full (its reminder's one tap): the
+    payment goes to that installment, whatever is due before it. Returns the installment
+    and the amount recorded (0: it was already paid, nothing is written)."""
+    installment = await session.get(Installment, installment_id)
+    if installment is None:
+        raise ValidationFailed("installment", N_("That installment no longer exists."))
+    customer = await load_customer(session, installment.customer_id, actor)
+    purchase = await session.get(Purchase, installment.purchase_id)
+    assert purchase is not None
+    left = installment.amount_minor - installment.paid_minor
+    if left <= 0:
+        return installment, 0
+    now = utcnow()
+    entry = await log_interaction(session, actor, customer.id, kind=InteractionKind.PAYMENT,
+                                  summary=_summary(left, installment.currency), occurred_at=now)
+    session.add(Payment(customer_id=customer.id, user_id=actor.user_id,
+                        purchase_id=purchase.id, installment_id=installment.id,
+                        amount_minor=left, currency=installment.currency, received_at=now,
+                        interaction_id=entry.id, created_at=now))
+    installment.paid_minor += left
+    purchase.paid_minor += left
+    await _close_reminder_if_paid(session, installment, now)
+    audit.record(session, actor_id=actor.user_id, action="payment", entity="customer",
+                 entity_id=customer.id, after={
+                     "amount_minor": left, "currency": installment.currency,
+                     "applied": [[purchase.id, left]], "installment": installment.id})
+    return installment, left
 
 
 @dataclass(frozen=True)
@@ -189,6 +266,7 @@ async def record_payment(session: AsyncSession, actor: Actor, customer_id: int,
             allocation.purchase.paid_minor += allocation.amount_minor
         if allocation.installment is not None:
             allocation.installment.paid_minor += allocation.amount_minor
+            await _close_reminder_if_paid(session, allocation.installment, now)
         session.add(payment)
         payments.append(payment)
     await session.flush()

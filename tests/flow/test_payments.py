@@ -3,7 +3,7 @@ something owed, partly or in full; more than is owed asked about; nothing owed r
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -137,3 +137,39 @@ async def test_receivables_by_how_late_and_per_owner_for_a_manager(
     text = (await chat.say("/receivables")).text
     assert "$1,000" in text and "0–30 days late: $500" in text and "not yet due: $500" in text
     assert "$4,800" not in text
+
+
+async def test_an_installment_reminds_its_owner_on_its_day_and_one_tap_records_it(
+    bot: Bot, frozen_time: time_machine.Coordinates
+) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await add(chat, "John Smith +1 650 253 0000 Acme")
+    await buy(chat, "John Smith bought 2 seats for $1,000, installments: $500 on Dec 20, "
+                    "$500 on Jan 20", "Save")
+    assert await bot.sweep() == 0  # not yet its day
+    frozen_time.move_to(datetime(2026, 12, 20, 1, 5, tzinfo=UTC))  # 09:05 in Shanghai
+    assert await bot.sweep() == 1
+    reminder = chat.inbox()[-1]
+    assert "Money to collect" in reminder.text and "John Smith" in reminder.text
+    assert "Installment 1/2" in reminder.text and "$500 due 2026-12-20" in reminder.text
+    done = await chat.press(reminder, "Received")
+    assert "Received $500: installment of 2026-12-20 paid." in done.text
+    async with bot.database.unit_of_work() as session:
+        plan = list(await session.scalars(select(Installment).order_by(Installment.due_on)))
+        [payment] = list(await session.scalars(select(Payment)))
+    assert [i.paid_minor for i in plan] == [50_000, 0]
+    assert (payment.installment_id, payment.amount_minor) == (plan[0].id, 50_000)
+    # a second tap (an old copy of the message, a double tap) pays nothing twice
+    again = (await chat.press_data(reminder, f"inst:{plan[0].id}:paid"))[-1]
+    assert "already paid" in again.text
+    assert "not yet due: $500" in (await chat.say("/receivables")).text
+
+    # the second: part received, through the payment card
+    frozen_time.move_to(datetime(2027, 1, 20, 1, 5, tzinfo=UTC))
+    assert await bot.sweep() == 1
+    asked = await chat.press(chat.inbox()[-1], "Part received")
+    assert "How much was paid?" in asked.text
+    card = await chat.say("$200")
+    assert "$500 → $300" in card.text
+    await chat.press(card, "Save")
+    assert "0–30 days late: $300" in (await chat.say("/receivables")).text

@@ -29,6 +29,8 @@ def upgrade() -> None:
         sa.Column('paid_minor', sa.BigInteger(), nullable=False, server_default='0'),
         sa.Column('currency', sa.String(3), nullable=False),
         sa.Column('invoice_no', sa.String(64), nullable=True),
+        sa.Column('reminder_id', sa.Integer(),
+                  sa.ForeignKey('reminders.id', ondelete='SET NULL'), nullable=True),
     )
     op.create_index('ix_installments_purchase', 'installments', ['purchase_id', 'due_on'])
     op.create_index('ix_installments_customer', 'installments', ['customer_id'])
