@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select, true, update
@@ -24,8 +24,10 @@ from storage.errors import N_, AccessDenied, Conflict, NotFound, ValidationFaile
 from storage.interactions import log_interaction
 from storage.models import (
     NUDGE_KINDS,
+    Customer,
     Deal,
     Delivery,
+    Installment,
     InteractionKind,
     Reminder,
     ReminderKind,
@@ -192,14 +194,17 @@ class Digest:
     deals: list[Deal] = field(default_factory=list)  # open deals past their close date
     tiers: list[Suggestion] = field(default_factory=list)  # tiers last night's values suggest
     churn: list[Suggestion] = field(default_factory=list)  # customers slipping away
+    # Installments past their day and not paid, with the customer: money to collect.
+    collections: list[tuple[Installment, Customer]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.overdue or self.today or self.nudges or self.deals or self.tiers
-                    or self.churn)
+                    or self.churn or self.collections)
 
 
 DIGEST_NUDGES = 10
+DIGEST_COLLECTIONS = 10
 
 
 async def digest_for(session: AsyncSession, user: User, now: datetime) -> Digest:
@@ -222,7 +227,20 @@ async def digest_for(session: AsyncSession, user: User, now: datetime) -> Digest
                   today=[r for r in due if r.due_at > now], nudges=nudges,
                   deals=await stalled_deals(session, user, local.date()),
                   tiers=await tier_suggestions(session, user.id),
-                  churn=await churn_warnings(session, now, owner_id=user.id))
+                  churn=await churn_warnings(session, now, owner_id=user.id),
+                  collections=await overdue_collections(session, user.id, local.date()))
+
+
+async def overdue_collections(session: AsyncSession, owner_id: int, today: date
+                              ) -> list[tuple[Installment, Customer]]:
+    """An owner's installments past their day and not fully paid, the latest first; they
+    stay in every digest until paid."""
+    rows = await session.execute(
+        select(Installment, Customer).join(Customer, Customer.id == Installment.customer_id)
+        .where(Customer.owner_id == owner_id, Customer.merged_into_id.is_(None),
+               Installment.paid_minor < Installment.amount_minor, Installment.due_on < today)
+        .order_by(Installment.due_on, Installment.id).limit(DIGEST_COLLECTIONS))
+    return [(installment, customer) for installment, customer in rows]
 
 
 async def mark_shown(session: AsyncSession, reminder_ids: list[int], now: datetime) -> None:

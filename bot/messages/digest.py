@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
 from bot.messages.i18n import Translate
 from bot.messages.keyboards import button, rows_of
 from bot.messages.labels import tier_label
+from bot.messages.payments import overdue_collection_line
 from bot.messages.reminders import (
     _followup_line,
     _nudge_reason,
@@ -18,12 +21,15 @@ from bot.messages.reminders import (
 )
 from bot.messages.sales import deal_line
 from bot.understanding.amounts import Money, format_money
+from storage.clock import utcnow
 from storage.reminders import Digest
 from storage.sales.value import Suggestion
 
 
-def digest_text(t: Translate, digest: Digest, timezone: str, currency: str = "CNY") -> str:
+def digest_text(t: Translate, digest: Digest, timezone: str, currency: str = "CNY",
+                today: date | None = None) -> str:
     lines = ["☀️ " + t("Your day")]
+    today = today or utcnow().astimezone(ZoneInfo(timezone)).date()
     sections = ((t("Overdue"), digest.overdue), (t("Today"), digest.today))
     for title, items in sections:
         if items:
@@ -33,6 +39,10 @@ def digest_text(t: Translate, digest: Digest, timezone: str, currency: str = "CN
     if digest.nudges:
         lines.append("\n<b>" + t("Needs a look") + "</b>")
         lines += ["• " + _nudge_reason(t, n, timezone) for n in digest.nudges]
+    if digest.collections:
+        lines.append("\n<b>" + t("Money to collect, overdue") + "</b>")
+        lines += ["• " + overdue_collection_line(t, installment, customer, today)
+                  for installment, customer in digest.collections]
     if digest.deals:
         lines.append("\n<b>" + t("Deals past their close date") + "</b>")
         lines += ["• " + deal_line(t, d) for d in digest.deals]

@@ -3,6 +3,7 @@ purchase still owes."""
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 from telegram import InlineKeyboardMarkup
@@ -155,3 +156,12 @@ def installment_received(t: Translate, installment: Installment, amount_minor: i
         return "✅ " + t("That installment was already paid.")
     return "✅ " + t("Received {amount}: installment of {day} paid.").format(
         amount=_money(amount_minor, installment.currency), day=installment.due_on.isoformat())
+
+
+def overdue_collection_line(t: Translate, installment: Installment, customer: Customer,
+                            today: date) -> str:
+    """王小明 ¥100,000 · 12 days late"""
+    left = installment.amount_minor - installment.paid_minor
+    return t("<b>{name}</b> {amount} · {days} days late").format(
+        name=escape(customer.name), amount=_money(left, installment.currency),
+        days=(today - installment.due_on).days)

@@ -4,6 +4,7 @@ something owed, partly or in full; more than is owed asked about; nothing owed r
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import time_machine
 from sqlalchemy import select
@@ -173,3 +174,24 @@ async def test_an_installment_reminds_its_owner_on_its_day_and_one_tap_records_i
     assert "$500 → $300" in card.text
     await chat.press(card, "Save")
     assert "0–30 days late: $300" in (await chat.say("/receivables")).text
+
+
+async def test_an_overdue_installment_stays_in_the_digest_until_paid(
+    make_bot: Any, frozen_time: time_machine.Coordinates
+) -> None:
+    bot: Bot = await make_bot(digest_hour=8)
+    chat = bot.chat(ADMIN, "Alice")
+    await add(chat, "John Smith +1 650 253 0000 Acme")
+    await buy(chat, "John Smith bought 2 seats for $1,000, installments: $500 on Nov 25, "
+                    "$500 on Jan 20", "Save")
+    assert await bot.sweep() >= 0  # plans the digest
+    frozen_time.move_to(datetime(2026, 12, 7, 0, 0, 10, tzinfo=UTC))  # Monday 08:00
+    await bot.sweep()
+    digest = [m for m in chat.inbox() if "Your day" in m.text][-1]
+    assert "Money to collect, overdue" in digest.text
+    assert "John Smith $500 · 12 days late" in digest.text
+    await chat.press(await chat.say("John Smith paid $500"), "Save")
+    frozen_time.move_to(datetime(2026, 12, 8, 0, 0, 10, tzinfo=UTC))
+    await bot.sweep()
+    digests = [m for m in chat.inbox() if "Your day" in m.text]
+    assert all("Money to collect, overdue" not in m.text for m in digests[1:])
