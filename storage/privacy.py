@@ -19,7 +19,10 @@ from storage.models import (
     Customer,
     ImportJob,
     ImportRow,
+    Installment,
     Interaction,
+    Payment,
+    Purchase,
     Reminder,
     ReminderStatus,
     User,
@@ -102,6 +105,13 @@ async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
     reminders = await session.scalars(
         select(Reminder).where(Reminder.customer_id == customer.id).order_by(Reminder.id))
     log = await audit.history(session, "customer", customer.id)
+    bought = await session.scalars(
+        select(Purchase).where(Purchase.customer_id == customer.id).order_by(Purchase.id))
+    plan = await session.scalars(
+        select(Installment).where(Installment.customer_id == customer.id)
+        .order_by(Installment.id))
+    paid = await session.scalars(
+        select(Payment).where(Payment.customer_id == customer.id).order_by(Payment.id))
     data = {
         "exported_at": utcnow().isoformat(),
         "customer": {
@@ -119,6 +129,18 @@ async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
         "reminders": [
             {"id": r.id, "kind": r.kind, "due_at": _iso(r.due_at), "text": r.text,
              "status": r.status, "user_id": r.user_id} for r in reminders],
+        "purchases": [
+            {"id": p.id, "occurred_at": _iso(p.occurred_at), "product": p.product,
+             "quantity": p.quantity, "amount_minor": p.amount_minor, "currency": p.currency,
+             "paid_minor": p.paid_minor, "user_id": p.user_id} for p in bought],
+        "installments": [
+            {"id": i.id, "purchase_id": i.purchase_id, "due_on": i.due_on.isoformat(),
+             "amount_minor": i.amount_minor, "paid_minor": i.paid_minor,
+             "currency": i.currency, "invoice_no": i.invoice_no} for i in plan],
+        "payments": [
+            {"id": p.id, "purchase_id": p.purchase_id, "installment_id": p.installment_id,
+             "received_at": _iso(p.received_at), "amount_minor": p.amount_minor,
+             "currency": p.currency, "user_id": p.user_id} for p in paid],
         "audit": [
             {"at": _iso(a.at), "actor_id": a.actor_id, "action": a.action,
              "before": a.before, "after": a.after} for a in log],

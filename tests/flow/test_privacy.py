@@ -38,6 +38,9 @@ async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
     admin = bot.chat(ADMIN, "Alice")
     await admin.press(await admin.say("/add 王小明 13812345678 wang@example.com #vip"), "Save")
     await admin.press(await admin.say("/log 王小明 打电话，要报价，下周一跟进"), "Save")
+    await admin.press(await admin.say("王小明 买了 2 台 X1，共 2 万，分两期：12月15日 1万，"
+                                      "1月15日 1万"), "Save")
+    await admin.press(await admin.say("王小明回款 1 万"), "Save")
     manager = await join(bot, 301, "Manager", role="manager")
     assert "Only an admin can do that." in (await manager.say("/export C-000001")).text
     assert "Only an admin can do that." in (await manager.say("/erase C-000001")).text
@@ -49,8 +52,13 @@ async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
     data = json.loads(bot.api.files[file.document["file_id"]][1])
     assert data["customer"]["name"] == "王小明"
     assert data["customer"]["contacts"] == ["email:wang@example.com", "phone:+8613812345678"]
-    assert [e["summary"] for e in data["interactions"]] == ["打电话，要报价，下周一跟进"]
+    assert [e["summary"] for e in data["interactions"]][0] == "打电话，要报价，下周一跟进"
     assert data["reminders"][0]["status"] == "open"
+    assert [(p["amount_minor"], p["paid_minor"]) for p in data["purchases"]] == [
+        (2_000_000, 1_000_000)]
+    assert [(i["due_on"], i["paid_minor"]) for i in data["installments"]] == [
+        ("2026-12-15", 1_000_000), ("2027-01-15", 0)]
+    assert [p["amount_minor"] for p in data["payments"]] == [1_000_000]
 
     cancelled = await admin.press(await admin.say("/erase C-000001"), "Cancel")
     assert "Nothing was changed" in cancelled.text
@@ -62,7 +70,8 @@ async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
         assert customer.erased_at is not None and customer.tags == []
         assert await session.scalar(select(func.count(ContactPoint.id))) == 0
         entries = list(await session.scalars(select(Interaction)))
-        assert [(e.kind, e.summary) for e in entries] == [("call", "")]  # counted, not said
+        assert [(e.kind, e.summary) for e in entries] == [  # counted, not said
+            ("call", ""), ("purchase", ""), ("payment", "")]
         log = list(await session.scalars(select(AuditEntry).where(
             AuditEntry.entity == "customer").order_by(AuditEntry.id)))
         assert "王小明" not in json.dumps([(a.before, a.after) for a in log], ensure_ascii=False)
