@@ -117,7 +117,13 @@ def receivables_text(t: Translate, aging: Aging, *, per_owner: bool) -> str:
     if aging.empty:
         return "📒 " + t("Nothing is owed: every purchase is paid.")
     lines = ["📒 " + t("<b>Receivables</b>: what customers still owe, by how late it is")]
-    lines += _aging_rows(t, aging.totals)
+    lines += _aging_rows(t, aging.totals) or ["  " + t("Nothing is owed now.")]
+    for currency, due in sorted(aging.month_due.items()):
+        if due:
+            paid = aging.month_paid.get(currency, 0)
+            lines.append("📈 " + t("This month: {paid} of {due} due collected ({rate:.0%})")
+                         .format(paid=_money(paid, currency), due=_money(due, currency),
+                                 rate=paid / due))
     if per_owner and len(aging.by_owner) > 1:
         for owner, by_currency in sorted(aging.by_owner.items()):
             lines += ["", f"👤 {escape(owner)}", *_aging_rows(t, by_currency)]

@@ -24,10 +24,14 @@ BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+")
 
 @dataclass
 class Aging:
-    """Owed, in minor units: [currency][bucket], and [owner][currency][bucket]."""
+    """Owed, in minor units: [currency][bucket], and [owner][currency][bucket]; and this
+    month's collection: what fell due this month and how much of it is paid, per currency
+    (the rate is paid ÷ due)."""
 
     totals: dict[str, dict[str, int]] = field(default_factory=dict)
     by_owner: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    month_due: dict[str, int] = field(default_factory=dict)
+    month_paid: dict[str, int] = field(default_factory=dict)
 
     def add(self, owner: str, currency: str, bucket: str, minor: int) -> None:
         for place in (self.totals, self.by_owner.setdefault(owner, {})):
@@ -36,7 +40,7 @@ class Aging:
 
     @property
     def empty(self) -> bool:
-        return not self.totals
+        return not self.totals and not self.month_due
 
 
 def _bucket(due: Any, today: date) -> Any:
@@ -74,4 +78,21 @@ async def aging(session: AsyncSession, actor: Actor, today: date) -> Aging:
     for query in (planned, unplanned):
         for name, currency, bucket, minor in await session.execute(query):
             found.add(str(name), currency, str(bucket), int(minor or 0))
+    first = today.replace(day=1)
+    month_end = (first + timedelta(days=32)).replace(day=1)
+    due_this_month = [
+        select(Installment.currency, func.sum(Installment.amount_minor),
+               func.sum(Installment.paid_minor))
+        .join(Customer, Customer.id == Installment.customer_id)
+        .where(seen, Installment.due_on >= first, Installment.due_on < month_end)
+        .group_by(Installment.currency),
+        select(Purchase.currency, func.sum(Purchase.amount_minor), func.sum(Purchase.paid_minor))
+        .join(Customer, Customer.id == Purchase.customer_id)
+        .where(seen, bought_on >= first, bought_on < month_end,
+               ~exists().where(Installment.purchase_id == Purchase.id))
+        .group_by(Purchase.currency)]
+    for query in due_this_month:
+        for currency, due, paid in await session.execute(query):
+            found.month_due[currency] = found.month_due.get(currency, 0) + int(due or 0)
+            found.month_paid[currency] = found.month_paid.get(currency, 0) + int(paid or 0)
     return found

@@ -133,11 +133,13 @@ async def test_receivables_by_how_late_and_per_owner_for_a_manager(
     text = (await chat.say("/receivables")).text
     assert "$5,800" in text and "0–30 days late: $4,800" in text
     assert "not yet due: $1,000" in text
+    assert "This month: $0 of $4,800 due collected (0%)" in text
     frozen_time.shift(timedelta(days=45))  # the first installment is now 15 days late
     await chat.press(await chat.say("John Smith paid $4,800"), "Save")
     text = (await chat.say("/receivables")).text
     assert "$1,000" in text and "0–30 days late: $500" in text and "not yet due: $500" in text
     assert "$4,800" not in text
+    assert "This month: $0 of $500 due collected (0%)" in text
 
 
 async def test_an_installment_reminds_its_owner_on_its_day_and_one_tap_records_it(
