@@ -32,7 +32,15 @@ from bot.messages.payments import (
 from bot.runtime.context import BotContext
 from bot.understanding.logs import contact_and_follow_up_times
 from bot.understanding.payments import payment_amount, reads_like_payment
-from handlers.common import PRIVATE_TEXT, acknowledge, forget, pressed, say, team_day_first
+from handlers.common import (
+    PRIVATE_TEXT,
+    acknowledge,
+    ceiling_minor,
+    forget,
+    pressed,
+    say,
+    team_day_first,
+)
 from handlers.flows import (
     CONFIRM,
     WAIT_VALUE,
@@ -41,6 +49,7 @@ from handlers.flows import (
     customers_named,
     draft_customer,
     mentioned_in_message,
+    over_ceiling,
     stored,
     stored_time,
 )
@@ -49,6 +58,7 @@ from storage.clock import utcnow
 from storage.errors import ValidationFailed
 from storage.models import Installment
 from storage.sales import payments, receivables
+from storage.sales.purchases import check_amount
 from storage.search.lookup import SearchHit
 
 
@@ -87,10 +97,12 @@ async def show_card(update: Update, context: BotContext, *, edit: bool = False) 
                                                    amount.currency)
             except ValidationFailed as error:
                 problem = error_text(error, context.t)
+        over = over_ceiling(context, amount)
         await say(update, context, payment_card(
-            context.t, customer=customer, amount=amount, plan=plan, problem=problem),
+            context.t, customer=customer, amount=amount, plan=plan, problem=problem,
+            over_ceiling=over),
             payment_keyboard(context.t, more_than_owed=bool(plan and plan.credit_minor),
-                             can_save=problem is None), edit=edit)
+                             over_ceiling=over, can_save=problem is None), edit=edit)
     return CONFIRM
 
 
@@ -121,11 +133,13 @@ async def save(update: Update, context: BotContext) -> int:
     if amount is None or amount.amount <= 0:
         await say(update, context, t("How much was paid? e.g. 10万, ¥3000, $4,800"))
         return WAIT_VALUE
+    sure = query is not None and query.data == "pay:sure"  # the card asked, and was told yes
     async with context.unit_of_work() as session:
+        check_amount(amount.minor, ceiling_minor(context, amount.currency), confirmed=sure)
         received = await payments.record_payment(
             session, context.member, draft["customer_id"], amount.minor, amount.currency,
             summary=draft.get("text", ""), received_at=stored_time(draft.get("received")),
-            more_than_owed=query is not None and query.data == "pay:sure")
+            more_than_owed=sure)
         customer = await customers.load_customer(session, draft["customer_id"], context.member)
         await say(update, context, payment_saved(t, customer=customer, amount=amount,
                                                  plan=received.plan), edit=True)

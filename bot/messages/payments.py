@@ -34,7 +34,7 @@ def purchase_line(t: Translate, purchase: Purchase) -> str:
 
 
 def payment_card(t: Translate, *, customer: Customer | None, amount: Money | None,
-                 plan: Plan | None, problem: str | None) -> str:
+                 plan: Plan | None, problem: str | None, over_ceiling: bool = False) -> str:
     """What was understood from a payment message, and where it would go."""
     who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
            else "<i>" + t("no customer yet") + "</i>")
@@ -58,15 +58,19 @@ def payment_card(t: Translate, *, customer: Customer | None, amount: Money | Non
             amount=_money(max(left, 0), amount.currency)))
     if problem:  # a domain error, already in words (bot/messages/errors.py)
         lines.append(problem)
+    elif over_ceiling:
+        lines.append("⚠️ " + t("That is more than the team's usual ceiling. Is it right?"))
     return "\n".join(lines)
 
 
-def payment_keyboard(t: Translate, *, more_than_owed: bool, can_save: bool
-                     ) -> InlineKeyboardMarkup:
+def payment_keyboard(t: Translate, *, more_than_owed: bool, can_save: bool,
+                     over_ceiling: bool = False) -> InlineKeyboardMarkup:
     first = []
     if can_save:
         first.append(button("✅ " + t("Yes, keep the rest as credit"), "pay:sure")
-                     if more_than_owed else button("✅ " + t("Save"), "pay:save"))
+                     if more_than_owed
+                     else button("✅ " + t("Yes, save this amount"), "pay:sure") if over_ceiling
+                     else button("✅ " + t("Save"), "pay:save"))
     first.append(button("💵 " + t("Change amount"), "pay:amount"))
     return InlineKeyboardMarkup([
         first, [button("👤 " + t("Change customer"), "pay:who"),

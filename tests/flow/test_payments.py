@@ -197,3 +197,23 @@ async def test_an_overdue_installment_stays_in_the_digest_until_paid(
     await bot.sweep()
     digests = [m for m in chat.inbox() if "Your day" in m.text]
     assert all("Money to collect, overdue" not in m.text for m in digests[1:])
+
+
+async def test_bad_amounts_get_a_clear_answer_and_nothing_is_written(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await add(chat, "John Smith +1 650 253 0000 Acme")
+    await buy(chat, "John Smith bought 20 X1 for $4,800", "Save")
+    zero = await chat.say("John Smith paid $0")
+    assert "more than zero" in zero.text
+    assert not any("Save" in label for label in zero.button_labels)
+    await chat.press(zero, "Cancel")
+    huge = await chat.say("John Smith paid $900,000,000")  # above the team's ceiling
+    assert "usual ceiling" in huge.text
+    await chat.press(huge, "Cancel")
+    typed = await chat.press(await chat.say("John Smith paid $100"), "Change amount")
+    assert "How much was paid?" in typed.text
+    assert "could not read one amount" in (await chat.say("lots")).text
+    card = await chat.say("$100")
+    assert "$4,800 → $4,700" in card.text
+    _, paid = await rows(bot)
+    assert paid == []
