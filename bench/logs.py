@@ -65,9 +65,10 @@ async def run() -> str:
     lines = ["### One-message logs, whole sentences", "",
              f"{len(dev)} development and {len(held_out)} held-out sentences "
              "(tests/log_sentences.py: calls, visits, messages and emails with when they "
-             "happened and a follow-up, and purchases; half Chinese, half English, each at a "
-             "random \"now\"); the held-out set names customers by surname and title or in "
-             "pinyin, with other verbs, frames and seed.", "",
+             "happened and a follow-up, purchases, purchases with a payment plan, and "
+             "payments received; half Chinese, half English, each at a random \"now\"); the "
+             "held-out set names customers by surname and title or in pinyin, with other "
+             "verbs, frames, plan wordings (30% upfront, rest within N days) and seed.", "",
              "| field | development | held-out |", "|---|---|---|"]
     fields = list(figures["held_out"][1])
     for field in fields:

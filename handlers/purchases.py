@@ -33,8 +33,8 @@ from bot.messages.sales import (
 from bot.runtime.context import BotContext
 from bot.understanding.amounts import Money
 from bot.understanding.logs import contact_and_follow_up_times
-from bot.understanding.plans import plan_start, understand_plan
-from bot.understanding.sales import reads_like_purchase, understand_purchase
+from bot.understanding.plans import plan_start, purchase_with_plan
+from bot.understanding.sales import reads_like_purchase
 from handlers.common import (
     PRIVATE_TEXT,
     acknowledge,
@@ -74,17 +74,14 @@ class LooksLikePurchase(filters.MessageFilter):
 
 async def start_purchase(update: Update, context: BotContext, text: str,
                          candidates: list[SearchHit]) -> int:
-    # A plan said after the purchase ("共 30 万，分三期：12月15日 10万…") is no part of it.
-    start = plan_start(text)
-    words = understand_purchase(text[:start] if start else text,
-                                context.settings.sales.currency)
     now = utcnow().astimezone(ZoneInfo(context.member.timezone))
-    occurred = contact_and_follow_up_times(
-        text[:start] if start else text, now, context.settings.reminders.default_hour,
-        logging=True, day_first=team_day_first(context)).occurred
-    plan = understand_plan(text, words.amount, now,
-                           default_hour=context.settings.reminders.default_hour,
-                           day_first=team_day_first(context))
+    hour, day_first = context.settings.reminders.default_hour, team_day_first(context)
+    words, plan = purchase_with_plan(text, context.settings.sales.currency, now,
+                                     default_hour=hour, day_first=day_first)
+    # A plan's days ("12月15日 10万") say nothing of when the purchase happened.
+    start = plan_start(text)
+    occurred = contact_and_follow_up_times(text[:start] if start else text, now, hour,
+                                           logging=True, day_first=day_first).occurred
     FLOW.keep(context, {
         "text": text, "product": words.product, "quantity": words.quantity,
         "amount": str(words.amount.amount) if words.amount else None,

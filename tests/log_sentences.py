@@ -1,6 +1,6 @@
 """One-message logs generated from what they mean, to measure the whole sentence: who,
-what kind of contact, when it happened, when to follow up, and for a purchase what was
-bought, how many, for how much.
+what kind of contact, when it happened, when to follow up, for a purchase what was
+bought, how many, for how much and on which plan, and for a payment (回款) how much came in.
 
 As tests/date_phrases.py does for dates: each sentence is made from a meaning and one way
 of writing it, at a random "now"; what is expected comes from the meaning. DEV may be
@@ -19,7 +19,9 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.understanding.logs import contact_and_follow_up_times, interaction_kind
-from bot.understanding.sales import reads_like_purchase, understand_purchase
+from bot.understanding.payments import payment_amount, reads_like_payment
+from bot.understanding.plans import purchase_with_plan
+from bot.understanding.sales import reads_like_purchase
 from storage.customers import CustomerDraft, create_customer
 from storage.search.lookup import customers_mentioned
 from storage.users import Actor
@@ -56,6 +58,8 @@ class Sentence:
     currency: str | None = None
     quantity: int | None = None
     product: str | None = None
+    family: str = "log"  # log, purchase, plan (a purchase with its plan), payment
+    plan: tuple[tuple[date, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ class Style:
     names: str  # which Person spellings: "dev_names" or "held_out_names"
     buy_zh: tuple[str, ...]
     buy_en: tuple[str, ...]
+    pay_zh: tuple[str, ...]  # {who} {a}: 万 in Chinese, dollars in English
+    pay_en: tuple[str, ...]
+    plan_zh: tuple[str, ...]  # a purchase ({who} {q} {p} {a}) and then {plan}
+    plan_en: tuple[str, ...]
+    plan_kinds: tuple[str, ...]  # "dated" (a day and an amount each) or "share" (30%, rest)
     seed: int
 
 
@@ -77,6 +86,11 @@ DEV = Style(
     names="dev_names",
     buy_zh=("{who}买了{q}台{p}，共{a}万",),
     buy_en=("{who} bought {q} {p} for ${a}",),
+    pay_zh=("{who}回款{a}万", "收到{who}货款{a}万元"),
+    pay_en=("{who} paid ${a}", "received ${a} from {who}"),
+    plan_zh=("{who}买了{q}台{p}，共{a}万，{plan}",),
+    plan_en=("{who} bought {q} {p} for ${a}, {plan}",),
+    plan_kinds=("dated",),
     seed=11,
 )
 
@@ -92,7 +106,16 @@ HELD_OUT = Style(
     names="held_out_names",
     buy_zh=("{who}下单{q}套{p} 总价{a}万元", "{who}订了{q}台{p}一共{a}万"),
     buy_en=("{who} ordered {q} units of {p}, total ${a}", "{who} purchased {q} {p} for ${a}"),
-    seed=31337,  # spent: 5150 (Ms Chen, "units of", T300一共) and 8086 (电邮了Ms Chen)
+    pay_zh=("{who}那边打款{a}万到账了", "{who}的尾款{a}万收到了", "{who}结清了{a}万"),
+    pay_en=("payment of ${a} came in from {who}", "{who} wired ${a} today",
+            "{who} settled ${a}"),
+    plan_zh=("{who}订了{q}套{p}一共{a}万 {plan}", "{who}下单{q}套{p} 总价{a}万元，{plan}"),
+    plan_en=("{who} ordered {q} units of {p}, total ${a}; {plan}",
+             "{who} purchased {q} {p} for ${a} - {plan}"),
+    plan_kinds=("share", "dated"),
+    # spent: 5150 (Ms Chen, "units of", T300一共), 8086 (电邮了Ms Chen) and 31337 (with
+    # payments and plans: "的尾款3万收到了", "首付50% 余款30天内" without a comma)
+    seed=60611,
 )
 
 WHAT_ZH = ("要报价", "聊了新项目", "对价格有疑问", "想看样品", "确认了交期")
@@ -193,11 +216,69 @@ class Maker:
         return Sentence(text, now, person.name, None, None, None, amount, currency, quantity,
                         product)
 
+    def payment(self, language: str) -> Sentence:
+        now = self.now()
+        person = self.rng.choice(ROSTER)
+        if language == "zh":
+            wan = self.rng.choice(("1.2", "3", "10", "22", "0.8"))
+            text = self.rng.choice(self.style.pay_zh).format(who=self.who(person, language),
+                                                             a=wan)
+            amount, currency = Decimal(wan) * 10000, "CNY"
+        else:
+            dollars = self.rng.choice((1200, 4800, 15000, 950))
+            text = self.rng.choice(self.style.pay_en).format(who=self.who(person, language),
+                                                             a=f"{dollars:,}")
+            amount, currency = Decimal(dollars), "USD"
+        return Sentence(text, now, person.name, None, None, None, amount, currency,
+                        family="payment")
+
+    def plan(self, language: str) -> Sentence:
+        """A purchase and its plan: in N equal parts on the 15th (20th) of the months ahead,
+        or a share upfront and the rest within N days."""
+        now = self.now()
+        person = self.rng.choice(ROSTER)
+        quantity = self.rng.randrange(2, 50)
+        product = self.rng.choice(("X1", "RX2", "T300", "CRM-Pro"))
+        parts = self.rng.choice((2, 3))
+        total = Decimal(self.rng.choice((3, 6, 12, 30))) * (10000 if language == "zh" else 1000)
+        kind = self.rng.choice(self.style.plan_kinds)
+        if kind == "dated":
+            day = 15 if language == "zh" else 20
+            dues = [add_months(now.date().replace(day=1), n + 1).replace(day=day)
+                    for n in range(parts)]
+            each = total / parts
+            plan = tuple((due, each) for due in dues)
+            if language == "zh":
+                said = "，".join(f"{d.month}月{d.day}日 {each / 10000:g}万" for d in dues)
+                words = f"分{'两三'[parts - 2]}期：{said}"
+            else:
+                months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+                          "Oct", "Nov", "Dec")
+                said = ", ".join(f"${each:,.0f} on {months[d.month - 1]} {d.day}" for d in dues)
+                words = f"installments: {said}"
+        else:
+            share, days = self.rng.choice((30, 50)), self.rng.choice((30, 60, 90))
+            first = total * share / 100
+            plan = ((now.date(), first), (now.date() + timedelta(days=days), total - first))
+            words = (f"首付{share}% 余款{days}天内付清" if language == "zh"
+                     else f"{share}% upfront, rest within {days} days")
+        frames = self.style.plan_zh if language == "zh" else self.style.plan_en
+        shown = f"{total / 10000:g}" if language == "zh" else f"{total:,.0f}"
+        text = self.rng.choice(frames).format(who=self.who(person, language), q=quantity,
+                                              p=product, a=shown, plan=words)
+        return Sentence(text, now, person.name, None, None, None, total,
+                        "CNY" if language == "zh" else "USD", quantity, product,
+                        family="plan", plan=plan)
+
     def sentences(self, count: int) -> list[Sentence]:
+        """Six logs in eight, then a purchase, a payment and a purchase with its plan in
+        turn; half Chinese, half English."""
         made = []
+        others = (self.purchase, self.payment, self.plan)
         for i in range(count):
             language = "zh" if i % 2 else "en"
-            made.append(self.purchase(language) if i % 4 == 3 else self.log(language))
+            made.append(others[(i // 8) % 3](language) if i % 8 in (3, 7)
+                        else self.log(language))
         return made
 
 
@@ -222,13 +303,23 @@ async def score(session: AsyncSession, actor: Actor, sentence: Sentence) -> dict
                                             logging=True)
         right["when"] = times.occurred == sentence.occurred
         right["follow-up"] = times.due == sentence.due
+    elif sentence.family == "payment":
+        # The chat asks the payment flow first: a payment is what reads as one.
+        right["kind"] = reads_like_payment(sentence.text)
+        money = payment_amount(sentence.text, "CNY")
+        right["amount"] = (money is not None and money.amount == sentence.amount
+                           and money.currency == sentence.currency)
     else:
-        words = understand_purchase(sentence.text, "CNY")
-        right["kind"] = reads_like_purchase(sentence.text)
+        words, plan = purchase_with_plan(sentence.text, "CNY", sentence.now,
+                                         default_hour=DEFAULT_HOUR)
+        right["kind"] = reads_like_purchase(sentence.text) and not reads_like_payment(
+            sentence.text)
         right["amount"] = (words.amount is not None and words.amount.amount == sentence.amount
                            and words.amount.currency == sentence.currency)
         right["quantity"] = words.quantity == sentence.quantity
         right["product"] = words.product == sentence.product
+        if sentence.family == "plan":
+            right["plan"] = [(p.due_on, p.amount.amount) for p in plan] == list(sentence.plan)
     return right
 
 

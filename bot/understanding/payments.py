@@ -15,8 +15,13 @@ import re
 from bot.understanding.amounts import Money, numbers_in
 from bot.understanding.sales import amount_in, not_an_amount, understand_purchase
 
+# Money named as a payment (货款, 尾款…) with a word of receiving, in either order
+# ("收到王总货款", "王总的尾款收到了"), or a word that is a payment by itself (回款, 到账).
+_MONEY_NOUN = r"(?:货款|尾款|余款|首付款|预付款|定金|订金|欠款|款项|账款|钱)"
+_RECEIVED = r"(?:收到|已收|收了|到了|到手)"
 _PAYMENT_WORDS = re.compile(
-    r"回款|收款|回了?.{0,3}款|到账|到帐|收到.{0,12}?(?:款|钱)|打款|汇款|转账|结清|结款|付清|"
+    rf"回款|收款|回了?.{{0,3}}款|到账|到帐|{_RECEIVED}.{{0,12}}?(?:款|钱)|"
+    rf"{_MONEY_NOUN}.{{0,12}}?{_RECEIVED}|打款|汇款|转账|结清|结款|付清|"
     r"付了?.{0,4}款|已付|支付了|"
     r"\b(?:paid|pays|payment|remitted|wired|transferred|settled)\b|\breceived\b", re.I)
 _BUYING_WORDS = re.compile(r"买|购|订|下单|签单|\b(?:bought|buys|purchased?|ordered|order)\b",

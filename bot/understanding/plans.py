@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from bot.understanding.amounts import Money, numbers_in
 from bot.understanding.dates import find_when
+from bot.understanding.sales import PurchaseWords, understand_purchase
 
 _MARKER = re.compile(
     r"分\s*[一二两三四五六七八九十\d]+\s*期|分期|首付|预付|定金|订金|"
@@ -29,6 +30,8 @@ _UPFRONT = re.compile(r"首付|预付|定金|订金|\b(?:upfront|up front|down ?
 _REST = re.compile(r"余款|尾款|剩余|剩下|其余|\b(?:rest|remainder|balance|remaining)\b", re.I)
 _SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 _WITHIN = re.compile(r"(\d+)\s*[天日]\s*(?:内|之内|以内)|\bwithin\s+(\d+)\s+days?\b", re.I)
+_NEXT_PART = re.compile(r"(?<=\S)\s*(?=余款|尾款|剩余|剩下|其余|\b(?:rest|remainder|balance)\b)",
+                        re.I)
 _PARTS = re.compile(r"[，,;；、：:]|\band\b|\bthen\b", re.I)
 
 
@@ -52,7 +55,9 @@ def understand_plan(text: str, total: Money | None, now: datetime, *, default_ho
     if start is None:
         return []
     currency = total.currency if total else "CNY"
-    parts = [p for p in _PARTS.split(text[start:]) if p.strip()]
+    # Parts end at a comma, or where the next one begins (首付30% 余款60天内: no comma).
+    said = _NEXT_PART.sub(lambda m: "，" + m.group(0), text[start:])
+    parts = [p for p in _PARTS.split(said) if p.strip()]
     planned: list[tuple[date, Decimal | None]] = []
     for part in parts:
         share = _SHARE.search(part)
@@ -93,3 +98,14 @@ def _without_dates(part: str, now: datetime, default_hour: int,
     """The part with its date words taken out, so 12月15日's 15 is not an amount."""
     found = find_when(part, now, default_hour=default_hour, day_first=day_first)
     return part.replace(found.text, " ") if found is not None and found.text else part
+
+
+def purchase_with_plan(text: str, default_currency: str, now: datetime, *, default_hour: int,
+                       day_first: bool | None = False
+                       ) -> tuple[PurchaseWords, list[PlannedInstallment]]:
+    """A purchase sentence and the plan said with it: the purchase read from the words
+    before the plan's marker, the plan from those after."""
+    start = plan_start(text)
+    words = understand_purchase(text[:start] if start else text, default_currency)
+    return words, understand_plan(text, words.amount, now, default_hour=default_hour,
+                                  day_first=day_first)

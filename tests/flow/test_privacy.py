@@ -52,7 +52,9 @@ async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
     data = json.loads(bot.api.files[file.document["file_id"]][1])
     assert data["customer"]["name"] == "王小明"
     assert data["customer"]["contacts"] == ["email:wang@example.com", "phone:+8613812345678"]
-    assert [e["summary"] for e in data["interactions"]][0] == "打电话，要报价，下周一跟进"
+    assert [e["summary"] for e in data["interactions"]] == [
+        "打电话，要报价，下周一跟进",
+        "王小明 买了 2 台 X1，共 2 万，分两期：12月15日 1万，1月15日 1万", "王小明回款 1 万"]
     assert data["reminders"][0]["status"] == "open"
     assert [(p["amount_minor"], p["paid_minor"]) for p in data["purchases"]] == [
         (2_000_000, 1_000_000)]

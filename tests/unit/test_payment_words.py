@@ -3,11 +3,14 @@ phrase; a sentence that names goods stays a purchase."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.understanding.payments import payment_amount, reads_like_payment
+from bot.understanding.plans import purchase_with_plan
 from bot.understanding.sales import reads_like_purchase
 
 
@@ -41,3 +44,33 @@ def test_goods_or_no_money_is_no_payment(sentence: str) -> None:
 def test_a_purchase_paid_for_stays_a_purchase() -> None:
     assert reads_like_purchase("Acme paid $4,800 for 20 X1")
     assert not reads_like_payment("Acme paid $4,800 for 20 X1")
+
+
+NOW = datetime(2026, 12, 6, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize(("sentence", "total", "plan"), [
+    # the purchase's own total, read before the plan (it was the last part's 10万)
+    ("王小明 买了 3 台 X1，共 30 万，分三期：12月15日 10万，1月15日 10万，2月15日 10万", "300000",
+     [("2026-12-15", "100000"), ("2027-01-15", "100000"), ("2027-02-15", "100000")]),
+    ("Acme bought 20 X1 for $9,000, 30% upfront, rest in 60 days", "9000",
+     [("2026-12-06", "2700"), ("2027-02-04", "6300")]),
+    # no comma between the parts; "within N days"
+    ("王总订了 5 套 Y2 一共10万 首付30% 余款60天内付清", "100000",
+     [("2026-12-06", "30000"), ("2027-02-04", "70000")]),
+    ("Acme bought 2 seats for $1,000, installments: $500 on Dec 20, $500 on Jan 20", "1000",
+     [("2026-12-20", "500"), ("2027-01-20", "500")]),
+    ("王总订了 5 套 Y2 共 10 万", "100000", []),  # no plan
+])
+def test_a_plan_said_with_a_purchase(sentence: str, total: str, plan: list[tuple[str, str]]
+                                     ) -> None:
+    words, found = purchase_with_plan(sentence, "CNY", NOW, default_hour=9)
+    assert words.amount is not None and words.amount.amount == Decimal(total)
+    assert [(p.due_on.isoformat(), p.amount.amount) for p in found] == [
+        (day, Decimal(amount)) for day, amount in plan]
+
+
+@pytest.mark.parametrize("sentence", ["张经理的尾款0.8万收到了", "王总的定金到了2万",
+                                      "刘总那边货款 3 万已收"])
+def test_the_money_named_before_its_receipt_is_a_payment(sentence: str) -> None:
+    assert reads_like_payment(sentence)
