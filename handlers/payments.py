@@ -100,7 +100,7 @@ async def show_card(update: Update, context: BotContext, *, edit: bool = False) 
         over = over_ceiling(context, amount)
         await say(update, context, payment_card(
             context.t, customer=customer, amount=amount, plan=plan, problem=problem,
-            over_ceiling=over),
+            timezone=context.member.timezone, over_ceiling=over),
             payment_keyboard(context.t, more_than_owed=bool(plan and plan.credit_minor),
                              over_ceiling=over, can_save=problem is None), edit=edit)
     return CONFIRM
@@ -142,7 +142,8 @@ async def save(update: Update, context: BotContext) -> int:
             more_than_owed=sure)
         customer = await customers.load_customer(session, draft["customer_id"], context.member)
         await say(update, context, payment_saved(t, customer=customer, amount=amount,
-                                                 plan=received.plan), edit=True)
+                                                 plan=received.plan,
+                                                 timezone=context.member.timezone), edit=True)
     forget(context, "pay")
     return ConversationHandler.END
 

@@ -172,7 +172,7 @@ class ReminderDispatcher:
                 if found is None or found[0].paid_minor >= found[0].amount_minor:
                     await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
                     return Outcome.SETTLED
-                text = installment_reminder_text(t, reminder, *found)
+                text = installment_reminder_text(t, reminder, *found, user.timezone)
                 markup = installment_keyboard(t, reminder.id, found[0].id, reminder.customer_id)
             elif reminder.kind in NUDGE_KINDS:
                 if not nudges.still_relevant(reminder):

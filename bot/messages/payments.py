@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
@@ -12,7 +13,7 @@ from bot.messages.i18n import Translate
 from bot.messages.keyboards import button
 from bot.understanding.amounts import Money, format_money
 from storage.models import Customer, Installment, Purchase, Reminder
-from storage.sales.payments import PaidStatus, Plan, status_of
+from storage.sales.payments import Allocation, PaidStatus, Plan, status_of
 from storage.sales.receivables import BUCKETS, Aging
 
 
@@ -25,16 +26,26 @@ def paid_status_label(t: Translate, status: PaidStatus) -> str:
             PaidStatus.PAID: t("paid")}[status]
 
 
-def purchase_line(t: Translate, purchase: Purchase) -> str:
-    """#12 X1 × 20 · 2026-11-20 · ¥300,000"""
+def purchase_line(t: Translate, purchase: Purchase, timezone: str) -> str:
+    """#12 X1 × 20 · 2026-11-20 · ¥300,000 (the day it was bought, where the member is)"""
     what = " × ".join(filter(None, (purchase.product, str(purchase.quantity or "") or None)))
+    bought = purchase.occurred_at.astimezone(ZoneInfo(timezone)).date().isoformat()
     return " · ".join(filter(None, (f"#{purchase.id}", escape(what) if what else None,
-                                    purchase.occurred_at.date().isoformat(),
-                                    _money(purchase.amount_minor, purchase.currency))))
+                                    bought, _money(purchase.amount_minor, purchase.currency))))
+
+
+def _by_purchase(plan: Plan) -> list[list[Allocation]]:
+    """A payment's parts grouped by the purchase they pay, in the order they were applied."""
+    groups: dict[int, list[Allocation]] = {}
+    for allocation in plan.allocations:
+        if allocation.purchase is not None:
+            groups.setdefault(allocation.purchase.id, []).append(allocation)
+    return list(groups.values())
 
 
 def payment_card(t: Translate, *, customer: Customer | None, amount: Money | None,
-                 plan: Plan | None, problem: str | None, over_ceiling: bool = False) -> str:
+                 plan: Plan | None, problem: str | None, timezone: str,
+                 over_ceiling: bool = False) -> str:
     """What was understood from a payment message, and where it would go."""
     who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
            else "<i>" + t("no customer yet") + "</i>")
@@ -44,15 +55,20 @@ def payment_card(t: Translate, *, customer: Customer | None, amount: Money | Non
                  else "<i>" + t("not given") + "</i>")]
     if plan is not None and amount is not None:
         lines.append(t("Applied to, oldest first:"))
-        for allocation in plan.allocations:
-            if allocation.purchase is None:
-                lines.append("  ⚠️ " + t("{amount} more than is owed: kept as credit").format(
-                    amount=_money(allocation.amount_minor, amount.currency)))
-                continue
+        for parts in _by_purchase(plan):
+            purchase = parts[0].purchase
+            assert purchase is not None
             lines.append("  🛒 " + t("{purchase}: owed {before} → {after}").format(
-                purchase=purchase_line(t, allocation.purchase),
-                before=_money(allocation.outstanding_before, amount.currency),
-                after=_money(allocation.outstanding_after, amount.currency)))
+                purchase=purchase_line(t, purchase, timezone),
+                before=_money(parts[0].outstanding_before, amount.currency),
+                after=_money(parts[-1].outstanding_after, amount.currency)))
+            lines += ["     · " + t("installment due {day}: {amount}").format(
+                day=part.installment.due_on.isoformat(),
+                amount=_money(part.amount_minor, amount.currency))
+                for part in parts if part.installment is not None]
+        if plan.credit_minor:
+            lines.append("  ⚠️ " + t("{amount} more than is owed: kept as credit").format(
+                amount=_money(plan.credit_minor, amount.currency)))
         left = plan.owed_minor - (amount.minor - plan.credit_minor)
         lines.append("📒 " + t("Still owed after this: {amount}").format(
             amount=_money(max(left, 0), amount.currency)))
@@ -77,15 +93,17 @@ def payment_keyboard(t: Translate, *, more_than_owed: bool, can_save: bool,
                 button("❌ " + t("Cancel"), "pay:cancel")]])
 
 
-def payment_saved(t: Translate, *, customer: Customer, amount: Money, plan: Plan) -> str:
+def payment_saved(t: Translate, *, customer: Customer, amount: Money, plan: Plan,
+                  timezone: str) -> str:
     lines = ["✅ " + t("Payment of {amount} from {name} saved.").format(
         amount=format_money(amount), name=escape(customer.name))]
-    for allocation in plan.allocations:
-        if allocation.purchase is not None:
-            lines.append("🛒 " + t("{purchase}: {status}, {left} still owed").format(
-                purchase=purchase_line(t, allocation.purchase),
-                status=paid_status_label(t, status_of(allocation.purchase)),
-                left=_money(allocation.outstanding_after, amount.currency)))
+    for parts in _by_purchase(plan):
+        purchase = parts[0].purchase
+        assert purchase is not None
+        lines.append("🛒 " + t("{purchase}: {status}, {left} still owed").format(
+            purchase=purchase_line(t, purchase, timezone),
+            status=paid_status_label(t, status_of(purchase)),
+            left=_money(parts[-1].outstanding_after, amount.currency)))
     if plan.credit_minor:
         lines.append("💳 " + t("{amount} kept as credit.").format(
             amount=_money(plan.credit_minor, amount.currency)))
@@ -135,14 +153,14 @@ def receivables_text(t: Translate, aging: Aging, *, per_owner: bool) -> str:
 
 
 def installment_reminder_text(t: Translate, reminder: Reminder, installment: Installment,
-                              purchase: Purchase) -> str:
+                              purchase: Purchase, timezone: str) -> str:
     """💴 Money to collect · 王小明 C-000001 / installment 1/3 of #12 … / ¥100,000 due …"""
     lines = ["💴 " + t("Money to collect")]
     if reminder.customer is not None:
         customer = reminder.customer
         lines[0] += f" · <b>{escape(customer.name)}</b> <code>{customer.code}</code>"
     lines.append(t("Installment {number} of {purchase}").format(
-        number=escape(reminder.text), purchase=purchase_line(t, purchase)))
+        number=escape(reminder.text), purchase=purchase_line(t, purchase, timezone)))
     left = installment.amount_minor - installment.paid_minor
     lines.append(t("{amount} due {day}").format(
         amount=f"<b>{_money(left, installment.currency)}</b>",

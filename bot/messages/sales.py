@@ -52,8 +52,8 @@ def purchase_card(t: Translate, *, customer: Customer | None, amount: Money | No
     lines.append("🕒 " + t("When: {when}").format(
         when=local_time(occurred, timezone, t) if occurred else t("just now")))
     if plan:
-        lines.append("📅 " + t("Payment plan:") + " " + " · ".join(
-            f"{day.isoformat()} {format_money(money)}" for day, money in plan))
+        lines.append("📅 " + t("Payment plan: {plan}").format(plan=" · ".join(
+            f"{day.isoformat()} {format_money(money)}" for day, money in plan)))
         planned = sum(money.minor for _, money in plan)
         if amount is None or planned != amount.minor:
             lines.append("⚠️ " + t("The plan adds up to {planned}, not the amount: save "
