@@ -25,6 +25,7 @@ from storage.models import (
     customer_shares,
 )
 from storage.reminders import plan_each
+from storage.sales.receivables import team_collections
 from storage.sales.value import Suggestion, churn_warnings, count_churn_warnings
 from storage.users import Actor, ensure_manager
 
@@ -248,6 +249,8 @@ class WeeklySummary:
     reps: list[RepWeek]
     churn: list[Suggestion] = field(default_factory=list)  # the most valuable slipping away
     churn_total: int = 0
+    collected: dict[str, int] = field(default_factory=dict)  # payments this week, minor units
+    owed: dict[str, int] = field(default_factory=dict)  # what customers still owe now
 
     @property
     def new_customers(self) -> int:
@@ -281,6 +284,7 @@ async def weekly_summary(session: AsyncSession, now: datetime) -> WeeklySummary:
     reps = [RepWeek(user.display_name, int(new.get(user.id, 0)), int(logged.get(user.id, 0)),
                     int(overdue.get(user.id, 0)))
             for user in await active_members(session)]
+    collected, owed = await team_collections(session, since)
     return WeeklySummary(since, reps, await churn_warnings(session, now),
-                         await count_churn_warnings(session))
+                         await count_churn_warnings(session), collected, owed)
 

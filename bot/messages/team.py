@@ -10,6 +10,7 @@ from bot.messages.digest import churn_words
 from bot.messages.i18n import N_, Translate
 from bot.messages.keyboards import button, rows_of
 from bot.messages.labels import local_time
+from bot.understanding.amounts import Money, format_money
 from storage.models import (
     User,
 )
@@ -26,6 +27,9 @@ def weekly_text(t: Translate, summary: WeeklySummary, timezone: str) -> str:
         lines.append("• " + t("{name}: {new} new, {logged} contacts, {overdue} overdue").format(
             name=escape(rep.name), new=rep.new_customers, logged=rep.interactions,
             overdue=rep.overdue))
+    if summary.collected or summary.owed:
+        lines.append("\n💴 " + t("Collected this week: {collected} · still owed: {owed}").format(
+            collected=_sums(summary.collected), owed=_sums(summary.owed)))
     if summary.churn_total:
         lines.append("\n<b>" + t("Slipping away: {count} customers").format(
             count=summary.churn_total) + "</b>")
@@ -33,6 +37,11 @@ def weekly_text(t: Translate, summary: WeeklySummary, timezone: str) -> str:
                   + (f" ({escape(s.customer.owner.display_name)})" if s.customer.owner else "")
                   + f": {churn_words(t, s.value.churn)}" for s in summary.churn if s.value.churn]
     return "\n".join(lines)
+
+
+def _sums(minor_by_currency: dict[str, int]) -> str:
+    return " + ".join(format_money(Money.from_minor(minor, currency))
+                      for currency, minor in sorted(minor_by_currency.items())) or "—"
 
 
 def team_text(t: Translate, members: list[MemberLine]) -> str:

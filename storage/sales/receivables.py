@@ -10,13 +10,13 @@ aggregate queries, grouped by the database, whatever the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Customer, Installment, Purchase, User
+from storage.models import Customer, Installment, Payment, Purchase, User
 from storage.users import Actor, visible_to
 
 BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+")
@@ -96,3 +96,18 @@ async def aging(session: AsyncSession, actor: Actor, today: date) -> Aging:
             found.month_due[currency] = found.month_due.get(currency, 0) + int(due or 0)
             found.month_paid[currency] = found.month_paid.get(currency, 0) + int(paid or 0)
     return found
+
+
+async def team_collections(session: AsyncSession, since: datetime
+                           ) -> tuple[dict[str, int], dict[str, int]]:
+    """For the Monday summary: what came in since `since`, and what the team's customers
+    still owe, each per currency."""
+    collected = {currency: int(minor or 0) for currency, minor in await session.execute(
+        select(Payment.currency, func.sum(Payment.amount_minor))
+        .where(Payment.received_at >= since).group_by(Payment.currency))}
+    owed = {currency: int(minor or 0) for currency, minor in await session.execute(
+        select(Purchase.currency, func.sum(Purchase.amount_minor - Purchase.paid_minor))
+        .join(Customer, Customer.id == Purchase.customer_id)
+        .where(Customer.merged_into_id.is_(None), Purchase.paid_minor < Purchase.amount_minor)
+        .group_by(Purchase.currency))}
+    return collected, owed
