@@ -122,6 +122,8 @@ async def amount_from_answer(update: Update, context: BotContext) -> Money | Non
 
 # A step of a flow: PTB calls it with the update and the context; it returns the next step.
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, int]]
+# A flow's start from a text and the customers it names.
+Start = Callable[[Update, BotContext, str, list[SearchHit]], Coroutine[Any, Any, int]]
 Handlers = list[BaseHandler[Update, Any, Any]]
 
 # The steps every card flow has, in this order. A member's step is kept with the
@@ -155,6 +157,37 @@ class CardFlow:
     def money(draft: dict[str, Any], field: str) -> Money | None:
         """The amount kept in the draft's `field` (with its `currency`), if any."""
         return Money(Decimal(draft[field]), draft["currency"]) if draft.get(field) else None
+
+    def from_message(self, start: Start) -> Step:
+        """The flow begun by a plain message: its text and the customers it names."""
+        async def begin(update: Update, context: BotContext) -> int:
+            text, candidates = await mentioned_in_message(update, context)
+            return await start(update, context, text, candidates)
+        return begin
+
+    def from_command(self, start: Start, usage: str) -> Step:
+        """The flow begun by its command; with nothing after it, `usage` (an N_ text)."""
+        async def begin(update: Update, context: BotContext) -> int:
+            text = command_text(update)
+            if not text:
+                await say(update, context, context.t(usage))
+                return ConversationHandler.END
+            return await start(update, context, text, await customers_named(context, text))
+        return begin
+
+    async def draft_to_save(self, update: Update, context: BotContext, field: str,
+                            question: str) -> tuple[dict[str, Any], Money] | int:
+        """On Save: the draft and its amount, or the step that asks for what is missing
+        (the customer, or the amount with `question`)."""
+        await acknowledge(update)
+        draft = self.draft(context)
+        amount = self.money(draft, field)
+        if not draft.get("customer_id"):
+            return await self.customer_missing(update, context)
+        if amount is None or amount.amount <= 0:
+            await say(update, context, question)
+            return WAIT_VALUE
+        return draft, amount
 
     async def customer_missing(self, update: Update, context: BotContext) -> int:
         """Save was pressed before the card knew its customer: ask for one."""

@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.messages.errors import error_text
+from bot.messages.i18n import N_
 from bot.messages.payments import (
     installment_received,
     payment_card,
@@ -43,12 +44,8 @@ from handlers.common import (
 )
 from handlers.flows import (
     CONFIRM,
-    WAIT_VALUE,
     CardFlow,
-    command_text,
-    customers_named,
     draft_customer,
-    mentioned_in_message,
     over_ceiling,
     stored,
     stored_time,
@@ -109,30 +106,13 @@ async def show_card(update: Update, context: BotContext, *, edit: bool = False) 
 FLOW = CardFlow("pay", "pay", show_card)
 
 
-async def plain_payment(update: Update, context: BotContext) -> int:
-    text, candidates = await mentioned_in_message(update, context)
-    return await start_payment(update, context, text, candidates)
-
-
-async def paid_command(update: Update, context: BotContext) -> int:
-    text = command_text(update)
-    if not text:
-        await say(update, context, context.t(
-            "Tell me who paid and how much, e.g. /paid 王小明 10万"))
-        return ConversationHandler.END
-    return await start_payment(update, context, text, await customers_named(context, text))
-
-
 async def save(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    await acknowledge(update)
-    draft, t = FLOW.draft(context), context.t
-    amount = FLOW.money(draft, "amount")
-    if not draft.get("customer_id"):
-        return await FLOW.customer_missing(update, context)
-    if amount is None or amount.amount <= 0:
-        await say(update, context, t("How much was paid? e.g. 10万, ¥3000, $4,800"))
-        return WAIT_VALUE
+    ready = await FLOW.draft_to_save(update, context, "amount", context.t(
+        "How much was paid? e.g. 10万, ¥3000, $4,800"))
+    if isinstance(ready, int):
+        return ready
+    (draft, amount), t = ready, context.t
     sure = query is not None and query.data == "pay:sure"  # the card asked, and was told yes
     async with context.unit_of_work() as session:
         check_amount(amount.minor, ceiling_minor(context, amount.currency), confirmed=sure)
@@ -208,8 +188,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(installment_received_pressed,
                                          pattern=r"^inst:\d{1,10}:paid$"))
     app.add_handler(FLOW.conversation(
-        entry_points=[CommandHandler("paid", paid_command),
+        entry_points=[CommandHandler("paid", FLOW.from_command(start_payment, N_(
+                          "Tell me who paid and how much, e.g. /paid 王小明 10万"))),
                       CallbackQueryHandler(part_received_pressed,
                                            pattern=r"^inst:\d{1,10}:part$"),
-                      MessageHandler(PRIVATE_TEXT & LooksLikePayment(), plain_payment)],
+                      MessageHandler(PRIVATE_TEXT & LooksLikePayment(),
+                                     FLOW.from_message(start_payment))],
         save=save, asks="amount", ask=ask_amount, answered=got_amount))

@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.messages.i18n import N_
 from bot.messages.keyboards import button
 from bot.messages.sales import (
     purchase_card,
@@ -47,12 +48,8 @@ from handlers.common import (
 )
 from handlers.flows import (
     CONFIRM,
-    WAIT_VALUE,
     CardFlow,
-    command_text,
-    customers_named,
     draft_customer,
-    mentioned_in_message,
     over_ceiling,
     stored,
     stored_time,
@@ -122,34 +119,15 @@ def adds_up(plan: list[tuple[date, Money]], amount: Money | None) -> bool:
 FLOW = CardFlow("buy", "buy", show_card)
 
 
-# ---- entry points -----------------------------------------------------------------------
-
-async def plain_purchase(update: Update, context: BotContext) -> int:
-    text, candidates = await mentioned_in_message(update, context)
-    return await start_purchase(update, context, text, candidates)
-
-
-async def buy_command(update: Update, context: BotContext) -> int:
-    text = command_text(update)
-    if not text:
-        await say(update, context, context.t(
-            "Tell me what was bought, e.g. /buy 王小明 20 台 X1 共 4.8 万"))
-        return ConversationHandler.END
-    return await start_purchase(update, context, text, await customers_named(context, text))
-
-
 # ---- the card's buttons and answers -----------------------------------------------------
 
 async def save(update: Update, context: BotContext) -> int:
     query = update.callback_query
-    await acknowledge(update)
-    draft, t = FLOW.draft(context), context.t
-    amount = FLOW.money(draft, "amount")
-    if not draft.get("customer_id"):
-        return await FLOW.customer_missing(update, context)
-    if amount is None or amount.amount <= 0:
-        await say(update, context, t("How much was it? e.g. 4.8万, ¥3000, $4,800"))
-        return WAIT_VALUE
+    ready = await FLOW.draft_to_save(update, context, "amount", context.t(
+        "How much was it? e.g. 4.8万, ¥3000, $4,800"))
+    if isinstance(ready, int):
+        return ready
+    (draft, amount), t = ready, context.t
     sales = context.settings.sales
     async with context.unit_of_work() as session:
         recorded = await purchases.record_purchase(
@@ -250,6 +228,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         fallbacks=[CommandHandler("cancel", cancel_comment)],
     ))
     app.add_handler(FLOW.conversation(
-        entry_points=[CommandHandler("buy", buy_command),
-                      MessageHandler(PRIVATE_TEXT & LooksLikePurchase(), plain_purchase)],
+        entry_points=[CommandHandler("buy", FLOW.from_command(start_purchase, N_(
+                          "Tell me what was bought, e.g. /buy 王小明 20 台 X1 共 4.8 万"))),
+                      MessageHandler(PRIVATE_TEXT & LooksLikePurchase(),
+                                     FLOW.from_message(start_purchase))],
         save=save, asks="amount", ask=ask_amount, answered=got_amount))
