@@ -1,18 +1,18 @@
 """Money collected (回款): payment plans, and payments applied to what a customer owes.
 
 A purchase may carry a plan of installments (`set_plan`): their amounts add up to the
-purchase's and none is due before the day it is saved. A payment pays installments in
-the order they are due, then purchases without a plan, oldest first.
+purchase's, none is due before the day it is saved, and each has a reminder for the
+customer's owner on its day. Each purchase and installment carries what has been paid
+of it (`paid_minor`), kept with every payment; what it still owes is its amount less
+that.
 
-Each purchase carries what has been paid of it (`Purchase.paid_minor`), kept with every
-payment; what it still owes is its amount less that. A payment goes to the customer's
-oldest purchase with something outstanding in the payment's currency, then the next, in
-the order they were bought: one `Payment` row per purchase it pays (an allocation), all
-under one timeline entry. More than is outstanding is asked about first, and the rest is
-kept as credit (a row with no purchase). A payment in a currency the customer owes
-nothing in is refused: amounts are never converted. Purchases logged before payments
-were tracked count as paid (migration 0020), so a team's history does not turn into
-debts overnight.
+A payment pays, in the payment's currency, the customer's installments in the order they
+are due, then its purchases without a plan in the order they were bought: one `Payment`
+row per purchase or installment it pays, all under one timeline entry. More than is
+owed is asked about first, and the rest is kept as credit (a row with no purchase). A
+payment in a currency the customer owes nothing in is refused: amounts are never
+converted. Purchases logged before payments were tracked count as paid (migration 0020),
+so a team's history does not turn into debts overnight.
 """
 
 from __future__ import annotations
