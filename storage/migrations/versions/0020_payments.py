@@ -1,5 +1,5 @@
-"""payments (回款): purchases.paid_minor and the payments table; purchases logged before
-payments were tracked count as paid
+"""money collected (回款): purchases.paid_minor, payment plans (installments) and
+payments; purchases logged before payments were tracked count as paid
 
 Revision ID: 0020
 Revises: 0019
@@ -20,12 +20,30 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('purchases') as batch:
-        batch.add_column(sa.Column('paid_minor', sa.BigInteger(), nullable=False,
-                                   server_default='0'))
+    # A plain ADD COLUMN (SQLite has it): batch mode would copy the table, and reflecting
+    # it warns about the expression index on customers on every `db upgrade`.
+    op.add_column('purchases', sa.Column('paid_minor', sa.BigInteger(), nullable=False,
+                                         server_default='0'))
     # A team's history does not turn into debts: what was bought before payments were
     # tracked counts as paid.
     op.execute('UPDATE purchases SET paid_minor = amount_minor')
+    op.create_table(
+        'installments',
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('purchase_id', sa.Integer(),
+                  sa.ForeignKey('purchases.id', ondelete='CASCADE'), nullable=False),
+        sa.Column('customer_id', sa.Integer(),
+                  sa.ForeignKey('customers.id', ondelete='CASCADE'), nullable=False),
+        sa.Column('due_on', sa.Date(), nullable=False),
+        sa.Column('amount_minor', sa.BigInteger(), nullable=False),
+        sa.Column('paid_minor', sa.BigInteger(), nullable=False, server_default='0'),
+        sa.Column('currency', sa.String(3), nullable=False),
+        sa.Column('invoice_no', sa.String(64), nullable=True),
+        sa.Column('reminder_id', sa.Integer(),
+                  sa.ForeignKey('reminders.id', ondelete='SET NULL'), nullable=True),
+    )
+    op.create_index('ix_installments_purchase', 'installments', ['purchase_id', 'due_on'])
+    op.create_index('ix_installments_customer', 'installments', ['customer_id'])
     op.create_table(
         'payments',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -33,6 +51,8 @@ def upgrade() -> None:
                   sa.ForeignKey('customers.id', ondelete='CASCADE'), nullable=False),
         sa.Column('purchase_id', sa.Integer(),
                   sa.ForeignKey('purchases.id', ondelete='CASCADE'), nullable=True),
+        sa.Column('installment_id', sa.Integer(),
+                  sa.ForeignKey('installments.id', ondelete='SET NULL'), nullable=True),
         sa.Column('user_id', sa.Integer(), sa.ForeignKey('users.id'), nullable=True),
         sa.Column('amount_minor', sa.BigInteger(), nullable=False),
         sa.Column('currency', sa.String(3), nullable=False),
@@ -49,5 +69,7 @@ def downgrade() -> None:
     op.drop_index('ix_payments_purchase', table_name='payments')
     op.drop_index('ix_payments_customer_time', table_name='payments')
     op.drop_table('payments')
-    with op.batch_alter_table('purchases') as batch:
-        batch.drop_column('paid_minor')
+    op.drop_index('ix_installments_customer', table_name='installments')
+    op.drop_index('ix_installments_purchase', table_name='installments')
+    op.drop_table('installments')
+    op.drop_column('purchases', 'paid_minor')
