@@ -36,6 +36,7 @@ from bench import (
     imports,
     logs,
     miniapp,
+    receivables,
     reminders,
     sales,
     stale,
@@ -251,7 +252,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 
 
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
-         "dates", "logs", "encrypted", "failover")
+         "dates", "logs", "encrypted", "failover", "receivables")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"
@@ -286,7 +287,9 @@ INTRO = (
     "development and held-out phrases tests/date_phrases.py makes from meanings, and whole "
     "log sentences (bench/logs.py) on those of tests/log_sentences.py. The failover part "
     "(bench/failover.py, PostgreSQL) cuts every connection of a running `salesbot run` and "
-    "takes the server away for 20 s, timing the answers after each.\n\n"
+    "takes the server away for 20 s, timing the answers after each. The receivables part "
+    "(bench/receivables.py) times /receivables' aging over 100,000 customers, 1,000,000 "
+    "purchases, installments and payments.\n\n"
 )
 
 
@@ -318,6 +321,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out["dates"] = dates.run()
     if "logs" in parts and label == "SQLite":  # on a database of its own: measured once
         out["logs"] = await logs.run()
+    if "receivables" in parts:
+        out[f"receivables-{label}"] = await receivables.run(scratch, label)
     if "failover" in parts and label == "PostgreSQL":  # a server to lose
         out[f"failover-{label}"] = await failover.run(url, label)
     if "encrypted" in parts and label == "SQLite":  # SQLCipher is for SQLite
