@@ -78,6 +78,7 @@ _PHONE_LABEL = (r"手机号码|手机号|手机|移动电话|电话|座机|办�
                 rf"(?:{_misread('mobile phone', 'mobile', 'mob', 'cellphone', 'cell')}|tel|"
                 r"telephone|phone|direct|office|main|[mtpcdo])(?![a-z])")
 _EMAIL_LABEL = rf"电子邮箱|电子邮件|邮箱|邮件|(?:{_misread('e-mail', 'email', 'mail')})"
+_WEB_WORDS = r"网址|网站|官网|主页|website|homepage|web|url"  # glued to a value too
 _WEB_LABEL = r"网址|网站|官网|主页|(?:website|homepage|web|url|w)(?![a-z])"
 _HAN_ADDRESS_LABEL = r"公司地址|办公地址|联系地址|地址"
 _LATIN_ADDRESS_LABEL = r"(?:address|addr|add|location)"
@@ -85,8 +86,7 @@ _FAX_LABEL = r"传真|fax|facsimile|f(?=\s*[:：])"
 _LABELS = [
     re.compile(rf"^\s*(?:{_PHONE_LABEL})\s*[:.]?\s*(?=[+\d(])", re.I),
     re.compile(rf"^\s*(?:{_EMAIL_LABEL}|e(?=\s*:)|e\s)\s*:?\s*(?=[A-Za-z0-9._%+-]+@)", re.I),
-    re.compile(rf"^\s*(?:{_WEB_LABEL}|网址|网站|官网|website|web|url)\s*:?\s*"
-               r"(?=https?://|www\.)", re.I),
+    re.compile(rf"^\s*(?:{_WEB_LABEL}|{_WEB_WORDS})\s*:?\s*(?=https?://|www\.)", re.I),
     re.compile(rf"^\s*(?:{_WEB_LABEL})\s*:?\s*(?=[a-z0-9-]+\.(?:com|cn|net|org|io)\b)", re.I),
     re.compile(rf"^\s*(?:{_HAN_ADDRESS_LABEL})\s*:?\s*"),
     re.compile(rf"^\s*{_LATIN_ADDRESS_LABEL}(?:\s*[:.]\s*|\s+(?=\S*\d)|(?=\d)|"
@@ -357,8 +357,7 @@ def _sites(card: CardFields, sites: list[str]) -> None:
                                                   site)
             continue
         prefix = site[: len(site) - len(glued)]
-        if re.fullmatch(r"(?:网址|网站|官网|主页|website|homepage|web|url|w)\s*:?\s*", prefix,
-                        re.I):
+        if re.fullmatch(rf"(?:{_WEB_WORDS}|w)\s*:?\s*", prefix, re.I):
             card.website = card.website or glued
         else:
             email = _valid_email(_mended_email(f"{prefix}@{glued}", f"{prefix}@{glued}"))
