@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,20 +140,10 @@ async def record_installment_paid(session: AsyncSession, actor: Actor, installme
     left = installment.amount_minor - installment.paid_minor
     if left <= 0:
         return installment, 0
-    now = utcnow()
-    entry = await log_interaction(session, actor, customer.id, kind=InteractionKind.PAYMENT,
-                                  summary=_summary(left, installment.currency), occurred_at=now)
-    session.add(Payment(customer_id=customer.id, user_id=actor.user_id,
-                        purchase_id=purchase.id, installment_id=installment.id,
-                        amount_minor=left, currency=installment.currency, received_at=now,
-                        interaction_id=entry.id, created_at=now))
-    installment.paid_minor += left
-    purchase.paid_minor += left
-    await _close_reminder_if_paid(session, installment, now)
-    audit.record(session, actor_id=actor.user_id, action="payment", entity="customer",
-                 entity_id=customer.id, after={
-                     "amount_minor": left, "currency": installment.currency,
-                     "applied": [[purchase.id, left]], "installment": installment.id})
+    before = outstanding_of(purchase)
+    plan = Plan([Allocation(purchase, left, before, before - left, installment)], before)
+    await _write(session, actor, customer, plan, installment.currency, "", utcnow(),
+                 installment=installment.id)
     return installment, left
 
 
@@ -251,6 +242,18 @@ async def record_payment(session: AsyncSession, actor: Actor, customer_id: int,
     when = received_at or now
     if when > now + FUTURE_SLACK:
         raise ValidationFailed("received", N_("A payment cannot be logged in the future."))
+    payments = await _write(session, actor, customer, plan, currency, summary, when)
+    return Received(plan, payments)
+
+
+async def _write(session: AsyncSession, actor: Actor, customer: Customer, plan: Plan,
+                 currency: str, summary: str, when: datetime, **audited: Any
+                 ) -> list[Payment]:
+    """A payment as `plan` applies it: one timeline entry, a row per part, what each
+    purchase and installment has been paid kept with it, a paid installment's reminder
+    closed, the act audited."""
+    now = utcnow()
+    amount_minor = sum(a.amount_minor for a in plan.allocations)
     entry = await log_interaction(session, actor, customer.id, kind=InteractionKind.PAYMENT,
                                   summary=summary or _summary(amount_minor, currency),
                                   occurred_at=when)
@@ -274,8 +277,8 @@ async def record_payment(session: AsyncSession, actor: Actor, customer_id: int,
                  entity_id=customer.id, after={
                      "amount_minor": amount_minor, "currency": currency,
                      "applied": [[a.purchase.id if a.purchase else None, a.amount_minor]
-                                 for a in plan.allocations]})
-    return Received(plan, payments)
+                                 for a in plan.allocations], **audited})
+    return payments
 
 
 async def outstanding(session: AsyncSession, customer: Customer) -> dict[str, int]:
