@@ -9,7 +9,6 @@ everything is paid, in part or in full.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import statistics
 import time
@@ -19,13 +18,12 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from bench.reminders import empty
-from bench.sales import PURCHASES
+from bench.sales import PURCHASES, lookups_meanwhile
 from bench.stale import CUSTOMERS, seed
 from bench.stats import percentile
 from storage.database import Database
 from storage.models import Installment, Payment, Purchase
-from storage.sales.receivables import aging
-from storage.search.lookup import search_customers
+from storage.sales.receivables import Aging, aging
 from storage.users import Actor, Role
 
 BATCH = 20_000
@@ -78,27 +76,17 @@ async def measure(url: str) -> dict[str, Any]:
     await seed_owed(db, now)
     seeded = time.perf_counter() - started
     manager = Actor(1, 20_001, Role.ADMIN, "en", "Asia/Shanghai", "Rep 1", True)
-    lookups: list[float] = []
-    done = asyncio.Event()
 
-    async def look_up() -> None:
-        rng = random.Random(3)
-        while not done.is_set():
+    async def timed_agings() -> tuple[list[float], Aging]:
+        runs = []
+        for _ in range(5):
             began = time.perf_counter()
             async with db.unit_of_work() as session:
-                await search_customers(session, f"客户{rng.randrange(1, CUSTOMERS)}", manager)
-            lookups.append((time.perf_counter() - began) * 1000)
-            await asyncio.sleep(0.05)
+                found = await aging(session, manager, now.date())
+            runs.append(time.perf_counter() - began)
+        return runs, found
 
-    looking = asyncio.create_task(look_up())
-    runs = []
-    for _ in range(5):
-        began = time.perf_counter()
-        async with db.unit_of_work() as session:
-            found = await aging(session, manager, now.date())
-        runs.append(time.perf_counter() - began)
-    done.set()
-    await looking
+    lookups, (runs, found) = await lookups_meanwhile(db, timed_agings())
     await db.dispose()
     return {"seeded": seeded, "median": statistics.median(runs), "slowest": max(runs),
             "lookups": len(lookups), "p99": percentile(lookups, 99),
