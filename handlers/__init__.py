@@ -24,6 +24,7 @@ from handlers import (
     privacy,
     purchases,
     quality,
+    requests,
     search,
     segments,
     start,
@@ -54,6 +55,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     stats.register(app)
     segments.register(app)
     deals.register(app)  # "预计下月成交" is a deal, not a purchase
+    requests.register(app)  # "王总投诉…" is a service request, not a note on the timeline
     payments.register(app)  # "Acme paid $4,800" is money in, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     interactions.register(app)

@@ -37,8 +37,19 @@ async def say(update: Update, context: BotContext, text: str,
     answer goes out as several messages, the buttons under the last. Inside a unit of
     work, the answer goes out when it has committed (BotContext.unit_of_work)."""
     answer = Answer.to(update, text, markup, edit=edit)
-    if answer is None:
-        return
+    if answer is not None:
+        await _send_after_commit(context, answer)
+
+
+async def tell(context: BotContext, chat_id: int, text: str,
+               markup: InlineKeyboardMarkup | None = None) -> None:
+    """A message to another member's chat (a request given to them), sent as `say`'s
+    answers are: when the unit of work has committed."""
+    await _send_after_commit(context, Answer(chat_id, text,
+                                             markup.to_dict() if markup is not None else None))
+
+
+async def _send_after_commit(context: BotContext, answer: Answer) -> None:
     held = held_answers.get()
     if held is not None:
         held.append(answer)

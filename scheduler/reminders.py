@@ -23,10 +23,11 @@ from bot.messages.digest import digest_keyboard, digest_text
 from bot.messages.i18n import Translate, translator
 from bot.messages.payments import installment_keyboard, installment_reminder_text
 from bot.messages.reminders import nudge_keyboard, nudge_text, reminder_keyboard, reminder_text
+from bot.messages.requests import request_actions, request_reminder_text
 from bot.messages.team import weekly_text
 from bot.runtime import metrics
 from bot.runtime.config import ReminderSettings
-from storage import nudges, reminders, team
+from storage import nudges, reminders, requests, team
 from storage.clock import utcnow
 from storage.database import Database, is_disconnect
 from storage.models import NUDGE_KINDS, ReminderKind, Role, User
@@ -174,6 +175,13 @@ class ReminderDispatcher:
                     return Outcome.SETTLED
                 text = installment_reminder_text(t, reminder, *found, user.timezone)
                 markup = installment_keyboard(t, reminder.id, found[0].id, reminder.customer_id)
+            elif reminder.kind == ReminderKind.REQUEST:
+                request = await requests.request_reminded(session, reminder.id)
+                if request is None:
+                    await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
+                    return Outcome.SETTLED
+                text = request_reminder_text(t, request, user.timezone, late=late)
+                markup = request_actions(t, request, snooze=True)
             elif reminder.kind in NUDGE_KINDS:
                 if not nudges.still_relevant(reminder):
                     await reminders.nothing_to_send(session, reminder_id, token, cancel=True)

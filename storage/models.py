@@ -84,6 +84,7 @@ class InteractionKind(StrEnum):
     FEEDBACK = "feedback"
     PURCHASE = "purchase"
     PAYMENT = "payment"
+    REQUEST = "request"  # a service request opened or resolved (storage/requests.py)
 
 
 class DealStage(StrEnum):
@@ -106,6 +107,7 @@ class ReminderKind(StrEnum):
     QUIET = "quiet"  # nobody has been in touch for the tier's number of days
     UNVERIFIED = "unverified"  # contact details not confirmed for months
     INSTALLMENT = "installment"  # a payment plan's installment due: money to collect
+    REQUEST = "request"  # a service request due: its assignee's to resolve
 
 
 NUDGE_KINDS = (ReminderKind.QUIET, ReminderKind.UNVERIFIED)
@@ -439,6 +441,62 @@ class Payment(Base):
     interaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("interactions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RequestKind(StrEnum):
+    QUESTION = "question"
+    FAULT = "fault"
+    COMPLAINT = "complaint"
+    RETURN = "return"
+
+
+class RequestPriority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.OPEN, RequestStatus.IN_PROGRESS, RequestStatus.REOPENED)
+
+
+class ServiceRequest(Base):
+    """A customer's question, fault, complaint or return (工单): who handles it, by when,
+    and what was done; its times give the first-response and resolution figures."""
+
+    __tablename__ = "service_requests"
+    __table_args__ = (Index("ix_service_requests_assignee_status", "assignee_id", "status"),
+                      Index("ix_service_requests_customer_status", "customer_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default=RequestKind.FAULT)
+    priority: Mapped[str] = mapped_column(String(16), default=RequestPriority.NORMAL)
+    problem: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.OPEN)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_at: Mapped[datetime | None] = mapped_column()
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminders.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    customer: Mapped[Customer] = relationship(lazy="joined")
+    assignee: Mapped[User] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REQUEST_STATUSES
 
 
 class Deal(Base):

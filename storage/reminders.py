@@ -32,8 +32,10 @@ from storage.models import (
     Reminder,
     ReminderKind,
     ReminderStatus,
+    ServiceRequest,
     User,
 )
+from storage.requests import overdue_requests
 from storage.sales.deals import stalled_deals
 from storage.sales.value import Suggestion, churn_warnings, tier_suggestions
 from storage.users import Actor
@@ -196,11 +198,12 @@ class Digest:
     churn: list[Suggestion] = field(default_factory=list)  # customers slipping away
     # Installments past their day and not paid, with the customer: money to collect.
     collections: list[tuple[Installment, Customer]] = field(default_factory=list)
+    requests: list[ServiceRequest] = field(default_factory=list)  # open, past their due time
 
     @property
     def empty(self) -> bool:
         return not (self.overdue or self.today or self.nudges or self.deals or self.tiers
-                    or self.churn or self.collections)
+                    or self.churn or self.collections or self.requests)
 
 
 DIGEST_NUDGES = 10
@@ -228,7 +231,8 @@ async def digest_for(session: AsyncSession, user: User, now: datetime) -> Digest
                   deals=await stalled_deals(session, user, local.date()),
                   tiers=await tier_suggestions(session, user.id),
                   churn=await churn_warnings(session, now, owner_id=user.id),
-                  collections=await overdue_collections(session, user.id, local.date()))
+                  collections=await overdue_collections(session, user.id, local.date()),
+                  requests=await overdue_requests(session, user.id, now))
 
 
 async def overdue_collections(session: AsyncSession, owner_id: int, today: date

@@ -29,6 +29,8 @@ TEXT_LIMITS: dict[str, int] = {
     "telegram": 64,
     "product": 100,
     "deal": 100,
+    "problem": 2000,
+    "resolution": 2000,
 }
 
 _CONTROL = re.compile(

@@ -19,6 +19,7 @@ from bot.messages.reminders import (
     followups_keyboard,
     nudges_keyboard,
 )
+from bot.messages.requests import request_line
 from bot.messages.sales import deal_line
 from bot.understanding.amounts import Money, format_money
 from storage.clock import utcnow
@@ -43,6 +44,9 @@ def digest_text(t: Translate, digest: Digest, timezone: str, currency: str = "CN
         lines.append("\n<b>" + t("Money to collect, overdue") + "</b>")
         lines += ["• " + overdue_collection_line(t, installment, customer, today)
                   for installment, customer in digest.collections]
+    if digest.requests:
+        lines.append("\n<b>" + t("Requests overdue") + "</b>")
+        lines += ["• " + request_line(t, r, timezone, utcnow()) for r in digest.requests]
     if digest.deals:
         lines.append("\n<b>" + t("Deals past their close date") + "</b>")
         lines += ["• " + deal_line(t, d) for d in digest.deals]
@@ -88,6 +92,8 @@ def tier_suggestion_line(t: Translate, suggestion: Suggestion, currency: str) ->
 def digest_keyboard(digest: Digest, timezone: str, t: Translate) -> InlineKeyboardMarkup:
     rows = followups_keyboard(digest.overdue + digest.today, timezone, t).inline_keyboard
     deals = [button(f"💼 #{d.id} {d.title}"[:40], f"deal:{d.id}:open") for d in digest.deals[:4]]
+    tickets = [button(f"🛠 #{r.id} {r.customer.name}"[:40], f"rq:{r.id}:open")
+               for r in digest.requests[:4]]
     churn = [[button(f"📞 {s.customer.name}"[:30], f"c:{s.customer.id}:open"),
               button("⏰ " + t("Follow-up"), f"churn:{s.customer.id}:remind"),
               button("🙈 " + t("30 days"), f"churn:{s.customer.id}:quiet")]
@@ -97,4 +103,4 @@ def digest_keyboard(digest: Digest, timezone: str, t: Translate) -> InlineKeyboa
               button(t("Keep {tier}").format(tier=tier_label(t, s.customer.tier)),
                      f"tiers:{s.customer.id}:keep")] for s in digest.tiers[:4]]
     return InlineKeyboardMarkup([*rows[:8], *nudges_keyboard(digest.nudges).inline_keyboard,
-                                 *rows_of(deals, 2), *churn, *tiers])
+                                 *rows_of(tickets, 2), *rows_of(deals, 2), *churn, *tiers])

@@ -10,6 +10,9 @@ from bot.messages.i18n import N_, Translate
 from storage.models import (
     DealStage,
     InteractionKind,
+    RequestKind,
+    RequestPriority,
+    RequestStatus,
     Stage,
     Tier,
 )
@@ -51,6 +54,10 @@ FIELD_LABELS: dict[str, str] = {
     "filter": N_("filter"),
     "quiet": N_("quiet days"),
     "created": N_("created"),
+    "problem": N_("problem"),
+    "resolution": N_("what was done"),
+    "assignee": N_("assignee"),
+    "request": N_("request"),
 }
 TIER_LABELS = {Tier.CORE: N_("core"), Tier.IMPORTANT: N_("important"), Tier.NORMAL: N_("normal")}
 STAGE_LABELS = {
@@ -102,6 +109,25 @@ KIND_LABELS = {
     InteractionKind.FEEDBACK: ("📣", N_("Feedback")),
     InteractionKind.PURCHASE: ("🛒", N_("Purchase")),
     InteractionKind.PAYMENT: ("💴", N_("Payment")),
+    InteractionKind.REQUEST: ("🛠", N_("Service request")),
+}
+REQUEST_KIND_LABELS = {
+    RequestKind.QUESTION: N_("question"),
+    RequestKind.FAULT: N_("fault"),
+    RequestKind.COMPLAINT: N_("complaint"),
+    RequestKind.RETURN: N_("return"),
+}
+PRIORITY_LABELS = {
+    RequestPriority.LOW: N_("low"),
+    RequestPriority.NORMAL: N_("normal"),
+    RequestPriority.HIGH: N_("high"),
+    RequestPriority.URGENT: N_("urgent"),
+}
+REQUEST_STATUS_LABELS = {
+    RequestStatus.OPEN: N_("open"),
+    RequestStatus.IN_PROGRESS: N_("in progress"),
+    RequestStatus.RESOLVED: N_("resolved"),
+    RequestStatus.REOPENED: N_("reopened"),
 }
 
 

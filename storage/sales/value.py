@@ -13,7 +13,8 @@ Churn rules, each with its reason:
   the customer's own mean interval (first to last purchase over the gaps between them);
 - falling: purchases in the last 90 days at most half the quarterly mean of the 270 days
   before, when that mean is at least one;
-- complaint: feedback with a complaint word (投诉, 不满, complain…) in the last 30 days;
+- complaint: feedback with a complaint word (投诉, 不满, complain…), or a service request
+  that is a complaint or a return, in the last 30 days;
 - low score: a satisfaction score of 1 or 2 in the last 90 days.
 Tiers are suggested from R+F+M: 13 or more core, 9 or more important, else normal.
 """
@@ -37,7 +38,9 @@ from storage.models import (
     Interaction,
     InteractionKind,
     Purchase,
+    RequestKind,
     Satisfaction,
+    ServiceRequest,
     Tier,
     ValueDecision,
 )
@@ -86,6 +89,11 @@ async def gather(session: AsyncSession, now: datetime, currency: str) -> list[Fa
                    Interaction.occurred_at >= now - timedelta(days=30))):
         if _COMPLAINT.search(summary or ""):
             complaints[customer_id] = max(at, complaints.get(customer_id, at))
+    for customer_id, at in await session.execute(
+            select(ServiceRequest.customer_id, ServiceRequest.created_at)
+            .where(ServiceRequest.kind.in_((RequestKind.COMPLAINT, RequestKind.RETURN)),
+                   ServiceRequest.created_at >= now - timedelta(days=30))):
+        complaints[customer_id] = max(at, complaints.get(customer_id, at))
     low: dict[int, tuple[int, datetime]] = {}
     for customer_id, score, at in await session.execute(
             select(Satisfaction.customer_id, Satisfaction.score, Satisfaction.created_at)

@@ -578,9 +578,40 @@ async def customers_mentioned(
             if len(r.name) >= 2 and named.names(r.name, r.name_pinyin, folded, written)]
     if not hits:
         hits = await _by_surname(session, visible, text, folded)
+    if not hits:
+        hits = await _by_company(session, visible, text)
     by_company = [r for r in hits if r.company and fold(r.company) in folded]
     chosen = by_company or hits
     return [SearchHit(r.id, r.name, r.company, r.region, 900) for r in chosen[:limit]]
+
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,30}")
+
+
+def _company_spellings(text: str) -> set[str]:
+    """Every run of one to four Latin words and every Han substring of two to twelve
+    characters: what a company named in the sentence ("Acme says…", "华东贸易反馈…")
+    would be, lower-cased as the company index holds it."""
+    lowered = text.lower()[:500]
+    found: set[str] = set()
+    for words in (m.split() for m in re.findall(r"[a-z0-9&.\-]+(?:\s+[a-z0-9&.\-]+)*",
+                                                  lowered)):
+        for size in range(1, 5):
+            found |= {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
+    for run in _HAN_RUN.findall(lowered):
+        found |= {run[i:j] for i in range(len(run))
+                  for j in range(i + 2, min(len(run), i + 12) + 1)}
+    return {f for f in found if len(f) >= 2}
+
+
+async def _by_company(session: AsyncSession, visible: _Query, text: str) -> list[Any]:
+    """No person named: the customers of a company the sentence names ("Acme says the
+    license key fails"), read through the lower(company) index."""
+    spellings = _company_spellings(text)
+    if not spellings:
+        return []
+    return list((await session.execute(
+        visible.where(func.lower(Customer.company).in_(sorted(spellings))).limit(20))).all())
 
 
 async def _by_surname(session: AsyncSession, visible: _Query, text: str, folded: str
