@@ -55,9 +55,11 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     stats.register(app)
     segments.register(app)
     deals.register(app)  # "预计下月成交" is a deal, not a purchase
-    requests.register(app)  # "王总投诉…" is a service request, not a note on the timeline
     payments.register(app)  # "Acme paid $4,800" is money in, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
+    # After the purchase flow, whose satisfaction comment ("交货太慢") is an answer, and
+    # before the log flow: "王总投诉发货太慢" is a service request, not a timeline note.
+    requests.register(app)
     interactions.register(app)
     inline.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first

@@ -26,6 +26,7 @@ from bot.messages.keyboards import button, rows_of
 from bot.messages.requests import (
     request_actions,
     request_card,
+    request_given,
     request_keyboard,
     request_view,
     requests_keyboard,
@@ -193,11 +194,10 @@ async def save(update: Update, context: BotContext) -> int:
             t, request, context.member.timezone), request_actions(t, request), edit=True)
         assignee = request.assignee
         if assignee.id != context.member.user_id:
-            told = translator(assignee.language)
-            await tell(context, assignee.telegram_id, "📥 " + told(
-                "{name} gave you a request:").format(name=context.member.display_name)
-                + "\n" + request_view(told, request, assignee.timezone),
-                request_actions(told, request))
+            theirs = translator(assignee.language)
+            await tell(context, assignee.telegram_id, request_given(
+                theirs, context.member.display_name, request, assignee.timezone),
+                request_actions(theirs, request))
     forget(context, "req")
     return ConversationHandler.END
 

@@ -110,6 +110,12 @@ def request_actions(t: Translate, request: ServiceRequest, *, snooze: bool = Fal
     return InlineKeyboardMarkup(rows)
 
 
+def request_given(t: Translate, giver: str, request: ServiceRequest, timezone: str) -> str:
+    """What the assignee is told when a manager gives them a request."""
+    return "📥 " + t("{name} gave you a request:").format(name=escape(giver)) + "\n" + \
+        request_view(t, request, timezone)
+
+
 def request_reminder_text(t: Translate, request: ServiceRequest, timezone: str, *,
                           late: bool) -> str:
     lines = ["⏰ " + t("Request due") + f" · {request_view(t, request, timezone)}"]
