@@ -21,6 +21,18 @@ from storage.users import Profile, Visibility, actor_for
 from tests.log_sentences import Sentence, dev_set, held_out_set, score, seed_roster
 
 TARGET = 0.95
+# How the held-out figure came to be, seed by seed (the seeds are spent in
+# tests/log_sentences.py): a miss is mended by its family, then a fresh seed is drawn.
+HISTORY = (
+    "Service requests joined the set on 2026-12-06 (two sentences in eight). First held-out "
+    "draw (seed 60611): 295/320 whole; 17 of the 25 misses were the generator's (a frame "
+    "without an urgency word carrying a random priority), the rest \"尽早处理\" read as "
+    "tomorrow 09:00 (早 alone taken for the morning: now only where it is not part of "
+    "尽早/提早/早点/晚点…). Second draw (seed 24917, with more problem wordings): 308/320 = "
+    "96.3% whole, request kinds 70/80: 闪退, 不制冷, \"send the RX2 back\" and 想把货退了 "
+    "were not known; mended as families (symptoms 不+verb, software failures, "
+    "\"send/take … back\", 把…退了). The figure above is a third draw (seed 70423). The "
+    "pools and the rules have one author.")
 SHOWN_MISSES = 12
 
 
@@ -65,8 +77,9 @@ async def run() -> str:
     lines = ["### One-message logs, whole sentences", "",
              f"{len(dev)} development and {len(held_out)} held-out sentences "
              "(tests/log_sentences.py: calls, visits, messages and emails with when they "
-             "happened and a follow-up, purchases, purchases with a payment plan, and "
-             "payments received; half Chinese, half English, each at a random \"now\"); the "
+             "happened and a follow-up, purchases, purchases with a payment plan, "
+             "payments received, and service requests with their kind, priority and due "
+             "time; half Chinese, half English, each at a random \"now\"); the "
              "held-out set names customers by surname and title or in pinyin, with other "
              "verbs, frames, plan wordings (30% upfront, rest within N days) and seed.", "",
              "| field | development | held-out |", "|---|---|---|"]
@@ -78,6 +91,7 @@ async def run() -> str:
     whole = {s: figures[s][2] / len(dev if s == "dev" else held_out) for s in figures}
     lines.append(f"| **whole sentence right** | {whole['dev']:.1%} | **{whole['held_out']:.1%}** "
                  f"(target ≥ 95%: {'met' if whole['held_out'] >= TARGET else 'MISSED'}) |")
+    lines += ["", HISTORY]
     misses = figures["held_out"][3]
     if misses:
         lines += ["", f"Held-out misses (first {min(SHOWN_MISSES, len(misses))} of "

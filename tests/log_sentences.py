@@ -1,6 +1,7 @@
 """One-message logs generated from what they mean, to measure the whole sentence: who,
 what kind of contact, when it happened, when to follow up, for a purchase what was
-bought, how many, for how much and on which plan, and for a payment (回款) how much came in.
+bought, how many, for how much and on which plan, for a payment (回款) how much came in,
+and for a service request (工单) its kind, priority and due time.
 
 As tests/date_phrases.py does for dates: each sentence is made from a meaning and one way
 of writing it, at a random "now"; what is expected comes from the meaning. DEV may be
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.understanding.logs import contact_and_follow_up_times, interaction_kind
 from bot.understanding.payments import payment_amount, reads_like_payment
 from bot.understanding.plans import purchase_with_plan
+from bot.understanding.requests import reads_like_request, understand_request
 from bot.understanding.sales import reads_like_purchase
 from storage.customers import CustomerDraft, create_customer
 from storage.search.lookup import customers_mentioned
@@ -58,8 +60,9 @@ class Sentence:
     currency: str | None = None
     quantity: int | None = None
     product: str | None = None
-    family: str = "log"  # log, purchase, plan (a purchase with its plan), payment
+    family: str = "log"  # log, purchase, plan (a purchase with its plan), payment, request
     plan: tuple[tuple[date, Decimal], ...] = ()
+    request: tuple[str, str] | None = None  # a request's kind and priority
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,12 @@ class Style:
     plan_zh: tuple[str, ...]  # a purchase ({who} {q} {p} {a}) and then {plan}
     plan_en: tuple[str, ...]
     plan_kinds: tuple[str, ...]  # "dated" (a day and an amount each) or "share" (30%, rest)
+    # Service requests: {who} {problem} {due} {urgency}; problems by kind, (Chinese, English)
+    request_zh: tuple[str, ...]
+    request_en: tuple[str, ...]
+    problems: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    urgency: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]  # priority: words
+    due_words: tuple[str, ...]  # which due phrases: "tomorrow", "weekday", "day after", "clock"
     seed: int
 
 
@@ -91,6 +100,16 @@ DEV = Style(
     plan_zh=("{who}买了{q}台{p}，共{a}万，{plan}",),
     plan_en=("{who} bought {q} {p} for ${a}, {plan}",),
     plan_kinds=("dated",),
+    request_zh=("{who}反馈{problem}，{due}{urgency}", "{who} {problem} {urgency} {due}"),
+    request_en=("{who} says {problem}, {due} {urgency}", "{who} {problem} - {urgency} {due}"),
+    problems={"fault": (("X1 漏油", "设备坏了", "系统报错"),
+                        ("the X1 is leaking", "the device is broken", "the system shows an error")),
+              "complaint": (("投诉发货太慢", "对售后不满"),
+                            ("complained about late delivery", "is unhappy with the support")),
+              "return": (("要退货", "想换货"), ("wants to return the X1", "asked to exchange it"))},
+    urgency={"urgent": (("紧急",), ("urgent",)), "high": (("尽快",), ("asap",)),
+             "low": (("不急",), ("no rush",)), "normal": (("",), ("",))},
+    due_words=("tomorrow", "weekday"),
     seed=11,
 )
 
@@ -113,9 +132,32 @@ HELD_OUT = Style(
     plan_en=("{who} ordered {q} units of {p}, total ${a}; {plan}",
              "{who} purchased {q} {p} for ${a} - {plan}"),
     plan_kinds=("share", "dated"),
-    # spent: 5150 (Ms Chen, "units of", T300一共), 8086 (电邮了Ms Chen) and 31337 (with
-    # payments and plans: "的尾款3万收到了", "首付50% 余款30天内" without a comma)
-    seed=60611,
+    request_zh=("{who}那边说{problem}，{urgency}{due}", "{who}来电：{problem}。{due} {urgency}",
+                "{who}{problem}，需要上门，{due}"),
+    request_en=("{who} called: {problem}. {urgency} {due}",
+                "ticket for {who} - {problem}, {due} {urgency}", "{who} reports {problem} {due}"),
+    problems={"fault": (("T300 不能用了", "打印机卡纸故障", "服务器死机了", "屏幕有异响",
+                         "空调不制冷了", "系统一直闪退"),
+                        ("the T300 keeps crashing", "the license key fails",
+                         "the printer is not working", "the unit is faulty",
+                         "the app won't open", "their login stopped working")),
+              "complaint": (("投诉安装师傅态度差", "抱怨交货延迟", "对上次的维修不满意"),
+                            ("is angry about the invoice errors",
+                             "complains that nobody called back",
+                             "filed a complaint about the billing")),
+              "return": (("申请退货", "要求退回两台", "想把货退了"),
+                         ("would like to return two units", "requested to exchange the RX2",
+                          "wants to send the RX2 back"))},
+    urgency={"urgent": (("十分紧急", "马上处理", "非常紧急"), ("URGENT", "critical",
+                                                           "emergency")),
+             "high": (("尽早处理",), ("high priority",)),
+             "low": (("不着急",), ("not urgent", "whenever")), "normal": (("",), ("",))},
+    due_words=("tomorrow", "weekday", "day after", "clock"),
+    # spent: 5150 (Ms Chen, "units of", T300一共), 8086 (电邮了Ms Chen), 31337 (with
+    # payments and plans: "的尾款3万收到了", "首付50% 余款30天内" without a comma) and
+    # 60611 (with service requests: "尽早处理" read as tomorrow 09:00), 24917 (闪退,
+    # 不制冷, "send the RX2 back", 想把货退了)
+    seed=70423,
 )
 
 WHAT_ZH = ("要报价", "聊了新项目", "对价格有疑问", "想看样品", "确认了交期")
@@ -270,15 +312,65 @@ class Maker:
                         "CNY" if language == "zh" else "USD", quantity, product,
                         family="plan", plan=plan)
 
+    def due(self, now: datetime, language: str) -> tuple[str, datetime | None]:
+        """By when a request is to be handled: tomorrow, a weekday, the day after
+        tomorrow, tomorrow at a clock time, or nothing said (due by its priority)."""
+        which = self.rng.choice((*self.style.due_words, "none"))
+        names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+        if which == "tomorrow":
+            return ("明天前处理" if language == "zh" else "fix by tomorrow",
+                    at(now.date() + timedelta(days=1), None))
+        if which == "weekday":
+            target = self.rng.randrange(5)
+            ahead = (target - now.weekday()) % 7 or 7  # its 09:00 has passed today
+            if language == "zh":
+                return f"周{'一二三四五'[target]}前搞定", at(now.date() + timedelta(days=ahead),
+                                                          None)
+            return f"by {names[target]}", at(now.date() + timedelta(days=ahead), None)
+        if which == "day after":
+            return ("后天之前" if language == "zh" else "by the day after tomorrow",
+                    at(now.date() + timedelta(days=2), None))
+        if which == "clock":
+            hour = self.rng.choice((10, 15, 17))
+            said = (f"明天下午{hour - 12}点前" if hour > 12 else f"明天上午{hour}点前") \
+                if language == "zh" else (f"before tomorrow {hour - 12}pm" if hour > 12
+                                          else f"before tomorrow {hour}am")
+            return said, at(now.date() + timedelta(days=1), (hour, 0))
+        return "", None
+
+    def request(self, language: str) -> Sentence:
+        now = self.now()
+        person = self.rng.choice(ROSTER)
+        kind = self.rng.choice(sorted(self.style.problems))
+        priority = self.rng.choice(sorted(self.style.urgency))
+        zh, en = self.style.problems[kind]
+        problem = self.rng.choice(zh if language == "zh" else en)
+        urgent_zh, urgent_en = self.style.urgency[priority]
+        due_text, due = self.due(now, language)
+        frames = self.style.request_zh if language == "zh" else self.style.request_en
+        frame = self.rng.choice(frames)
+        if "{urgency}" not in frame:
+            priority = "normal"
+            urgent_zh = urgent_en = ("",)
+        who = self.who(person, language)
+        if who.isascii() and problem[:1].isascii():
+            who += " "  # "Ms Chen T300 不能用了": nobody glues two Latin words
+        text = frame.format(
+            who=who, problem=problem, due=due_text,
+            urgency=self.rng.choice(urgent_zh if language == "zh" else urgent_en))
+        text = " ".join(text.split()).strip(" ,，。-")
+        return Sentence(text, now, person.name, None, None, due, family="request",
+                        request=(kind, priority))
+
     def sentences(self, count: int) -> list[Sentence]:
-        """Six logs in eight, then a purchase, a payment and a purchase with its plan in
-        turn; half Chinese, half English."""
+        """Five logs in eight, a service request, and a purchase, a payment and a purchase
+        with its plan in turn; half Chinese, half English."""
         made = []
         others = (self.purchase, self.payment, self.plan)
         for i in range(count):
             language = "zh" if i % 2 else "en"
             made.append(others[(i // 8) % 3](language) if i % 8 in (3, 7)
-                        else self.log(language))
+                        else self.request(language) if i % 8 in (2, 5) else self.log(language))
         return made
 
 
@@ -298,11 +390,20 @@ async def score(session: AsyncSession, actor: Actor, sentence: Sentence) -> dict
     right = {"customer": len(hits) == 1 and hits[0].name == sentence.customer}
     if sentence.kind is not None:
         kind = interaction_kind(sentence.text)
-        right["kind"] = kind is not None and kind.value == sentence.kind
+        # The chat asks the request flow before the log flow: a log must not read as one.
+        right["kind"] = (kind is not None and kind.value == sentence.kind
+                         and not reads_like_request(sentence.text))
         times = contact_and_follow_up_times(sentence.text, sentence.now, DEFAULT_HOUR,
                                             logging=True)
         right["when"] = times.occurred == sentence.occurred
         right["follow-up"] = times.due == sentence.due
+    elif sentence.family == "request":
+        assert sentence.request is not None
+        words = understand_request(sentence.text)
+        right["kind"] = reads_like_request(sentence.text) and words.kind == sentence.request[0]
+        right["priority"] = words.priority == sentence.request[1]
+        right["follow-up"] = contact_and_follow_up_times(
+            sentence.text, sentence.now, DEFAULT_HOUR, logging=True).due == sentence.due
     elif sentence.family == "payment":
         # The chat asks the payment flow first: a payment is what reads as one.
         right["kind"] = reads_like_payment(sentence.text)

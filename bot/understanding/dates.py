@@ -31,10 +31,15 @@ _PERIODS = {
     "早": (9, False),
 }
 _PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
+# 早 and 晚 alone are a time of day only where they are not part of an adverb: 尽早, 提早,
+# 最晚, 太晚 (soon, early, at the latest, too late), 早点, 晚点, 早已, 早就, 早日 (sooner,
+# later, already). "尽早处理" had been read as tomorrow at 09:00.
+_ALONE_PERIOD = "|".join(p for p in sorted(_PERIODS, key=len, reverse=True) if len(p) > 1)
 _CLOCK = re.compile(
     rf"(?P<period>{_PERIOD})?\s*(?:(?P<hour>\d{{1,2}})\s*(?:[点点時时]|[:：](?=\d))"
     r"\s*(?P<minute>半|一刻|三刻|1刻|3刻|\d{1,2})?\s*分?"
-    rf"|(?P<alone>(?<![今明昨])(?:{_PERIOD})))"
+    rf"|(?P<alone>(?<![今明昨])(?:{_ALONE_PERIOD})"
+    r"|(?<![今明昨尽提最较太过很稍趁越早晚])[早晚](?![点些已就期日了饭餐晚早])))"
 )
 _DAY_WORDS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
               "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "昨天": -1, "昨日": -1, "昨晚": -1,

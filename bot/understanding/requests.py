@@ -25,15 +25,24 @@ _COMPLAINT = re.compile(
     r"投诉|抱怨|不满|差评|态度(?:差|不好)|太慢了?|\bcomplain(?:s|ed|t|ts|ing)?\b|\bunhappy\b|"
     r"\bangry\b|\bfurious\b|\bdissatisfied\b", re.I)
 _RETURN = re.compile(
-    r"(?:要|想|申请|要求|需要)(?:退货|退换|换货|退回)|退货|换货|"
-    r"\b(?:wants?|would like|asks?|asked|asking|requests?|requested) (?:to )?(?:return|exchange)\b|"
-    r"\breturn request\b|\b(?:rma)\b", re.I)
+    r"(?:要|想|申请|要求|需要)(?:退货|退换|换货|退回)|退货|换货|退款|退掉|"
+    r"把.{0,10}?退(?:了|掉|回)|"
+    r"\b(?:wants?|would like|asks?|asked|asking|requests?|requested) (?:to )?"
+    r"(?:return|exchange|send\b.{0,20}?\bback|take\b.{0,20}?\bback|refund)\b|"
+    r"\b(?:return request|refund)\b|\brma\b", re.I)
+# Symptoms, by family: broken or failing (坏, 故障, fails, broken…), a thing that does
+# not do its job (不 + 制冷/工作/出水/亮…, 没反应, won't start), leaks and noises, and the
+# ways software fails (闪退, 报错, 黑屏, crash, error).
 _FAULT = re.compile(
-    r"坏了|坏掉|损坏|故障|报修|漏油|漏水|漏气|不能用|用不了|没法用|无法(?:使用|登录|启动|开机|连接|打开)|"
-    r"打不开|开不了机|启动不了|连不上|报错|死机|异响|卡顿|不工作|失灵|质量问题|有问题|出问题|"
+    r"坏了|坏掉|损坏|故障|报修|漏(?:油|水|气|电)|不能用|用不了|没法用|"
+    r"无法(?:使用|登录|启动|开机|连接|打开)|打不开|开不了机|启动不了|登(?:录|陆)不了|连不上|"
+    r"不(?:制冷|制热|工作|出水|出风|通电|亮|转|动|响|显示|打印|充电|识别)了?|没(?:反应|声音|信号)|"
+    r"报错|死机|闪退|黑屏|蓝屏|白屏|卡死|跳闸|异响|噪音|卡顿|失灵|质量问题|有问题|出问题|"
     r"\b(?:fails?|failing|failed|broken|broke|crash(?:es|ed|ing)?|defective|faulty|leaks?|"
-    r"leaking|error|errors|bug|stopped working|won't (?:start|work|turn on|open)|"
-    r"doesn't work|does not work|not working|isn't working|keeps? (?:failing|crashing))\b",
+    r"leaking|error|errors|bug|glitch(?:es)?|stopped (?:working|responding)|"
+    r"won't (?:start|work|turn on|open|load|boot|connect)|can't (?:log ?in|connect|open)|"
+    r"(?:doesn't|does not|isn't|is not|not) (?:work|working|responding|turning on)|"
+    r"keeps? (?:failing|crashing|freezing))\b",
     re.I)
 _ASKED_FOR = re.compile(
     r"工单|售后|报修|上门(?:处理|维修|服务)|维修|返修|"
@@ -42,9 +51,10 @@ _ASKED_FOR = re.compile(
 _QUESTION = re.compile(r"咨询|请教|怎么(?:用|操作|设置)|如何|\bquestion\b|\bhow (?:to|do)\b",
                        re.I)
 _URGENT = re.compile(r"紧急|特急|十万火急|急[!！。，,]?$|很急|非常急|马上|立刻|立即|停产|"
-                     r"\b(?:urgent|urgently|asap|immediately|critical|emergency|right away)\b",
+                     r"\b(?:urgent|urgently|immediately|critical|emergency|right away)\b",
                      re.I)
-_HIGH = re.compile(r"尽快|尽早|优先|比较急|高优先|\b(?:high priority|soon as you can|"
+# "asap" is 尽快: soon, not an emergency.
+_HIGH = re.compile(r"尽快|尽早|优先|比较急|高优先|\b(?:asap|high priority|as soon as possible|"
                    r"important|quickly)\b", re.I)
 _LOW = re.compile(r"不急|不着急|有空|低优先|\b(?:low priority|no rush|not urgent|"
                   r"when you can|whenever)\b", re.I)

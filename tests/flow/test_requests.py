@@ -74,7 +74,7 @@ async def test_a_fault_in_one_sentence_reminds_on_its_day_and_is_resolved(
     assert "reopened" in reopened.text and "Due: 2026-11-26 15:00" in reopened.text
     [request] = await saved_requests(bot)
     assert request.status == "reopened" and request.resolved_at is None
-    assert "#%d" % request.id in (await chat.say("/tickets")).text
+    assert f"#{request.id}" in (await chat.say("/tickets")).text
 
 
 async def test_a_manager_gives_a_request_to_a_rep_who_is_told_and_reminded(
