@@ -29,6 +29,7 @@ from handlers import (
     segments,
     start,
     stats,
+    surveys,
     team,
     value,
 )
@@ -60,6 +61,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # After the purchase flow, whose satisfaction comment ("交货太慢") is an answer, and
     # before the log flow: "王总投诉发货太慢" is a service request, not a timeline note.
     requests.register(app)
+    surveys.register(app)
     interactions.register(app)
     inline.register(app)
     search.register(app)  # plain text last: any flow waiting for text goes first

@@ -21,8 +21,10 @@ from bot.understanding.filters import condition_of_words
 from handlers.common import acknowledge, pressed, say
 from storage.clock import utcnow
 from storage.models import OPEN_DEAL_STAGES
+from storage.requests import response_times
 from storage.sales import deals, satisfaction, stats, value
 from storage.sales.segments import all_segments, load_segment
+from storage.surveys import survey_figures
 
 CHART = re.compile(r"^chart:(region|purchases|funnel|tiers|activity):(90|365)(?::(\d{1,10}))?$")
 PERIOD = re.compile(r"^stats:(90|365)(?::(\d{1,10}))?(:new)?$")  # new: a message of its own
@@ -41,15 +43,18 @@ async def _overview(context: BotContext, period: str, segment_id: int) -> str:
     currency = context.settings.sales.currency
     async with context.unit_of_work() as session:
         name, extra = await _segment(session, context, segment_id)
+        since = utcnow() - timedelta(days=int(period))
         overview = await stats.overview(session, context.member, currency=currency,
-                                        since=utcnow() - timedelta(days=int(period)),
-                                        extra=extra)
+                                        since=since, extra=extra)
         sums = await deals.pipeline(session, context.member, team=True, extra=extra)
         open_sums = [s for s in sums if s.stage in {st.value for st in OPEN_DEAL_STAGES}]
         text = stats_text(
             context.t, overview, open_deals=sum(s.count for s in open_sums),
             open_minor=sum(s.totals.get(currency, 0) for s in open_sums), currency=currency,
             satisfaction=await satisfaction.average(session),
+            said=await survey_figures(session, context.member, since),
+            requests=await response_times(session, context.member, since)
+            if extra is None else None,
             churn=await value.count_churn_warnings(session)
             if context.member.is_manager and extra is None else 0)
     return f"🗂 <b>{escape(name)}</b>\n{text}" if name else text

@@ -85,6 +85,7 @@ class InteractionKind(StrEnum):
     PURCHASE = "purchase"
     PAYMENT = "payment"
     REQUEST = "request"  # a service request opened or resolved (storage/requests.py)
+    SURVEY = "survey"  # the customer's own answer to a satisfaction survey (storage/surveys.py)
 
 
 class DealStage(StrEnum):
@@ -542,6 +543,30 @@ class Satisfaction(Base):
     purchase_id: Mapped[int | None] = mapped_column(
         ForeignKey("purchases.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Survey(Base):
+    """A satisfaction survey sent to a customer as a link: the token is kept only as its
+    SHA-256, so the table alone opens no survey; the answer is the customer's own."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (Index("ix_surveys_customer_time", "customer_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="SET NULL"))
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchases.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+    stars: Mapped[int | None] = mapped_column(Integer)  # 1-5
+    recommend: Mapped[int | None] = mapped_column(Integer)  # 0-10, "would you recommend us"
+    comment: Mapped[str | None] = mapped_column(Text)
 
 
 class CustomerValue(Base):

@@ -30,10 +30,12 @@ from aiohttp import web
 from bot.runtime.config import Settings
 from storage.database import Database
 from storage.errors import CrmError
+from storage.surveys import team_language
 from storage.users import Profile, actor_for, admit
 from webapp import api
 from webapp.api import ACTOR, DATABASE, SETTINGS, answer, refusal
 from webapp.auth import NotSigned, sign, signed_user
+from webapp.survey import SurveyPages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -60,6 +62,7 @@ class MiniApp:
         app.router.add_get("/app/dev", self.dev_login)
         app.router.add_static("/app/static/", STATIC, follow_symlinks=False)
         app.add_routes(api.routes())
+        SurveyPages(self.database, team_language(self.settings.team.default_region)).add_to(app)
         return app
 
     async def start(self) -> None:
@@ -84,9 +87,9 @@ class MiniApp:
                 response = await handler(request)
             except web.HTTPException as refused:
                 response = answer({"error": refused.reason}, refused.status)
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers.setdefault("Content-Security-Policy", CSP)  # the survey has its own
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -110,6 +110,7 @@ KIND_LABELS = {
     InteractionKind.PURCHASE: ("🛒", N_("Purchase")),
     InteractionKind.PAYMENT: ("💴", N_("Payment")),
     InteractionKind.REQUEST: ("🛠", N_("Service request")),
+    InteractionKind.SURVEY: ("⭐", N_("Customer survey")),
 }
 REQUEST_KIND_LABELS = {
     RequestKind.QUESTION: N_("question"),

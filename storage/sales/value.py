@@ -15,7 +15,8 @@ Churn rules, each with its reason:
   before, when that mean is at least one;
 - complaint: feedback with a complaint word (投诉, 不满, complain…), or a service request
   that is a complaint or a return, in the last 30 days;
-- low score: a satisfaction score of 1 or 2 in the last 90 days.
+- low score: a satisfaction score of 1 or 2 in the last 90 days, noted by a member or
+  given by the customer in a survey.
 Tiers are suggested from R+F+M: 13 or more core, 9 or more important, else normal.
 """
 
@@ -41,6 +42,7 @@ from storage.models import (
     RequestKind,
     Satisfaction,
     ServiceRequest,
+    Survey,
     Tier,
     ValueDecision,
 )
@@ -100,6 +102,12 @@ async def gather(session: AsyncSession, now: datetime, currency: str) -> list[Fa
             .where(Satisfaction.score <= 2, Satisfaction.created_at >= now - QUARTER)
             .order_by(Satisfaction.created_at)):
         low[customer_id] = (score, at)
+    for customer_id, stars, answered in await session.execute(  # the customer's own answer
+            select(Survey.customer_id, Survey.stars, Survey.answered_at)
+            .where(Survey.stars <= 2, Survey.answered_at >= now - QUARTER)
+            .order_by(Survey.answered_at)):
+        if stars is not None and answered is not None:
+            low[customer_id] = (stars, answered)
     return [Facts(int(r[0]), r[1], r[2], int(r[3]), r[4], r[5], int(r[6] or 0),
                   int(r[7] or 0), int(r[8] or 0), int(r[9] or 0), complaints.get(r[0]),
                   low.get(r[0])) for r in rows]
