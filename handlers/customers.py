@@ -31,6 +31,7 @@ from bot.messages.i18n import N_
 from bot.messages.keyboards import button, choice_keyboard
 from bot.messages.labels import STAGE_LABELS, TIER_LABELS, label
 from bot.messages.payments import owed_line
+from bot.messages.requests import open_requests_line
 from bot.messages.sales import satisfaction_line, value_line
 from bot.messages.team import members_keyboard
 from bot.runtime.context import BotContext
@@ -50,7 +51,7 @@ from handlers.common import (
     say,
 )
 from handlers.imports import start_import
-from storage import customers, interactions, team
+from storage import customers, interactions, requests, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.interactions import Attachment
@@ -322,6 +323,7 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
     sales: list[str | None] = [
         value_line(context.t, value, context.member.timezone) if value.count else None,
         owed_line(context.t, await payments.outstanding(session, customer)),
+        open_requests_line(context.t, await requests.open_request_count(session, customer.id)),
         satisfaction_line(context.t, *await satisfaction.average(session, customer.id))]
     text = customer_card(customer, context.t, region=settings.team.default_region,
                          timezone=context.member.timezone, recent=recent,

@@ -25,6 +25,8 @@ from storage.models import (
     Purchase,
     Reminder,
     ReminderStatus,
+    ServiceRequest,
+    Survey,
     User,
     format_code,
 )
@@ -112,6 +114,11 @@ async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
         .order_by(Installment.id))
     paid = await session.scalars(
         select(Payment).where(Payment.customer_id == customer.id).order_by(Payment.id))
+    asked = await session.scalars(
+        select(ServiceRequest).where(ServiceRequest.customer_id == customer.id)
+        .order_by(ServiceRequest.id))
+    said = await session.scalars(
+        select(Survey).where(Survey.customer_id == customer.id).order_by(Survey.id))
     data = {
         "exported_at": utcnow().isoformat(),
         "customer": {
@@ -141,6 +148,16 @@ async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
             {"id": p.id, "purchase_id": p.purchase_id, "installment_id": p.installment_id,
              "received_at": _iso(p.received_at), "amount_minor": p.amount_minor,
              "currency": p.currency, "user_id": p.user_id} for p in paid],
+        "service_requests": [
+            {"id": r.id, "kind": r.kind, "priority": r.priority, "problem": r.problem,
+             "status": r.status, "assignee_id": r.assignee_id, "due_at": _iso(r.due_at),
+             "created_at": _iso(r.created_at), "first_response_at": _iso(r.first_response_at),
+             "resolved_at": _iso(r.resolved_at), "resolution": r.resolution} for r in asked],
+        "surveys": [
+            {"id": v.id, "request_id": v.request_id, "created_at": _iso(v.created_at),
+             "expires_at": _iso(v.expires_at), "answered_at": _iso(v.answered_at),
+             "stars": v.stars, "recommend": v.recommend, "comment": v.comment}
+            for v in said],
         "audit": [
             {"at": _iso(a.at), "actor_id": a.actor_id, "action": a.action,
              "before": a.before, "after": a.after} for a in log],
@@ -183,6 +200,11 @@ async def erase_customer(session: AsyncSession, actor: Actor, customer_id: int) 
         .values(summary="", outcome=None, attachment_kind=None, attachment_file_id=None))
     await session.execute(
         update(Reminder).where(Reminder.customer_id.in_(ids)).values(text=""))
+    await session.execute(  # what was wrong and what was done may name the customer
+        update(ServiceRequest).where(ServiceRequest.customer_id.in_(ids))
+        .values(problem="", resolution=None))
+    await session.execute(  # the customer's own words; the scores stay for the averages
+        update(Survey).where(Survey.customer_id.in_(ids)).values(comment=None))
     await session.execute(
         update(Reminder).where(Reminder.customer_id.in_(ids),
                                Reminder.status == ReminderStatus.OPEN)

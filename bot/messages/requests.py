@@ -150,6 +150,11 @@ def requests_keyboard(requests: list[ServiceRequest]) -> InlineKeyboardMarkup:
                                  for r in requests[:20]])
 
 
+def open_requests_line(t: Translate, count: int) -> str | None:
+    """The customer card's line: 🛠 2 open requests (/tickets)."""
+    return "🛠 " + t("Open requests: {count}").format(count=count) if count else None
+
+
 def response_times_lines(t: Translate, times: list[ResponseTimes]) -> list[str]:
     """Per member: requests opened and resolved, median first response and resolution."""
     def hours(value: float | None) -> str:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from storage.models import AuditEntry, ContactPoint, Customer, Interaction
+from storage.models import (
+    AuditEntry,
+    ContactPoint,
+    Customer,
+    Interaction,
+    ServiceRequest,
+    Survey,
+)
 from tests.flow.conftest import ADMIN, Bot, join
 
 
@@ -41,6 +49,12 @@ async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
     await admin.press(await admin.say("王小明 买了 2 台 X1，共 2 万，分两期：12月15日 1万，"
                                       "1月15日 1万"), "Save")
     await admin.press(await admin.say("王小明回款 1 万"), "Save")
+    await admin.press(await admin.say("王小明投诉 X1 漏油，明天前上门"), "Save")
+    async with bot.database.unit_of_work() as session:  # and the customer's own answer
+        survey = Survey(customer_id=1, token_hash="0" * 64, language="zh_CN",
+                        created_at=datetime.now(UTC), expires_at=datetime.now(UTC),
+                        answered_at=datetime.now(UTC), stars=2, comment="王小明说：太慢")
+        session.add(survey)
     manager = await join(bot, 301, "Manager", role="manager")
     assert "Only an admin can do that." in (await manager.say("/export C-000001")).text
     assert "Only an admin can do that." in (await manager.say("/erase C-000001")).text
@@ -54,13 +68,17 @@ async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
     assert data["customer"]["contacts"] == ["email:wang@example.com", "phone:+8613812345678"]
     assert [e["summary"] for e in data["interactions"]] == [
         "打电话，要报价，下周一跟进",
-        "王小明 买了 2 台 X1，共 2 万，分两期：12月15日 1万，1月15日 1万", "王小明回款 1 万"]
+        "王小明 买了 2 台 X1，共 2 万，分两期：12月15日 1万，1月15日 1万", "王小明回款 1 万",
+        "#1 王小明投诉 X1 漏油，明天前上门"]
     assert data["reminders"][0]["status"] == "open"
     assert [(p["amount_minor"], p["paid_minor"]) for p in data["purchases"]] == [
         (2_000_000, 1_000_000)]
     assert [(i["due_on"], i["paid_minor"]) for i in data["installments"]] == [
         ("2026-12-15", 1_000_000), ("2027-01-15", 0)]
     assert [p["amount_minor"] for p in data["payments"]] == [1_000_000]
+    assert [(r["kind"], r["problem"]) for r in data["service_requests"]] == [
+        ("complaint", "王小明投诉 X1 漏油，明天前上门")]
+    assert [(v["stars"], v["comment"]) for v in data["surveys"]] == [(2, "王小明说：太慢")]
 
     cancelled = await admin.press(await admin.say("/erase C-000001"), "Cancel")
     assert "Nothing was changed" in cancelled.text
@@ -73,7 +91,11 @@ async def test_export_and_erase_ask_first_and_only_for_admins(bot: Bot) -> None:
         assert await session.scalar(select(func.count(ContactPoint.id))) == 0
         entries = list(await session.scalars(select(Interaction)))
         assert [(e.kind, e.summary) for e in entries] == [  # counted, not said
-            ("call", ""), ("purchase", ""), ("payment", "")]
+            ("call", ""), ("purchase", ""), ("payment", ""), ("request", "")]
+        [request] = list(await session.scalars(select(ServiceRequest)))
+        [answer] = list(await session.scalars(select(Survey)))
+        assert (request.problem, request.kind) == ("", "complaint")
+        assert (answer.comment, answer.stars) == (None, 2)  # the score still counts
         log = list(await session.scalars(select(AuditEntry).where(
             AuditEntry.entity == "customer").order_by(AuditEntry.id)))
         assert "王小明" not in json.dumps([(a.before, a.after) for a in log], ensure_ascii=False)

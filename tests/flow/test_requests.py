@@ -44,6 +44,7 @@ async def test_a_fault_in_one_sentence_reminds_on_its_day_and_is_resolved(
     assert (request.kind, request.priority, request.status) == ("fault", "normal", "open")
     assert request.due_at == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
     assert await timeline(bot) == [f"#{request.id} 王小明反馈 X1 漏油，下周三前上门处理"]
+    assert "Open requests: 1" in (await chat.say("/find 王小明")).text
 
     assert await bot.sweep() == 0
     frozen_time.move_to(datetime(2026, 11, 25, 1, 0, 30, tzinfo=UTC))
