@@ -322,14 +322,6 @@ def _chinese_date(match: re.Match[str], today: date, prefer: Prefer
     return _shifted(today, count, _CN_UNITS[unit])
 
 
-def _on_the_minute_after(at: datetime) -> datetime:
-    """An offset's time on a whole minute, rounded up: "1分钟后" said at 05:40:59 was
-    05:41:00, one second ahead, and saving the card then refused it as already past
-    (an end-to-end run caught it). Rounded up it is never less than the offset said."""
-    whole = at.replace(second=0, microsecond=0)
-    return whole if whole == at else whole + timedelta(minutes=1)
-
-
 def _shifted(today: date, count: float, unit: str
              ) -> tuple[date | None, timedelta | None, int | None]:
     """`count` `unit`s from now (negative: ago), in either language's words: an exact
@@ -362,7 +354,9 @@ def _find_chinese(text: str, now: datetime, default_hour: int, prefer: Prefer) -
         if clock_match is not None and clock_match.start() - match.end() > 3:
             clock_match = None
     if offset is not None:
-        return When(_on_the_minute_after(now + offset), match.group(0) if match else "", True)
+        # An offset is exact to the second: cut to the minute, "1分钟后" said at 05:40:59
+        # was one second ahead and Save refused it as past (an end-to-end run caught it).
+        return When(now + offset, match.group(0) if match else "", True)
     clock = _clock(clock_match)
     if clock is not None and implied is not None and implied >= 12 and clock[0] < 12:
         clock = (clock[0] + 12, clock[1])  # 今晚8点
@@ -555,7 +549,7 @@ def _find_english(text: str, now: datetime, default_hour: int, prefer: Prefer,
         read = True
         day, offset, implied = _english_date(match, now.date(), prefer, day_first)
         if offset is not None:
-            return When(_on_the_minute_after(now + offset), match.group(0).strip(), True)
+            return When(now + offset, match.group(0).strip(), True)  # exact, as above
         if day is None:
             continue
         clock, start, end = _english_clock_near(text, match.start(), match.end())
