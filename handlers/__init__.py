@@ -25,6 +25,7 @@ from handlers import (
     purchases,
     quality,
     requests,
+    returns,
     search,
     segments,
     start,
@@ -56,6 +57,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     stats.register(app)
     segments.register(app)
     deals.register(app)  # "预计下月成交" is a deal, not a purchase
+    returns.register(app)  # "退货 5 台 X1" is goods back, not a request or a purchase
     payments.register(app)  # "Acme paid $4,800" is money in, not a purchase
     purchases.register(app)  # before the log flow: "called, he bought 3" is a purchase
     # After the purchase flow, whose satisfaction comment ("交货太慢") is an answer, and

@@ -86,6 +86,7 @@ class InteractionKind(StrEnum):
     PAYMENT = "payment"
     REQUEST = "request"  # a service request opened or resolved (storage/requests.py)
     SURVEY = "survey"  # the customer's own answer to a satisfaction survey (storage/surveys.py)
+    RETURN = "return"  # goods sent back: the purchase is worth less (storage/sales/payments.py)
 
 
 class DealStage(StrEnum):
@@ -398,6 +399,9 @@ class Purchase(Base):
     # What has been paid of it so far, kept with each payment (storage/sales/payments.py):
     # what is owed is then read from the row, not summed over payments.
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # What was sent back of it (returns, storage/sales/payments.py): its value is the
+    # amount less this.
+    returned_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Installment(Base):
@@ -421,9 +425,18 @@ class Installment(Base):
         ForeignKey("reminders.id", ondelete="SET NULL"))
 
 
+class PaymentKind(StrEnum):
+    PAYMENT = "payment"  # money received
+    RETURN = "return"  # goods sent back: what the purchase is worth, and owes, is less
+    WRITE_OFF = "write_off"  # a manager gave up collecting what was left
+
+
 class Payment(Base):
-    """Money a customer paid, applied to one purchase (`purchase_id`), or kept as credit
-    (None); one payment message may make several rows under one timeline entry."""
+    """What settles part of a purchase (`purchase_id`), or stands as the customer's credit
+    (None): money received, goods returned, or a manager's write-off (`kind`). One message
+    may make several rows under one timeline entry; a purchase's and an installment's
+    `paid_minor` is the sum of all three kinds, and only money received counts as
+    collected."""
 
     __tablename__ = "payments"
     __table_args__ = (Index("ix_payments_customer_time", "customer_id", "received_at"),
@@ -442,6 +455,9 @@ class Payment(Base):
     interaction_id: Mapped[int | None] = mapped_column(
         ForeignKey("interactions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default=PaymentKind.PAYMENT,
+                                      server_default=PaymentKind.PAYMENT.value)
+    quantity: Mapped[int | None] = mapped_column(Integer)  # units sent back (a return)
 
 
 class RequestKind(StrEnum):

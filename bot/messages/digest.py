@@ -71,6 +71,8 @@ def churn_words(t: Translate, churn: dict[str, Any]) -> str:
             now=churn["now"], before=churn["before"])
     if rule == "complaint":
         return t("complained on {date}").format(date=churn["on"])
+    if rule == "returned":
+        return t("sent goods back on {date}").format(date=churn["on"])
     if rule == "low_score":
         return t("satisfaction {score}/5 on {date}").format(score=churn["score"],
                                                            date=churn["on"])

@@ -111,6 +111,7 @@ KIND_LABELS = {
     InteractionKind.PAYMENT: ("💴", N_("Payment")),
     InteractionKind.REQUEST: ("🛠", N_("Service request")),
     InteractionKind.SURVEY: ("⭐", N_("Customer survey")),
+    InteractionKind.RETURN: ("↩️", N_("Return")),
 }
 REQUEST_KIND_LABELS = {
     RequestKind.QUESTION: N_("question"),

@@ -13,7 +13,7 @@ from bot.messages.i18n import Translate
 from bot.messages.keyboards import button
 from bot.understanding.amounts import Money, format_money
 from storage.models import Customer, Installment, Purchase, Reminder
-from storage.sales.payments import Allocation, PaidStatus, Plan, status_of
+from storage.sales.payments import Allocation, PaidStatus, Plan, outstanding_of, status_of
 from storage.sales.receivables import BUCKETS, Aging
 
 
@@ -193,3 +193,61 @@ def overdue_collection_line(t: Translate, installment: Installment, customer: Cu
     return t("<b>{name}</b> {amount} · {days} days late").format(
         name=escape(customer.name), amount=_money(left, installment.currency),
         days=(today - installment.due_on).days)
+
+
+def return_card(t: Translate, *, customer: Customer | None, purchase: Purchase | None,
+                quantity: int | None, amount: Money | None, pro_rata: bool,
+                plan: Plan | None, problem: str | None, timezone: str) -> str:
+    """What was understood from a return message, and what it does to the purchase."""
+    who = (f"<b>{escape(customer.name)}</b> <code>{customer.code}</code>" if customer
+           else "<i>" + t("no customer yet") + "</i>")
+    lines = ["↩️ " + t("Return") + f" · {who}"]
+    if purchase is not None:
+        lines.append("🛒 " + purchase_line(t, purchase, timezone))
+    elif customer is not None:
+        lines.append("<i>" + t("No purchase of theirs to return.") + "</i>")
+    if quantity:
+        lines.append(t("Quantity: {count}").format(count=quantity))
+    lines.append("💵 " + t("Amount: {amount}").format(
+        amount=(f"<b>{format_money(amount)}</b>" + (" " + t("(pro rata)") if pro_rata else ""))
+        if amount else "<i>" + t("not given") + "</i>"))
+    if plan is not None and amount is not None:
+        settled = [a for a in plan.allocations if a.purchase is not None and not a.refund]
+        if settled:
+            lines.append("📒 " + t("Owed: {before} → {after}").format(
+                before=_money(settled[0].outstanding_before, amount.currency),
+                after=_money(settled[-1].outstanding_after, amount.currency)))
+        if plan.credit_minor:
+            lines.append("💸 " + t("Refund due to the customer: {amount}").format(
+                amount=_money(plan.credit_minor, amount.currency)))
+    if problem:
+        lines.append(problem)
+    return "\n".join(lines)
+
+
+def return_keyboard(t: Translate, *, can_save: bool) -> InlineKeyboardMarkup:
+    rows = [[button("✅ " + t("Save"), "ret:save")]] if can_save else []
+    rows += [[button("💵 " + t("Change amount"), "ret:amount"),
+              button("👥 " + t("Customer"), "ret:who")],
+             [button("✖️ " + t("Cancel"), "ret:cancel")]]
+    return InlineKeyboardMarkup(rows)
+
+
+def write_off_choices(t: Translate, customer: Customer, purchases: list[Purchase],
+                      timezone: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A manager's /writeoff: the customer's purchases that still owe, one button each."""
+    if not purchases:
+        return t("{name} owes nothing: there is nothing to write off.").format(
+            name=escape(customer.name)), None
+    return (t("Which purchase of {name} should be written off? What it still owes is no "
+              "longer collected; this is recorded in the history.").format(
+                name=escape(customer.name)),
+            InlineKeyboardMarkup([[button(
+                f"🗑 #{p.id} · {_money(outstanding_of(p), p.currency)}",
+                f"wo:{p.id}")] for p in purchases[:10]]))
+
+
+def written_off(t: Translate, purchase: Purchase, amount_minor: int, timezone: str) -> str:
+    return "🗑 " + t("Written off {amount} of {purchase}.").format(
+        amount=_money(amount_minor, purchase.currency),
+        purchase=purchase_line(t, purchase, timezone))

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from bot.understanding.payments import reads_like_payment
+from bot.understanding.returns import reads_like_return
 from bot.understanding.sales import reads_like_purchase
 from storage.models import RequestKind, RequestPriority
 
@@ -72,7 +73,8 @@ def reads_like_request(text: str) -> bool:
     if not (_COMPLAINT.search(text) or _RETURN.search(text) or _FAULT.search(text)
             or _ASKED_FOR.search(text)):
         return False
-    return not (reads_like_payment(text) or reads_like_purchase(text))
+    return not (reads_like_payment(text) or reads_like_purchase(text)
+                or reads_like_return(text))
 
 
 def request_kind(text: str) -> RequestKind:

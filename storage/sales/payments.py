@@ -1,4 +1,5 @@
-"""Money collected (回款): payment plans, and payments applied to what a customer owes.
+"""Money collected (回款): payment plans, payments applied to what a customer owes, goods
+sent back, and what a manager writes off.
 
 A purchase may carry a plan of installments (`set_plan`): their amounts add up to the
 purchase's, none is due before the day it is saved, and each has a reminder for the
@@ -13,6 +14,12 @@ owed is asked about first, and the rest is kept as credit (a row with no purchas
 payment in a currency the customer owes nothing in is refused: amounts are never
 converted. Purchases logged before payments were tracked count as paid (migration 0020),
 so a team's history does not turn into debts overnight.
+
+A return (goods sent back) and a write-off go down the same path (`_write`) as rows of
+their own kind: a return settles the purchase's latest installments first (the customer
+pays less at the end) and what was already paid beyond the new worth is a refund due;
+a write-off (managers only) settles what is left. Both count as settled, neither as
+collected: the month's collection rate and the week's money in count payments only.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -37,12 +44,13 @@ from storage.models import (
     Installment,
     InteractionKind,
     Payment,
+    PaymentKind,
     Purchase,
     Reminder,
     ReminderKind,
     ReminderStatus,
 )
-from storage.users import Actor
+from storage.users import Actor, ensure_manager
 
 
 class PaidStatus(StrEnum):
@@ -71,6 +79,7 @@ class Allocation:
     outstanding_before: int
     outstanding_after: int
     installment: Installment | None = None
+    refund: bool = False  # a return's part beyond what was owed: money due back
 
 
 async def set_plan(session: AsyncSession, purchase: Purchase,
@@ -156,7 +165,8 @@ class Plan:
 
     @property
     def credit_minor(self) -> int:
-        return sum(a.amount_minor for a in self.allocations if a.purchase is None)
+        return sum(a.amount_minor for a in self.allocations
+                   if a.purchase is None or a.refund)
 
 
 async def _open_installments(session: AsyncSession, purchase_ids: list[int]
@@ -170,6 +180,14 @@ async def _open_installments(session: AsyncSession, purchase_ids: list[int]
             .order_by(Installment.due_on, Installment.id)):
         found.setdefault(installment.purchase_id, []).append(installment)
     return found
+
+
+async def owing_purchases(session: AsyncSession, customer: Customer) -> list[Purchase]:
+    """The customer's purchases with something outstanding, in any currency, oldest first."""
+    return list(await session.scalars(
+        select(Purchase).where(Purchase.customer_id == customer.id,
+                               Purchase.paid_minor < Purchase.amount_minor)
+        .order_by(Purchase.occurred_at, Purchase.id)))
 
 
 async def open_purchases(session: AsyncSession, customer: Customer, currency: str
@@ -246,15 +264,21 @@ async def record_payment(session: AsyncSession, actor: Actor, customer_id: int,
     return Received(plan, payments)
 
 
+_ENTRY_KINDS = {PaymentKind.PAYMENT: InteractionKind.PAYMENT,
+                PaymentKind.RETURN: InteractionKind.RETURN,
+                PaymentKind.WRITE_OFF: InteractionKind.NOTE}  # nobody was in touch
+
+
 async def _write(session: AsyncSession, actor: Actor, customer: Customer, plan: Plan,
-                 currency: str, summary: str, when: datetime, **audited: Any
-                 ) -> list[Payment]:
-    """A payment as `plan` applies it: one timeline entry, a row per part, what each
-    purchase and installment has been paid kept with it, a paid installment's reminder
-    closed, the act audited."""
+                 currency: str, summary: str, when: datetime, *,
+                 kind: PaymentKind = PaymentKind.PAYMENT, quantity: int | None = None,
+                 **audited: Any) -> list[Payment]:
+    """A payment (or a return, or a write-off) as `plan` applies it: one timeline entry,
+    a row per part, what each purchase and installment has been settled kept with it, a
+    settled installment's reminder closed, the act audited."""
     now = utcnow()
     amount_minor = sum(a.amount_minor for a in plan.allocations)
-    entry = await log_interaction(session, actor, customer.id, kind=InteractionKind.PAYMENT,
+    entry = await log_interaction(session, actor, customer.id, kind=_ENTRY_KINDS[kind],
                                   summary=summary or _summary(amount_minor, currency),
                                   occurred_at=when)
     payments = []
@@ -264,8 +288,9 @@ async def _write(session: AsyncSession, actor: Actor, customer: Customer, plan: 
                           installment_id=(allocation.installment.id if allocation.installment
                                           else None),
                           amount_minor=allocation.amount_minor, currency=currency,
-                          received_at=when, interaction_id=entry.id, created_at=now)
-        if allocation.purchase is not None:
+                          received_at=when, interaction_id=entry.id, created_at=now,
+                          kind=kind, quantity=quantity if kind is PaymentKind.RETURN else None)
+        if allocation.purchase is not None and not allocation.refund:
             allocation.purchase.paid_minor += allocation.amount_minor
         if allocation.installment is not None:
             allocation.installment.paid_minor += allocation.amount_minor
@@ -273,12 +298,113 @@ async def _write(session: AsyncSession, actor: Actor, customer: Customer, plan: 
         session.add(payment)
         payments.append(payment)
     await session.flush()
-    audit.record(session, actor_id=actor.user_id, action="payment", entity="customer",
+    audit.record(session, actor_id=actor.user_id, action=kind.value, entity="customer",
                  entity_id=customer.id, after={
                      "amount_minor": amount_minor, "currency": currency,
                      "applied": [[a.purchase.id if a.purchase else None, a.amount_minor]
                                  for a in plan.allocations], **audited})
     return payments
+
+
+async def returnable(session: AsyncSession, customer: Customer, product: str | None
+                     ) -> Purchase | None:
+    """The purchase a return is about: the latest of that product with something not yet
+    sent back, else the latest with something not yet sent back."""
+    query = (select(Purchase).where(Purchase.customer_id == customer.id,
+                                    Purchase.returned_minor < Purchase.amount_minor)
+             .order_by(Purchase.occurred_at.desc(), Purchase.id.desc()).limit(1))
+    if product:
+        found = await session.scalar(query.where(func.lower(Purchase.product) == product.lower()))
+        if found is not None:
+            return found
+    return await session.scalar(query)
+
+
+async def returned_quantity(session: AsyncSession, purchase: Purchase) -> int:
+    return int(await session.scalar(
+        select(func.coalesce(func.sum(Payment.quantity), 0))
+        .where(Payment.purchase_id == purchase.id, Payment.kind == PaymentKind.RETURN)) or 0)
+
+
+def pro_rata(purchase: Purchase, quantity: int) -> int | None:
+    """What `quantity` units of the purchase were bought for, when its quantity is known."""
+    if not purchase.quantity:
+        return None
+    return purchase.amount_minor * quantity // purchase.quantity
+
+
+async def plan_return(session: AsyncSession, purchase: Purchase, amount_minor: int,
+                      quantity: int | None) -> Plan:
+    """What a return of `amount_minor` settles: the purchase's open installments, the
+    latest due first (the customer pays less at the end), then what it owes without a
+    plan; the rest (it was paid already) is a refund due, kept as the customer's credit."""
+    if amount_minor <= 0:
+        raise ValidationFailed("amount", N_("An amount must be more than zero."))
+    if quantity is not None and purchase.quantity is not None and quantity > (
+            purchase.quantity - await returned_quantity(session, purchase)):
+        raise ValidationFailed("quantity", N_(
+            "That is more units than are left of purchase #{number}."), number=purchase.id)
+    if amount_minor > purchase.amount_minor - purchase.returned_minor:
+        raise ValidationFailed("amount", N_(
+            "That is more than is left of purchase #{number}."), number=purchase.id)
+    before = left_to_settle = outstanding_of(purchase)
+    allocations: list[Allocation] = []
+    plans = await _open_installments(session, [purchase.id])
+    for installment in reversed(plans.get(purchase.id, [])):
+        part = min(installment.amount_minor - installment.paid_minor, amount_minor
+                   - sum(a.amount_minor for a in allocations), left_to_settle)
+        if part > 0:
+            allocations.append(Allocation(purchase, part, left_to_settle,
+                                          left_to_settle - part, installment))
+            left_to_settle -= part
+    if not plans.get(purchase.id) and left_to_settle > 0:
+        part = min(amount_minor, left_to_settle)
+        allocations.append(Allocation(purchase, part, left_to_settle, left_to_settle - part))
+    refund = amount_minor - sum(a.amount_minor for a in allocations)
+    if refund > 0:
+        allocations.append(Allocation(purchase, refund, 0, 0, refund=True))
+    return Plan(allocations, before)
+
+
+async def record_return(session: AsyncSession, actor: Actor, purchase_id: int,
+                        amount_minor: int, *, quantity: int | None, summary: str) -> Plan:
+    """Goods sent back: on the timeline, what the purchase is worth and owes is less, and
+    what was paid beyond that is a refund due (the customer's credit)."""
+    purchase = await session.get(Purchase, purchase_id)
+    if purchase is None:
+        raise ValidationFailed("purchase", N_("That purchase no longer exists."))
+    customer = await load_customer(session, purchase.customer_id, actor)
+    plan = await plan_return(session, purchase, amount_minor, quantity)
+    await _write(session, actor, customer, plan, purchase.currency, summary, utcnow(),
+                 kind=PaymentKind.RETURN, quantity=quantity, purchase=purchase.id)
+    purchase.returned_minor += amount_minor
+    return plan
+
+
+async def write_off(session: AsyncSession, actor: Actor, purchase_id: int, summary: str
+                    ) -> int:
+    """A manager gives up what a purchase still owes: settled, not collected (the month's
+    collection rate does not count it), audited. Returns the amount written off."""
+    ensure_manager(actor)
+    purchase = await session.get(Purchase, purchase_id)
+    if purchase is None:
+        raise ValidationFailed("purchase", N_("That purchase no longer exists."))
+    customer = await load_customer(session, purchase.customer_id, actor)
+    left = outstanding_of(purchase)
+    if left <= 0:
+        raise ValidationFailed("amount", N_("Purchase #{number} owes nothing."),
+                               number=purchase.id)
+    plans = (await _open_installments(session, [purchase.id])).get(purchase.id, [])
+    allocations, owed = [], left
+    for installment in plans:
+        part = installment.amount_minor - installment.paid_minor
+        allocations.append(Allocation(purchase, part, owed, owed - part, installment))
+        owed -= part
+    if not plans:
+        allocations.append(Allocation(purchase, left, left, 0))
+    await _write(session, actor, customer, Plan(allocations, left), purchase.currency,
+                 summary, utcnow(), kind=PaymentKind.WRITE_OFF, purchase=purchase.id)
+    return left
 
 
 async def outstanding(session: AsyncSession, customer: Customer) -> dict[str, int]:

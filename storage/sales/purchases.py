@@ -119,8 +119,8 @@ def next_stage(stage: str, previous: datetime | None, when: datetime,
 
 async def value_of(session: AsyncSession, customer: Customer) -> Value:
     rows = (await session.execute(
-        select(Purchase.currency, func.sum(Purchase.amount_minor), func.count(),
-               func.max(Purchase.occurred_at))
+        select(Purchase.currency, func.sum(Purchase.amount_minor - Purchase.returned_minor),
+               func.count(), func.max(Purchase.occurred_at))
         .where(Purchase.customer_id == customer.id).group_by(Purchase.currency)
         .order_by(func.sum(Purchase.amount_minor).desc()))).all()
     if not rows:

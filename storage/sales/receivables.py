@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Customer, Installment, Payment, Purchase, User
+from storage.models import Customer, Installment, Payment, PaymentKind, Purchase, User
 from storage.users import Actor, visible_to
 
 BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+")
@@ -80,21 +80,37 @@ async def aging(session: AsyncSession, actor: Actor, today: date) -> Aging:
             found.add(str(name), currency, str(bucket), int(minor or 0))
     first = today.replace(day=1)
     month_end = (first + timedelta(days=32)).replace(day=1)
+    in_month_plan = and_(seen, Installment.due_on >= first, Installment.due_on < month_end)
+    in_month_bought = and_(seen, bought_on >= first, bought_on < month_end,
+                           ~exists().where(Installment.purchase_id == Purchase.id))
     due_this_month = [
-        select(Installment.currency, func.sum(Installment.amount_minor),
-               func.sum(Installment.paid_minor))
+        select(Installment.currency, func.sum(Installment.amount_minor))
         .join(Customer, Customer.id == Installment.customer_id)
-        .where(seen, Installment.due_on >= first, Installment.due_on < month_end)
-        .group_by(Installment.currency),
-        select(Purchase.currency, func.sum(Purchase.amount_minor), func.sum(Purchase.paid_minor))
+        .where(in_month_plan).group_by(Installment.currency),
+        select(Purchase.currency, func.sum(Purchase.amount_minor))
         .join(Customer, Customer.id == Purchase.customer_id)
-        .where(seen, bought_on >= first, bought_on < month_end,
-               ~exists().where(Installment.purchase_id == Purchase.id))
-        .group_by(Purchase.currency)]
+        .where(in_month_bought).group_by(Purchase.currency)]
     for query in due_this_month:
-        for currency, due, paid in await session.execute(query):
+        for currency, due in await session.execute(query):
             found.month_due[currency] = found.month_due.get(currency, 0) + int(due or 0)
-            found.month_paid[currency] = found.month_paid.get(currency, 0) + int(paid or 0)
+    # Only money received is collected; goods sent back are no longer due, and a
+    # write-off is neither (it stays due and uncollected).
+    settled = [
+        select(Payment.kind, Payment.currency, func.sum(Payment.amount_minor))
+        .join(Installment, Installment.id == Payment.installment_id)
+        .join(Customer, Customer.id == Installment.customer_id)
+        .where(in_month_plan).group_by(Payment.kind, Payment.currency),
+        select(Payment.kind, Payment.currency, func.sum(Payment.amount_minor))
+        .join(Purchase, Purchase.id == Payment.purchase_id)
+        .join(Customer, Customer.id == Purchase.customer_id)
+        .where(in_month_bought, Payment.installment_id.is_(None))
+        .group_by(Payment.kind, Payment.currency)]
+    for query in settled:
+        for kind, currency, minor in await session.execute(query):
+            if kind == PaymentKind.PAYMENT:
+                found.month_paid[currency] = found.month_paid.get(currency, 0) + int(minor or 0)
+            elif kind == PaymentKind.RETURN:
+                found.month_due[currency] = found.month_due.get(currency, 0) - int(minor or 0)
     return found
 
 
@@ -104,7 +120,8 @@ async def team_collections(session: AsyncSession, since: datetime
     still owe, each per currency."""
     collected = {currency: int(minor or 0) for currency, minor in await session.execute(
         select(Payment.currency, func.sum(Payment.amount_minor))
-        .where(Payment.received_at >= since).group_by(Payment.currency))}
+        .where(Payment.received_at >= since, Payment.kind == PaymentKind.PAYMENT)
+        .group_by(Payment.currency))}
     owed = {currency: int(minor or 0) for currency, minor in await session.execute(
         select(Purchase.currency, func.sum(Purchase.amount_minor - Purchase.paid_minor))
         .join(Customer, Customer.id == Purchase.customer_id)

@@ -14,7 +14,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Customer, Interaction, InteractionKind, Purchase, User
+from storage.models import (
+    Customer,
+    Interaction,
+    InteractionKind,
+    Payment,
+    PaymentKind,
+    Purchase,
+    User,
+)
 from storage.users import Actor, visible_to
 
 TOP_REGIONS = 9
@@ -117,4 +125,12 @@ async def overview(session: AsyncSession, actor: Actor, *, currency: str, since:
         .join(Customer, Customer.id == Purchase.customer_id)
         .where(*_present(actor, extra), Purchase.currency == currency,
                Purchase.occurred_at >= since))).one()
-    return Overview(int(customers or 0), int(count), int(total), since)
+    # Less what was sent back, from the returns' own rows (the sum above reads the
+    # purchases' covering index only).
+    returned = await session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_minor), 0))
+        .join(Purchase, Purchase.id == Payment.purchase_id)
+        .join(Customer, Customer.id == Purchase.customer_id)
+        .where(*_present(actor, extra), Payment.kind == PaymentKind.RETURN,
+               Purchase.currency == currency, Purchase.occurred_at >= since))
+    return Overview(int(customers or 0), int(count), int(total) - int(returned or 0), since)

@@ -15,6 +15,7 @@ Churn rules, each with its reason:
   before, when that mean is at least one;
 - complaint: feedback with a complaint word (投诉, 不满, complain…), or a service request
   that is a complaint or a return, in the last 30 days;
+- returned: goods sent back in the last 30 days;
 - low score: a satisfaction score of 1 or 2 in the last 90 days, noted by a member or
   given by the customer in a survey.
 Tiers are suggested from R+F+M: 13 or more core, 9 or more important, else normal.
@@ -38,6 +39,8 @@ from storage.models import (
     CustomerValue,
     Interaction,
     InteractionKind,
+    Payment,
+    PaymentKind,
     Purchase,
     RequestKind,
     Satisfaction,
@@ -67,6 +70,7 @@ class Facts:
     three_quarters_before: int
     complaint_at: datetime | None = None
     low_score: tuple[int, datetime] | None = None
+    returned_at: datetime | None = None  # goods sent back in the last 30 days
 
 
 async def gather(session: AsyncSession, now: datetime, currency: str) -> list[Facts]:
@@ -108,9 +112,23 @@ async def gather(session: AsyncSession, now: datetime, currency: str) -> list[Fa
             .order_by(Survey.answered_at)):
         if stars is not None and answered is not None:
             low[customer_id] = (stars, answered)
+    # Returns, from their own few rows: summing returned_minor in the GROUP BY above
+    # would read every purchase row from the table instead of its covering index.
+    returned: dict[int, int] = {}
+    returned_at: dict[int, datetime] = {}
+    for customer_id, minor, at, bought in await session.execute(
+            select(Payment.customer_id, Payment.amount_minor, Payment.received_at,
+                   Purchase.occurred_at)
+            .join(Purchase, Purchase.id == Payment.purchase_id)
+            .where(Payment.kind == PaymentKind.RETURN, Payment.currency == currency,
+                   Payment.received_at >= year_ago)):
+        if bought >= year_ago:
+            returned[customer_id] = returned.get(customer_id, 0) + int(minor)
+        if at >= now - timedelta(days=30):
+            returned_at[customer_id] = max(at, returned_at.get(customer_id, at))
     return [Facts(int(r[0]), r[1], r[2], int(r[3]), r[4], r[5], int(r[6] or 0),
-                  int(r[7] or 0), int(r[8] or 0), int(r[9] or 0), complaints.get(r[0]),
-                  low.get(r[0])) for r in rows]
+                  int(r[7] or 0) - returned.get(r[0], 0), int(r[8] or 0), int(r[9] or 0),
+                  complaints.get(r[0]), low.get(r[0]), returned_at.get(r[0])) for r in rows]
 
 
 def _quintiles(values: list[float]) -> list[int]:
@@ -136,6 +154,8 @@ def churn_reason(facts: Facts, now: datetime, factor: float) -> dict[str, Any] |
                 "on": facts.low_score[1].date().isoformat()}
     if facts.complaint_at is not None:
         return {"rule": "complaint", "on": facts.complaint_at.date().isoformat()}
+    if facts.returned_at is not None:
+        return {"rule": "returned", "on": facts.returned_at.date().isoformat()}
     if facts.purchases >= 3:
         usual = max(1, (facts.last_at - facts.first_at).days // (facts.purchases - 1))
         if since > factor * usual and since >= 14:
