@@ -145,9 +145,10 @@ async def _close_reminder(session: AsyncSession, request: ServiceRequest) -> Non
 
 
 def _audit(session: AsyncSession, actor: Actor, request: ServiceRequest, action: str) -> None:
-    audit.record(session, actor_id=actor.user_id, action=action, entity="request",
-                 entity_id=request.id,
-                 after={"status": request.status, "customer": request.customer_id,
+    """On the customer's history (/history), as every change to their record is."""
+    audit.record(session, actor_id=actor.user_id, action=f"request_{action}",
+                 entity="customer", entity_id=request.customer_id,
+                 after={"request": request.id, "status": request.status,
                         "assignee": request.assignee_id, "kind": request.kind,
                         "priority": request.priority,
                         "due_at": request.due_at.isoformat() if request.due_at else None})

@@ -20,6 +20,13 @@ HISTORY_ACTIONS = {
     "reassign": N_("handed it to another owner"), "share": N_("shared it"),
     "not_duplicate": N_("marked it as not a duplicate"),
     "import": N_("imported it from a file"),
+    "payment": N_("recorded a payment"), "return": N_("recorded a return"),
+    "write_off": N_("wrote off what was owed"), "survey": N_("made a survey link"),
+    "survey_answered": N_("the customer answered the survey"),
+    "request_open": N_("opened a service request"),
+    "request_start": N_("started on a service request"),
+    "request_resolve": N_("resolved a service request"),
+    "request_reopen": N_("reopened a service request"),
 }
 
 

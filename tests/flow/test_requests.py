@@ -68,6 +68,8 @@ async def test_a_fault_in_one_sentence_reminds_on_its_day_and_is_resolved(
         reminder = await session.get(Reminder, request.reminder_id)
     assert reminder is not None and reminder.status == "done"
     assert "No open requests" in (await chat.say("/tickets")).text
+    history = (await chat.say("/history C-000001")).text
+    assert "opened a service request" in history and "resolved a service request" in history
 
     # still leaking: reopened, due again, reminded again
     asked = await chat.press(done, "Reopen")
