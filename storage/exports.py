@@ -16,12 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from storage import audit
 from storage.filters import CustomerFilter, conditions, owner_keys
 from storage.models import (
+    OPEN_REQUEST_STATUSES,
     ContactPoint,
     Customer,
     Interaction,
+    Payment,
+    PaymentKind,
+    Purchase,
     Reminder,
     ReminderKind,
     ReminderStatus,
+    ServiceRequest,
+    Survey,
     Tag,
     User,
     UTCDateTime,
@@ -52,6 +58,10 @@ class CustomerRow:
     tags: list[str] = field(default_factory=list)
     next_followup: datetime | None = None
     open_followups: int = 0
+    paid: dict[str, int] = field(default_factory=dict)  # money received, minor units
+    outstanding: dict[str, int] = field(default_factory=dict)
+    open_requests: int = 0
+    last_survey: int | None = None  # the latest answer's stars
 
 
 @dataclass
@@ -136,3 +146,37 @@ async def _details(connection: AsyncConnection, customers: dict[int, CustomerRow
         if reminder_customer in customers:
             row = customers[reminder_customer]
             row.next_followup, row.open_followups = first, int(count)
+    await _after_the_sale(connection, customers, matching)
+
+
+async def _after_the_sale(connection: AsyncConnection, customers: dict[int, CustomerRow],
+                          matching: Select[int]) -> None:
+    """Money received and still owed (per currency), open service requests, and the
+    latest survey's stars of the matching customers."""
+    for customer_id, currency, minor in await connection.execute(
+            select(Payment.customer_id, Payment.currency, func.sum(Payment.amount_minor))
+            .where(Payment.customer_id.in_(matching), Payment.kind == PaymentKind.PAYMENT)
+            .group_by(Payment.customer_id, Payment.currency)):
+        if customer_id in customers:
+            customers[customer_id].paid[currency] = int(minor or 0)
+    for customer_id, currency, minor in await connection.execute(
+            select(Purchase.customer_id, Purchase.currency,
+                   func.sum(Purchase.amount_minor - Purchase.paid_minor))
+            .where(Purchase.customer_id.in_(matching),
+                   Purchase.paid_minor < Purchase.amount_minor)
+            .group_by(Purchase.customer_id, Purchase.currency)):
+        if customer_id in customers:
+            customers[customer_id].outstanding[currency] = int(minor or 0)
+    for customer_id, count in await connection.execute(
+            select(ServiceRequest.customer_id, func.count())
+            .where(ServiceRequest.customer_id.in_(matching),
+                   ServiceRequest.status.in_(OPEN_REQUEST_STATUSES))
+            .group_by(ServiceRequest.customer_id)):
+        if customer_id in customers:
+            customers[customer_id].open_requests = int(count)
+    for customer_id, stars in await connection.execute(
+            select(Survey.customer_id, Survey.stars)
+            .where(Survey.customer_id.in_(matching), Survey.answered_at.is_not(None))
+            .order_by(Survey.answered_at)):
+        if customer_id in customers:
+            customers[customer_id].last_survey = stars

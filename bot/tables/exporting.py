@@ -17,6 +17,7 @@ from bot.messages.i18n import Translate, translator
 from bot.messages.labels import KIND_LABELS, STAGE_LABELS, TIER_LABELS
 from bot.runtime import workers
 from bot.tables.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
+from bot.understanding.amounts import Money, format_money
 from bot.understanding.filters import filter_from_words
 from storage.database import Database
 from storage.exports import CustomerRow, Exported, InteractionRow, export_customers
@@ -30,11 +31,14 @@ from storage.validation import format_phone
 CUSTOMER_COLUMNS = ("code", "name", "company", "title", "region", "address", "phone",
                     "Other phones", "email", "Other emails", "wechat", "telegram", "tags",
                     "tier", "stage", "owner", "source", "notes", "last_contact",
-                    "next_followup", "Open follow-ups", "Created")
+                    "next_followup", "Open follow-ups", "Created", "Paid", "Outstanding",
+                    "Open requests", "Last survey")
 INTERACTION_COLUMNS = ("date", "code", "name", "kind", "summary", "outcome", "By")
 # Columns that are no field of an import (read back as "ignore").
 EXTRA_HEADERS = {"Open follow-ups": "未完成跟进", "Created": "创建于", "By": "记录人",
-                 "Other phones": "其他电话", "Other emails": "其他邮箱"}
+                 "Other phones": "其他电话", "Other emails": "其他邮箱",
+                 "Paid": "已回款", "Outstanding": "待回款", "Open requests": "未处理工单",
+                 "Last survey": "最近满意度"}
 
 
 def header(column: str, language: str) -> str:
@@ -77,7 +81,16 @@ def customer_cells(row: CustomerRow, t: Translate, zone: ZoneInfo, region: str) 
         t(TIER_LABELS.get(Tier(row.tier), row.tier)),
         t(STAGE_LABELS.get(Stage(row.stage), row.stage)), row.owner, row.source or "",
         row.notes or "", _when(row.last_contact_at, zone), _when(row.next_followup, zone),
-        str(row.open_followups) if row.open_followups else "", _when(row.created_at, zone)]
+        str(row.open_followups) if row.open_followups else "", _when(row.created_at, zone),
+        _amounts(row.paid), _amounts(row.outstanding),
+        str(row.open_requests) if row.open_requests else "",
+        f"{row.last_survey}/5" if row.last_survey else ""]
+
+
+def _amounts(by_currency: dict[str, int]) -> str:
+    """¥12,000; $500: each currency apart, never converted."""
+    return "; ".join(format_money(Money.from_minor(minor, currency))
+                     for currency, minor in sorted(by_currency.items()) if minor)
 
 
 def interaction_cells(row: InteractionRow, t: Translate, zone: ZoneInfo) -> list[str]:

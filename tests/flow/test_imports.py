@@ -160,6 +160,9 @@ async def test_export_with_filters_and_a_reps_view(make_bot: Callable[..., Any])
     await bob.press(bob.inbox()[-1], "Save")
     await alice.say("/add Acme Person +12025550123 Acme")
     await alice.press(alice.inbox()[-1], "Save")
+    await alice.press(await alice.say("王小明 买了 2 台 X1，共 2 万"), "Save")
+    await alice.press(await alice.say("王小明回款 5000 元"), "Save")
+    await alice.press(await alice.say("王小明投诉发货太慢"), "Save")
 
     async def exported(chat: Chat, command: str) -> list[list[Any]]:
         before = len(chat.inbox())
@@ -174,6 +177,8 @@ async def test_export_with_filters_and_a_reps_view(make_bot: Callable[..., Any])
     wang = next(r for r in everything if r[1] == "王小明")
     assert wang[2] == "'=HYPERLINK(\"x\")"  # shown as text, never run
     assert wang[6] == "138 1234 5678" and wang[12] == "展会"
+    assert everything[0][22:] == ["Paid", "Outstanding", "Open requests", "Last survey"]
+    assert wang[22:25] == ["¥5,000", "¥15,000", "1"]
     assert [r[1] for r in (await exported(alice, "/export tag:展会"))[1:]] == ["王小明"]
     assert [r[1] for r in (await exported(alice, "/export region:北京"))[1:]] == ["李雷"]
     assert [r[1] for r in (await exported(bob, "/export"))[1:]] == ["李雷"]
