@@ -26,7 +26,8 @@ from storage.sales import deals, satisfaction, stats, value
 from storage.sales.segments import all_segments, load_segment
 from storage.surveys import survey_figures
 
-CHART = re.compile(r"^chart:(region|purchases|funnel|tiers|activity):(90|365)(?::(\d{1,10}))?$")
+CHART = re.compile(r"^chart:(region|purchases|funnel|tiers|activity|collections):(90|365)"
+                   r"(?::(\d{1,10}))?$")
 PERIOD = re.compile(r"^stats:(90|365)(?::(\d{1,10}))?(:new)?$")  # new: a message of its own
 
 

@@ -3,7 +3,7 @@ over what the member may see (drawn by bot/media/charts.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from storage.clock import utcnow
 from storage.models import OPEN_DEAL_STAGES, Tier
 from storage.sales import stats
 from storage.sales.deals import StageSum, pipeline
+from storage.sales.receivables import collections_by_month
 from storage.sales.stats import Activity, months_back
 from storage.users import Actor
 
@@ -66,6 +67,20 @@ def activity_chart(t: Translate, activity: Activity) -> ChartData:
                       for name, counts in activity.members.items()])
 
 
+def collections_chart(t: Translate, by_month: dict[str, tuple[int, int]], *, now: datetime,
+                      months: int, currency: str) -> ChartData:
+    """Due and collected side by side per month; the period's collection rate below."""
+    keys = months_back(now, months)
+    due = [_major(by_month.get(key, (0, 0))[0], currency) for key in keys]
+    paid = [_major(by_month.get(key, (0, 0))[1], currency) for key in keys]
+    symbol = format_money(Money.from_minor(0, currency)).rstrip("0")
+    note = t("Collected {rate:.0%} of what fell due").format(rate=sum(paid) / sum(due)) \
+        if sum(due) else ""
+    return ChartData("bar", chart_title(t, "collections"), [key[2:] for key in keys],
+                     [(t("due"), due), (t("collected"), paid)] if any(due) or any(paid)
+                     else [], value_format=symbol + "{:,.0f}", note=note)
+
+
 async def chart_of(session: AsyncSession, actor: Actor, t: Translate, kind: str, *,
                    period: str, currency: str, extra: ColumnElement[bool] | None = None
                    ) -> ChartData:
@@ -84,6 +99,11 @@ async def chart_of(session: AsyncSession, actor: Actor, t: Translate, kind: str,
             session, actor, now=now, weeks=PERIODS[period] * 4 if period == "90" else 12,
             extra=extra))
     months = PERIODS[period]
+    if kind == "collections":
+        first = months_back(now, months)[0]
+        return collections_chart(t, await collections_by_month(
+            session, actor, currency=currency, since=date(int(first[:4]), int(first[5:7]), 1)),
+            now=now, months=months, currency=currency)
     return purchases_chart(t, await stats.purchases_by_month(
         session, actor, currency=currency, now=now, months=months, extra=extra),
         now=now, months=months, currency=currency)

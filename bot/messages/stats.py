@@ -14,7 +14,8 @@ from storage.surveys import SurveyFigures
 
 CHARTS = {"region": N_("Customers by region"), "purchases": N_("Purchases per month"),
           "funnel": N_("Pipeline funnel"), "tiers": N_("Customers by tier"),
-          "activity": N_("Contacts logged per member per week")}
+          "activity": N_("Contacts logged per member per week"),
+          "collections": N_("Money due and collected per month")}
 PERIODS = {"90": 3, "365": 12}  # days -> months shown
 
 

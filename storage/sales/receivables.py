@@ -10,7 +10,7 @@ aggregate queries, grouped by the database, whatever the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, literal, select
@@ -128,3 +128,45 @@ async def team_collections(session: AsyncSession, since: datetime
         .where(Customer.merged_into_id.is_(None), Purchase.paid_minor < Purchase.amount_minor)
         .group_by(Purchase.currency))}
     return collected, owed
+
+
+async def collections_by_month(session: AsyncSession, actor: Actor, *, currency: str,
+                               since: date) -> dict[str, tuple[int, int]]:
+    """Per month ("YYYY-MM") from `since`: what fell due (installments on their day,
+    purchases without a plan on the day they were bought, less what was sent back) and
+    what was collected (money received), in `currency`, over what the actor may see."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def month(column: Any) -> Any:  # as purchases_by_month: text on SQLite, trunc on PG
+        return func.substr(column, 1, 7) if sqlite else func.date_trunc("month", column)
+
+    seen = and_(visible_to(actor), Customer.merged_into_id.is_(None))
+    since_at = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
+    found: dict[str, list[int]] = {}
+
+    def add(key: Any, index: int, minor: Any) -> None:
+        name = key if isinstance(key, str) else f"{key:%Y-%m}"
+        found.setdefault(name, [0, 0])[index] += int(minor or 0)
+
+    for key, minor in await session.execute(
+            select(month(Installment.due_on), func.sum(Installment.amount_minor))
+            .join(Customer, Customer.id == Installment.customer_id)
+            .where(seen, Installment.currency == currency, Installment.due_on >= since)
+            .group_by(month(Installment.due_on))):
+        add(key, 0, minor)
+    for key, minor in await session.execute(
+            select(month(Purchase.occurred_at),
+                   func.sum(Purchase.amount_minor - Purchase.returned_minor))
+            .join(Customer, Customer.id == Purchase.customer_id)
+            .where(seen, Purchase.currency == currency, Purchase.occurred_at >= since_at,
+                   ~exists().where(Installment.purchase_id == Purchase.id))
+            .group_by(month(Purchase.occurred_at))):
+        add(key, 0, minor)
+    for key, minor in await session.execute(
+            select(month(Payment.received_at), func.sum(Payment.amount_minor))
+            .join(Customer, Customer.id == Payment.customer_id)
+            .where(seen, Payment.currency == currency, Payment.kind == PaymentKind.PAYMENT,
+                   Payment.received_at >= since_at)
+            .group_by(month(Payment.received_at))):
+        add(key, 1, minor)
+    return {key: (due, paid) for key, (due, paid) in found.items()}

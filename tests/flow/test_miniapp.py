@@ -315,7 +315,7 @@ async def test_the_dashboard_in_both_languages(app: Any, db: Database) -> None:
     status, charts, _ = await client.get("/app/api/dashboard", ADMIN)
     assert status == 200 and [c["title"] for c in charts] == [
         "Customers by region", "Purchases per month", "Pipeline funnel", "Customers by tier",
-        "Contacts logged per member per week"]
+        "Contacts logged per member per week", "Money due and collected per month"]
     regions = charts[0]
     assert regions["labels"] == ["上海", "other / not given"]
     assert regions["series"][0][1] == [1.0, 2.0]
@@ -449,8 +449,8 @@ async def test_every_screen_in_a_real_browser(app: Any) -> None:
                 await page.screenshot(path=str(SCREENSHOTS / f"board-{label}.png"),
                                       full_page=True)
                 await page.click("#tabs [data-view=dashboard]")
-                await expect(page.locator("#charts figure")).to_have_count(5)
-                await expect(page.locator("#charts figure svg")).to_have_count(4)  # no purchases
+                await expect(page.locator("#charts figure")).to_have_count(6)
+                await expect(page.locator("#charts figure svg")).to_have_count(4)  # none: purchases, money
                 await expect(page.locator("#charts figure").first).to_contain_text("上海")
                 await no_overflow(page, label + " dashboard")
                 await page.screenshot(path=str(SCREENSHOTS / f"dashboard-{label}.png"),

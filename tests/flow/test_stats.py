@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from bot.media.charts import DPI, HEIGHT, WIDTH
+from bot.media.stats_charts import chart_of
+from storage.models import User
+from storage.users import Visibility, actor_for
 from tests.flow.conftest import ADMIN, Bot
 
 
@@ -26,3 +29,20 @@ async def test_stats_region_chart_and_an_empty_funnel_in_words(bot: Bot) -> None
 
     sent = await chat.press_data(menu, menu.button_data("每月购买额"))
     assert [m.text for m in sent if m.photo] == ["每月购买额"]
+
+
+async def test_money_due_and_collected_per_month_with_the_rate(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await chat.press(await chat.say("/add John Smith +1 650 253 0000 Acme"), "Save")
+    await chat.press(await chat.say("John Smith bought 20 X1 for ¥4,800"), "Save")
+    await chat.press(await chat.say("John Smith paid ¥1,200"), "Save")
+    menu = await chat.say("/stats")
+    sent = await chat.press_data(menu, menu.button_data("Money due and collected per month"))
+    assert [m.text for m in sent if m.photo] == ["Money due and collected per month"]
+    async with bot.database.unit_of_work() as session:
+        user = await session.get(User, 1)
+        assert user is not None
+        chart = await chart_of(session, actor_for(user, Visibility.TEAM), lambda s: s,
+                               "collections", period="90", currency="CNY")
+    assert chart.series[0][1][-1] == 4800.0 and chart.series[1][1][-1] == 1200.0
+    assert chart.note == "Collected 25% of what fell due"
