@@ -269,15 +269,18 @@ def _hours(spans: list[timedelta]) -> float | None:
     return round(median(s.total_seconds() for s in spans) / 3600, 1) if spans else None
 
 
-async def response_times(session: AsyncSession, actor: Actor, since: datetime
+async def response_times(session: AsyncSession, actor: Actor | None, since: datetime
                          ) -> list[ResponseTimes]:
-    """Per assignee, the requests opened since `since` that the actor may see."""
-    rows = await session.execute(
+    """Per assignee, the requests opened since `since` that the actor may see (None: the
+    whole team's, for the Monday summary)."""
+    query = (
         select(User.display_name, ServiceRequest.created_at, ServiceRequest.first_response_at,
                ServiceRequest.resolved_at)
         .join(User, User.id == ServiceRequest.assignee_id)
         .join(Customer, Customer.id == ServiceRequest.customer_id)
-        .where(ServiceRequest.created_at >= since, _visible_requests(actor)))
+        .where(ServiceRequest.created_at >= since))
+    rows = await session.execute(
+        query if actor is None else query.where(_visible_requests(actor)))
     by_member: dict[str, list[tuple[datetime, datetime | None, datetime | None]]] = {}
     for name, created, responded, resolved in rows:
         by_member.setdefault(name, []).append((created, responded, resolved))

@@ -25,6 +25,7 @@ from storage.models import (
     customer_shares,
 )
 from storage.reminders import plan_each
+from storage.requests import ResponseTimes, response_times
 from storage.sales.receivables import team_collections
 from storage.sales.value import Suggestion, churn_warnings, count_churn_warnings
 from storage.users import Actor, ensure_manager
@@ -251,6 +252,7 @@ class WeeklySummary:
     churn_total: int = 0
     collected: dict[str, int] = field(default_factory=dict)  # payments this week, minor units
     owed: dict[str, int] = field(default_factory=dict)  # what customers still owe now
+    requests: list[ResponseTimes] = field(default_factory=list)  # service, per member
 
     @property
     def new_customers(self) -> int:
@@ -286,5 +288,6 @@ async def weekly_summary(session: AsyncSession, now: datetime) -> WeeklySummary:
             for user in await active_members(session)]
     collected, owed = await team_collections(session, since)
     return WeeklySummary(since, reps, await churn_warnings(session, now),
-                         await count_churn_warnings(session), collected, owed)
+                         await count_churn_warnings(session), collected, owed,
+                         await response_times(session, None, since))
 

@@ -10,6 +10,7 @@ from bot.messages.digest import churn_words
 from bot.messages.i18n import N_, Translate
 from bot.messages.keyboards import button, rows_of
 from bot.messages.labels import local_time
+from bot.messages.requests import response_times_lines
 from bot.understanding.amounts import Money, format_money
 from storage.models import (
     User,
@@ -30,6 +31,9 @@ def weekly_text(t: Translate, summary: WeeklySummary, timezone: str) -> str:
     if summary.collected or summary.owed:
         lines.append("\n💴 " + t("Collected this week: {collected} · still owed: {owed}").format(
             collected=_sums(summary.collected), owed=_sums(summary.owed)))
+    if summary.requests:
+        lines.append("\n🛠 " + t("Service requests opened this week:"))
+        lines += ["• " + line for line in response_times_lines(t, summary.requests)]
     if summary.churn_total:
         lines.append("\n<b>" + t("Slipping away: {count} customers").format(
             count=summary.churn_total) + "</b>")

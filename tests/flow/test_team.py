@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
@@ -94,6 +94,9 @@ async def test_managers_get_a_weekly_summary_on_monday(
     await rep.press(await rep.say("/remind 王小明 明天上午10点 发报价"), "Save")
     await rep.press(await rep.say("王小明 买了 2 台 X1 共 9600 元"), "Save")
     await rep.press(await rep.say("王小明回款 3000 元"), "Save")
+    await rep.press(await rep.say("王小明反馈 X1 漏油，明天前上门处理"), "Save")
+    frozen_time.shift(timedelta(hours=2))
+    await rep.press(rep.inbox()[-1], "Start")  # first response 2 h after it was opened
     await bot.sweep()
     frozen_time.move_to(datetime(2026, 11, 23, 0, 0, 10, tzinfo=UTC))  # Monday 08:00 local
     await bot.sweep()
@@ -101,9 +104,11 @@ async def test_managers_get_a_weekly_summary_on_monday(
     assert len(weekly) == 1
     # The week's picture: purchases per month; the funnel has no deals, so no picture.
     assert [m.text for m in manager.inbox() if m.photo] == ["Purchases per month"]
-    assert "New customers: 1 · Contacts logged: 3 · Follow-ups overdue: 1" in weekly[0].text
-    assert "Bob: 1 new, 3 contacts, 1 overdue" in weekly[0].text
+    assert "New customers: 1 · Contacts logged: 4 · Follow-ups overdue: 1" in weekly[0].text
+    assert "Bob: 1 new, 4 contacts, 1 overdue" in weekly[0].text  # the request too
     assert "Collected this week: ¥3,000 · still owed: ¥6,600" in weekly[0].text
+    assert "Bob: 1 opened, 0 resolved; first response 2 h, resolution — (medians)" \
+        in weekly[0].text
     assert not [m for m in rep.inbox() if "Team week" in m.text]
     await bot.sweep()
     assert len([m for m in manager.inbox() if "Team week" in m.text]) == 1
