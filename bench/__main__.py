@@ -40,6 +40,7 @@ from bench import (
     reminders,
     sales,
     stale,
+    surveys,
     updates,
 )
 from bench.stats import percentile
@@ -252,7 +253,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 
 
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
-         "dates", "logs", "encrypted", "failover", "receivables")
+         "dates", "logs", "encrypted", "failover", "receivables", "surveys")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"
@@ -289,7 +290,8 @@ INTRO = (
     "(bench/failover.py, PostgreSQL) cuts every connection of a running `salesbot run` and "
     "takes the server away for 20 s, timing the answers after each. The receivables part "
     "(bench/receivables.py) times /receivables' aging over 100,000 customers, 1,000,000 "
-    "purchases, installments and payments.\n\n"
+    "purchases, installments and payments; the survey part (bench/surveys.py) the customers' "
+    "survey page over HTTP among 100,000 surveys.\n\n"
 )
 
 
@@ -323,6 +325,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out["logs"] = await logs.run()
     if "receivables" in parts:
         out[f"receivables-{label}"] = await receivables.run(scratch, label)
+    if "surveys" in parts:
+        out[f"surveys-{label}"] = await surveys.run(scratch, label)
     if "failover" in parts and label == "PostgreSQL":  # a server to lose
         out[f"failover-{label}"] = await failover.run(url, label)
     if "encrypted" in parts and label == "SQLite":  # SQLCipher is for SQLite
