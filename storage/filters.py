@@ -15,7 +15,15 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.clock import utcnow
-from storage.models import Customer, Purchase, Tag, User, customer_tags
+from storage.models import (
+    OPEN_REQUEST_STATUSES,
+    Customer,
+    Purchase,
+    ServiceRequest,
+    Tag,
+    User,
+    customer_tags,
+)
 from storage.search.names import fold
 from storage.users import Actor, visible_to
 
@@ -33,10 +41,11 @@ class CustomerFilter:
     created_to: datetime | None = None
     bought: str | None = None  # a product bought ("*": anything)
     within_days: int | None = None  # ... within this many days
+    open_requests: bool = False  # with a service request not yet resolved
 
     def as_json(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, datetime) else v)
-                for k, v in self.__dict__.items() if v is not None}
+                for k, v in self.__dict__.items() if v is not None and v is not False}
 
 
 def conditions(actor: Actor, filters: CustomerFilter, owners: dict[str, int]
@@ -64,6 +73,10 @@ def conditions(actor: Actor, filters: CustomerFilter, owners: dict[str, int]
         found.append(Customer.created_at >= filters.created_from)
     if filters.created_to is not None:
         found.append(Customer.created_at < filters.created_to)
+    if filters.open_requests:
+        found.append(Customer.id.in_(
+            select(ServiceRequest.customer_id)
+            .where(ServiceRequest.status.in_(OPEN_REQUEST_STATUSES))))
     if filters.bought or filters.within_days is not None:
         bought = select(Purchase.customer_id)
         if filters.bought and filters.bought != "*":

@@ -24,17 +24,20 @@ from storage.customers import load_customer
 from storage.filters import CustomerFilter, condition_for
 from storage.interactions import recent
 from storage.models import (
+    OPEN_REQUEST_STATUSES,
     ContactPoint,
     Customer,
     Deal,
     Reminder,
     ReminderKind,
     ReminderStatus,
+    ServiceRequest,
     Tag,
     User,
     customer_tags,
     format_code,
 )
+from storage.sales.payments import outstanding
 from storage.sales.segments import all_segments
 from storage.search.lookup import search_customers
 from storage.users import Actor, visible_to
@@ -90,6 +93,8 @@ class CustomerCard:
     timeline: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
     deals: list[dict[str, Any]] = field(default_factory=list)
+    owed: dict[str, int] = field(default_factory=dict)  # minor units per currency
+    requests: list[dict[str, Any]] = field(default_factory=list)  # open service requests
 
 
 async def table_page(session: AsyncSession, actor: Actor, filters: CustomerFilter, *,
@@ -206,4 +211,12 @@ async def customer_card(session: AsyncSession, actor: Actor, customer_id: int) -
         deals=[{"id": deal.id, "title": deal.title, "stage": deal.stage,
                 "value_minor": deal.value_minor, "currency": deal.currency,
                 "close_on": deal.close_on} for deal in its_deals],
+        owed=await outstanding(session, customer),
+        requests=[{"id": r.id, "kind": r.kind, "priority": r.priority, "status": r.status,
+                   "problem": r.problem, "due_at": r.due_at}
+                  for r in await session.scalars(
+                      select(ServiceRequest).where(
+                          ServiceRequest.customer_id == customer.id,
+                          ServiceRequest.status.in_(OPEN_REQUEST_STATUSES))
+                      .order_by(ServiceRequest.id))],
     )

@@ -16,6 +16,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -45,6 +46,7 @@ from storage.imports.columns import Layout
 from storage.imports.preview import Checked, Kind
 from storage.models import Deal, DealStage, ImportJob, ImportStatus
 from storage.sales import deals
+from storage.sales.receivables import BUCKETS, aging
 from storage.sales.segments import load_segment
 from storage.table import SORTS, customer_card, table_choices, table_page
 from storage.users import Actor
@@ -117,7 +119,8 @@ async def customers(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(reason=f"sort is one of {', '.join(SORTS)}")
     given = {name: query.get(name, "")[:100] or None for name in FILTERS}
     filters = CustomerFilter(tag=given["tag"], tier=given["tier"], stage=given["stage"],
-                           owner=given["owner"], region_is=given["region"], quiet_days=quiet)
+                           owner=given["owner"], region_is=given["region"], quiet_days=quiet,
+                           open_requests=query.get("open_requests") == "1")
     async with request.app[DATABASE].unit_of_work(settles=False) as session:
         extra = None
         if given["segment"]:  # its words, read as /export reads them, today
@@ -276,6 +279,19 @@ def _review(job: ImportJob, layout: Layout, checked: Checked | None,
     return found
 
 
+async def receivables(request: web.Request) -> web.Response:
+    """/receivables as data: owed per currency and bucket (per owner for a manager) and
+    the month's collection; the page lays it out in the member's words."""
+    actor = request[ACTOR]
+    today = utcnow().astimezone(ZoneInfo(actor.timezone)).date()
+    async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        found = await aging(session, actor, today)
+    return answer({"buckets": list(BUCKETS), "totals": found.totals,
+                   "owners": found.by_owner if actor.is_manager else {},
+                   "month": {currency: [due, found.month_paid.get(currency, 0)]
+                             for currency, due in found.month_due.items() if due}})
+
+
 def routes() -> list[web.RouteDef]:
     one = "/app/api/customers/{id:[0-9]{1,9}}"
     return [web.get("/app/api/me", me), web.get("/app/api/customers", customers),
@@ -283,5 +299,6 @@ def routes() -> list[web.RouteDef]:
             web.get("/app/api/choices", choices), web.get("/app/api/board", board),
             web.post("/app/api/deals/{id:[0-9]{1,9}}/move", move),
             web.get("/app/api/dashboard", dashboard),
+            web.get("/app/api/receivables", receivables),
             web.get("/app/api/imports/{id:[0-9]{1,9}}", import_review),
             web.patch("/app/api/imports/{id:[0-9]{1,9}}", map_import_column)]

@@ -9,9 +9,12 @@ from bot.messages.labels import (
     DEAL_STAGE_LABELS,
     FIELD_LABELS,
     KIND_LABELS,
+    PRIORITY_LABELS,
+    REQUEST_KIND_LABELS,
     STAGE_LABELS,
     TIER_LABELS,
 )
+from bot.messages.payments import BUCKET_LABELS
 
 STRINGS = {
     "customers": N_("Customers"),
@@ -59,6 +62,13 @@ STRINGS = {
     "pv_logs": N_("Calls and visits: {rows} rows, {invalid} with problems."),
     "pv_problems": N_("First problems"),
     "pv_row": N_("Row {row}: {problem}"),
+    # After the sale: the receivables screen, the table's filter, the card's lines.
+    "money_tab": N_("Money"),
+    "open_requests": N_("Open requests"),
+    "owed": N_("Owed"),
+    "requests": N_("Service requests"),
+    "month_rate": N_("This month: {paid} of {due} due collected ({rate})"),
+    "nothing_owed": N_("Nothing is owed: every purchase is paid."),
 }
 
 
@@ -70,4 +80,7 @@ def page_strings(t: Translate) -> dict[str, object]:
         "stages": {stage.value: t(text) for stage, text in STAGE_LABELS.items()},
         "deal_stages": {stage.value: t(text) for stage, text in DEAL_STAGE_LABELS.items()},
         "kinds": {kind.value: f"{icon} {t(text)}" for kind, (icon, text) in KIND_LABELS.items()},
+        "buckets": {key: t(text) for key, text in BUCKET_LABELS.items()},
+        "request_kinds": {kind.value: t(text) for kind, text in REQUEST_KIND_LABELS.items()},
+        "priorities": {p.value: t(text) for p, text in PRIORITY_LABELS.items()},
     }

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.messages.i18n import Translate
+from bot.messages.i18n import N_, Translate
 from bot.messages.keyboards import button
 from bot.understanding.amounts import Money, format_money
 from storage.models import Customer, Installment, Purchase, Reminder
@@ -118,10 +118,12 @@ def owed_line(t: Translate, owed: dict[str, int]) -> str | None:
         _money(minor, currency) for currency, minor in sorted(owed.items())))
 
 
+BUCKET_LABELS = dict(zip(BUCKETS, (N_("not yet due"), N_("0–30 days late"), N_("31–60 days"),
+                                   N_("61–90 days"), N_("over 90 days")), strict=True))
+
+
 def _bucket_label(t: Translate, bucket: str) -> str:
-    return {BUCKETS[0]: t("not yet due"), BUCKETS[1]: t("0–30 days late"),
-            BUCKETS[2]: t("31–60 days"), BUCKETS[3]: t("61–90 days"),
-            BUCKETS[4]: t("over 90 days")}[bucket]
+    return t(BUCKET_LABELS[bucket])
 
 
 def _aging_rows(t: Translate, by_currency: dict[str, dict[str, int]]) -> list[str]:

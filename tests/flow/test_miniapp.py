@@ -7,7 +7,7 @@ import json
 import shutil
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
@@ -19,7 +19,9 @@ from bot.runtime.config import Settings
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
 from storage.interactions import log_interaction
+from storage.models import Purchase, RequestKind
 from storage.privacy import history
+from storage.requests import RequestDraft, open_request
 from storage.sales.deals import DealDraft, create_deal, move_deal
 from storage.sales.segments import save_segment
 from storage.users import Actor, Visibility
@@ -405,6 +407,35 @@ async def no_overflow(page: Any, label: str) -> None:
     assert overflow <= 0, (label, overflow)
 
 
+async def owes_and_asks(db: Database, ids: dict[str, int], alice: Actor) -> None:
+    """王小明 bought for ¥48,000 forty days ago and paid nothing; he has an open request."""
+    async with db.unit_of_work() as session:
+        session.add(Purchase(customer_id=ids["wang"], user_id=alice.user_id, product="X1",
+                             quantity=20, amount_minor=4_800_000, currency="CNY",
+                             occurred_at=datetime.now(UTC) - timedelta(days=40)))
+        await open_request(session, alice, RequestDraft(ids["wang"], "X1 漏油",
+                                                        RequestKind.FAULT))
+
+
+async def test_receivables_the_open_requests_filter_and_the_card(app: Any, db: Database
+                                                                 ) -> None:
+    client, actors, ids = app
+    await owes_and_asks(db, ids, actors["alice"])
+    status, found, _ = await client.get("/app/api/receivables", ADMIN)
+    assert status == 200 and found["totals"] == {"CNY": {
+        "not due": 0, "0-30": 0, "31-60": 4_800_000, "61-90": 0, "90+": 0}}
+    assert list(found["owners"]) == ["Alice"]  # a manager sees it per owner
+    _, found, _ = await client.get("/app/api/receivables", BOB)
+    assert found["totals"] == {} and found["owners"] == {}  # nothing of Bob's is owed
+    _, body, _ = await client.get("/app/api/customers?open_requests=1", ADMIN)
+    assert names(body) == ["王小明"]
+    _, body, _ = await client.get("/app/api/customers?open_requests=1", BOB)
+    assert names(body) == []
+    _, card, _ = await client.get(f"/app/api/customers/{ids['wang']}", ALICE)
+    assert card["owed"] == {"CNY": 4_800_000}
+    assert [(r["kind"], r["problem"]) for r in card["requests"]] == [("fault", "X1 漏油")]
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason=NO_BROWSER)
 async def test_every_screen_in_a_real_browser(app: Any) -> None:
     """As Telegram opens it, light and dark, a phone and a desktop: the table, a search,
@@ -455,6 +486,10 @@ async def test_every_screen_in_a_real_browser(app: Any) -> None:
                 await no_overflow(page, label + " dashboard")
                 await page.screenshot(path=str(SCREENSHOTS / f"dashboard-{label}.png"),
                                       full_page=True)
+                await page.click("#tabs [data-view=money]")
+                await expect(page.locator("#aging")).to_contain_text(
+                    "Nothing is owed: every purchase is paid.")
+                await no_overflow(page, label + " receivables")
                 assert problems == [], (label, problems)
                 await page.close()
             page, _ = await watched_page(browser, 360)

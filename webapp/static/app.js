@@ -1,4 +1,4 @@
-// The Mini App: the customer table, the pipeline board and the dashboard. Telegram opens
+// The Mini App: the customer table, the pipeline board, the dashboard and receivables. Telegram opens
 // the page with its signed initData and theme in the URL fragment
 // (#tgWebAppData=...&tgWebAppThemeParams=...); every API call carries the initData. Text
 // from the server is only ever set as textContent, never parsed as HTML.
@@ -84,6 +84,7 @@ async function load() {
   if ($("q").value.trim()) query.set("q", $("q").value.trim());
   for (const name of FILTERS) if ($(name).value) query.set(name, $(name).value);
   if ($("quiet").checked) query.set("quiet_days", "30");
+  if ($("requests").checked) query.set("open_requests", "1");
   try {
     const found = await api("customers?" + query);
     state.page = found.page; state.pages = found.pages;
@@ -145,6 +146,14 @@ function showCard(card) {
     const dd = document.createElement("dd"); dd.textContent = shownValue(value);
     fields.append(dt, dd);
   }
+  const owed = Object.entries(card.owed).map(([currency, minor]) => money(minor, currency));
+  if (owed.length) {
+    const dt = document.createElement("dt"); dt.textContent = say("owed");
+    const dd = document.createElement("dd"); dd.textContent = owed.join(" + ");
+    fields.append(dt, dd);
+  }
+  list($("cardrequests"), card.requests.map((r) => `#${r.id} ${strings.request_kinds[r.kind] || r.kind} · ` +
+    `${strings.priorities[r.priority] || r.priority} · ${r.problem}` + (r.due_at ? ` · ${shownValue(r.due_at)}` : "")));
   list($("carddeals"), card.deals.map((d) => `${d.title} · ${strings.deal_stages[d.stage] || d.stage}` +
     (d.value_minor ? ` · ${money(d.value_minor, d.currency)}` : "")));
   list($("cardfollowups"), card.followups.map((f) => shownValue(f.due_at) + " " + f.text));
@@ -267,6 +276,48 @@ async function loadDashboard() {
   $("charts").replaceChildren(...charts.map((chart) => Charts.figure(chart, say("nothing"))));
 }
 
+// What customers owe by how late (the chat's /receivables): a table a currency, and one
+// an owner for a manager; this month's collection below.
+async function loadMoney() {
+  const found = await api("receivables");
+  const strings = state.me.strings;
+  const tables = [];
+  const table = (title, byCurrency) => {
+    for (const [currency, buckets] of Object.entries(byCurrency)) {
+      const total = Object.values(buckets).reduce((a, b) => a + b, 0);
+      if (!total) continue;
+      const element = document.createElement("table");
+      element.className = "aging";
+      const caption = document.createElement("caption");
+      caption.textContent = (title ? title + " · " : "") + money(total, currency);
+      element.appendChild(caption);
+      for (const key of found.buckets) {
+        if (!buckets[key]) continue;
+        const tr = document.createElement("tr");
+        cell(tr, strings.buckets[key] || key); cell(tr, money(buckets[key], currency));
+        if (key !== found.buckets[0]) tr.className = "late";
+        element.appendChild(tr);
+      }
+      tables.push(element);
+    }
+  };
+  table("", found.totals);
+  for (const [owner, byCurrency] of Object.entries(found.owners)) {
+    if (Object.keys(found.owners).length > 1) table(owner, byCurrency);
+  }
+  const lines = Object.entries(found.month).map(([currency, [due, paid]]) => {
+    const p = document.createElement("p");
+    p.className = "hint";
+    p.textContent = say("month_rate", { paid: money(paid, currency), due: money(due, currency),
+                                        rate: Math.round(100 * paid / due) + "%" });
+    return p;
+  });
+  if (!tables.length) {
+    const p = document.createElement("p"); p.textContent = say("nothing_owed"); tables.push(p);
+  }
+  $("aging").replaceChildren(...tables, ...lines);
+}
+
 // An uploaded sheet's columns, as the chat's mapping card: a field menu a column (a
 // change is saved at once, as the card's buttons do), and the preview's counts.
 async function openImport(id) {
@@ -326,7 +377,7 @@ function showPreview(p) {
   list($("importchecked"), lines);
 }
 
-const LOADERS = { customers: load, board: loadBoard, dashboard: loadDashboard };
+const LOADERS = { customers: load, board: loadBoard, dashboard: loadDashboard, money: loadMoney };
 
 function show(view) {
   state.view = view;
@@ -353,7 +404,7 @@ async function start() {
   if (!state.me.manager) $("boardscope").hidden = true;
   let typing;
   $("q").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.page = 1; load(); }, 250); });
-  for (const id of [...FILTERS, "sort", "quiet"]) $(id).addEventListener("change", () => { state.page = 1; load(); });
+  for (const id of [...FILTERS, "sort", "quiet", "requests"]) $(id).addEventListener("change", () => { state.page = 1; load(); });
   $("prev").addEventListener("click", () => { if (state.page > 1) { state.page--; load(); } });
   $("next").addEventListener("click", () => { if (state.page < state.pages) { state.page++; load(); } });
   $("close").addEventListener("click", closeCard);
