@@ -97,6 +97,7 @@ async def set_plan(session: AsyncSession, purchase: Purchase,
     customer = await session.get(Customer, purchase.customer_id)
     assert customer is not None
     now = utcnow()
+    purchase.planned = True  # what it owes is now owed by its installments
     installments = []
     for number, (due, amount) in enumerate(sorted(plan), start=1):
         when = remind_at(due)
