@@ -28,6 +28,7 @@ from bot.messages.payments import (
     payment_card,
     payment_keyboard,
     payment_saved,
+    purchases_keyboard,
     receivables_text,
 )
 from bot.runtime.context import BotContext
@@ -91,15 +92,18 @@ async def show_card(update: Update, context: BotContext, *, edit: bool = False) 
         if customer is not None and amount is not None:
             try:
                 plan = await payments.plan_payment(session, customer, amount.minor,
-                                                   amount.currency)
+                                                   amount.currency, first=draft.get("first"))
             except ValidationFailed as error:
                 problem = error_text(error, context.t)
+        owing = len(await payments.open_purchases(session, customer, amount.currency)) \
+            if customer is not None and amount is not None else 0
         over = over_ceiling(context, amount)
         await say(update, context, payment_card(
             context.t, customer=customer, amount=amount, plan=plan, problem=problem,
             timezone=context.member.timezone, over_ceiling=over),
             payment_keyboard(context.t, more_than_owed=bool(plan and plan.credit_minor),
-                             over_ceiling=over, can_save=problem is None), edit=edit)
+                             over_ceiling=over, can_save=problem is None, choices=owing),
+            edit=edit)
     return CONFIRM
 
 
@@ -119,13 +123,38 @@ async def save(update: Update, context: BotContext) -> int:
         received = await payments.record_payment(
             session, context.member, draft["customer_id"], amount.minor, amount.currency,
             summary=draft.get("text", ""), received_at=stored_time(draft.get("received")),
-            more_than_owed=sure)
+            more_than_owed=sure, first=draft.get("first"))
         customer = await customers.load_customer(session, draft["customer_id"], context.member)
         await say(update, context, payment_saved(t, customer=customer, amount=amount,
                                                  plan=received.plan,
                                                  timezone=context.member.timezone), edit=True)
     forget(context, "pay")
     return ConversationHandler.END
+
+
+async def ask_purchase(update: Update, context: BotContext) -> int:
+    """🔀 Apply to another purchase: the customer's purchases that owe, a button each."""
+    await acknowledge(update)
+    draft = FLOW.draft(context)
+    amount = FLOW.money(draft, "amount")
+    async with context.unit_of_work() as session:
+        customer = await draft_customer(session, context, draft)
+        owing = await payments.open_purchases(session, customer, amount.currency) \
+            if customer is not None and amount is not None else []
+    await say(update, context, context.t("Which purchase does it pay first?"),
+              purchases_keyboard(owing, context.member.timezone, context.t))
+    return CONFIRM
+
+
+async def purchase_chosen(update: Update, context: BotContext) -> int:
+    match = await pressed(update, context, re.compile(r"^pay:to:(\d{1,10})$"))
+    if match is None:
+        return CONFIRM
+    await acknowledge(update)
+    draft = FLOW.draft(context)
+    draft["first"] = int(match.group(1))
+    FLOW.keep(context, draft)
+    return await show_card(update, context, edit=True)
 
 
 async def ask_amount(update: Update, context: BotContext) -> int:
@@ -194,4 +223,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                                            pattern=r"^inst:\d{1,10}:part$"),
                       MessageHandler(PRIVATE_TEXT & LooksLikePayment(),
                                      FLOW.from_message(start_payment))],
-        save=save, asks="amount", ask=ask_amount, answered=got_amount))
+        save=save, asks="amount", ask=ask_amount, answered=got_amount,
+        more_confirm=[CallbackQueryHandler(ask_purchase, pattern=r"^pay:to$"),
+                      CallbackQueryHandler(purchase_chosen, pattern=r"^pay:to:\d{1,10}$")]))

@@ -80,7 +80,9 @@ def payment_card(t: Translate, *, customer: Customer | None, amount: Money | Non
 
 
 def payment_keyboard(t: Translate, *, more_than_owed: bool, can_save: bool,
-                     over_ceiling: bool = False) -> InlineKeyboardMarkup:
+                     over_ceiling: bool = False, choices: int = 0) -> InlineKeyboardMarkup:
+    """Save (or the question the card asks), the amount, and with more than one purchase
+    owing (`choices`), which one it pays first."""
     first = []
     if can_save:
         first.append(button("✅ " + t("Yes, keep the rest as credit"), "pay:sure")
@@ -88,9 +90,20 @@ def payment_keyboard(t: Translate, *, more_than_owed: bool, can_save: bool,
                      else button("✅ " + t("Yes, save this amount"), "pay:sure") if over_ceiling
                      else button("✅ " + t("Save"), "pay:save"))
     first.append(button("💵 " + t("Change amount"), "pay:amount"))
-    return InlineKeyboardMarkup([
-        first, [button("👤 " + t("Change customer"), "pay:who"),
-                button("❌ " + t("Cancel"), "pay:cancel")]])
+    rows = [first]
+    if choices > 1:
+        rows.append([button("🔀 " + t("Apply to another purchase"), "pay:to")])
+    rows.append([button("👤 " + t("Change customer"), "pay:who"),
+                 button("❌ " + t("Cancel"), "pay:cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+def purchases_keyboard(purchases: list[Purchase], timezone: str, t: Translate
+                       ) -> InlineKeyboardMarkup:
+    """A button a purchase that owes: the payment pays it first."""
+    return InlineKeyboardMarkup([[button(
+        f"🛒 {purchase_line(t, p, timezone)} · {_money(outstanding_of(p), p.currency)}"[:60],
+        f"pay:to:{p.id}")] for p in purchases[:10]])
 
 
 def payment_saved(t: Translate, *, customer: Customer, amount: Money, plan: Plan,

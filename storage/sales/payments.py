@@ -202,8 +202,9 @@ async def open_purchases(session: AsyncSession, customer: Customer, currency: st
 
 
 async def plan_payment(session: AsyncSession, customer: Customer, amount_minor: int,
-                       currency: str) -> Plan:
-    """Which purchases a payment of `amount_minor` pays, oldest first. Raises when the
+                       currency: str, *, first: int | None = None) -> Plan:
+    """Which purchases a payment of `amount_minor` pays, oldest first (the purchase
+    `first` before any other, when the member chose it on the card). Raises when the
     customer owes nothing in `currency`."""
     if amount_minor <= 0:
         raise ValidationFailed("amount", N_("An amount must be more than zero."))
@@ -222,7 +223,7 @@ async def plan_payment(session: AsyncSession, customer: Customer, amount_minor: 
         else:
             queue.append((purchase.occurred_at.date(), purchase.id, purchase, None))
     owed_after = {p.id: outstanding_of(p) for p in owing}
-    for _, _, purchase, installment in sorted(queue, key=lambda q: (q[0], q[1])):
+    for _, _, purchase, installment in sorted(queue, key=lambda q: (q[1] != first, q[0], q[1])):
         if left <= 0:
             break
         due = (installment.amount_minor - installment.paid_minor if installment
@@ -248,11 +249,11 @@ class Received:
 async def record_payment(session: AsyncSession, actor: Actor, customer_id: int,
                          amount_minor: int, currency: str, *, summary: str,
                          received_at: datetime | None = None,
-                         more_than_owed: bool = False) -> Received:
+                         more_than_owed: bool = False, first: int | None = None) -> Received:
     """Applies a payment as `plan_payment` says, on the timeline; more than is owed only
     with `more_than_owed` (the member said yes to keeping the rest as credit)."""
     customer = await load_customer(session, customer_id, actor)
-    plan = await plan_payment(session, customer, amount_minor, currency)
+    plan = await plan_payment(session, customer, amount_minor, currency, first=first)
     if plan.credit_minor and not more_than_owed:
         raise ValidationFailed("amount", N_(
             "That is more than {name} owes; confirm to keep the rest as credit, or change "

@@ -217,3 +217,20 @@ async def test_bad_amounts_get_a_clear_answer_and_nothing_is_written(bot: Bot) -
     assert "$4,800 → $4,700" in card.text
     _, paid = await rows(bot)
     assert paid == []
+
+
+async def test_one_tap_applies_a_payment_to_another_purchase_first(bot: Bot) -> None:
+    chat = bot.chat(ADMIN, "Alice")
+    await add(chat, "John Smith +1 650 253 0000 Acme")
+    await buy(chat, "John Smith bought 20 X1 for $4,800", "Save")
+    await buy(chat, "John Smith bought 2 Y2 for $1,000", "Save")
+    card = await chat.say("John Smith paid $1,000")
+    assert "#1 · X1 × 20" in card.text and "#2" not in card.text  # the oldest first
+    choices = await chat.press(card, "Apply to another purchase")
+    assert "Which purchase does it pay first?" in choices.text
+    card = await chat.press(choices, choices.buttons[1][0][0])  # the Y2 purchase
+    assert "#2 · Y2 × 2" in card.text and "$1,000 → $0" in card.text
+    await chat.press(card, "Save")
+    bought, paid = await rows(bot)
+    assert [p.paid_minor for p in bought] == [0, 100_000]
+    assert [(p.purchase_id, p.amount_minor) for p in paid] == [(bought[1].id, 100_000)]
