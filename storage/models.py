@@ -432,7 +432,9 @@ class Installment(Base):
     __tablename__ = "installments"
     __table_args__ = (Index("ix_installments_purchase", "purchase_id", "due_on"),
                       Index("ix_installments_customer", "customer_id"),
-                      Index("ix_installments_due", "due_on"))
+                      # The month's collection reads the ones due in a month from it alone.
+                      Index("ix_installments_due", "due_on", "currency", "amount_minor",
+                            "customer_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id", ondelete="CASCADE"))
@@ -463,7 +465,8 @@ class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (Index("ix_payments_customer_time", "customer_id", "received_at"),
                       Index("ix_payments_purchase", "purchase_id"),
-                      Index("ix_payments_installment", "installment_id"))
+                      Index("ix_payments_installment", "installment_id", "kind", "currency",
+                            "amount_minor"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

@@ -103,10 +103,12 @@ async def aging(session: AsyncSession, actor: Actor, today: date) -> Aging:
         .join(Installment, Installment.id == Payment.installment_id)
         .join(Customer, Customer.id == Installment.customer_id)
         .where(in_month_plan).group_by(Payment.kind, Payment.currency),
+        # A purchase without a plan has no installment to pay: no "installment_id IS
+        # NULL" here, which SQLite read through the installments' payment index (3.7 s).
         select(Payment.kind, Payment.currency, func.sum(Payment.amount_minor))
         .join(Purchase, Purchase.id == Payment.purchase_id)
         .join(Customer, Customer.id == Purchase.customer_id)
-        .where(in_month_bought, Payment.installment_id.is_(None))
+        .where(in_month_bought)
         .group_by(Payment.kind, Payment.currency)]
     for settled_query in settled:
         for kind, currency, minor in await session.execute(settled_query):
