@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, case, false, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from storage.models import (
 from storage.users import Actor, visible_to
 
 BUCKETS = ("not due", "0-30", "31-60", "61-90", "90+")
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass
@@ -80,36 +81,43 @@ async def aging(session: AsyncSession, actor: Actor, today: date) -> Aging:
                 found.add(str(name), currency, str(bucket), int(minor))
     first = today.replace(day=1)
     month_end = (first + timedelta(days=32)).replace(day=1)
-    in_month_plan = and_(seen, Installment.due_on >= first, Installment.due_on < month_end)
+    whose = None if actor.sees_whole_team else seen
+
+    def visible(query: _Query, customer_id: Any) -> _Query:
+        """The actor's customers only, unless they see the whole team: then no join at
+        all (85,000 customer lookups were half of the month's 0.5 s at 1,000,000 rows;
+        a merged record's purchases, which merging leaves behind, count here)."""
+        if whose is None:
+            return query
+        return query.join(Customer, Customer.id == customer_id).where(whose)
+
+    in_month_plan = and_(Installment.due_on >= first, Installment.due_on < month_end)
     # Bought this month (UTC days, as the buckets), read through the index of purchases
     # without a plan by time.
-    in_month_bought = and_(seen, Purchase.planned == false(),
+    in_month_bought = and_(Purchase.planned == false(),
                            Purchase.occurred_at >= _midnight(first),
                            Purchase.occurred_at < _midnight(month_end))
     due_this_month = [
-        select(Installment.currency, func.sum(Installment.amount_minor))
-        .join(Customer, Customer.id == Installment.customer_id)
-        .where(in_month_plan).group_by(Installment.currency),
-        select(Purchase.currency, func.sum(Purchase.amount_minor))
-        .join(Customer, Customer.id == Purchase.customer_id)
-        .where(in_month_bought).group_by(Purchase.currency)]
+        visible(select(Installment.currency, func.sum(Installment.amount_minor))
+                .where(in_month_plan).group_by(Installment.currency), Installment.customer_id),
+        visible(select(Purchase.currency, func.sum(Purchase.amount_minor))
+                .where(in_month_bought).group_by(Purchase.currency), Purchase.customer_id)]
     for due_query in due_this_month:
         for currency, due in await session.execute(due_query):
             found.month_due[currency] = found.month_due.get(currency, 0) + int(due or 0)
     # Only money received is collected; goods sent back are no longer due, and a
     # write-off is neither (it stays due and uncollected).
     settled = [
-        select(Payment.kind, Payment.currency, func.sum(Payment.amount_minor))
-        .join(Installment, Installment.id == Payment.installment_id)
-        .join(Customer, Customer.id == Installment.customer_id)
-        .where(in_month_plan).group_by(Payment.kind, Payment.currency),
+        visible(select(Payment.kind, Payment.currency, func.sum(Payment.amount_minor))
+                .join(Installment, Installment.id == Payment.installment_id)
+                .where(in_month_plan).group_by(Payment.kind, Payment.currency),
+                Installment.customer_id),
         # A purchase without a plan has no installment to pay: no "installment_id IS
         # NULL" here, which SQLite read through the installments' payment index (3.7 s).
-        select(Payment.kind, Payment.currency, func.sum(Payment.amount_minor))
-        .join(Purchase, Purchase.id == Payment.purchase_id)
-        .join(Customer, Customer.id == Purchase.customer_id)
-        .where(in_month_bought)
-        .group_by(Payment.kind, Payment.currency)]
+        visible(select(Payment.kind, Payment.currency, func.sum(Payment.amount_minor))
+                .join(Purchase, Purchase.id == Payment.purchase_id)
+                .where(in_month_bought).group_by(Payment.kind, Payment.currency),
+                Purchase.customer_id)]
     for settled_query in settled:
         for kind, currency, minor in await session.execute(settled_query):
             if kind == PaymentKind.PAYMENT:
