@@ -275,6 +275,25 @@ async def customers_named(context: BotContext, text: str) -> list[SearchHit]:
                 or await search_customers(session, text.split()[0], context.member, limit=8))
 
 
+async def one_customer_named(update: Update, context: BotContext, usage: str
+                             ) -> int | None:
+    """The one customer a command names (`/survey 王小明`), or None after saying why not:
+    `usage` (a translated example) when nothing follows it, or that nobody or several
+    match (then the code is asked for, which names one)."""
+    text = command_text(update)
+    if not text:
+        await say(update, context, usage)
+        return None
+    found = await customers_named(context, text)
+    if len(found) != 1:
+        await say(update, context, context.t(
+            "Nobody found for that. Try another name, or /add the customer first.")
+            if not found else context.t("Several customers match; send their code, e.g. "
+                                        "C-000012."))
+        return None
+    return found[0].customer_id
+
+
 def over_ceiling(context: BotContext, amount: Money | None) -> bool:
     """Above the team's amount ceiling: the card asks once more before saving."""
     return amount is not None and amount.minor > ceiling_minor(context, amount.currency)

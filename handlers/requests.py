@@ -57,7 +57,7 @@ from handlers.flows import (
 )
 from storage import requests
 from storage.clock import utcnow
-from storage.models import RequestKind, RequestPriority, User
+from storage.models import RequestKind, RequestPriority, ServiceRequest, User
 from storage.requests import RequestDraft, default_due
 from storage.search.lookup import SearchHit
 from storage.team import active_members
@@ -233,38 +233,48 @@ async def request_step(update: Update, context: BotContext) -> int:
     return WAIT_REOPEN
 
 
-async def got_resolution(update: Update, context: BotContext) -> int:
+async def _pending_answer(update: Update, context: BotContext) -> tuple[int, str] | None:
+    """The request waiting for this answer and the answer's text."""
     message = update.effective_message
     request_id = pending_id(context, "request")
     if request_id is None or message is None or not message.text:
-        return ConversationHandler.END
-    async with context.unit_of_work() as session:
-        request = await requests.resolve_request(session, context.member, request_id,
-                                                 message.text)
-        await say(update, context, request_view(context.t, request, context.member.timezone),
-                  request_actions(context.t, request))
+        return None
+    return request_id, message.text
+
+
+async def _show_after_step(update: Update, context: BotContext, request: ServiceRequest
+                           ) -> int:
+    await say(update, context, request_view(context.t, request, context.member.timezone),
+              request_actions(context.t, request))
     forget(context, "request")
     return ConversationHandler.END
+
+
+async def got_resolution(update: Update, context: BotContext) -> int:
+    pending = await _pending_answer(update, context)
+    if pending is None:
+        return ConversationHandler.END
+    async with context.unit_of_work() as session:
+        request = await requests.resolve_request(session, context.member, *pending)
+        return await _show_after_step(update, context, request)
 
 
 async def got_reopen(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    request_id = pending_id(context, "request")
-    if request_id is None or message is None or not message.text:
+    pending = await _pending_answer(update, context)
+    if pending is None:
         return ConversationHandler.END
+    request_id, said = pending
     now = utcnow().astimezone(ZoneInfo(context.member.timezone))
-    due = contact_and_follow_up_times(message.text, now, context.settings.reminders.default_hour,
-                                      logging=True, day_first=team_day_first(context)).due
+    hour = context.settings.reminders.default_hour
+    due = contact_and_follow_up_times(said, now, hour, logging=True,
+                                      day_first=team_day_first(context)).due
     async with context.unit_of_work() as session:
         request = await requests.load_request(session, request_id, context.member)
         due = due or default_due(RequestPriority(request.priority), utcnow(),
-                                 context.member.timezone, context.settings.reminders.default_hour)
+                                 context.member.timezone, hour)
         request = await requests.reopen_request(session, context.member, request_id,
-                                                due_at=due, reason=message.text)
-        await say(update, context, request_view(context.t, request, context.member.timezone),
-                  request_actions(context.t, request))
-    forget(context, "request")
-    return ConversationHandler.END
+                                                due_at=due, reason=said)
+        return await _show_after_step(update, context, request)
 
 
 async def tickets_command(update: Update, context: BotContext) -> None:

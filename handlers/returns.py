@@ -33,7 +33,7 @@ from bot.runtime.context import BotContext
 from bot.understanding.amounts import Money, format_money
 from bot.understanding.returns import reads_like_return, understand_return
 from handlers.common import PRIVATE_TEXT, acknowledge, forget, pressed, say
-from handlers.flows import CONFIRM, CardFlow, command_text, customers_named, draft_customer
+from handlers.flows import CONFIRM, CardFlow, draft_customer, one_customer_named
 from storage.customers import load_customer
 from storage.errors import ValidationFailed
 from storage.models import Purchase
@@ -142,20 +142,12 @@ async def got_amount(update: Update, context: BotContext) -> int:
 async def write_off_command(update: Update, context: BotContext) -> None:
     """/writeoff <customer>: a manager picks the purchase whose rest is given up."""
     ensure_manager(context.member)
-    text = command_text(update)
-    if not text:
-        await say(update, context, context.t(
-            "Tell me whose debt to write off, e.g. /writeoff 王小明"))
-        return
-    found = await customers_named(context, text)
-    if len(found) != 1:
-        await say(update, context, context.t(
-            "Nobody found for that. Try another name, or /add the customer first.")
-            if not found else context.t("Which customer? Send /writeoff with their code, "
-                                        "e.g. /writeoff C-000012"))
+    customer_id = await one_customer_named(update, context, context.t(
+        "Tell me whose debt to write off, e.g. /writeoff 王小明"))
+    if customer_id is None:
         return
     async with context.unit_of_work() as session:
-        customer = await load_customer(session, found[0].customer_id, context.member)
+        customer = await load_customer(session, customer_id, context.member)
         owing = await payments.owing_purchases(session, customer)
         text, markup = write_off_choices(context.t, customer, owing, context.member.timezone)
     await say(update, context, text, markup)

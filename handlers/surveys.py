@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.messages.i18n import N_, translator
 from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
-from handlers.flows import command_text, customers_named
+from handlers.flows import one_customer_named
 from storage import surveys
 from storage.customers import load_customer
 from storage.requests import load_request
@@ -64,19 +64,10 @@ async def survey_pressed(update: Update, context: BotContext) -> None:
 
 
 async def survey_command(update: Update, context: BotContext) -> None:
-    text = command_text(update)
-    if not text:
-        await say(update, context, context.t(
-            "Tell me whose opinion to ask, e.g. /survey 王小明"))
-        return
-    found = await customers_named(context, text)
-    if len(found) != 1:
-        await say(update, context, context.t(
-            "Nobody found for that. Try another name, or /add the customer first.")
-            if not found else context.t("Which customer? Send /survey with their code, "
-                                        "e.g. /survey C-000012"))
-        return
-    await _send_link(update, context, found[0].customer_id)
+    customer_id = await one_customer_named(update, context, context.t(
+        "Tell me whose opinion to ask, e.g. /survey 王小明"))
+    if customer_id is not None:
+        await _send_link(update, context, customer_id)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
