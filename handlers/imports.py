@@ -53,7 +53,8 @@ def options_for(context: BotContext) -> RowOptions:
     settings = context.settings
     return RowOptions(default_region=settings.team.default_region,
                       timezone=context.member.timezone,
-                      default_hour=settings.reminders.default_hour)
+                      default_hour=settings.reminders.default_hour,
+                      currency=settings.sales.currency)
 
 
 async def upload(update: Update, context: BotContext) -> None:

@@ -55,6 +55,8 @@ FIELD_LABELS: dict[str, str] = {
     "quiet": N_("quiet days"),
     "created": N_("created"),
     "problem": N_("problem"),
+    "paid": N_("paid"),
+    "outstanding": N_("outstanding"),
     "resolution": N_("what was done"),
     "assignee": N_("assignee"),
     "request": N_("request"),

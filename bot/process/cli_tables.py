@@ -94,7 +94,7 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
     actor = await _admin(database, settings, args.as_id)
     t = translator(actor.language)
     options = RowOptions(settings.team.default_region, actor.timezone,
-                         settings.reminders.default_hour)
+                         settings.reminders.default_hour, settings.sales.currency)
     async with database.unit_of_work() as session:
         owner = None
         if args.owner is not None:

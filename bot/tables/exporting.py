@@ -31,14 +31,13 @@ from storage.validation import format_phone
 CUSTOMER_COLUMNS = ("code", "name", "company", "title", "region", "address", "phone",
                     "Other phones", "email", "Other emails", "wechat", "telegram", "tags",
                     "tier", "stage", "owner", "source", "notes", "last_contact",
-                    "next_followup", "Open follow-ups", "Created", "Paid", "Outstanding",
+                    "next_followup", "Open follow-ups", "Created", "paid", "outstanding",
                     "Open requests", "Last survey")
 INTERACTION_COLUMNS = ("date", "code", "name", "kind", "summary", "outcome", "By")
 # Columns that are no field of an import (read back as "ignore").
 EXTRA_HEADERS = {"Open follow-ups": "未完成跟进", "Created": "创建于", "By": "记录人",
                  "Other phones": "其他电话", "Other emails": "其他邮箱",
-                 "Paid": "已回款", "Outstanding": "待回款", "Open requests": "未处理工单",
-                 "Last survey": "最近满意度"}
+                 "Open requests": "未处理工单", "Last survey": "最近满意度"}
 
 
 def header(column: str, language: str) -> str:

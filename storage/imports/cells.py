@@ -1,5 +1,5 @@
 """Values out of spreadsheet cells: dates in the forms sheets hold them, tier and stage
-words, lists in one cell.
+words, lists in one cell, amounts of money.
 
 Dates are read by a few patterns rather than dateparser (about 1 ms a call: 100 s for a
 100,000-row sheet): ISO and Chinese forms (2024-03-05, 2024/3/5, 2024年3月5日 14:30),
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from storage.errors import N_, ValidationFailed
@@ -49,6 +50,37 @@ KIND_WORDS: dict[str, InteractionKind] = {
     **{w: InteractionKind.FEEDBACK for w in ("feedback", "反馈", "投诉", "complaint")},
     **{w: InteractionKind.NOTE for w in ("note", "备注", "记录")},
 }
+
+
+# A cell's amount: a number, with a currency mark before or after and 万/k, as sheets and
+# our own export write them ("¥5,000", "5000", "$1,200.50", "4.8万", "USD 800"); several
+# currencies in one cell are separated by ";". A cell is not a sentence: words around a
+# number are refused, not guessed (sentences are read in bot/understanding/amounts.py).
+_MARKS = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "元": "CNY", "$": "USD",
+          "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
+          "hk$": "HKD", "hkd": "HKD"}
+_MONEY = re.compile(r"^(?P<pre>[¥￥$€£]|us\$|hk\$|rmb|cny|usd|eur|gbp|hkd)?\s*"
+                    r"(?P<n>\d[\d,]*(?:\.\d{1,2})?)\s*(?P<scale>万|k)?\s*"
+                    r"(?P<post>元|rmb|cny|usd|eur|gbp|hkd)?$", re.I)
+
+
+def amounts_of(text: str, currency: str, field: str) -> dict[str, int]:
+    """{"CNY": 500000, "USD": 50000} (minor units) from "¥5,000; $500"; `currency` where a
+    part names none. ValidationFailed for a part that is no amount."""
+    found: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        match = _MONEY.match(part.casefold())
+        if match is None:
+            raise ValidationFailed(field, N_("“{value}” in the {label} column is not an "
+                                             "amount."), value=part[:40])
+        mark = match.group("pre") or match.group("post")
+        scale = {"万": 10_000, "k": 1_000}.get(match.group("scale") or "", 1)
+        minor = int(Decimal(match.group("n").replace(",", "")) * scale * 100)
+        code = _MARKS[mark.casefold()] if mark else currency
+        found[code] = found.get(code, 0) + minor
+    return found
 
 
 def split_list(text: str) -> list[str]:

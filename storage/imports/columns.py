@@ -48,6 +48,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "next_followup": ("Next follow-up", "下次跟进", "下次跟进时间", "下次联系",
                       "下次联系时间", "跟进日期", "next followup", "follow-up date",
                       "follow up date", "next contact", "next step date"),
+    # What a customer paid and still owes, carried over from the sheet as an opening
+    # balance (storage/imports/writer.py). No bare 回款: "回款日期" is a date.
+    "paid": ("Paid", "已回款", "回款金额", "已收款", "amount paid"),
+    "outstanding": ("Outstanding", "待回款", "未回款", "欠款", "应收账款", "balance due",
+                    "amount due"),
     # An interactions sheet: when, how, what; the customer by code, name or phone.
     "date": ("Date", "日期", "时间", "联系时间", "沟通时间", "跟进时间", "time", "when"),
     "kind": ("Kind", "方式", "沟通方式", "跟进方式", "类型", "type", "channel"),

@@ -33,7 +33,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.customers import CustomerDraft, ensure_contacts, validate_draft
 from storage.errors import N_, CrmError, ValidationFailed
-from storage.imports.cells import kind_of, sheet_date, split_list, stage_of, tier_of
+from storage.imports.cells import (
+    amounts_of,
+    kind_of,
+    sheet_date,
+    split_list,
+    stage_of,
+    tier_of,
+)
 from storage.imports.columns import Layout
 from storage.models import ContactPoint, Customer, ImportRow, User
 from storage.search.lookup import search_text_without_code, terms_of
@@ -64,6 +71,7 @@ class RowOptions:
     default_region: str
     timezone: str
     default_hour: int
+    currency: str = "CNY"  # of amounts that name none (Paid, Outstanding)
 
 
 @dataclass(slots=True)
@@ -82,6 +90,8 @@ class Candidate:
     initials: str = ""
     search_text: str = ""  # all but the code, which comes with the id (search.with_code)
     terms: list[str] = field(default_factory=list)  # search.terms_of(search_text)
+    # What the sheet says was paid and is still owed, per currency: an opening balance.
+    balances: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -190,6 +200,10 @@ def _candidate(number: int, cells: dict[str, list[str]], options: RowOptions,
         candidate.note = clean_text("notes", _one(cells, "notes"))
     except ValidationFailed as error:
         problems.append(_problem(error))
+    try:
+        candidate.balances = _balances(cells, options.currency)
+    except ValidationFailed as error:
+        problems.append(_problem(error))
     raw = CustomerDraft(
         name=_one(cells, "name") or "", company=_one(cells, "company"),
         title=_one(cells, "title"), region=_one(cells, "region"),
@@ -212,6 +226,13 @@ def _candidate(number: int, cells: dict[str, list[str]], options: RowOptions,
         handles=[h for h in (draft.wechat, draft.telegram) if h])
     candidate.terms = sorted(terms_of(candidate.search_text))
     return candidate
+
+
+def _balances(cells: dict[str, list[str]], currency: str) -> dict[str, tuple[int, int]]:
+    paid = amounts_of(_one(cells, "paid") or "", currency, "paid")
+    owed = amounts_of(_one(cells, "outstanding") or "", currency, "outstanding")
+    return {code: (paid.get(code, 0), owed.get(code, 0))
+            for code in sorted(set(paid) | set(owed)) if paid.get(code) or owed.get(code)}
 
 
 def _validated(raw: CustomerDraft, region: str, problems: list[Problem]) -> CustomerDraft:

@@ -45,6 +45,7 @@ from storage.models import (
     ImportStatus,
     Interaction,
     InteractionKind,
+    Purchase,
     Reminder,
     ReminderKind,
     ReminderStatus,
@@ -216,6 +217,7 @@ class _Batch:
         # file and row): /history shows it. One audit row per created record as well cost
         # about 3 s of a 100,000-row import.
         customers, terms, contacts, tags, notes, followups = [], [], [], [], [], []
+        balances: list[dict[str, Any]] = []
         for item, customer_id in creates:
             candidate, draft = item.candidate, _draft(item.candidate)
             customers.append({
@@ -236,10 +238,12 @@ class _Batch:
             if candidate.next_followup is not None:
                 followups.append(_followup(customer_id, item.owner_id or self.actor_id,
                                            self.actor_id, candidate.next_followup, now))
+            balances += [_opening_balance(customer_id, self.actor_id, currency, paid, owed, now)
+                         for currency, (paid, owed) in candidate.balances.items()]
             outcomes.append(self._outcome(candidate.row, "created", "", customer_id))
         await insert_customers(session, customers, terms)
         for table, rows in ((ContactPoint, contacts), (Interaction, notes),
-                            (Reminder, followups)):
+                            (Reminder, followups), (Purchase, balances)):
             if rows:
                 await session.execute(_rows(table), rows)
         if tags:
@@ -336,6 +340,18 @@ def _clocks(customer: Customer) -> dict[str, str | None]:
 def _note(customer_id: int, actor_id: int, summary: str, now: datetime) -> dict[str, Any]:
     return {"customer_id": customer_id, "user_id": actor_id, "kind": InteractionKind.NOTE.value,
             "occurred_at": now, "summary": summary, "created_at": now}
+
+
+def _opening_balance(customer_id: int, actor_id: int, currency: str, paid: int, owed: int,
+                     now: datetime) -> dict[str, Any]:
+    """What the sheet says was paid and is still owed, as one purchase bought today with
+    that much paid: /receivables and the card carry the debt over; no payment row, so
+    nothing counts as collected this month. Only for a record the import creates (an
+    update would count a re-imported sheet twice)."""
+    return {"customer_id": customer_id, "user_id": actor_id, "product": None,
+            "quantity": None, "amount_minor": paid + owed, "paid_minor": paid,
+            "returned_minor": 0, "planned": False, "currency": currency,
+            "occurred_at": now, "interaction_id": None, "created_at": now}
 
 
 def _followup(customer_id: int, owner_id: int, actor_id: int, due: datetime, now: datetime

@@ -12,7 +12,15 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
 from bot.process.transports.fakeapi import BotMessage
-from storage.models import AuditEntry, ContactPoint, Customer, ImportJob, Reminder
+from storage.models import (
+    AuditEntry,
+    ContactPoint,
+    Customer,
+    ImportJob,
+    Payment,
+    Purchase,
+    Reminder,
+)
 from tests.flow.conftest import ADMIN, join
 from tests.harness import Chat, poll_until
 from tests.sheets import customer_sheet
@@ -259,3 +267,33 @@ async def test_export_then_import_into_an_empty_database_round_trips(
     await press(alice, preview, "Import", "I will send the report")
     await poll_until(lambda: any("✅ Import #2" in m.text for m in alice.inbox()))
     assert await snapshot() == before
+
+
+async def test_paid_and_outstanding_columns_carry_the_debt_over(
+        make_bot: Callable[..., Any]) -> None:
+    """A sheet's 已回款 / 待回款 become an opening balance on each new record: owed in
+    /receivables and on the card, nothing counted as collected; a cell that is no amount
+    is a row problem, said in the report."""
+    bot = await make_bot()
+    alice = bot.chat(ADMIN, "Alice")
+    sheet = ("姓名,手机,已回款,待回款\n"
+             "王一,13800000001,\"¥5,000\",1.5万\n"
+             "李二,13800000002,,$800\n"
+             "张三,13800000003,很多,\n"
+             "赵四,13800000004,,\n").encode()
+    card = await upload(alice, "回款.csv", sheet)
+    assert "C 已回款 → paid" in card.text and "D 待回款 → outstanding" in card.text
+    preview = await press(alice, card, "Preview", "Preview of")
+    assert "3 valid, 1 with problems" in preview.text
+    await press(alice, preview, "Import 3", "I will send the report")
+    await report(alice)
+    async with bot.database.unit_of_work() as session:
+        rows = [(c.name, p.currency, p.amount_minor, p.paid_minor) for p, c in
+                await session.execute(select(Purchase, Customer).join(
+                    Customer, Customer.id == Purchase.customer_id).order_by(Purchase.id))]
+        payments = await session.scalar(select(func.count(Payment.id)))
+    assert sorted(rows) == [("李二", "USD", 80_000, 0), ("王一", "CNY", 2_000_000, 500_000)]
+    assert payments == 0  # an opening balance is not money collected now
+    text = (await alice.say("/receivables")).text
+    assert "¥15,000" in text and "$800" in text
+    assert "Owed: ¥15,000" in (await alice.say("/find 王一")).text
