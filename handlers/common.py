@@ -70,6 +70,18 @@ async def acknowledge(update: Update, text: str | None = None, *, alert: bool = 
 PRIVATE_TEXT = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
 
 
+class TextThat(filters.MessageFilter):
+    """Text that `reads` takes for one of a flow's messages (reads_like_payment, …): the
+    entry of each one-message flow; the words themselves are read in bot/understanding."""
+
+    def __init__(self, reads: Callable[[str], bool]) -> None:
+        super().__init__(name=f"TextThat({reads.__name__})")
+        self.reads = reads
+
+    def filter(self, message: Any) -> bool:
+        return bool(message.text) and self.reads(message.text)
+
+
 def forget(context: BotContext, *drafts: str) -> None:
     """Drops a flow's draft(s) from the persisted user_data."""
     if context.user_data is not None:

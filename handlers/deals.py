@@ -19,7 +19,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot.messages.labels import deal_stage_label
@@ -36,6 +35,7 @@ from bot.runtime.context import BotContext
 from bot.understanding.sales import reads_like_deal, understand_deal
 from handlers.common import (
     PRIVATE_TEXT,
+    TextThat,
     acknowledge,
     ceiling_minor,
     forget,
@@ -62,13 +62,6 @@ WAIT_SENTENCE = 3  # after CardFlow's steps
 MOVE = re.compile(r"^deal:(\d{1,10}):(\w{1,16}):(\w{1,16})$")
 VIEW = re.compile(r"^deal:(\d{1,10}):(open|stages)$")
 STAGE_LIST = re.compile(r"^pipe:(\w{1,16}):([tm])$")
-
-
-class LooksLikeDeal(filters.MessageFilter):
-    """Text naming a deal (项目/商机/deal) with a hint of value or closing (预计/签/worth)."""
-
-    def filter(self, message: Any) -> bool:
-        return bool(message.text) and reads_like_deal(message.text)
 
 
 def _today(context: BotContext) -> date:
@@ -260,7 +253,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(FLOW.conversation(
         entry_points=[CommandHandler("deal", deal_command),
                       CallbackQueryHandler(from_card, pattern=r"^c:\d{1,10}:deal$"),
-                      MessageHandler(PRIVATE_TEXT & LooksLikeDeal(), plain_deal)],
+                      MessageHandler(PRIVATE_TEXT & TextThat(reads_like_deal), plain_deal)],
         save=save, asks="value", ask=ask_value, answered=got_value,
         more_states={WAIT_SENTENCE: [MessageHandler(PRIVATE_TEXT, got_sentence)]}))
     app.add_handler(CommandHandler("pipeline", pipeline_command))

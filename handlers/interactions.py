@@ -29,6 +29,7 @@ from bot.understanding.dates import find_when
 from bot.understanding.logs import contact_and_follow_up_times, interaction_kind, reads_like_log
 from handlers.common import (
     PRIVATE_TEXT,
+    TextThat,
     acknowledge,
     forget,
     say,
@@ -57,13 +58,6 @@ log = logging.getLogger(__name__)
 
 TIMELINE_PAGE = 10
 _CODE_IN_CARD = re.compile(r"\bC-(\d{6,9})\b")
-
-
-class LooksLikeLog(filters.MessageFilter):
-    """Plain text that reports a contact: 拜访/打电话/微信…, met/called/visited…"""
-
-    def filter(self, message: Any) -> bool:
-        return bool(message.text) and reads_like_log(message.text)
 
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -330,7 +324,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             CommandHandler("log", log_command),
             CommandHandler("remind", remind_command),
             MessageHandler(REPLY_TO_BOT, reply_to_card),
-            MessageHandler(PRIVATE_TEXT & LooksLikeLog(), plain_log),
+            MessageHandler(PRIVATE_TEXT & TextThat(reads_like_log), plain_log),
             # Without a speech service, a voice note is left alone, as before.
             MessageHandler(filters.VOICE & PRIVATE & ~filters.REPLY & speech, voice_log),
         ],

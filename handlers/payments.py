@@ -18,7 +18,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot.messages.errors import error_text
@@ -36,6 +35,7 @@ from bot.understanding.logs import contact_and_follow_up_times
 from bot.understanding.payments import payment_amount, reads_like_payment
 from handlers.common import (
     PRIVATE_TEXT,
+    TextThat,
     acknowledge,
     ceiling_minor,
     forget,
@@ -58,13 +58,6 @@ from storage.models import Installment
 from storage.sales import payments, receivables
 from storage.sales.purchases import check_amount
 from storage.search.lookup import SearchHit
-
-
-class LooksLikePayment(filters.MessageFilter):
-    """Plain text saying money came in (回款, 到账, paid…) with a number, and no goods."""
-
-    def filter(self, message: Any) -> bool:
-        return bool(message.text) and reads_like_payment(message.text)
 
 
 async def start_payment(update: Update, context: BotContext, text: str,
@@ -221,7 +214,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
                           "Tell me who paid and how much, e.g. /paid 王小明 10万"))),
                       CallbackQueryHandler(part_received_pressed,
                                            pattern=r"^inst:\d{1,10}:part$"),
-                      MessageHandler(PRIVATE_TEXT & LooksLikePayment(),
+                      MessageHandler(PRIVATE_TEXT & TextThat(reads_like_payment),
                                      FLOW.from_message(start_payment))],
         save=save, asks="amount", ask=ask_amount, answered=got_amount,
         more_confirm=[CallbackQueryHandler(ask_purchase, pattern=r"^pay:to$"),

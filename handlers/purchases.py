@@ -18,7 +18,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot.messages.i18n import N_
@@ -38,6 +37,7 @@ from bot.understanding.plans import plan_start, purchase_with_plan
 from bot.understanding.sales import reads_like_purchase
 from handlers.common import (
     PRIVATE_TEXT,
+    TextThat,
     acknowledge,
     cancel_flow,
     ceiling_minor,
@@ -60,13 +60,6 @@ from storage.sales import payments, purchases, satisfaction
 from storage.search.lookup import SearchHit
 
 WAIT_COMMENT = 3  # the comment's own conversation, after CardFlow's steps
-
-
-class LooksLikePurchase(filters.MessageFilter):
-    """Plain text with a purchase word (买了/下单/bought…) and a number."""
-
-    def filter(self, message: Any) -> bool:
-        return bool(message.text) and reads_like_purchase(message.text)
 
 
 async def start_purchase(update: Update, context: BotContext, text: str,
@@ -230,6 +223,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(FLOW.conversation(
         entry_points=[CommandHandler("buy", FLOW.from_command(start_purchase, N_(
                           "Tell me what was bought, e.g. /buy 王小明 20 台 X1 共 4.8 万"))),
-                      MessageHandler(PRIVATE_TEXT & LooksLikePurchase(),
+                      MessageHandler(PRIVATE_TEXT & TextThat(reads_like_purchase),
                                      FLOW.from_message(start_purchase))],
         save=save, asks="amount", ask=ask_amount, answered=got_amount))

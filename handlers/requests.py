@@ -18,7 +18,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot.messages.i18n import N_, translator
@@ -37,6 +36,7 @@ from bot.understanding.logs import contact_and_follow_up_times
 from bot.understanding.requests import reads_like_request, understand_request
 from handlers.common import (
     PRIVATE_TEXT,
+    TextThat,
     acknowledge,
     cancel_flow,
     forget,
@@ -61,13 +61,6 @@ from storage.models import RequestKind, RequestPriority, ServiceRequest, User
 from storage.requests import RequestDraft, default_due
 from storage.search.lookup import SearchHit
 from storage.team import active_members
-
-
-class LooksLikeRequest(filters.MessageFilter):
-    """Plain text reporting a fault, a complaint or a return, or saying it is a request."""
-
-    def filter(self, message: Any) -> bool:
-        return bool(message.text) and reads_like_request(message.text)
 
 
 def _default_due(context: BotContext, priority: RequestPriority) -> str | None:
@@ -306,7 +299,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         entry_points=[CommandHandler(["request", "ticket"], FLOW.from_command(start_request, N_(
                           "Tell me the customer and the problem, e.g. "
                           "/request 王小明 X1 漏油，周五前上门处理"))),
-                      MessageHandler(PRIVATE_TEXT & LooksLikeRequest(),
+                      MessageHandler(PRIVATE_TEXT & TextThat(reads_like_request),
                                      FLOW.from_message(start_request))],
         save=save, asks="due", ask=ask_due, answered=got_due,
         more_confirm=[CallbackQueryHandler(next_kind, pattern=r"^req:kind$"),

@@ -18,7 +18,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot.messages.errors import error_text
@@ -32,7 +31,7 @@ from bot.messages.payments import (
 from bot.runtime.context import BotContext
 from bot.understanding.amounts import Money, format_money
 from bot.understanding.returns import reads_like_return, understand_return
-from handlers.common import PRIVATE_TEXT, acknowledge, forget, pressed, say
+from handlers.common import PRIVATE_TEXT, TextThat, acknowledge, forget, pressed, say
 from handlers.flows import CONFIRM, CardFlow, draft_customer, one_customer_named
 from storage.customers import load_customer
 from storage.errors import ValidationFailed
@@ -40,13 +39,6 @@ from storage.models import Purchase
 from storage.sales import payments
 from storage.search.lookup import SearchHit
 from storage.users import ensure_manager
-
-
-class LooksLikeReturn(filters.MessageFilter):
-    """Plain text saying goods or money went back (退货, returned…), with a number."""
-
-    def filter(self, message: Any) -> bool:
-        return bool(message.text) and reads_like_return(message.text)
 
 
 async def start_return(update: Update, context: BotContext, text: str,
@@ -177,6 +169,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(FLOW.conversation(
         entry_points=[CommandHandler("returned", FLOW.from_command(start_return, N_(
                           "Tell me who sent what back, e.g. /returned 王小明 5 台 X1"))),
-                      MessageHandler(PRIVATE_TEXT & LooksLikeReturn(),
+                      MessageHandler(PRIVATE_TEXT & TextThat(reads_like_return),
                                      FLOW.from_message(start_return))],
         save=save, asks="amount", ask=ask_amount, answered=got_amount))
