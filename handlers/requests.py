@@ -83,19 +83,14 @@ async def start_request(update: Update, context: BotContext, text: str,
     return await FLOW.who.after_mention(update, context, candidates)
 
 
-async def _assignee_name(context: BotContext, draft: dict[str, Any]) -> str:
-    if not draft.get("assignee_id"):
-        return context.member.display_name
-    async with context.unit_of_work() as session:
-        user = await session.get(User, draft["assignee_id"])
-    return user.display_name if user is not None else "—"
-
-
 async def show_card(update: Update, context: BotContext, *, edit: bool = False) -> int:
     draft = FLOW.draft(context)
-    assignee = await _assignee_name(context, draft)
     async with context.unit_of_work() as session:
         customer = await draft_customer(session, context, draft)
+        assignee = context.member.display_name
+        if draft.get("assignee_id"):  # a manager gave it to someone
+            chosen = await session.get(User, draft["assignee_id"])
+            assignee = chosen.display_name if chosen is not None else "—"
         await say(update, context, request_card(
             context.t, customer=customer, problem=draft.get("text", ""), kind=draft["kind"],
             priority=draft["priority"], due=stored_time(draft.get("due")),

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -55,8 +55,8 @@ DUE_BY_PRIORITY = {
     RequestPriority.NORMAL: timedelta(days=3),
     RequestPriority.LOW: timedelta(days=7),
 }
-PRIORITY_ORDER = {RequestPriority.URGENT: 0, RequestPriority.HIGH: 1,
-                  RequestPriority.NORMAL: 2, RequestPriority.LOW: 3}
+PRIORITY_ORDER = {RequestPriority.URGENT.value: 0, RequestPriority.HIGH.value: 1,
+                  RequestPriority.NORMAL.value: 2, RequestPriority.LOW.value: 3}
 LISTED = 30
 
 
@@ -227,13 +227,15 @@ async def open_requests(session: AsyncSession, actor: Actor, *, team: bool = Fal
     (`team`, managers) every one they may see."""
     who = _visible_requests(actor) if team and actor.is_manager \
         else ServiceRequest.assignee_id == actor.user_id
-    rows = list(await session.scalars(
+    # Ordered by the database before the limit: the 30 earliest due, sorted by priority
+    # afterwards, could leave out an urgent one due later.
+    urgency = case(PRIORITY_ORDER, value=ServiceRequest.priority)
+    return list(await session.scalars(
         select(ServiceRequest).join(Customer, Customer.id == ServiceRequest.customer_id)
         .where(who, ServiceRequest.status.in_(OPEN_REQUEST_STATUSES))
-        .order_by(ServiceRequest.due_at.is_(None), ServiceRequest.due_at, ServiceRequest.id)
+        .order_by(urgency, ServiceRequest.due_at.is_(None), ServiceRequest.due_at,
+                  ServiceRequest.created_at, ServiceRequest.id)
         .limit(LISTED)))
-    return sorted(rows, key=lambda r: (PRIORITY_ORDER[RequestPriority(r.priority)],
-                                       r.due_at is None, r.due_at or r.created_at))
 
 
 async def overdue_requests(session: AsyncSession, user_id: int, now: datetime, *,
