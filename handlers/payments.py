@@ -88,14 +88,13 @@ async def show_card(update: Update, context: BotContext, *, edit: bool = False) 
                                                    amount.currency, first=draft.get("first"))
             except ValidationFailed as error:
                 problem = error_text(error, context.t)
-        owing = len(await payments.open_purchases(session, customer, amount.currency)) \
-            if customer is not None and amount is not None else 0
         over = over_ceiling(context, amount)
         await say(update, context, payment_card(
             context.t, customer=customer, amount=amount, plan=plan, problem=problem,
             timezone=context.member.timezone, over_ceiling=over),
             payment_keyboard(context.t, more_than_owed=bool(plan and plan.credit_minor),
-                             over_ceiling=over, can_save=problem is None, choices=owing),
+                             over_ceiling=over, can_save=problem is None,
+                             choices=plan.owing if plan else 0),
             edit=edit)
     return CONFIRM
 

@@ -163,6 +163,7 @@ class Plan:
 
     allocations: list[Allocation]
     owed_minor: int  # outstanding in the payment's currency before it
+    owing: int = 0  # purchases with something outstanding in it (one may be chosen first)
 
     @property
     def credit_minor(self) -> int:
@@ -237,7 +238,7 @@ async def plan_payment(session: AsyncSession, customer: Customer, amount_minor: 
         left -= paid
     if left > 0:
         allocations.append(Allocation(None, left, 0, 0))
-    return Plan(allocations, sum(outstanding_of(p) for p in owing))
+    return Plan(allocations, sum(outstanding_of(p) for p in owing), len(owing))
 
 
 @dataclass(frozen=True)
