@@ -108,15 +108,15 @@ async def save(update: Update, context: BotContext) -> int:
     if purchase is None or amount is None or plan is None:
         await say(update, context, problem or context.t("How much was it? Tap Change amount."))
         return CONFIRM
-    async with context.unit_of_work() as session:
-        await payments.record_return(session, context.member, purchase.id, amount.minor,
-                                     quantity=draft.get("quantity"),
-                                     summary=draft.get("text", ""))
+    async with context.unit_of_work() as session:  # the plan as written, not as shown
+        recorded = await payments.record_return(
+            session, context.member, purchase.id, amount.minor,
+            quantity=draft.get("quantity"), summary=draft.get("text", ""))
     lines = ["✅ " + context.t("Return of {amount} saved on {name}'s timeline.").format(
         amount=format_money(amount), name=customer.name)]
-    if plan.credit_minor:
+    if recorded.credit_minor:
         lines.append("💸 " + context.t("Refund due to the customer: {amount}").format(
-            amount=format_money(Money.from_minor(plan.credit_minor, amount.currency))))
+            amount=format_money(Money.from_minor(recorded.credit_minor, amount.currency))))
     await say(update, context, "\n".join(lines), edit=True)
     forget(context, "ret")
     return ConversationHandler.END
