@@ -12,6 +12,8 @@ from __future__ import annotations
 from html import escape
 
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from bot.messages.errors import error_text
 from bot.messages.i18n import N_, Translate, translator
@@ -97,7 +99,7 @@ class SurveyPages:
     async def answer(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
-            form: object = await request.post()
+            form: MultiDictProxy[str | bytes | bytearray | FileField] | None = await request.post()
         except web.HTTPRequestEntityTooLarge:
             form = None  # a comment far over the limit: the form again, saying so
         async with self.database.unit_of_work() as session:
@@ -118,6 +120,7 @@ class SurveyPages:
         return _page(t, survey.language, f'<p class="thanks">{escape(t(THANKS))}</p>')
 
 
-def _field(form: object, name: str) -> str | None:
-    value = form.get(name) if hasattr(form, "get") else None
+def _field(form: MultiDictProxy[str | bytes | bytearray | FileField], name: str) -> str | None:
+    """A text field of the form; a file or bytes under that name is no answer."""
+    value = form.get(name)
     return value if isinstance(value, str) else None
