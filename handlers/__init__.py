@@ -21,6 +21,7 @@ from handlers import (
     interactions,
     nudges,
     payments,
+    plans,
     privacy,
     purchases,
     quality,
@@ -46,6 +47,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # follow-up's outcome is an answer, not a new log.
     followups.register(app)
     nudges.register(app)
+    plans.register(app)  # a typed plan or invoice number is an answer, not a payment
     quality.register(app)
     dupes.register(app)
     backups.register(app)

@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.messages.i18n import N_
 from bot.messages.keyboards import button
+from bot.messages.plans import plan_button
 from bot.messages.sales import (
     purchase_card,
     purchase_keyboard,
@@ -56,7 +57,7 @@ from handlers.flows import (
 )
 from storage import customers
 from storage.clock import utcnow
-from storage.sales import payments, purchases, satisfaction
+from storage.sales import plans, purchases, satisfaction
 from storage.search.lookup import SearchHit
 
 WAIT_COMMENT = 3  # the comment's own conversation, after CardFlow's steps
@@ -133,10 +134,11 @@ async def save(update: Update, context: BotContext) -> int:
             ceiling_minor=ceiling_minor(context, amount.currency),
             confirmed=query is not None and query.data == "buy:sure")
         plan = planned(draft)
-        if plan and adds_up(plan, amount):  # one that does not is left off (the card said)
+        with_plan = bool(plan) and adds_up(plan, amount)
+        if with_plan:  # one that does not is left off (the card said)
             zone = ZoneInfo(context.member.timezone)
             hour = time(context.settings.reminders.default_hour)
-            await payments.set_plan(
+            await plans.set_plan(
                 session, recorded.purchase, [(day, money.minor) for day, money in plan],
                 today=utcnow().astimezone(zone).date(),
                 remind_at=lambda day: datetime.combine(day, hour, tzinfo=zone).astimezone(UTC))
@@ -145,7 +147,9 @@ async def save(update: Update, context: BotContext) -> int:
             t, customer=customer, amount=amount, stage_before=recorded.stage_before,
             value=recorded.value, timezone=context.member.timezone)
             + satisfaction_question(t, customer.name),
-            satisfaction_keyboard(customer.id, recorded.purchase.id), edit=True)
+            satisfaction_keyboard(customer.id, recorded.purchase.id,
+                                  then=[] if with_plan else [plan_button(t, recorded.purchase.id)]),
+            edit=True)
     forget(context, "buy")
     return ConversationHandler.END
 

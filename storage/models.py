@@ -443,7 +443,9 @@ class Installment(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     paid_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3))
+    # Its invoice (开票), once issued: the number and the day on it.
     invoice_no: Mapped[str | None] = mapped_column(String(64))
+    invoice_on: Mapped[date | None] = mapped_column(Date)
     # The reminder that brings it to its owner on its day (kind "installment").
     reminder_id: Mapped[int | None] = mapped_column(
         ForeignKey("reminders.id", ondelete="SET NULL"))

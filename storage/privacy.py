@@ -143,7 +143,8 @@ async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
         "installments": [
             {"id": i.id, "purchase_id": i.purchase_id, "due_on": i.due_on.isoformat(),
              "amount_minor": i.amount_minor, "paid_minor": i.paid_minor,
-             "currency": i.currency, "invoice_no": i.invoice_no} for i in plan],
+             "currency": i.currency, "invoice_no": i.invoice_no,
+             "invoice_on": i.invoice_on.isoformat() if i.invoice_on else None} for i in plan],
         "payments": [
             {"id": p.id, "purchase_id": p.purchase_id, "installment_id": p.installment_id,
              "received_at": _iso(p.received_at), "amount_minor": p.amount_minor,

@@ -85,8 +85,7 @@ def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False,
     archive = (button("♻️ " + t("Restore"), f"{prefix}:restore") if customer.archived
                else button("🗄 " + t("Archive"), f"{prefix}:archive"))
     people = [button("🤝 " + t("Share"), f"{prefix}:share"),
-              button("📇 " + t("vCard"), f"{prefix}:vcard"),
-              button("💼 " + t("New deal"), f"{prefix}:deal")]
+              button("📇 " + t("vCard"), f"{prefix}:vcard")]
     if manager:
         people.insert(0, button("👤 " + t("Owner"), f"{prefix}:owner"))
     rows = [
@@ -96,6 +95,8 @@ def card_keyboard(customer: Customer, t: Translate, *, manager: bool = False,
         [button("🏷 " + t("Tag"), f"{prefix}:f:tag"), archive,
          button("📜 " + t("Timeline"), f"tl:{customer.id}:0")],
         people,
+        [button("💼 " + t("New deal"), f"{prefix}:deal"),
+         button("💴 " + t("Purchases and money"), f"money:{customer.id}")],
     ]
     if app_url:
         rows.append([app_button("🗂 " + t("Open in the app"), app_url, customer=customer.id)])

@@ -27,6 +27,7 @@ HISTORY_ACTIONS = {
     "request_start": N_("started on a service request"),
     "request_resolve": N_("resolved a service request"),
     "request_reopen": N_("reopened a service request"),
+    "plan": N_("set a payment plan"), "invoice": N_("recorded an invoice"),
 }
 
 

@@ -23,7 +23,7 @@ def _money(minor: int, currency: str) -> str:
 
 def paid_status_label(t: Translate, status: PaidStatus) -> str:
     return {PaidStatus.UNPAID: t("unpaid"), PaidStatus.PARTLY: t("partly paid"),
-            PaidStatus.PAID: t("paid")}[status]
+            PaidStatus.PAID: t("paid"), PaidStatus.OVERDUE: t("overdue")}[status]
 
 
 def purchase_line(t: Translate, purchase: Purchase, timezone: str) -> str:
@@ -180,6 +180,10 @@ def installment_reminder_text(t: Translate, reminder: Reminder, installment: Ins
     lines.append(t("{amount} due {day}").format(
         amount=f"<b>{_money(left, installment.currency)}</b>",
         day=installment.due_on.isoformat()))
+    if installment.invoice_no:
+        lines.append("🧾 " + t("Invoice {number} of {day}").format(
+            number=escape(installment.invoice_no),
+            day=installment.invoice_on.isoformat() if installment.invoice_on else "—"))
     return "\n".join(lines)
 
 
@@ -189,8 +193,10 @@ def installment_keyboard(t: Translate, reminder_id: int, installment_id: int,
              button("💵 " + t("Part received"), f"inst:{installment_id}:part")],
             [button("🌅 " + t("Tomorrow 9:00"), f"r:{reminder_id}:tomorrow"),
              button("📅 " + t("Next week"), f"r:{reminder_id}:nextweek")]]
+    last = [button("🧾 " + t("Invoice"), f"inv:{installment_id}")]
     if customer_id is not None:
-        rows.append([button("📇 " + t("Open card"), f"c:{customer_id}:open")])
+        last.append(button("📇 " + t("Open card"), f"c:{customer_id}:open"))
+    rows.append(last)
     return InlineKeyboardMarkup(rows)
 
 

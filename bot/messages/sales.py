@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.messages.i18n import Translate
 from bot.messages.keyboards import button, rows_of
 from bot.messages.labels import deal_stage_label, local_time, stage_label
+from bot.messages.plans import plan_button, plan_lines
 from bot.understanding.amounts import Money, format_money
 from storage.models import Customer, Deal, DealStage
 from storage.sales.deals import StageSum, is_late, stage_after
@@ -51,14 +53,7 @@ def purchase_card(t: Translate, *, customer: Customer | None, amount: Money | No
         amount=f"<b>{format_money(amount)}</b>" if amount else "<i>" + t("not given") + "</i>"))
     lines.append("🕒 " + t("When: {when}").format(
         when=local_time(occurred, timezone, t) if occurred else t("just now")))
-    if plan:
-        lines.append("📅 " + t("Payment plan: {plan}").format(plan=" · ".join(
-            f"{day.isoformat()} {format_money(money)}" for day, money in plan)))
-        planned = sum(money.minor for _, money in plan)
-        if amount is None or planned != amount.minor:
-            lines.append("⚠️ " + t("The plan adds up to {planned}, not the amount: save "
-                                   "without it, or change the amount.").format(
-                planned=format_money(Money.from_minor(planned, plan[0][1].currency))))
+    lines += plan_lines(t, plan or [], amount)
     if amount is not None and amount.amount <= 0:
         lines.append("⚠️ " + t("An amount must be more than zero: change it."))
     elif over_ceiling:
@@ -138,9 +133,11 @@ def deal_card(t: Translate, deal: Deal, today: date) -> str:
 
 def deal_keyboard(t: Translate, deal: Deal, *, all_stages: bool = False
                   ) -> InlineKeyboardMarkup | None:
-    """The next stage, won and lost in one tap each; every stage behind "More"."""
+    """The next stage, won and lost in one tap each; every stage behind "More". A won
+    deal's purchase may get its payment plan."""
     if not deal.is_open:
-        return None
+        return (InlineKeyboardMarkup([[plan_button(t, deal.purchase_id)]])
+                if deal.purchase_id else None)
     prefix = f"deal:{deal.id}:{deal.stage}"
     if all_stages:
         moves = [button(deal_stage_label(t, s), f"{prefix}:{s.value}") for s in DealStage
@@ -189,10 +186,12 @@ def satisfaction_question(t: Translate, name: str) -> str:
     return "\n\n" + t("How satisfied is {name}? One tap:").format(name=escape(name))
 
 
-def satisfaction_keyboard(customer_id: int, purchase_id: int = 0) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button(f"{score} {face}",
-                                         f"sat:{customer_id}:{purchase_id}:{score}")
-                                  for score, face in FACES.items()]])
+def satisfaction_keyboard(customer_id: int, purchase_id: int = 0, *,
+                          then: Sequence[InlineKeyboardButton] = ()) -> InlineKeyboardMarkup:
+    """A score per face; `then`, a row of what may follow (a saved purchase's plan)."""
+    faces = [button(f"{score} {face}", f"sat:{customer_id}:{purchase_id}:{score}")
+             for score, face in FACES.items()]
+    return InlineKeyboardMarkup([faces, list(then)] if then else [faces])
 
 
 def satisfaction_saved(t: Translate, score: int, followup: datetime | None, timezone: str

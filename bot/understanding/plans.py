@@ -48,10 +48,12 @@ def plan_start(text: str) -> int | None:
 
 
 def understand_plan(text: str, total: Money | None, now: datetime, *, default_hour: int,
-                    day_first: bool | None = False) -> list[PlannedInstallment]:
-    """The installments said after the plan's marker; none when there is no plan or no
-    part of it has both a day and an amount."""
-    start = plan_start(text)
+                    day_first: bool | None = False, alone: bool = False
+                    ) -> list[PlannedInstallment]:
+    """The installments said after the plan's marker (or in all of `text` when it is
+    `alone`, the answer to "how will it be paid?"); none when there is no plan or no part
+    of it has both a day and an amount."""
+    start = 0 if alone else plan_start(text)
     if start is None:
         return []
     currency = total.currency if total else "CNY"

@@ -1,11 +1,9 @@
 """Money collected (回款): payment plans, payments applied to what a customer owes, goods
 sent back, and what a manager writes off.
 
-A purchase may carry a plan of installments (`set_plan`): their amounts add up to the
-purchase's, none is due before the day it is saved, and each has a reminder for the
-customer's owner on its day. Each purchase and installment carries what has been paid
-of it (`paid_minor`), kept with every payment; what it still owes is its amount less
-that.
+A purchase may carry a plan of installments (storage/sales/plans.py). Each purchase and
+installment carries what has been paid of it (`paid_minor`), kept with every payment;
+what it still owes is its amount less that.
 
 A payment pays, in the payment's currency, the customer's installments in the order they
 are due, then its purchases without a plan in the order they were bought: one `Payment`
@@ -24,7 +22,6 @@ collected: the month's collection rate and the week's money in count payments on
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -40,14 +37,12 @@ from storage.errors import N_, ValidationFailed
 from storage.interactions import FUTURE_SLACK, log_interaction
 from storage.models import (
     Customer,
-    Delivery,
     Installment,
     InteractionKind,
     Payment,
     PaymentKind,
     Purchase,
     Reminder,
-    ReminderKind,
     ReminderStatus,
 )
 from storage.users import Actor, ensure_manager
@@ -57,6 +52,7 @@ class PaidStatus(StrEnum):
     UNPAID = "unpaid"
     PARTLY = "partly"
     PAID = "paid"
+    OVERDUE = "overdue"  # part of it was due before today (storage/sales/plans.py)
 
 
 def outstanding_of(purchase: Purchase) -> int:
@@ -80,41 +76,6 @@ class Allocation:
     outstanding_after: int
     installment: Installment | None = None
     refund: bool = False  # a return's part beyond what was owed: money due back
-
-
-async def set_plan(session: AsyncSession, purchase: Purchase,
-                   plan: list[tuple[date, int]], *, today: date,
-                   remind_at: Callable[[date], datetime]) -> list[Installment]:
-    """The purchase's installments: (due day, amount in minor units) each, each with a
-    reminder for the customer's owner at `remind_at(due day)` (at once if that passed)."""
-    if sum(amount for _, amount in plan) != purchase.amount_minor:
-        raise ValidationFailed("plan", N_("The installments do not add up to the purchase's "
-                                          "amount."))
-    if any(amount <= 0 for _, amount in plan):
-        raise ValidationFailed("plan", N_("Each installment must be more than zero."))
-    if any(due < today for due, _ in plan):
-        raise ValidationFailed("plan", N_("An installment cannot be due in the past."))
-    customer = await session.get(Customer, purchase.customer_id)
-    assert customer is not None
-    now = utcnow()
-    purchase.planned = True  # what it owes is now owed by its installments
-    installments = []
-    for number, (due, amount) in enumerate(sorted(plan), start=1):
-        when = remind_at(due)
-        reminder = Reminder(
-            kind=ReminderKind.INSTALLMENT, customer_id=customer.id,
-            user_id=customer.owner_id or purchase.user_id, created_by_id=purchase.user_id,
-            due_at=when, send_after=max(when, now), text=f"{number}/{len(plan)}",
-            status=ReminderStatus.OPEN, delivery=Delivery.PENDING, attempts=0, late=False,
-            created_at=now)
-        session.add(reminder)
-        await session.flush()
-        installments.append(Installment(
-            purchase_id=purchase.id, customer_id=customer.id, due_on=due, amount_minor=amount,
-            currency=purchase.currency, reminder_id=reminder.id))
-    session.add_all(installments)
-    await session.flush()
-    return installments
 
 
 async def _close_reminder_if_paid(session: AsyncSession, installment: Installment,

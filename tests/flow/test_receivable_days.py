@@ -57,6 +57,16 @@ async def test_the_per_day_sums_follow_every_change(bot: Bot) -> None:
     for sentence, tap in steps:
         await alice.press(await alice.say(sentence), tap)
         assert await summed(bot) == await from_the_rows(bot), sentence
+    # a plan set later on a partly paid purchase, then replaced
+    one = await alice.press(await alice.press(await alice.say("/find 刘强"), "💴 购买与回款"),
+                            "🛒 #3")
+    await alice.press(await alice.press(await alice.press(one, "🗓 回款计划"), "2 × 按月"), "保存")
+    assert await summed(bot) == await from_the_rows(bot)
+    one = await alice.press(await alice.press(await alice.say("/find 刘强"), "💴 购买与回款"),
+                            "🛒 #3")
+    await alice.press(await alice.press(await alice.press(one, "🗓 修改回款计划"), "3 × 按月"),
+                      "保存")
+    assert await summed(bot) == await from_the_rows(bot)
     choices = await alice.say("/writeoff 刘强")
     await alice.press_data(choices, choices.buttons[0][0][1])
     assert await summed(bot) == await from_the_rows(bot)

@@ -3,15 +3,18 @@ phrase; a sentence that names goods stays a purchase."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.understanding.amounts import Money
 from bot.understanding.payments import payment_amount, reads_like_payment
-from bot.understanding.plans import purchase_with_plan
+from bot.understanding.plans import purchase_with_plan, understand_plan
 from bot.understanding.sales import reads_like_purchase
+from storage.errors import ValidationFailed
+from storage.sales.plans import monthly
 
 
 @pytest.mark.parametrize(("sentence", "amount", "currency"), [
@@ -74,3 +77,37 @@ def test_a_plan_said_with_a_purchase(sentence: str, total: str, plan: list[tuple
                                       "刘总那边货款 3 万已收"])
 def test_the_money_named_before_its_receipt_is_a_payment(sentence: str) -> None:
     assert reads_like_payment(sentence)
+
+
+@pytest.mark.parametrize(("answer", "plan"), [
+    # typed as the answer to "how will it be paid?": no marker needed
+    ("12月15日 10万，1月15日 20万", [("2026-12-15", "100000"), ("2027-01-15", "200000")]),
+    ("30% now, rest in 60 days", [("2026-12-06", "90000"), ("2027-02-04", "210000")]),
+    ("下周一 15万；余款 1月31日", [("2026-12-07", "150000"), ("2027-01-31", "150000")]),
+])
+def test_a_plan_typed_alone(answer: str, plan: list[tuple[str, str]]) -> None:
+    found = understand_plan(answer, Money(Decimal(300000), "CNY"), NOW, default_hour=9,
+                            alone=True)
+    assert [(p.due_on.isoformat(), p.amount.amount) for p in found] == [
+        (day, Decimal(amount)) for day, amount in plan]
+
+
+@pytest.mark.parametrize(("total", "count", "first", "parts"), [
+    (480_000, 3, "2026-11-20", [("2026-11-20", 160_000), ("2026-12-20", 160_000),
+                                ("2027-01-20", 160_000)]),
+    # the month's last day when the first one's does not exist; the cents on the last part
+    (100_001, 2, "2027-01-31", [("2027-01-31", 50_000), ("2027-02-28", 50_001)]),
+    (1_000, 3, "2026-12-31", [("2026-12-31", 333), ("2027-01-31", 333), ("2027-02-28", 334)]),
+])
+def test_equal_monthly_parts(total: int, count: int, first: str,
+                             parts: list[tuple[str, int]]) -> None:
+    assert [(d.isoformat(), m) for d, m in monthly(total, count, date.fromisoformat(first))] \
+        == parts
+    assert sum(m for _, m in monthly(total, count, date.fromisoformat(first))) == total
+
+
+def test_monthly_parts_refused_when_too_many_or_too_small() -> None:
+    with pytest.raises(ValidationFailed):
+        monthly(1_000, 61, date(2026, 12, 1))
+    with pytest.raises(ValidationFailed):
+        monthly(5, 6, date(2026, 12, 1))
