@@ -9,6 +9,7 @@ from telegram.ext import Application
 from handlers import (
     access,
     backups,
+    calendars,
     common,
     customers,
     deals,
@@ -55,6 +56,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     exports.register(app)
     privacy.register(app)
     team.register(app)
+    calendars.register(app)
     value.register(app)
     stats.register(app)
     segments.register(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -12,7 +13,11 @@ from bot.messages.i18n import LANGUAGES, N_, translator
 from bot.messages.keyboards import button
 from bot.runtime.context import RUNTIME, BotContext
 from handlers.common import acknowledge, expired_button, say
+from handlers.customers import show_card
 from storage import users
+from storage.customers import load_customer
+
+CARD_LINK = re.compile(r"c(\d{1,10})")
 
 COMMANDS: list[tuple[str, str]] = [
     ("add", N_("Add a customer")),
@@ -39,6 +44,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("imports", N_("Import a table: send an .xlsx, .xls, .ods or .csv file (managers)")),
     ("erase", N_("Erase a customer on request (admins)")),
     ("backup", N_("Get a backup of the database (admins)")),
+    ("calendar", N_("Your follow-ups in your phone's calendar")),
     ("tz", N_("Your time zone")),
     ("lang", N_("Change language")),
     ("cancel", N_("Stop what you are doing")),
@@ -60,6 +66,13 @@ def help_text(context: BotContext) -> str:
 
 
 async def start(update: Update, context: BotContext) -> None:
+    """Welcome; with "c<id>" (an event's link back from the calendar), that card."""
+    opened = CARD_LINK.fullmatch(context.args[0]) if context.args else None
+    if opened is not None:
+        async with context.unit_of_work() as session:
+            customer = await load_customer(session, int(opened.group(1)), context.member)
+            await show_card(session, update, context, customer)
+        return
     name = context.member.display_name
     await say(update, context, context.t("Welcome, {name}! I keep your team's customers.").format(
         name=escape(name)) + "\n\n" + help_text(context))

@@ -613,6 +613,18 @@ class Survey(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
 
+class CalendarFeed(Base):
+    """A member's secret calendar address (storage/calendars.py): kept only as the
+    SHA-256 of its token; revoking deletes the row, renewing replaces it."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CustomerValue(Base):
     """Last night's recency-frequency-monetary assessment of a customer who has bought:
     the scores, the tier they suggest, and a churn warning with its reason (as a rule

@@ -35,6 +35,7 @@ from storage.users import Profile, actor_for, admit
 from webapp import api
 from webapp.api import ACTOR, DATABASE, SETTINGS, answer, refusal
 from webapp.auth import NotSigned, sign, signed_user
+from webapp.calendar import CalendarFeeds
 from webapp.survey import SurveyPages
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class MiniApp:
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(self, database: Database, settings: Settings, *,
+                 bot_username: str | None = None) -> None:
         self.database, self.settings = database, settings
+        self.bot_username = bot_username  # for links back to the chat (webapp/calendar.py)
         self.runner: web.AppRunner | None = None
 
     def application(self) -> web.Application:
@@ -63,6 +66,7 @@ class MiniApp:
         app.router.add_static("/app/static/", STATIC, follow_symlinks=False)
         app.add_routes(api.routes())
         SurveyPages(self.database, team_language(self.settings.team.default_region)).add_to(app)
+        CalendarFeeds(self.database, self.settings.webapp.url, self.bot_username).add_to(app)
         return app
 
     async def start(self) -> None:

@@ -131,7 +131,7 @@ async def _run_active(app: Application[Any, Any, Any, Any, Any, Any], database: 
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
-        miniapp = await _miniapp(database, settings)
+        miniapp = await _miniapp(database, settings, app.bot.username)
         await intake.replay()
         if app.job_queue is not None:
             app.job_queue.run_repeating(lambda _: intake.prune(), PRUNE_EVERY, first=60,
@@ -189,13 +189,14 @@ async def _monitor(database: Database, settings: Settings) -> Monitor | _Unmonit
     return monitor
 
 
-async def _miniapp(database: Database, settings: Settings) -> MiniApp | None:
+async def _miniapp(database: Database, settings: Settings, bot_username: str | None
+                   ) -> MiniApp | None:
     """The Mini App, served by the active instance when a port is set (aiohttp only then)."""
     if not settings.webapp.port:
         return None
     from webapp.server import MiniApp
 
-    miniapp = MiniApp(database, settings)
+    miniapp = MiniApp(database, settings, bot_username=bot_username)
     await miniapp.start()
     return miniapp
 
