@@ -25,12 +25,19 @@ from storage.errors import N_, AccessDenied, Conflict, NotFound
 from storage.models import (
     ContactPoint,
     Customer,
+    Deal,
     DistinctPair,
+    Installment,
     Interaction,
     InteractionKind,
     MergeRecord,
+    Payment,
+    Purchase,
     Reminder,
     ReminderStatus,
+    Satisfaction,
+    ServiceRequest,
+    Survey,
     format_code,
 )
 from storage.search.names import fold
@@ -213,12 +220,13 @@ async def merge(session: AsyncSession, survivor: Customer, merged: Customer, act
                           .values(customer_id=survivor.id))
     await session.execute(update(Reminder).where(Reminder.id.in_(moved_reminders))
                           .values(customer_id=survivor.id))
+    moved_sales = await _move_sales(session, merged.id, survivor.id)
     undo: dict[str, Any] = {
         "filled": sorted(filled), "moved_contacts": [[c.kind, c.value] for c in moving],
         "merged_contacts": merged_contacts, "merged_tags": merged_tags,
         "added_tags": added_tags, "interactions": moved_entries, "reminders": moved_reminders,
         "survivor_last_contact": _iso(survivor.last_contact_at),
-        "merged_archived": merged.archived,
+        "merged_archived": merged.archived, "sales": moved_sales,
     }
     contacts = [d for d in (survivor.last_contact_at, merged.last_contact_at) if d]
     survivor.last_contact_at = max(contacts) if contacts else None
@@ -241,6 +249,29 @@ async def merge(session: AsyncSession, survivor: Customer, merged: Customer, act
                  entity_id=merged.id, before=before_merged,
                  after={**audit.customer_snapshot(merged), "merge_id": record.id})
     return record
+
+
+# What a customer bought, paid, asked and answered goes with its timeline to the record
+# it is merged into: left behind, a merged record's debts would vanish from /receivables
+# (which leaves merged records out) and its purchases from the survivor's value.
+SALES: dict[str, type[Purchase | Installment | Payment | Deal | ServiceRequest | Satisfaction
+                     | Survey]] = {
+    "purchases": Purchase, "installments": Installment, "payments": Payment, "deals": Deal,
+    "service_requests": ServiceRequest, "satisfaction": Satisfaction, "surveys": Survey}
+
+
+async def _move_sales(session: AsyncSession, from_id: int, to_id: int) -> dict[str, list[int]]:
+    """Moves the after-sale rows of `from_id` to `to_id`; their ids, per table (for undo).
+    The rows move before the record is marked merged, so the receivables' triggers take
+    each amount from one owner's sums and add it to the other's (migration 0024)."""
+    moved: dict[str, list[int]] = {}
+    for table, model in SALES.items():
+        ids = list(await session.scalars(select(model.id).where(model.customer_id == from_id)))
+        if ids:
+            await session.execute(update(model).where(model.id.in_(ids))
+                                  .values(customer_id=to_id))
+            moved[table] = ids
+    return moved
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -293,6 +324,13 @@ async def undo_merge(session: AsyncSession, actor: Actor, merge_id: int) -> Merg
                           .values(customer_id=merged.id))
     await session.execute(update(Reminder).where(Reminder.id.in_(undo["reminders"]))
                           .values(customer_id=merged.id))
+    moved_sales: dict[str, list[int]] = undo.get("sales", {})  # older merges moved none
+    for table, ids in moved_sales.items():
+        await session.execute(update(SALES[table]).where(SALES[table].id.in_(ids))
+                              .values(customer_id=merged.id))
+    if moved_sales.get("purchases"):  # paid since the merge: the payment goes back with it
+        await session.execute(update(Payment).where(
+            Payment.purchase_id.in_(moved_sales["purchases"])).values(customer_id=merged.id))
     survivor.last_contact_at = await _last_contact(session, survivor.id,
                                                    undo["survivor_last_contact"])
     merged.archived = bool(undo["merged_archived"])

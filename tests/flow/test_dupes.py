@@ -119,3 +119,35 @@ async def test_forged_merges_change_nothing(make_bot: object) -> None:
     assert rep.alerts().count("This button has expired.") == 2
     assert "Something went wrong" not in texts
     assert await state(bot) == before
+
+
+async def test_a_merge_takes_purchases_and_what_is_owed_along_and_undo_brings_them_back(
+    bot: Bot, frozen_time: time_machine.Coordinates
+) -> None:
+    from storage.models import Installment, Payment, Purchase
+    from tests.flow.test_receivable_days import from_the_rows, summed
+
+    chat = bot.chat(ADMIN, "Alice")
+    await add_anyway(chat, "王小明 138 1234 5678")
+    await add_anyway(chat, "王晓明 138 1234 5678 ACME")
+    await chat.press(await chat.say("C-000002 买了 3 台 X1，共 30 万，分三期：12月15日 10万，"
+                                    "1月15日 10万，2月15日 10万"), "Save")
+    await chat.press(await chat.say("C-000002 paid ¥120,000"), "Save")
+    await chat.press(await chat.say("C-000001 bought 2 Y2 for ¥5,000"), "Save")
+
+    async def owners() -> dict[str, list[int]]:
+        async with bot.database.unit_of_work() as session:
+            return {model.__tablename__: sorted(set(await session.scalars(
+                select(model.customer_id)))) for model in (Purchase, Installment, Payment)}
+
+    [group] = [m for m in await chat.send("/dupes") if "Possible duplicates" in m.text]
+    merged = await chat.press(group, "Keep C-000001")
+    assert await owners() == {"purchases": [1], "installments": [1], "payments": [1]}
+    assert await summed(bot) == await from_the_rows(bot)
+    assert sum((await summed(bot)).values()) == 18_500_000  # 180,000 + 5,000
+    assert "Owed: ¥185,000" in (await chat.say("/find C-000001")).text
+
+    await chat.press(merged, "Undo merge")
+    assert await owners() == {"purchases": [1, 2], "installments": [2], "payments": [2]}
+    assert await summed(bot) == await from_the_rows(bot)
+    assert "Owed: ¥180,000" in (await chat.say("/find C-000002")).text
