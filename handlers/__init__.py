@@ -33,6 +33,7 @@ from handlers import (
     start,
     stats,
     surveys,
+    targets,
     team,
     value,
 )
@@ -49,6 +50,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     followups.register(app)
     nudges.register(app)
     plans.register(app)  # a typed plan or invoice number is an answer, not a payment
+    targets.register(app)  # "回款 50万 新客户 10" typed for 🎯 is targets, not a payment
     quality.register(app)
     dupes.register(app)
     backups.register(app)

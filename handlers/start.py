@@ -38,6 +38,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("quality", N_("Missing phones, emails, companies and regions")),
     ("history", N_("Who changed a record: /history C-000123")),
     ("team", N_("The team and its numbers (managers)")),
+    ("me", N_("Your targets and how far you are")),
+    ("targets", N_("The team's targets and attainment; /target sets one (managers)")),
     ("teamgroup", N_("In the team's group: post your Monday summary there (managers)")),
     ("invite", N_("Invite a colleague")),
     ("export", N_("Customers as an Excel file: /export tag:展会 tier:core quiet:30 csv")),

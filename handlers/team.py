@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.messages.keyboards import button
+from bot.messages.targets import attainment_text
 from bot.messages.team import members_keyboard, team_text
 from bot.runtime.context import BotContext
 from handlers.common import acknowledge, pressed, say
-from storage import team
+from storage import targets, team
+from storage.clock import utcnow
+from storage.targets import month_of
 from storage.users import ensure_manager
 
 ACTION = re.compile(r"^tm:(\d{1,10}):(off|to)(?::(\d{1,10}))?$")
@@ -27,7 +31,17 @@ async def show_team(update: Update, context: BotContext) -> None:
     others = [line.user for line in lines if line.user.id != context.member.user_id]
     rows = [[button("🚫 " + t("Deactivate {name}").format(name=u.display_name[:30]),
                     f"tm:{u.id}:off")] for u in others]
-    await say(update, context, team_text(t, lines), InlineKeyboardMarkup(rows) if rows else None)
+    if others:
+        rows.insert(0, [button("🎯 " + t("Set targets"), "tg:set")])
+    today = utcnow().astimezone(ZoneInfo(context.member.timezone)).date()
+    async with context.unit_of_work() as session:
+        attained = await targets.attainment(session, month_of(today), today,
+                                            context.member.timezone)
+    text = team_text(t, lines)
+    if attained:
+        text += "\n\n" + attainment_text(t, month_of(today), attained,
+                                          title=t("Targets of the team"))
+    await say(update, context, text, InlineKeyboardMarkup(rows) if rows else None)
 
 
 async def team_button(update: Update, context: BotContext) -> None:

@@ -161,7 +161,7 @@ class ReminderDispatcher:
                 if user.role not in (Role.ADMIN, Role.MANAGER):
                     await reminders.nothing_to_send(session, reminder_id, token, cancel=True)
                     return Outcome.SETTLED
-                text = weekly_text(t, await team.weekly_summary(session, utcnow()),
+                text = weekly_text(t, await team.weekly_summary(session, utcnow(), user.timezone),
                                    user.timezone)
                 markup = None
                 pictures = await self._weekly_charts(session, user, t)

@@ -613,6 +613,37 @@ class Survey(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
 
+class TargetMetric(StrEnum):
+    REVENUE = "revenue"  # purchases booked, less what came back
+    COLLECTED = "collected"  # money received (回款)
+    NEW_CUSTOMERS = "new_customers"
+    CONTACTS = "contacts"  # calls, meetings, messages, emails logged
+    DEALS_WON = "deals_won"
+
+
+MONEY_METRICS = (TargetMetric.REVENUE, TargetMetric.COLLECTED)
+
+
+class Target(Base):
+    """What a member is to achieve in a period (storage/targets.py): a month ("2026-12")
+    or a quarter ("2026-Q4"); an amount in minor units of `currency` for money, a count
+    otherwise. Team totals are sums, never stored."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("user_id", "period", "metric",
+                                       name="uq_targets_member_period_metric"),
+                      Index("ix_targets_period", "period"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    metric: Mapped[str] = mapped_column(String(16))
+    goal: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CalendarFeed(Base):
     """A member's secret calendar address (storage/calendars.py): kept only as the
     SHA-256 of its token; revoking deletes the row, renewing replaces it."""

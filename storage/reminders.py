@@ -38,6 +38,7 @@ from storage.models import (
 from storage.requests import overdue_requests
 from storage.sales.deals import stalled_deals
 from storage.sales.value import Suggestion, churn_warnings, tier_suggestions
+from storage.targets import Attainment, Period, attainment, month_of, quarter_of
 from storage.users import Actor
 from storage.validation import clean_text
 
@@ -199,11 +200,13 @@ class Digest:
     # Installments past their day and not paid, with the customer: money to collect.
     collections: list[tuple[Installment, Customer]] = field(default_factory=list)
     requests: list[ServiceRequest] = field(default_factory=list)  # open, past their due time
+    # The member's own targets this month and quarter, with how far they are.
+    targets: list[tuple[Period, list[Attainment]]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.overdue or self.today or self.nudges or self.deals or self.tiers
-                    or self.churn or self.collections or self.requests)
+                    or self.churn or self.collections or self.requests or self.targets)
 
 
 DIGEST_NUDGES = 10
@@ -232,7 +235,19 @@ async def digest_for(session: AsyncSession, user: User, now: datetime) -> Digest
                   tiers=await tier_suggestions(session, user.id),
                   churn=await churn_warnings(session, now, owner_id=user.id),
                   collections=await overdue_collections(session, user.id, local.date()),
-                  requests=await overdue_requests(session, user.id, now))
+                  requests=await overdue_requests(session, user.id, now),
+                  targets=await own_attainment(session, user, local.date()))
+
+
+async def own_attainment(session: AsyncSession, user: User, today: date
+                         ) -> list[tuple[Period, list[Attainment]]]:
+    """The member's targets of this month and this quarter, where there are any."""
+    found = []
+    for period in (month_of(today), quarter_of(today)):
+        rows = await attainment(session, period, today, user.timezone, user_ids=[user.id])
+        if rows:
+            found.append((period, rows))
+    return found
 
 
 async def overdue_collections(session: AsyncSession, owner_id: int, today: date

@@ -28,6 +28,7 @@ from storage.reminders import plan_each
 from storage.requests import ResponseTimes, response_times
 from storage.sales.receivables import team_collections
 from storage.sales.value import Suggestion, churn_warnings, count_churn_warnings
+from storage.targets import Attainment, Period, attainment, month_of
 from storage.users import Actor, ensure_manager
 
 
@@ -43,6 +44,11 @@ async def _counts(session: AsyncSession, stmt: Select[int | None, int]
                   ) -> dict[int | None, int]:
     """`SELECT key, count … GROUP BY key` as a dict."""
     return {key: int(count) for key, count in (await session.execute(stmt)).all()}
+
+
+async def every_member(session: AsyncSession) -> list[User]:
+    """Everyone who joined, those who left included (to be named, and told so)."""
+    return list(await session.scalars(select(User).order_by(User.active.desc(), User.id)))
 
 
 async def active_members(session: AsyncSession) -> list[User]:
@@ -253,6 +259,8 @@ class WeeklySummary:
     collected: dict[str, int] = field(default_factory=dict)  # payments this week, minor units
     owed: dict[str, int] = field(default_factory=dict)  # what customers still owe now
     requests: list[ResponseTimes] = field(default_factory=list)  # service, per member
+    period: Period | None = None  # this month, where the reader is
+    targets: list[Attainment] = field(default_factory=list)  # the team's, this month
 
     @property
     def new_customers(self) -> int:
@@ -267,9 +275,10 @@ class WeeklySummary:
         return sum(r.overdue for r in self.reps)
 
 
-async def weekly_summary(session: AsyncSession, now: datetime) -> WeeklySummary:
+async def weekly_summary(session: AsyncSession, now: datetime, timezone: str = "UTC"
+                         ) -> WeeklySummary:
     """The past 7 days for the whole team: new customers, contacts logged, and follow-ups
-    overdue now, per member."""
+    overdue now, per member; and this month's targets (in `timezone`) so far."""
     since = now - timedelta(days=7)
     new = await _counts(session,
         select(Customer.owner_id, func.count()).where(Customer.created_at >= since,
@@ -287,7 +296,9 @@ async def weekly_summary(session: AsyncSession, now: datetime) -> WeeklySummary:
                     int(overdue.get(user.id, 0)))
             for user in await active_members(session)]
     collected, owed = await team_collections(session, since)
+    today = now.astimezone(ZoneInfo(timezone)).date()
     return WeeklySummary(since, reps, await churn_warnings(session, now),
                          await count_churn_warnings(session), collected, owed,
-                         await response_times(session, None, since))
+                         await response_times(session, None, since), month_of(today),
+                         await attainment(session, month_of(today), today, timezone))
 

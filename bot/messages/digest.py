@@ -21,6 +21,7 @@ from bot.messages.reminders import (
 )
 from bot.messages.requests import request_line
 from bot.messages.sales import deal_line
+from bot.messages.targets import attainment_line, period_head
 from bot.understanding.amounts import Money, format_money
 from storage.clock import utcnow
 from storage.reminders import Digest
@@ -30,6 +31,9 @@ from storage.sales.value import Suggestion
 def digest_text(t: Translate, digest: Digest, timezone: str, currency: str = "CNY",
                 today: date | None = None) -> str:
     lines = ["☀️ " + t("Your day")]
+    for period, rows in digest.targets:
+        lines.append("\n<b>🎯 " + period_head(t, period, rows[0].pace) + "</b>")
+        lines += [attainment_line(t, row) for row in rows]
     today = today or utcnow().astimezone(ZoneInfo(timezone)).date()
     sections = ((t("Overdue"), digest.overdue), (t("Today"), digest.today))
     for title, items in sections:

@@ -11,10 +11,12 @@ from bot.messages.i18n import N_, Translate
 from bot.messages.keyboards import button, rows_of
 from bot.messages.labels import local_time
 from bot.messages.requests import response_times_lines
+from bot.messages.targets import attainment_line, period_head, ranking_lines
 from bot.understanding.amounts import Money, format_money
 from storage.models import (
     User,
 )
+from storage.targets import ranking, team_totals
 from storage.team import MemberLine, WeeklySummary
 
 
@@ -31,6 +33,11 @@ def weekly_text(t: Translate, summary: WeeklySummary, timezone: str) -> str:
     if summary.collected or summary.owed:
         lines.append("\n💴 " + t("Collected this week: {collected} · still owed: {owed}").format(
             collected=_sums(summary.collected), owed=_sums(summary.owed)))
+    if summary.targets and summary.period is not None:
+        lines.append("\n🎯 " + period_head(t, summary.period, summary.targets[0].pace))
+        lines += ["  " + attainment_line(t, row) for row in team_totals(summary.targets)]
+        lines.append("🏆 " + t("Ranking (mean attainment)"))
+        lines += ranking_lines(t, ranking(summary.targets))
     if summary.requests:
         lines.append("\n🛠 " + t("Service requests opened this week:"))
         lines += ["• " + line for line in response_times_lines(t, summary.requests)]
