@@ -32,6 +32,7 @@ from bot.messages.imports import (
 )
 from bot.messages.labels import label
 from bot.messages.stats import CHARTS
+from bot.messages.targets import figure, metric_label, pace_words, period_head
 from bot.runtime.config import Settings
 from bot.tables import importing
 from bot.understanding.amounts import Money
@@ -49,6 +50,7 @@ from storage.sales import deals
 from storage.sales.receivables import BUCKETS, aging
 from storage.sales.segments import load_segment
 from storage.table import SORTS, customer_card, table_choices, table_page
+from storage.targets import Attainment, attainment, month_of, ranking, team_totals
 from storage.users import Actor
 from webapp.strings import page_strings
 
@@ -292,11 +294,40 @@ async def receivables(request: web.Request) -> web.Response:
                              for currency, due in found.month_due.items() if due}})
 
 
+async def targets_view(request: web.Request) -> web.Response:
+    """This month's targets as the chat's /targets has them (a rep's own; the team's, with
+    its totals and ranking, for a manager), each line in the member's words, with its
+    share and the pace for the page's bar."""
+    actor = request[ACTOR]
+    t = translator(actor.language)
+    today = utcnow().astimezone(ZoneInfo(actor.timezone)).date()
+    period = month_of(today)
+    async with request.app[DATABASE].unit_of_work(settles=False) as session:
+        rows = await attainment(session, period, today, actor.timezone,
+                                user_ids=None if actor.is_manager else [actor.user_id])
+
+    def shown(row: Attainment) -> dict[str, Any]:
+        return {"name": row.name, "metric": metric_label(t, row.metric),
+                "share": row.share, "pace": row.pace, "text": " · ".join([
+                    f"{figure(row.metric, row.done, row.currency)} / "
+                    f"{figure(row.metric, row.goal, row.currency)}", f"{row.share:.0%}",
+                    pace_words(t, row)])}
+
+    team = actor.is_manager and len({row.user_id for row in rows}) > 1
+    return answer({
+        "title": "🎯 " + period_head(t, period, period.share_gone(today)),
+        "rows": [shown(row) for row in rows],
+        "totals": [shown(row) for row in team_totals(rows)] if team else [],
+        "ranking": [f"{n}. {name} {share:.0%}" for n, (name, share) in
+                    enumerate(ranking(rows), start=1)] if team else []})
+
+
 def routes() -> list[web.RouteDef]:
     one = "/app/api/customers/{id:[0-9]{1,9}}"
     return [web.get("/app/api/me", me), web.get("/app/api/customers", customers),
             web.get(one, customer), web.patch(one, edit_customer),
             web.get("/app/api/choices", choices), web.get("/app/api/board", board),
+            web.get("/app/api/targets", targets_view),
             web.post("/app/api/deals/{id:[0-9]{1,9}}/move", move),
             web.get("/app/api/dashboard", dashboard),
             web.get("/app/api/receivables", receivables),

@@ -19,13 +19,14 @@ from bot.runtime.config import Settings
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
 from storage.interactions import log_interaction
-from storage.models import Purchase, RequestKind
+from storage.models import Purchase, RequestKind, TargetMetric
 from storage.privacy import history
 from storage.requests import RequestDraft, open_request
 from storage.sales.deals import DealDraft, create_deal, move_deal
 from storage.sales.segments import save_segment
+from storage.targets import Goal, month_of, set_targets
 from storage.users import Actor, Visibility
-from tests.conftest import make_member
+from tests.conftest import NOW, make_member
 from tests.harness import free_port
 from webapp.auth import sign
 from webapp.server import MiniApp
@@ -103,6 +104,9 @@ async def app(db: Database) -> AsyncIterator[tuple[Client, dict[str, Actor], dic
         ids["x1"] = deal.id
         ids["x2"] = (await create_deal(session, bob, DealDraft(ids["han"], "X2", None, "CNY"),
                                        ceiling_minor=10**12)).id
+        for member in (alice, bob):  # this month's: Alice has one contact of her 4
+            await set_targets(session, admin, member.user_id, month_of(NOW.date()),
+                              [Goal(TargetMetric.CONTACTS, 4)], NOW.date())
     port = free_port()
     miniapp = MiniApp(db, miniapp_settings(port))
     await miniapp.start()
@@ -335,6 +339,19 @@ async def test_the_dashboard_in_both_languages(app: Any, db: Database) -> None:
     assert me["strings"]["text"]["board"] == "销售管道" and me["manager"] is False
 
 
+async def test_targets_on_the_dashboard_as_in_chat(app: Any) -> None:
+    client, _, _ = app
+    status, found, _ = await client.get("/app/api/targets", ADMIN)
+    assert status == 200 and found["title"] == "🎯 2026-11 · 67% of the period gone"
+    assert [(r["name"], r["metric"], r["text"]) for r in found["rows"]] == [
+        ("Alice", "Contacts", "1 / 4 · 25% · behind pace 42%"),
+        ("Bob", "Contacts", "0 / 4 · 0% · behind pace 67%")]
+    assert [r["text"] for r in found["totals"]] == ["1 / 8 · 12% · behind pace 54%"]
+    assert found["ranking"] == ["1. Alice 25%", "2. Bob 0%"]
+    _, mine, _ = await client.get("/app/api/targets", BOB)  # a rep: their own, no ranking
+    assert [r["name"] for r in mine["rows"]] == ["Bob"] and mine["ranking"] == []
+
+
 async def test_the_development_login_answers_only_this_machine(db: Database) -> None:
     port = free_port()
     for enabled in (False, True):
@@ -480,6 +497,8 @@ async def test_every_screen_in_a_real_browser(app: Any) -> None:
                 await page.screenshot(path=str(SCREENSHOTS / f"board-{label}.png"),
                                       full_page=True)
                 await page.click("#tabs [data-view=dashboard]")  # two empty: no purchases yet
+                await expect(page.locator("#targets .target")).to_have_count(3)  # 2 and Σ
+                await expect(page.locator("#targets")).to_contain_text("1 / 4 · 25%")
                 await expect(page.locator("#charts figure")).to_have_count(6)
                 await expect(page.locator("#charts figure svg")).to_have_count(4)
                 await expect(page.locator("#charts figure").first).to_contain_text("上海")

@@ -272,8 +272,38 @@ async function moveDeal(id, expected, to) {
 }
 
 async function loadDashboard() {
-  const charts = await api("dashboard");
+  const [charts, targets] = await Promise.all([api("dashboard"), api("targets")]);
+  showTargets(targets);
   $("charts").replaceChildren(...charts.map((chart) => Charts.figure(chart, say("nothing"))));
+}
+
+// This month's targets (the chat's /targets): a bar a member and metric, filled to what
+// was done, with a mark where the even pace is today; the team's totals and ranking.
+function showTargets(found) {
+  const box = $("targets");
+  if (!found.rows.length) { box.replaceChildren(); return; }
+  const parts = [element("h3", found.title)];
+  const bar = (row, title) => {
+    const item = element("div", ""); item.className = "target";
+    item.appendChild(element("span", title));
+    const track = element("div", ""); track.className = "bar";
+    const fill = element("i", ""); fill.style.width = `${Math.min(row.share, 1) * 100}%`;
+    if (row.share < row.pace) fill.className = "behind";
+    const pace = element("b", ""); pace.style.left = `${Math.min(row.pace, 1) * 100}%`;
+    track.append(fill, pace);
+    item.append(track, element("small", row.text));
+    return item;
+  };
+  for (const row of found.rows) parts.push(bar(row, `${row.name} · ${row.metric}`));
+  for (const row of found.totals) parts.push(bar(row, `Σ · ${row.metric}`));
+  if (found.ranking.length) parts.push(element("p", "🏆 " + found.ranking.join(" · ")));
+  box.replaceChildren(...parts);
+}
+
+function element(tag, text) {
+  const made = document.createElement(tag);
+  if (text) made.textContent = text;
+  return made;
 }
 
 // What customers owe by how late (the chat's /receivables): a table a currency, and one
