@@ -10,6 +10,7 @@ from handlers import (
     access,
     backups,
     calendars,
+    campaigns,
     common,
     customers,
     deals,
@@ -51,6 +52,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     nudges.register(app)
     plans.register(app)  # a typed plan or invoice number is an answer, not a payment
     targets.register(app)  # "回款 50万 新客户 10" typed for 🎯 is targets, not a payment
+    campaigns.register(app)  # a campaign's subject and message are answers, not logs
     quality.register(app)
     dupes.register(app)
     backups.register(app)

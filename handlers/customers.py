@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot.media.businesscards import read_card
+from bot.messages.campaigns import opted_out_line
 from bot.messages.customers import (
     card_keyboard,
     customer_card,
@@ -51,7 +52,7 @@ from handlers.common import (
     say,
 )
 from handlers.imports import start_import
-from storage import customers, interactions, requests, team
+from storage import campaigns, customers, interactions, requests, team
 from storage.customers import CustomerDraft
 from storage.errors import ValidationFailed
 from storage.interactions import Attachment
@@ -324,7 +325,9 @@ async def show_card(session: AsyncSession, update: Update, context: BotContext,
         value_line(context.t, value, context.member.timezone) if value.count else None,
         owed_line(context.t, await payments.outstanding(session, customer)),
         open_requests_line(context.t, await requests.open_request_count(session, customer.id)),
-        satisfaction_line(context.t, *await satisfaction.average(session, customer.id))]
+        satisfaction_line(context.t, *await satisfaction.average(session, customer.id)),
+        opted_out_line(context.t, await campaigns.opted_out(session, customer.id),
+                       context.member.timezone)]
     text = customer_card(customer, context.t, region=settings.team.default_region,
                          timezone=context.member.timezone, recent=recent,
                          sales=[line for line in sales if line])

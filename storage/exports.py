@@ -17,8 +17,10 @@ from storage import audit
 from storage.filters import CustomerFilter, conditions, owner_keys
 from storage.models import (
     OPEN_REQUEST_STATUSES,
+    ContactKind,
     ContactPoint,
     Customer,
+    EmailSuppression,
     Interaction,
     Payment,
     PaymentKind,
@@ -62,6 +64,7 @@ class CustomerRow:
     outstanding: dict[str, int] = field(default_factory=dict)
     open_requests: int = 0
     last_survey: int | None = None  # the latest answer's stars
+    opted_out_at: datetime | None = None  # an address of theirs unsubscribed from campaigns
 
 
 @dataclass
@@ -151,8 +154,8 @@ async def _details(connection: AsyncConnection, customers: dict[int, CustomerRow
 
 async def _after_the_sale(connection: AsyncConnection, customers: dict[int, CustomerRow],
                           matching: Select[int]) -> None:
-    """Money received and still owed (per currency), open service requests, and the
-    latest survey's stars of the matching customers."""
+    """Money received and still owed (per currency), open service requests, the latest
+    survey's stars and the campaign opt-out of the matching customers."""
     for customer_id, currency, minor in await connection.execute(
             select(Payment.customer_id, Payment.currency, func.sum(Payment.amount_minor))
             .where(Payment.customer_id.in_(matching), Payment.kind == PaymentKind.PAYMENT)
@@ -180,3 +183,12 @@ async def _after_the_sale(connection: AsyncConnection, customers: dict[int, Cust
             .order_by(Survey.answered_at)):
         if customer_id in customers:
             customers[customer_id].last_survey = stars
+    for customer_id, at in await connection.execute(
+            select(ContactPoint.customer_id, func.min(EmailSuppression.at))
+            .join(EmailSuppression, EmailSuppression.email == func.lower(ContactPoint.value))
+            .where(ContactPoint.customer_id.in_(matching),
+                   ContactPoint.kind == ContactKind.EMAIL,
+                   EmailSuppression.reason == "unsubscribed")
+            .group_by(ContactPoint.customer_id)):
+        if customer_id in customers:
+            customers[customer_id].opted_out_at = at

@@ -88,6 +88,7 @@ class InteractionKind(StrEnum):
     REQUEST = "request"  # a service request opened or resolved (storage/requests.py)
     SURVEY = "survey"  # the customer's own answer to a satisfaction survey (storage/surveys.py)
     RETURN = "return"  # goods sent back: the purchase is worth less (storage/sales/payments.py)
+    CAMPAIGN = "campaign"  # a campaign's email sent to the customer (storage/campaigns.py)
 
 
 class DealStage(StrEnum):
@@ -642,6 +643,83 @@ class Target(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    PAUSED = "paused"  # the SMTP server failed or refused the login: resumed by a tap
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Campaign(Base):
+    """An email campaign (storage/campaigns.py): its audience (filter words, as /export
+    takes them), its template, and its state; each customer's part is a row of
+    `campaign_recipients`."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    audience: Mapped[str] = mapped_column(String(500), default="")
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT)
+    holdout_percent: Mapped[int] = mapped_column(Integer, default=10)
+    window_days: Mapped[int] = mapped_column(Integer, default=30)
+    problem: Mapped[str | None] = mapped_column(String(300))  # why it paused
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class RecipientGroup(StrEnum):
+    SEND = "send"
+    HOLDOUT = "holdout"  # chosen at random to get nothing: the measure of the effect
+    SKIPPED = "skipped"  # no address, opted out, bounced, or an address already chosen
+
+
+class SendStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to the server: never handed again (at most once)
+    SENT = "sent"
+    REFUSED = "refused"  # the server refused this recipient: the address is bouncing
+    UNKNOWN = "unknown"  # the process stopped while it was being handed over
+
+
+class CampaignRecipient(Base):
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (UniqueConstraint("campaign_id", "customer_id",
+                                       name="uq_campaign_recipients_customer"),
+                      Index("ix_campaign_recipients_status", "campaign_id", "status", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    group: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(16))  # why skipped
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str | None] = mapped_column(String(16))  # of a send
+    # The one-click unsubscribe link's token, kept as its SHA-256.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(String(300))
+
+
+class EmailSuppression(Base):
+    """An address no campaign writes to again: its owner unsubscribed, or the server
+    refused it. Kept by address (lower case), so a corrected address is written to."""
+
+    __tablename__ = "email_suppressions"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))  # unsubscribed | bounced
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CalendarFeed(Base):

@@ -37,6 +37,7 @@ from webapp.api import ACTOR, DATABASE, SETTINGS, answer, refusal
 from webapp.auth import NotSigned, sign, signed_user
 from webapp.calendar import CalendarFeeds
 from webapp.survey import SurveyPages
+from webapp.unsubscribe import UnsubscribePages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -67,6 +68,8 @@ class MiniApp:
         app.add_routes(api.routes())
         SurveyPages(self.database, team_language(self.settings.team.default_region)).add_to(app)
         CalendarFeeds(self.database, self.settings.webapp.url, self.bot_username).add_to(app)
+        UnsubscribePages(self.database,
+                         team_language(self.settings.team.default_region)).add_to(app)
         return app
 
     async def start(self) -> None:

@@ -41,13 +41,16 @@ TOO_LONG = N_("The comment is too long: at most {limit} characters.")
 GONE = N_("This link is not valid. It may have been used already or have expired.")
 
 
-def _page(t: Translate, language: str, body: str, status: int = 200) -> web.Response:
+def customer_page(t: Translate, language: str, body: str, status: int = 200, *,
+                  title: str = TITLE) -> web.Response:
+    """A page for a customer (no login, no script): this survey's, and the unsubscribe
+    page's (webapp/unsubscribe.py)."""
     lang = "zh-CN" if language.startswith("zh") else "en"
     html = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{escape(t(TITLE))}</title>'
+            f'<title>{escape(t(title))}</title>'
             '<link rel="stylesheet" href="/app/static/survey.css"></head>'
-            f'<body><main><h1>{escape(t(TITLE))}</h1>{body}</main></body></html>')
+            f'<body><main><h1>{escape(t(title))}</h1>{body}</main></body></html>')
     response = web.Response(text=html, status=status, content_type="text/html")
     response.headers["Content-Security-Policy"] = CSP
     # With "no-referrer" (the Mini App's) a browser posts the form with "Origin: null",
@@ -76,7 +79,7 @@ def _form(t: Translate, token: str, problem: str = "") -> str:
 
 def _gone(language: str = "en") -> web.Response:
     t = translator(language)
-    return _page(t, language, f"<p>{escape(t(GONE))}</p>", 404)
+    return customer_page(t, language, f"<p>{escape(t(GONE))}</p>", 404)
 
 
 class SurveyPages:
@@ -93,7 +96,7 @@ class SurveyPages:
             survey = await open_survey(session, token)
         if survey is None:
             return _gone(self.team_language)
-        return _page(translator(survey.language), survey.language,
+        return customer_page(translator(survey.language), survey.language,
                      _form(translator(survey.language), token))
 
     async def answer(self, request: web.Request) -> web.Response:
@@ -108,16 +111,16 @@ class SurveyPages:
                 return _gone(self.team_language)
             t = translator(survey.language)
             if form is None:
-                return _page(t, survey.language, _form(t, token, t(TOO_LONG).format(
+                return customer_page(t, survey.language, _form(t, token, t(TOO_LONG).format(
                     limit=COMMENT_LIMIT)), 400)
             try:
                 answer = checked_answer(_field(form, "stars"), _field(form, "recommend"),
                                         _field(form, "comment"))
             except ValidationFailed as error:
-                return _page(t, survey.language, _form(t, token, error_text(error, t)), 400)
+                return customer_page(t, survey.language, _form(t, token, error_text(error, t)), 400)
             if not await answer_survey(session, survey, answer):
                 return _gone(survey.language)
-        return _page(t, survey.language, f'<p class="thanks">{escape(t(THANKS))}</p>')
+        return customer_page(t, survey.language, f'<p class="thanks">{escape(t(THANKS))}</p>')
 
 
 def _field(form: MultiDictProxy[str | bytes | bytearray | FileField], name: str) -> str | None:

@@ -26,6 +26,7 @@ from bot.tables.import_runner import RUNNER, ImportRunner
 from handlers import register_all
 from handlers.start import publish_commands
 from scheduler import backups
+from scheduler import campaigns as campaign_sender
 from scheduler import value as value_job
 from storage import inbox
 from storage.database import Database
@@ -142,6 +143,7 @@ def build_application(
     register_all(app)
     scheduler.register(app, database, settings.reminders, schedule=schedule,
                        currency=settings.sales.currency)
+    campaign_sender.register(app, database, settings, schedule=schedule)
     if schedule:
         backups.register(app, settings)
         value_job.register(app, database, settings.sales)

@@ -218,6 +218,41 @@ class SpeechSettings(_Section):
         return value.rstrip("/")
 
 
+class EmailSettings(_Section):
+    # The team's own SMTP server for campaigns (docs/operations.md, "Email campaigns");
+    # host empty: campaigns are refused with what to set.
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    # starttls (port 587) or tls (465); "none" only with allow_plaintext = true, for a
+    # relay on this machine: credentials and customers' addresses never cross a network
+    # in the clear by accident.
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    allow_plaintext: bool = False
+    username: str = ""
+    password: str = ""  # or SALESBOT_SMTP_PASSWORD
+    from_address: str = ""
+    from_name: str = ""
+    # Messages a minute: most providers throttle or flag a burst from a new sender.
+    per_minute: int = Field(default=30, ge=1, le=6000)
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+    # Whether reps may start campaigns too (managers and admins always may).
+    reps_may_send: bool = False
+
+    @model_validator(mode="after")
+    def _encrypted_unless_allowed(self) -> EmailSettings:
+        if self.host and self.security == "none" and not self.allow_plaintext:
+            raise ValueError("security = \"none\" sends the password and customers' "
+                             "addresses in the clear: use starttls or tls, or set "
+                             "email.allow_plaintext = true for a relay on this machine")
+        if self.host and not self.from_address:
+            raise ValueError("from_address: the address campaigns are sent from")
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # "json": one JSON object a line (time, level, logger, message, traceback).
@@ -271,6 +306,7 @@ class Settings(_Section):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     webapp: WebAppSettings = Field(default_factory=WebAppSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
 
     @property
     def admin_ids(self) -> frozenset[int]:
@@ -284,6 +320,7 @@ ENV_OVERRIDES = {
     "SALESBOT_DATABASE_KEY": ("database", "key"),
     "SALESBOT_BACKUP_KEY": ("backup", "key"),
     "SALESBOT_SPEECH_KEY": ("speech", "key"),
+    "SALESBOT_SMTP_PASSWORD": ("email", "password"),
 }
 
 

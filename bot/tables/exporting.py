@@ -32,12 +32,13 @@ CUSTOMER_COLUMNS = ("code", "name", "company", "title", "region", "address", "ph
                     "Other phones", "email", "Other emails", "wechat", "telegram", "tags",
                     "tier", "stage", "owner", "source", "notes", "last_contact",
                     "next_followup", "Open follow-ups", "Created", "paid", "outstanding",
-                    "Open requests", "Last survey")
+                    "Open requests", "Last survey", "Email opt-out")
 INTERACTION_COLUMNS = ("date", "code", "name", "kind", "summary", "outcome", "By")
 # Columns that are no field of an import (read back as "ignore").
 EXTRA_HEADERS = {"Open follow-ups": "未完成跟进", "Created": "创建于", "By": "记录人",
                  "Other phones": "其他电话", "Other emails": "其他邮箱",
-                 "Open requests": "未处理工单", "Last survey": "最近满意度"}
+                 "Open requests": "未处理工单", "Last survey": "最近满意度",
+                 "Email opt-out": "退订邮件"}
 
 
 def header(column: str, language: str) -> str:
@@ -83,7 +84,8 @@ def customer_cells(row: CustomerRow, t: Translate, zone: ZoneInfo, region: str) 
         str(row.open_followups) if row.open_followups else "", _when(row.created_at, zone),
         _amounts(row.paid), _amounts(row.outstanding),
         str(row.open_requests) if row.open_requests else "",
-        f"{row.last_survey}/5" if row.last_survey else ""]
+        f"{row.last_survey}/5" if row.last_survey else "",
+        _when(row.opted_out_at, zone)[:10]]
 
 
 def _amounts(by_currency: dict[str, int]) -> str:

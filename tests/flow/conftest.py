@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from bot.process.app import build_application
 from bot.process.transports.fakeapi import FakeBotApi
 from bot.process.transports.inprocess import InProcessRequest
-from bot.runtime.config import Settings, load_settings
+from bot.runtime.config import EmailSettings, Settings, load_settings
 from scheduler.reminders import DISPATCHER, ReminderDispatcher
 from storage.database import Database
 from tests.harness import Chat
@@ -24,7 +24,8 @@ def settings_for(database_url: str, *, digest_hour: int = -1,
                  imports: dict[str, Any] | None = None,
                  telegram: dict[str, Any] | None = None,
                  speech: dict[str, Any] | None = None,
-                 webapp: dict[str, Any] | None = None, **team: Any) -> Settings:
+                 webapp: dict[str, Any] | None = None, email: dict[str, Any] | None = None,
+                 **team: Any) -> Settings:
     """Digests are off unless a test asks: they would join every sweep's messages."""
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": database_url})
     database = make_url(database_url).database or ""
@@ -40,6 +41,7 @@ def settings_for(database_url: str, *, digest_hour: int = -1,
         "telegram": settings.telegram.model_copy(update=telegram or {}),
         "speech": settings.speech.model_copy(update=speech or {}),
         "webapp": settings.webapp.model_copy(update=webapp or {}),
+        "email": EmailSettings(**email) if email else settings.email,  # validated
     })
 
 

@@ -1,0 +1,3 @@
+"""Email out: a campaign's template checked and filled in per customer (templates), and each
+message built with its one-click unsubscribe headers and handed to the team's own SMTP
+server (sending)."""
