@@ -39,6 +39,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("history", N_("Who changed a record: /history C-000123")),
     ("team", N_("The team and its numbers (managers)")),
     ("me", N_("Your targets and how far you are")),
+    ("campaign", N_("Email a segment: written here, previewed, sent once (managers)")),
+    ("campaigns", N_("Campaigns sent and their measured effect")),
     ("targets", N_("The team's targets and attainment; /target sets one (managers)")),
     ("teamgroup", N_("In the team's group: post your Monday summary there (managers)")),
     ("invite", N_("Invite a colleague")),
