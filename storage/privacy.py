@@ -15,8 +15,12 @@ from storage.customers import TEXT_FIELDS, restart_clocks, touch
 from storage.errors import N_, Conflict, NotFound
 from storage.models import (
     AuditEntry,
+    Campaign,
+    CampaignRecipient,
+    ContactKind,
     ContactPoint,
     Customer,
+    EmailSuppression,
     ImportJob,
     ImportRow,
     Installment,
@@ -119,6 +123,13 @@ async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
         .order_by(ServiceRequest.id))
     said = await session.scalars(
         select(Survey).where(Survey.customer_id == customer.id).order_by(Survey.id))
+    mailed = await session.execute(
+        select(CampaignRecipient, Campaign.subject).join(
+            Campaign, Campaign.id == CampaignRecipient.campaign_id)
+        .where(CampaignRecipient.customer_id == customer.id).order_by(CampaignRecipient.id))
+    emails = [c.value.lower() for c in customer.contacts if c.kind == ContactKind.EMAIL]
+    suppressed: list[EmailSuppression] = list(await session.scalars(
+        select(EmailSuppression).where(EmailSuppression.email.in_(emails)))) if emails else []
     data = {
         "exported_at": utcnow().isoformat(),
         "customer": {
@@ -159,6 +170,12 @@ async def export_customer(session: AsyncSession, actor: Actor, customer_id: int
              "expires_at": _iso(v.expires_at), "answered_at": _iso(v.answered_at),
              "stars": v.stars, "recommend": v.recommend, "comment": v.comment}
             for v in said],
+        "campaigns": [
+            {"campaign_id": r.campaign_id, "subject": subject, "group": r.group,
+             "reason": r.reason, "email": r.email, "status": r.status,
+             "sent_at": _iso(r.sent_at)} for r, subject in mailed],
+        "email_suppressions": [
+            {"email": x.email, "reason": x.reason, "at": _iso(x.at)} for x in suppressed],
         "audit": [
             {"at": _iso(a.at), "actor_id": a.actor_id, "action": a.action,
              "before": a.before, "after": a.after} for a in log],
@@ -206,6 +223,12 @@ async def erase_customer(session: AsyncSession, actor: Actor, customer_id: int) 
         .values(problem="", resolution=None))
     await session.execute(  # the customer's own words; the scores stay for the averages
         update(Survey).where(Survey.customer_id.in_(ids)).values(comment=None))
+    # Which campaigns reached them stays (the effect's counts); the address does not. An
+    # opt-out stays too, keyed by the address alone: erasing is no consent to be written to.
+    await session.execute(update(CampaignRecipient).where(
+        CampaignRecipient.customer_id.in_(ids)).values(email=None))
+    await session.execute(update(EmailSuppression).where(
+        EmailSuppression.customer_id.in_(ids)).values(customer_id=None))
     await session.execute(
         update(Reminder).where(Reminder.customer_id.in_(ids),
                                Reminder.status == ReminderStatus.OPEN)

@@ -185,7 +185,8 @@ async def test_export_with_filters_and_a_reps_view(make_bot: Callable[..., Any])
     wang = next(r for r in everything if r[1] == "王小明")
     assert wang[2] == "'=HYPERLINK(\"x\")"  # shown as text, never run
     assert wang[6] == "138 1234 5678" and wang[12] == "展会"
-    assert everything[0][22:] == ["Paid", "Outstanding", "Open requests", "Last survey"]
+    assert everything[0][22:] == ["Paid", "Outstanding", "Open requests", "Last survey",
+                                 "Email opt-out"]
     assert wang[22:25] == ["¥5,000", "¥15,000", "1"]
     assert [r[1] for r in (await exported(alice, "/export tag:展会"))[1:]] == ["王小明"]
     assert [r[1] for r in (await exported(alice, "/export region:北京"))[1:]] == ["李雷"]

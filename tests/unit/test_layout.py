@@ -28,14 +28,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "bot.runtime": BOTTOM | {"bot.messages"},
     "bot.media": BOTTOM | {"bot.understanding", "bot.messages", "bot.runtime"},
     "bot.tables": BOTTOM | {"bot.understanding", "bot.messages", "bot.runtime"},
+    "bot.mail": BOTTOM | {"bot.understanding", "bot.messages", "bot.runtime"},
     "handlers": BOTTOM | {"bot.understanding", "bot.messages", "bot.runtime", "bot.media",
-                          "bot.tables"},
+                          "bot.tables", "bot.mail"},
     "scheduler": BOTTOM | {"bot.understanding", "bot.messages", "bot.runtime", "bot.media",
-                           "bot.tables"},
+                           "bot.tables", "bot.mail"},
     "webapp": BOTTOM | {"bot.understanding", "bot.messages", "bot.runtime", "bot.media",
-                        "bot.tables"},
+                        "bot.tables", "bot.mail"},
     "bot.process": BOTTOM | {"bot.understanding", "bot.messages", "bot.runtime", "bot.media",
-                             "bot.tables", "handlers", "scheduler", "webapp"},
+                             "bot.tables", "bot.mail", "handlers", "scheduler", "webapp"},
     "bot": {"bot.process"},  # bot/__main__.py: `python -m bot`
 }
 # The core serves the console, imports, the scheduler and the tests as well: no Telegram.
