@@ -21,7 +21,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.mail.sending import Mailer, Refused, Unavailable, message
+from bot.mail.sending import Mailer, Refused, Uncertain, Unavailable, message
 from bot.mail.templates import Template, render
 from bot.messages.campaigns import campaign_done, campaign_paused, with_footer
 from bot.messages.i18n import translator
@@ -88,7 +88,10 @@ class CampaignSender:
                                           with_footer(self.team_t, body, link), link))
             except Unavailable as error:
                 async with self.database.unit_of_work() as session:
-                    await campaigns.put_back(session, claimed)
+                    if isinstance(error, Uncertain):  # it may have arrived: never again
+                        await campaigns.mark_uncertain(session, claimed, str(error))
+                    else:
+                        await campaigns.put_back(session, claimed)
                     paused = await campaigns.pause(session, campaign_id, str(error))
                 if paused is not None:
                     await self._tell_paused(paused)

@@ -341,6 +341,13 @@ async def mark_refused(session: AsyncSession, claimed: Claimed, error: str) -> N
                     claimed.campaign_id)
 
 
+async def mark_uncertain(session: AsyncSession, claimed: Claimed, error: str) -> None:
+    """The hand-over broke off: it may have arrived, so it is never sent again."""
+    await session.execute(update(CampaignRecipient).where(
+        CampaignRecipient.id == claimed.recipient_id).values(status=SendStatus.UNKNOWN,
+                                                             error=error[:300]))
+
+
 async def put_back(session: AsyncSession, claimed: Claimed) -> None:
     """Not handed over after all (the server could not be reached): pending again."""
     await session.execute(update(CampaignRecipient).where(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 
 import aiosmtplib
 
@@ -30,7 +30,13 @@ class Refused(Exception):
 
 
 class Unavailable(Exception):
-    """The server could not be used at all: down, slow, or the login was refused."""
+    """The server could not be used at all: down, or the login was refused. Nothing of
+    this message was handed over."""
+
+
+class Uncertain(Unavailable):
+    """The connection broke or timed out while the message was being handed over: it may
+    have arrived. Never to be sent again (at most once)."""
 
 
 def message(settings: EmailSettings, to: str, subject: str, body: str, unsubscribe: str
@@ -40,6 +46,7 @@ def message(settings: EmailSettings, to: str, subject: str, body: str, unsubscri
         if settings.from_name else settings.from_address
     sent["To"] = to
     sent["Subject"] = subject
+    sent["Date"] = formatdate(usegmt=True)
     sent["Message-ID"] = make_msgid(domain=Address(addr_spec=settings.from_address).domain)
     sent["List-Unsubscribe"] = f"<{unsubscribe}>"
     sent["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -78,14 +85,24 @@ class Mailer:
         client = await self._connected()
         try:
             await client.send_message(sent)
-        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused) as error:
-            raise Refused(str(error)[:300]) from error
-        except aiosmtplib.SMTPResponseException as error:
-            if 500 <= error.code < 600 and error.code not in (530, 535, 554):
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            if all(500 <= refused.code < 600 for refused in error.recipients):
+                raise Refused(str(error)[:300]) from error
+            await self.close()  # 4xx: not now, not refused; nothing was handed over
+            raise Unavailable(str(error)[:300]) from error
+        except aiosmtplib.SMTPRecipientRefused as error:
+            if 500 <= error.code < 600:
                 raise Refused(f"{error.code} {error.message}"[:300]) from error
             await self.close()
             raise Unavailable(f"{error.code} {error.message}"[:300]) from error
-        except (aiosmtplib.SMTPException, OSError) as error:
+        except aiosmtplib.SMTPResponseException as error:  # an answer: it was not taken
+            await self.close()
+            raise Unavailable(f"{error.code} {error.message}"[:300]) from error
+        except (aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPServerDisconnected,
+                OSError) as error:
+            await self.close()
+            raise Uncertain(f"the server stopped answering: {error}"[:300]) from error
+        except aiosmtplib.SMTPException as error:
             await self.close()
             raise Unavailable(str(error)[:300]) from error
 
