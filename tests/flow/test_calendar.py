@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,3 +106,27 @@ async def test_guessed_and_malformed_addresses_are_the_same_404(served: Any) -> 
              "/cal/" + "x" * 500 + ".ics"]
     answers = {await fetch(base, w) for w in wrong}
     assert answers == {(404, "text/plain; charset=utf-8", b"Not found")}
+
+
+async def test_times_hold_across_a_daylight_saving_change_in_the_members_zone(
+    served: Any
+) -> None:
+    """New York moves its clocks on 14 March 2027: a follow-up at 10:00 the day before and
+    the day after stays at 10:00 there, five and then four hours behind UTC, and the
+    VTIMEZONE carries both rules."""
+    bot, base = served
+    chat = bot.chat(ADMIN, "Alice")
+    await chat.say("/tz America/New_York")
+    await add(chat, "John Smith +1 650 253 0000 Acme")
+    for day in ("2027-03-13", "2027-03-15"):
+        await chat.press(await chat.say(f"/remind John Smith {day} 10:00 call back"), "Save")
+    found = LINK.search((await chat.say("/calendar")).text)
+    assert found is not None
+    feed = Calendar.from_ical((await fetch(base, found.group(1)))[2])
+    [zone] = feed.walk("VTIMEZONE")
+    assert zone["TZID"] == "America/New_York"
+    assert {part.name for part in zone.subcomponents} == {"STANDARD", "DAYLIGHT"}
+    starts = sorted(e.decoded("DTSTART") for e in feed.walk("VEVENT"))
+    assert [(s.hour, s.minute) for s in starts] == [(10, 0), (10, 0)]
+    assert [s.utcoffset() for s in starts] == [timedelta(hours=-5), timedelta(hours=-4)]
+    assert [e["DTSTART"].params["TZID"] for e in feed.walk("VEVENT")] == ["America/New_York"] * 2
