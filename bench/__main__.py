@@ -40,6 +40,7 @@ from bench import (
     reminders,
     sales,
     stale,
+    steering,
     surveys,
     updates,
 )
@@ -253,7 +254,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 
 
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
-         "dates", "logs", "encrypted", "failover", "receivables", "surveys")
+         "dates", "logs", "encrypted", "failover", "receivables", "surveys", "steering")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"
@@ -291,7 +292,8 @@ INTRO = (
     "takes the server away for 20 s, timing the answers after each. The receivables part "
     "(bench/receivables.py) times /receivables' aging over 100,000 customers, 1,000,000 "
     "purchases, installments and payments; the survey part (bench/surveys.py) the customers' "
-    "survey page over HTTP among 100,000 surveys.\n\n"
+    "survey page over HTTP among 100,000 surveys; the steering part (bench/steering.py) the "
+    "team's attainment, a member's calendar feed and a campaign's send.\n\n"
 )
 
 
@@ -327,6 +329,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out[f"receivables-{label}"] = await receivables.run(scratch, label)
     if "surveys" in parts:
         out[f"surveys-{label}"] = await surveys.run(scratch, label)
+    if "steering" in parts:
+        out[f"steering-{label}"] = await steering.run(scratch, label)
     if "failover" in parts and label == "PostgreSQL":  # a server to lose
         out[f"failover-{label}"] = await failover.run(url, label)
     if "encrypted" in parts and label == "SQLite":  # SQLCipher is for SQLite
