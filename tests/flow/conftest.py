@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from bot.process.transports.inprocess import InProcessRequest
 from bot.runtime.config import EmailSettings, Settings, load_settings
 from scheduler.reminders import DISPATCHER, ReminderDispatcher
 from storage.database import Database
-from tests.harness import Chat
+from tests.harness import Chat, free_port
+from webapp.server import MiniApp
 
 ADMIN = 100
 
@@ -97,3 +99,21 @@ async def join(bot: Bot, telegram_id: int, name: str, role: str = "rep",
     member = bot.chat(telegram_id, name, language)
     await member.say(f"/start {token}")
     return member
+
+
+PUBLIC_URL = "https://crm.example.com/app/"
+
+
+@asynccontextmanager
+async def pages_of(bot: Bot, *, bot_username: str | None = None) -> AsyncIterator[str]:
+    """The bot's web server (the Mini App's: surveys, calendars, unsubscribes) on a free
+    loopback port, as the active instance serves it; its base address."""
+    port = free_port()
+    pages = MiniApp(bot.database, bot.settings.model_copy(update={
+        "webapp": bot.settings.webapp.model_copy(update={"port": port})}),
+        bot_username=bot_username)
+    await pages.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await pages.stop()

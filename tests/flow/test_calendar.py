@@ -14,27 +14,18 @@ import aiohttp
 import pytest
 from icalendar import Calendar
 
-from tests.flow.conftest import ADMIN, Bot
+from tests.flow.conftest import ADMIN, PUBLIC_URL, Bot, pages_of
 from tests.flow.test_purchases import add
-from tests.harness import free_port
-from webapp.server import MiniApp
 
-APP_URL = "https://crm.example.com/app/"
+APP_URL = PUBLIC_URL
 LINK = re.compile(r"https://crm\.example\.com(/cal/[A-Za-z0-9_\-]+\.ics)")
 
 
 @pytest.fixture
 async def served(make_bot: Any) -> AsyncIterator[tuple[Bot, str]]:
     bot: Bot = await make_bot(webapp={"url": APP_URL})
-    port = free_port()
-    pages = MiniApp(bot.database, bot.settings.model_copy(update={
-        "webapp": bot.settings.webapp.model_copy(update={"port": port})}),
-        bot_username="acme_crm_bot")
-    await pages.start()
-    try:
-        yield bot, f"http://127.0.0.1:{port}"
-    finally:
-        await pages.stop()
+    async with pages_of(bot, bot_username="acme_crm_bot") as base:
+        yield bot, base
 
 
 async def fetch(base: str, path: str) -> tuple[int, str, bytes]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -25,12 +26,11 @@ from storage.models import (
     Interaction,
     SendStatus,
 )
-from tests.flow.conftest import ADMIN, Bot, join
+from tests.flow.conftest import ADMIN, PUBLIC_URL, Bot, join, pages_of
 from tests.flow.test_purchases import add
 from tests.harness import free_port
-from webapp.server import MiniApp
 
-APP_URL = "https://crm.example.com/app/"
+APP_URL = PUBLIC_URL
 UNSUBSCRIBE = re.compile(r"<https://crm\.example\.com(/u/[A-Za-z0-9_\-]+)>")
 
 
@@ -58,15 +58,23 @@ class Mailbox:
         return sorted(str(m["To"]) for m in self.messages)
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
+@contextmanager
+def smtp_server(box: Mailbox, **options: Any) -> Iterator[int]:
+    """A real SMTP server on a free loopback port (aiosmtpd, in a thread); its port."""
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
-        yield box, port
+        yield port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    with smtp_server(box) as port:
+        yield box, port
 
 
 def email_settings(port: int, **more: Any) -> dict[str, Any]:
@@ -80,14 +88,8 @@ async def served(make_bot: Any, smtp: tuple[Mailbox, int]
                  ) -> AsyncIterator[tuple[Bot, Mailbox, str]]:
     box, port = smtp
     bot: Bot = await make_bot(webapp={"url": APP_URL}, email=email_settings(port))
-    web_port = free_port()
-    pages = MiniApp(bot.database, bot.settings.model_copy(update={
-        "webapp": bot.settings.webapp.model_copy(update={"port": web_port})}))
-    await pages.start()
-    try:
-        yield bot, box, f"http://127.0.0.1:{web_port}"
-    finally:
-        await pages.stop()
+    async with pages_of(bot) as base:
+        yield bot, box, base
 
 
 def sender(bot: Bot) -> CampaignSender:
@@ -272,10 +274,8 @@ async def test_a_server_that_stops_answering_mid_message_is_never_sent_to_twice(
                 await asyncio.sleep(1.5)
             return await super().handle_DATA(server, session, envelope)
 
-    box, port = Slow(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    box = Slow()
+    with smtp_server(box) as port:
         bot: Bot = await make_bot(webapp={"url": APP_URL}, email=email_settings(
             port, timeout_seconds=0.5))
         chat = bot.chat(ADMIN, "Alice")
@@ -289,8 +289,6 @@ async def test_a_server_that_stops_answering_mid_message_is_never_sent_to_twice(
         statuses = sorted(str(r.status) for r in await recipients(bot) if r.group == "send")
         assert statuses == ["sent", "sent", "unknown"]
         assert len(box.to()) == len(set(box.to()))  # the slow one arrived once, at most
-    finally:
-        controller.stop()
 
 
 async def test_a_login_refused_pauses_with_why(make_bot: Any) -> None:
@@ -298,11 +296,8 @@ async def test_a_login_refused_pauses_with_why(make_bot: Any) -> None:
                auth_data: Any) -> AuthResult:
         return AuthResult(success=False, handled=False)
 
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port, authenticator=refuse,
-                            auth_require_tls=False)
-    controller.start()
-    try:
+    box = Mailbox()
+    with smtp_server(box, authenticator=refuse, auth_require_tls=False) as port:
         bot: Bot = await make_bot(webapp={"url": APP_URL}, email=email_settings(
             port, username="sales", password="wrong"))
         chat = bot.chat(ADMIN, "Alice")
@@ -312,8 +307,6 @@ async def test_a_login_refused_pauses_with_why(make_bot: Any) -> None:
         paused = [m for m in chat.inbox() if "paused" in m.text]
         assert paused and "refused the login" in paused[-1].text
         assert box.messages == []
-    finally:
-        controller.stop()
 
 
 async def test_stopped_mid_way_and_restarted_never_sends_twice(

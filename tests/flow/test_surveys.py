@@ -15,13 +15,11 @@ import time_machine
 from sqlalchemy import select
 
 from storage.models import Interaction, Reminder, Survey
-from tests.flow.conftest import ADMIN, Bot
+from tests.flow.conftest import ADMIN, PUBLIC_URL, Bot, pages_of
 from tests.flow.test_miniapp import CHROMIUM, NO_BROWSER, launched
 from tests.flow.test_purchases import add
-from tests.harness import free_port
-from webapp.server import MiniApp
 
-APP_URL = "https://crm.example.com/app/"
+APP_URL = PUBLIC_URL
 LINK = re.compile(r"https://crm\.example\.com/s/([A-Za-z0-9_\-]+)")
 
 
@@ -29,14 +27,8 @@ LINK = re.compile(r"https://crm\.example\.com/s/([A-Za-z0-9_\-]+)")
 async def served(make_bot: Any) -> AsyncIterator[tuple[Bot, str]]:
     """The bot with a public address, and its survey pages served on loopback."""
     bot: Bot = await make_bot(webapp={"url": APP_URL})
-    port = free_port()
-    pages = MiniApp(bot.database, bot.settings.model_copy(update={
-        "webapp": bot.settings.webapp.model_copy(update={"port": port})}))
-    await pages.start()
-    try:
-        yield bot, f"http://127.0.0.1:{port}"
-    finally:
-        await pages.stop()
+    async with pages_of(bot) as base:
+        yield bot, base
 
 
 async def resolved_request_link(bot: Bot, who: str = "王小明 138 1234 5678 ACME 上海") -> str:
