@@ -21,7 +21,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.mail.sending import Mailer, Refused, Uncertain, Unavailable, message
+from bot.mail.sending import Mailer, Refused, Unavailable, Uncertain, message
 from bot.mail.templates import Template, render
 from bot.messages.campaigns import campaign_done, campaign_paused, with_footer
 from bot.messages.i18n import translator
@@ -68,10 +68,20 @@ class CampaignSender:
 
     async def _send(self, mailer: Mailer, campaign_id: int, template: Template,
                     until: float) -> int:
-        sent = 0
-        while time.monotonic() < until:
+        """Sends the campaign's pending rows until none is left or `until`. One commit a
+        message: the one that records a message sent also claims the next."""
+        sent, previous = 0, None
+        while True:
+            if time.monotonic() >= until:
+                if previous is not None:
+                    async with self.database.unit_of_work() as session:
+                        await campaigns.mark_sent(session, *previous)
+                return sent
             await self.limiter.acquire()
             async with self.database.unit_of_work() as session:
+                if previous is not None:
+                    await campaigns.mark_sent(session, *previous)
+                    previous = None
                 claimed = await campaigns.claim_next(session, campaign_id)
                 fields = (await campaigns.merge_fields(session, claimed.customer_id)
                           if claimed else None)
@@ -100,10 +110,8 @@ class CampaignSender:
                 async with self.database.unit_of_work() as session:
                     await campaigns.mark_refused(session, claimed, str(error))
                 continue
-            async with self.database.unit_of_work() as session:
-                await campaigns.mark_sent(session, claimed, subject)
+            previous = (claimed, subject)
             sent += 1
-        return sent
 
     async def _tell(self, campaign: Campaign, text_of: Any) -> None:
         async with self.database.unit_of_work() as session:

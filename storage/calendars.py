@@ -36,18 +36,25 @@ from storage.models import (
 
 PATH = "/cal/"
 SUFFIX = ".ics"
-FEED_LIMIT = 1000
+FEED_LIMIT = 5000  # a member with more open follow-ups than this has other troubles
 LOOKBACK = timedelta(days=90)
 KINDS = (ReminderKind.FOLLOWUP, ReminderKind.INSTALLMENT, ReminderKind.REQUEST)
 
 
 @dataclass(frozen=True)
 class CalendarEntry:
-    """One event: a follow-up or request at its time, a collection on its day."""
+    """One event: a follow-up or request at its time, a collection on its day. Plain
+    values read by one query (ORM objects cost a third of a 2,000-event feed)."""
 
-    reminder: Reminder
-    customer: Customer | None
-    installment: Installment | None  # a collection: what it still owes, and on which day
+    reminder_id: int
+    kind: str
+    due_at: datetime
+    text: str
+    customer_id: int | None
+    customer_name: str | None
+    collect_on: date | None = None  # a collection: its day, and what it still owes
+    left_minor: int = 0
+    currency: str = ""
 
 
 def feed_link(public_url: str, token: str) -> str:
@@ -93,20 +100,21 @@ async def feed_owner(session: AsyncSession, token: str) -> User | None:
 async def calendar_entries(session: AsyncSession, user: User) -> list[CalendarEntry]:
     """The member's open follow-ups, collections and requests, oldest first."""
     rows = await session.execute(
-        select(Reminder, Installment)
+        select(Reminder.id, Reminder.kind, Reminder.due_at, Reminder.text,
+               Reminder.customer_id, Customer.name, Installment.due_on,
+               Installment.amount_minor - Installment.paid_minor, Installment.currency)
+        .outerjoin(Customer, Customer.id == Reminder.customer_id)
         .outerjoin(Installment, Installment.reminder_id == Reminder.id)
         .where(Reminder.user_id == user.id, Reminder.status == ReminderStatus.OPEN,
                Reminder.kind.in_(KINDS), Reminder.due_at >= utcnow() - LOOKBACK)
         .order_by(Reminder.due_at, Reminder.id).limit(FEED_LIMIT))
     found = []
-    for reminder, installment in rows:
-        if reminder.kind == ReminderKind.INSTALLMENT and (
-                installment is None or installment.paid_minor >= installment.amount_minor):
-            continue
-        found.append(CalendarEntry(reminder, reminder.customer, installment))
+    for reminder_id, kind, due_at, text, customer_id, name, due_on, left, currency in rows:
+        if kind == ReminderKind.INSTALLMENT:
+            if due_on is None or left <= 0:  # paid since, or its installment is gone
+                continue
+            found.append(CalendarEntry(reminder_id, kind, due_at, text, customer_id, name,
+                                       due_on, left, currency))
+        else:
+            found.append(CalendarEntry(reminder_id, kind, due_at, text, customer_id, name))
     return found
-
-
-def collection_day(entry: CalendarEntry) -> date | None:
-    """The day a collection is due (an all-day event); None for a timed one."""
-    return entry.installment.due_on if entry.installment is not None else None

@@ -359,7 +359,9 @@ class Interaction(Base):
     """A call, meeting, message, email, note or feedback logged against a customer."""
 
     __tablename__ = "interactions"
-    __table_args__ = (Index("ix_interactions_customer_time", "customer_id", "occurred_at"),)
+    __table_args__ = (Index("ix_interactions_customer_time", "customer_id", "occurred_at"),
+                      # A member's contacts in a period (targets, the weekly summary).
+                      Index("ix_interactions_user_time", "user_id", "occurred_at", "kind"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
@@ -390,7 +392,11 @@ class Purchase(Base):
                       # Partial, so that the charts' "last two years" is not read by it.
                       Index("ix_purchases_unplanned_time", "occurred_at",
                             sqlite_where=sql_text("planned = 0"),
-                            postgresql_where=sql_text("planned = false")))
+                            postgresql_where=sql_text("planned = false")),
+                      # What each member booked in a period (targets): covering, and led by
+                      # the member so that no time-only read picks it.
+                      Index("ix_purchases_user_time", "user_id", "occurred_at", "currency",
+                            "amount_minor", "returned_minor"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
@@ -467,6 +473,8 @@ class Payment(Base):
 
     __tablename__ = "payments"
     __table_args__ = (Index("ix_payments_customer_time", "customer_id", "received_at"),
+                      Index("ix_payments_user_time", "user_id", "received_at", "kind",
+                            "currency", "amount_minor"),
                       Index("ix_payments_purchase", "purchase_id"),
                       Index("ix_payments_installment", "installment_id", "kind", "currency",
                             "amount_minor"))

@@ -12,19 +12,20 @@ times a day whatever they are told (the chat says so). Every wrong address gets 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from icalendar import Calendar, Event, vDDDTypes
+from icalendar import Calendar, Timezone, vDDDTypes
 
-from bot.messages.i18n import N_, Translate, translator
+from bot.messages.i18n import N_, translator
 from bot.understanding.amounts import Money, format_money
 from storage.calendars import PATH, SUFFIX, CalendarEntry, calendar_entries, feed_owner
 from storage.clock import utcnow
 from storage.database import Database
-from storage.models import ReminderKind, User
+from storage.models import ReminderKind, User, format_code
 
 REFRESH = timedelta(hours=1)
 FOLLOW_UP_LENGTH = timedelta(minutes=30)
@@ -33,6 +34,7 @@ COLLECT = N_("Collect {amount} from {name} (installment {number})")
 REQUEST = N_("Service request of {name}")
 OPEN_CARD = N_("Open the card in the chat: {link}")
 FEED_NAME = N_("salesbot follow-ups")
+WORDS = {"follow_up": FOLLOW_UP, "collect": COLLECT, "request": REQUEST, "open_card": OPEN_CARD}
 
 
 def card_link(customer_id: int, bot_username: str | None, public_url: str) -> str:
@@ -46,6 +48,9 @@ def card_link(customer_id: int, bot_username: str | None, public_url: str) -> st
 
 def feed_text(user: User, entries: list[CalendarEntry], *, host: str, bot_username: str | None,
               public_url: str) -> bytes:
+    """The feed: its head and the member's VTIMEZONE from `icalendar`, each event written
+    here (`icalendar` took 0.3 ms an event, 600 ms for 2,000; these lines take a fiftieth
+    of that); tests parse it all back with `icalendar`."""
     t = translator(user.language)
     zone = ZoneInfo(user.timezone)
     calendar = Calendar()
@@ -57,46 +62,82 @@ def feed_text(user: User, entries: list[CalendarEntry], *, host: str, bot_userna
     calendar.add("x-wr-timezone", user.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDDDTypes(REFRESH))
-    stamp = utcnow()
-    for entry in entries:
-        calendar.add_component(_event(t, entry, zone, stamp, host=host,
-                                      bot_username=bot_username, public_url=public_url))
-    calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+    head: str = calendar.to_ical().decode().removesuffix("END:VCALENDAR\r\n")
+    if any(entry.collect_on is None for entry in entries):  # timed events name it
+        head += _vtimezone(user.timezone)
+    stamp = f"DTSTAMP:{utcnow():%Y%m%dT%H%M%SZ}"
+    said = {key: t(text) for key, text in WORDS.items()}  # once, not once an event
+    events = "".join(_event(said, entry, zone, stamp, host=host, bot_username=bot_username,
+                            public_url=public_url) for entry in entries)
+    return (head + events + "END:VCALENDAR\r\n").encode()
 
 
-def _event(t: Translate, entry: CalendarEntry, zone: ZoneInfo, stamp: object, *, host: str,
-           bot_username: str | None, public_url: str) -> Event:
-    reminder, customer = entry.reminder, entry.customer
-    name = customer.name if customer is not None else "—"
-    event = Event()
-    event.add("uid", f"reminder-{reminder.id}@{host}")
-    event.add("dtstamp", stamp)
-    if entry.installment is not None:
-        left = entry.installment.amount_minor - entry.installment.paid_minor
-        event.add("summary", "💴 " + t(COLLECT).format(
-            amount=format_money(Money.from_minor(left, entry.installment.currency)),
-            name=name, number=reminder.text))
-        event.add("dtstart", entry.installment.due_on)  # an all-day event
-        event.add("dtend", entry.installment.due_on + timedelta(days=1))
-        event.add("transp", "TRANSPARENT")
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str) -> str:
+    """The zone's VTIMEZONE (its rules from 1970 on: 40 ms to make, so made once)."""
+    text: bytes = Timezone.from_tzid(tzid).to_ical()
+    return text.decode()
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 §3.3.11 says."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _line(name: str, value: str) -> str:
+    """One content line, folded at 75 octets without splitting a character (§3.1)."""
+    data = f"{name}:{value}".encode()
+    parts: list[bytes] = []
+    start, limit = 0, 75
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a UTF-8 character
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74  # a continuation line starts with a space
+    return b"\r\n ".join(parts).decode() + "\r\n"
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    """20261127T150000 where the member is (strftime took a third of an event's time)."""
+    at = moment.astimezone(zone)
+    return (f"{at.year:04d}{at.month:02d}{at.day:02d}T{at.hour:02d}{at.minute:02d}"
+            f"{at.second:02d}")
+
+
+def _event(said: dict[str, str], entry: CalendarEntry, zone: ZoneInfo, stamp: str, *,
+           host: str, bot_username: str | None, public_url: str) -> str:
+    name = entry.customer_name or "—"
+    lines = ["BEGIN:VEVENT\r\n", _line("UID", f"reminder-{entry.reminder_id}@{host}"),
+             stamp + "\r\n"]
+    if entry.collect_on is not None:
+        summary = "💴 " + said["collect"].format(
+            amount=format_money(Money.from_minor(entry.left_minor, entry.currency)),
+            name=name, number=entry.text)
+        day = entry.collect_on
+        lines += [_line("SUMMARY", _text(summary)),
+                  f"DTSTART;VALUE=DATE:{day:%Y%m%d}\r\n",  # an all-day event
+                  f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}\r\n",
+                  "TRANSP:TRANSPARENT\r\n"]
     else:
-        icon = "🛠 " if reminder.kind == ReminderKind.REQUEST else "📞 "
-        title = t(REQUEST if reminder.kind == ReminderKind.REQUEST else FOLLOW_UP).format(
+        icon = "🛠 " if entry.kind == ReminderKind.REQUEST else "📞 "
+        title = said["request" if entry.kind == ReminderKind.REQUEST else "follow_up"].format(
             name=name)
-        event.add("summary", icon + (f"{title}: {reminder.text}" if reminder.text else title))
-        start = reminder.due_at.astimezone(zone)
-        event.add("dtstart", start)
-        event.add("dtend", start + FOLLOW_UP_LENGTH)
-    lines = [reminder.text] if reminder.text and entry.installment is None else []
-    if customer is not None:
-        link = card_link(customer.id, bot_username, public_url)
-        event.add("url", link)
-        lines.append(f"{customer.name} {customer.code}")
-        lines.append(t(OPEN_CARD).format(link=link))
-    if lines:
-        event.add("description", "\n".join(lines))
-    return event
+        summary = icon + (f"{title}: {entry.text}" if entry.text else title)
+        lines += [_line("SUMMARY", _text(summary)),
+                  f"DTSTART;TZID={zone.key}:{_local(entry.due_at, zone)}\r\n",
+                  f"DTEND;TZID={zone.key}:{_local(entry.due_at + FOLLOW_UP_LENGTH, zone)}\r\n"]
+    described = [entry.text] if entry.text and entry.collect_on is None else []
+    if entry.customer_id is not None:
+        link = card_link(entry.customer_id, bot_username, public_url)
+        lines.append(_line("URL", link))
+        described += [f"{name} {format_code(entry.customer_id)}",
+                      said["open_card"].format(link=link)]
+    if described:
+        lines.append(_line("DESCRIPTION", _text("\n".join(described))))
+    lines.append("END:VEVENT\r\n")
+    return "".join(lines)
 
 
 class CalendarFeeds:
