@@ -37,12 +37,15 @@ import hashlib
 import math
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage import audit
 from storage.clock import utcnow
@@ -210,14 +213,24 @@ async def sample_fields(session: AsyncSession, chosen: ColumnElement[bool], limi
     return found
 
 
+_OWNER = aliased(User)
+# The merge fields' columns (bot/mail/templates.py FIELDS), read with the customer's owner.
+_FIELD_COLUMNS = (Customer.id, Customer.name, Customer.company, Customer.title,
+                  Customer.region, Customer.source, _OWNER.display_name)
+
+
+def _fields(row: Sequence[Any]) -> dict[str, str]:
+    customer_id, *values = row
+    return {**dict(zip(("name", "company", "title", "region", "source", "owner"),
+                       (value or "" for value in values), strict=True)),
+            "code": format_code(customer_id)}
+
+
 async def merge_fields(session: AsyncSession, customer_id: int) -> dict[str, str]:
-    customer = await session.get(Customer, customer_id)
-    assert customer is not None
-    owner = await session.get(User, customer.owner_id) if customer.owner_id else None
-    return {"name": customer.name, "company": customer.company or "",
-            "title": customer.title or "", "region": customer.region or "",
-            "source": customer.source or "", "owner": owner.display_name if owner else "",
-            "code": format_code(customer.id)}
+    row = (await session.execute(
+        select(*_FIELD_COLUMNS).outerjoin(_OWNER, _OWNER.id == Customer.owner_id)
+        .where(Customer.id == customer_id))).one()
+    return _fields(row)
 
 
 async def start(session: AsyncSession, actor: Actor, campaign_id: int,
@@ -286,6 +299,8 @@ class Claimed:
     customer_id: int
     email: str
     token: str  # for the unsubscribe link; only its hash is kept
+    fields: dict[str, str]  # the merge fields, read with the claim
+    created_by_id: int  # whose name the timeline entry carries
 
 
 async def settle_interrupted(session: AsyncSession) -> int:
@@ -302,22 +317,31 @@ async def sending_campaigns(session: AsyncSession) -> list[Campaign]:
 
 
 async def claim_next(session: AsyncSession, campaign_id: int) -> Claimed | None:
-    """The next pending recipient, marked as being handed over (commit before sending)."""
-    recipient = await session.scalar(
-        select(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign_id,
-                                        CampaignRecipient.status == SendStatus.PENDING)
-        .order_by(CampaignRecipient.id).limit(1))
-    if recipient is None:
+    """The next pending recipient of a campaign still sending, marked as being handed over
+    (commit before sending), with its merge fields; None when there is none, or when the
+    campaign was paused or stopped meanwhile. Two senders never claim the same row."""
+    found = (await session.execute(
+        select(CampaignRecipient.id, CampaignRecipient.email, Campaign.created_by_id,
+               *_FIELD_COLUMNS)
+        .join(Campaign, Campaign.id == CampaignRecipient.campaign_id)
+        .join(Customer, Customer.id == CampaignRecipient.customer_id)
+        .outerjoin(_OWNER, _OWNER.id == Customer.owner_id)
+        .where(CampaignRecipient.campaign_id == campaign_id,
+               CampaignRecipient.status == SendStatus.PENDING,
+               Campaign.status == CampaignStatus.SENDING)
+        .order_by(CampaignRecipient.id).limit(1))).first()
+    if found is None:
         return None
+    recipient_id, email, created_by, *fields = found
     token = secrets.token_urlsafe(24)
     claimed = await session.execute(
-        update(CampaignRecipient).where(CampaignRecipient.id == recipient.id,
+        update(CampaignRecipient).where(CampaignRecipient.id == recipient_id,
                                         CampaignRecipient.status == SendStatus.PENDING)
         .values(status=SendStatus.SENDING, token_hash=_hashed(token)))
     if not getattr(claimed, "rowcount", 0):
-        return None
-    assert recipient.email is not None
-    return Claimed(recipient.id, campaign_id, recipient.customer_id, recipient.email, token)
+        return None  # another sender took it first
+    return Claimed(recipient_id, campaign_id, fields[0], email or "", token, _fields(fields),
+                   created_by)
 
 
 async def mark_sent(session: AsyncSession, claimed: Claimed, subject: str) -> None:
@@ -325,9 +349,7 @@ async def mark_sent(session: AsyncSession, claimed: Claimed, subject: str) -> No
     await session.execute(update(CampaignRecipient).where(
         CampaignRecipient.id == claimed.recipient_id).values(status=SendStatus.SENT,
                                                              sent_at=now))
-    campaign = await session.get(Campaign, claimed.campaign_id)
-    session.add(Interaction(customer_id=claimed.customer_id,
-                            user_id=campaign.created_by_id if campaign else None,
+    session.add(Interaction(customer_id=claimed.customer_id, user_id=claimed.created_by_id,
                             kind=InteractionKind.CAMPAIGN, occurred_at=now,
                             summary=f"📧 {subject}"[:500], created_at=now))
 
@@ -356,22 +378,29 @@ async def put_back(session: AsyncSession, claimed: Claimed) -> None:
 
 
 async def pause(session: AsyncSession, campaign_id: int, problem: str) -> Campaign | None:
-    campaign = await session.get(Campaign, campaign_id)
-    if campaign is not None and campaign.status == CampaignStatus.SENDING:
-        campaign.status, campaign.problem = CampaignStatus.PAUSED, problem[:300]
-    return campaign
+    """Sending to paused, with why; the campaign when this call paused it (None when it
+    was paused, stopped or done already: whoever started it is told once)."""
+    paused = await session.execute(
+        update(Campaign).where(Campaign.id == campaign_id,
+                               Campaign.status == CampaignStatus.SENDING)
+        .values(status=CampaignStatus.PAUSED, problem=problem[:300]))
+    if not getattr(paused, "rowcount", 0):
+        return None
+    return await session.get(Campaign, campaign_id, populate_existing=True)
 
 
 async def finish_if_done(session: AsyncSession, campaign_id: int) -> Campaign | None:
-    """The campaign, marked done, when nobody is left pending; else None."""
-    left = await session.scalar(select(func.count()).select_from(CampaignRecipient).where(
+    """The campaign, marked done by this call, when nobody is left pending; else None."""
+    left = select(CampaignRecipient.id).where(
         CampaignRecipient.campaign_id == campaign_id,
-        CampaignRecipient.status.in_((SendStatus.PENDING, SendStatus.SENDING))))
-    campaign = await session.get(Campaign, campaign_id)
-    if left or campaign is None or campaign.status != CampaignStatus.SENDING:
+        CampaignRecipient.status.in_((SendStatus.PENDING, SendStatus.SENDING)))
+    finished = await session.execute(
+        update(Campaign).where(Campaign.id == campaign_id,
+                               Campaign.status == CampaignStatus.SENDING, ~left.exists())
+        .values(status=CampaignStatus.DONE, finished_at=utcnow()))
+    if not getattr(finished, "rowcount", 0):
         return None
-    campaign.status, campaign.finished_at = CampaignStatus.DONE, utcnow()
-    return campaign
+    return await session.get(Campaign, campaign_id, populate_existing=True)
 
 
 # ---- opting out --------------------------------------------------------------------

@@ -281,11 +281,11 @@ async def test_a_server_that_stops_answering_mid_message_is_never_sent_to_twice(
         chat = bot.chat(ADMIN, "Alice")
         await customers_with_email(chat, 3)
         await chat.press(await written(chat, "all", "Hi", "Hello {{ name }}"), "🚀 Send")
-        assert await sender(bot).run_once() == 0
+        first = await sender(bot).run_once()  # the other connections may send meanwhile
         assert [m for m in chat.inbox() if "paused" in m.text and "stopped answering" in m.text]
         listed = [m for m in await chat.send("/campaigns") if "#1" in m.text]
         await chat.press(listed[-1], "▶️ Resume")
-        assert await sender(bot).run_once() == 2
+        assert first + await sender(bot).run_once() == 2
         statuses = sorted(str(r.status) for r in await recipients(bot) if r.group == "send")
         assert statuses == ["sent", "sent", "unknown"]
         assert len(box.to()) == len(set(box.to()))  # the slow one arrived once, at most
