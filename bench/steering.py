@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import random
 import statistics
 import time
@@ -19,7 +20,7 @@ from typing import Any
 
 import aiohttp
 from aiosmtpd.controller import Controller
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, update
 
 from bench.reminders import empty
 from bench.stats import percentile
@@ -119,26 +120,35 @@ async def time_attainment(db: Database) -> list[float]:
     return timings[1:]  # the first warms the statement cache
 
 
-async def time_feed(db: Database) -> list[float]:
+async def time_feed(db: Database) -> tuple[list[float], list[float]]:
+    """The feed fetched after one of its follow-ups changed (written anew), and fetched
+    again unchanged (served as written)."""
     async with db.unit_of_work() as session:
         token = await calendars.new_feed(session, 1)
+        first = await session.scalar(select(func.min(Reminder.id)))
     port = free_port()
     pages = MiniApp(db, Settings.model_validate({
         "telegram": {"token": "1:BENCH"},
         "webapp": {"port": port, "url": "https://crm.example.com/app/"}}))
     await pages.start()
-    timings = []
+    changed: list[float] = []
+    unchanged: list[float] = []
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(22):
+            for n in range(102):
+                if n % 2 == 0:  # a follow-up's text changed since the last fetch
+                    async with db.unit_of_work() as session:
+                        await session.execute(update(Reminder).where(Reminder.id == first)
+                                              .values(text=f"follow up, take {n}"))
                 started = time.perf_counter()
                 async with http.get(f"http://127.0.0.1:{port}/cal/{token}.ics") as feed:
                     body = await feed.read()
                     assert feed.status == 200 and body.count(b"BEGIN:VEVENT") == FOLLOW_UPS
-                timings.append((time.perf_counter() - started) * 1000)
+                (unchanged if n % 2 else changed).append(
+                    (time.perf_counter() - started) * 1000)
     finally:
         await pages.stop()
-    return timings[2:]
+    return changed[1:], unchanged[1:]
 
 
 class Told:
@@ -212,9 +222,11 @@ async def run(url: str, label: str) -> str:
     db = Database(url)
     await empty(db)
     await seed(db)
+    gc.collect()
+    gc.freeze()  # the bench's seeded rows are not the bot's: out of the collector's way
     try:
         timings = await time_attainment(db)
-        feed = await time_feed(db)
+        feed, again = await time_feed(db)
         rate, lookups, received = await time_campaign(db, url)
     finally:
         await db.dispose()
@@ -223,15 +235,20 @@ async def run(url: str, label: str) -> str:
         f"### Targets, the calendar feed and a campaign: {label}", "",
         f"{MEMBERS} members x 5 metrics over {PURCHASES:,} purchases, 100,000 payments and "
         f"interactions, 5,000 deals; a member's feed of {FOLLOW_UPS:,} open follow-ups over "
-        f"HTTP; a campaign to {RECIPIENTS:,} customers through aiosmtpd on loopback at the "
+        "HTTP, 50 times after one of them changed and 50 times unchanged; a campaign to "
+        f"{RECIPIENTS:,} customers through aiosmtpd on loopback at the "
         "largest configured rate (6,000 a minute) while a colleague looks a customer up every "
         "50 ms (bench/steering.py).", "",
         "| measure | median | p99 / slowest | target |", "|---|---|---|---|",
         f"| attainment, the whole team's month | {statistics.median(timings):.0f} ms | "
         f"{slowest:.0f} ms | < {ATTAINMENT_MS} ms "
         f"({'met' if slowest < ATTAINMENT_MS else 'MISSED'}) |",
-        f"| the calendar feed | {percentile(feed, 50):.0f} ms | {percentile(feed, 99):.0f} ms "
+        f"| the calendar feed, a follow-up changed since the last fetch (written anew) | "
+        f"{percentile(feed, 50):.0f} ms | {percentile(feed, 99):.0f} ms "
         f"| < {FEED_MS} ms ({'met' if percentile(feed, 99) < FEED_MS else 'MISSED'}) |",
+        f"| the calendar feed fetched again unchanged (served as written) | "
+        f"{percentile(again, 50):.0f} ms | {percentile(again, 99):.0f} ms "
+        f"| < {FEED_MS} ms ({'met' if percentile(again, 99) < FEED_MS else 'MISSED'}) |",
         f"| campaign messages a second ({received:,} received) | {rate:.0f}/s | | "
         f">= {SENDS_PER_S}/s ({'met' if rate >= SENDS_PER_S else 'MISSED'}) |",
         f"| a lookup meanwhile ({len(lookups)} lookups) | {percentile(lookups, 50):.1f} ms | "

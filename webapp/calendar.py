@@ -12,6 +12,9 @@ times a day whatever they are told (the chat says so). Every wrong address gets 
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+from dataclasses import astuple
 from datetime import datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -141,9 +144,17 @@ def _event(said: dict[str, str], entry: CalendarEntry, zone: ZoneInfo, stamp: st
 
 
 class CalendarFeeds:
+    """Serves the feeds. A feed whose rows have not changed since it was last written is
+    served again as it was (a calendar app polls the same feed all day), and an app that
+    sends its ETag back gets 304: the rows are read on every request, the text written
+    only when they changed."""
+
+    KEPT = 256  # members' feeds kept written, the least recently served dropped first
+
     def __init__(self, database: Database, public_url: str, bot_username: str | None) -> None:
         self.database, self.public_url, self.bot_username = database, public_url, bot_username
         self.host = urlsplit(public_url).hostname or "salesbot"
+        self.written: OrderedDict[int, tuple[str, bytes]] = OrderedDict()
 
     def add_to(self, app: web.Application) -> None:
         app.router.add_get(PATH + "{name}", self.show)
@@ -156,7 +167,27 @@ class CalendarFeeds:
             entries = await calendar_entries(session, user) if user is not None else []
         if user is None:
             return web.Response(text="Not found", status=404, content_type="text/plain")
-        return web.Response(
-            body=feed_text(user, entries, host=self.host, bot_username=self.bot_username,
-                           public_url=self.public_url),
-            content_type="text/calendar", charset="utf-8")
+        tag = _fingerprint(user, entries)
+        kept = self.written.get(user.id)
+        if kept is None or kept[0] != tag:
+            kept = (tag, feed_text(user, entries, host=self.host,
+                                   bot_username=self.bot_username,
+                                   public_url=self.public_url))
+        self.written[user.id] = kept
+        self.written.move_to_end(user.id)
+        while len(self.written) > self.KEPT:
+            self.written.popitem(last=False)
+        etag = f'"{tag}"'
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(body=kept[1], content_type="text/calendar", charset="utf-8",
+                            headers={"ETag": etag})
+
+
+def _fingerprint(user: User, entries: list[CalendarEntry]) -> str:
+    """What the feed's text depends on: the rows, and the member's name, zone and
+    language."""
+    seen = hashlib.sha256(repr((user.display_name, user.timezone, user.language)).encode())
+    for entry in entries:
+        seen.update(repr(astuple(entry)).encode())
+    return seen.hexdigest()[:32]

@@ -72,6 +72,18 @@ async def test_the_feed_holds_follow_ups_and_collections_and_the_address_can_be_
     again = Calendar.from_ical((await fetch(base, found.group(1)))[2])
     assert sorted(str(e["UID"]) for e in again.walk("VEVENT")) == uids
 
+    # fetched again by an app that kept the ETag: 304; a new follow-up: the new text
+    async with aiohttp.ClientSession() as web:
+        async with web.get(base + found.group(1)) as first_answer:
+            etag = first_answer.headers["ETag"]
+        async with web.get(base + found.group(1), headers={"If-None-Match": etag}) as same:
+            assert same.status == 304
+        await chat.press(await chat.say("/remind 王小明 下周一上午10点 送样品"), "保存")
+        async with web.get(base + found.group(1), headers={"If-None-Match": etag}) as moved:
+            assert moved.status == 200 and moved.headers["ETag"] != etag
+            events = Calendar.from_ical(await moved.read()).walk("VEVENT")
+            assert any("送样品" in str(event["SUMMARY"]) for event in events)
+
     # the link back opens the card in the chat
     card = await chat.say("/start c1")
     assert "王小明" in card.text and "C-000001" in card.text
