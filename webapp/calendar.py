@@ -12,9 +12,7 @@ times a day whatever they are told (the chat says so). Every wrong address gets 
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
-from dataclasses import astuple
 from datetime import datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -186,8 +184,7 @@ class CalendarFeeds:
 
 def _fingerprint(user: User, entries: list[CalendarEntry]) -> str:
     """What the feed's text depends on: the rows, and the member's name, zone and
-    language."""
-    seen = hashlib.sha256(repr((user.display_name, user.timezone, user.language)).encode())
-    for entry in entries:
-        seen.update(repr(astuple(entry)).encode())
-    return seen.hexdigest()[:32]
+    language. Python's own hash of the rows (1.5 ms for 2,000; a SHA-256 of their text
+    took 50 ms): it is kept in this process only, so it need not be stable across runs."""
+    seen = hash((user.display_name, user.timezone, user.language, tuple(entries)))
+    return f"{seen & 0xFFFF_FFFF_FFFF_FFFF:016x}"
