@@ -243,10 +243,11 @@ async def run(url: str, label: str) -> str:
         f"| attainment, the whole team's month | {statistics.median(timings):.0f} ms | "
         f"{slowest:.0f} ms | < {ATTAINMENT_MS} ms "
         f"({'met' if slowest < ATTAINMENT_MS else 'MISSED'}) |",
-        f"| the calendar feed, a follow-up changed since the last fetch (written anew) | "
+        "| the calendar feed, a follow-up changed since the last fetch "
+        f"(that event written anew) | "
         f"{percentile(feed, 50):.0f} ms | {percentile(feed, 99):.0f} ms "
         f"| < {FEED_MS} ms ({'met' if percentile(feed, 99) < FEED_MS else 'MISSED'}) |",
-        f"| the calendar feed fetched again unchanged (served as written) | "
+        f"| the calendar feed fetched again unchanged (its events as written) | "
         f"{percentile(again, 50):.0f} ms | {percentile(again, 99):.0f} ms "
         f"| < {FEED_MS} ms ({'met' if percentile(again, 99) < FEED_MS else 'MISSED'}) |",
         f"| campaign messages a second ({received:,} received) | {rate:.0f}/s | | "
