@@ -31,8 +31,9 @@ GROUP_PER_MINUTE = 20
 # Telegram counts when a message arrives, not when it left: two sent exactly a second
 # apart may arrive 0.99 s apart and the second is refused. Without a margin 34 of 40
 # paced replies to one chat were refused by the fake (which counts as strictly); with
-# 10% none.
-MARGIN = 1.1
+# 10% none on an idle machine, but 26 of 40 while a campaign was being sent on the same
+# two cores (CI, 2026-12-07): the departures' jitter then passed 100 ms. With 25%, none.
+MARGIN = 1.25
 # Chats idle this long lose their limiter (it holds nothing any more).
 FORGET_AFTER = 120.0
 

@@ -123,7 +123,7 @@ async def test_targets_a_campaign_its_effect_and_the_calendar_over_http(
         f'[webapp]\nport = {web_port}\nurl = "https://crm.example.com/app/"\n'
         f'[email]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
         'allow_plaintext = true\nfrom_address = "sales@crm.example.com"\n'
-        'per_minute = 6000\n'))
+        'per_minute = 3000\n'))
     await bot.start(api)
     base = f"http://127.0.0.1:{web_port}"
     try:
