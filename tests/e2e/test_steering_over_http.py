@@ -64,16 +64,19 @@ async def seeded(database_url: str) -> None:
     database = Database(database_url)
     try:
         async with database.unit_of_work() as session:
+            # No ids given: PostgreSQL's sequences must move past them for the bot's rows.
             await session.execute(insert(Customer), [
-                {"id": n, "name": f"展会客户{n}", "search_text": f"展会客户{n}"}
+                {"name": f"展会客户{n}", "search_text": f"展会客户{n}"}
                 for n in range(1, SEGMENT + 1)])
-            await session.execute(insert(ContactPoint), [
-                {"customer_id": n, "kind": "email", "value": f"guest{n}@example.com"}
-                for n in range(1, SEGMENT + 1)])
-            session.add(Tag(id=1, name="展会"))
+            ids = list(await session.scalars(select(Customer.id).order_by(Customer.id)))
+            tag = Tag(name="展会")
+            session.add(tag)
             await session.flush()
+            await session.execute(insert(ContactPoint), [
+                {"customer_id": customer_id, "kind": "email",
+                 "value": f"guest{customer_id}@example.com"} for customer_id in ids])
             await session.execute(insert(customer_tags), [
-                {"customer_id": n, "tag_id": 1} for n in range(1, SEGMENT + 1)])
+                {"customer_id": customer_id, "tag_id": tag.id} for customer_id in ids])
     finally:
         await database.dispose()
 
@@ -123,7 +126,7 @@ async def test_targets_a_campaign_its_effect_and_the_calendar_over_http(
         f'[webapp]\nport = {web_port}\nurl = "https://crm.example.com/app/"\n'
         f'[email]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
         'allow_plaintext = true\nfrom_address = "sales@crm.example.com"\n'
-        'per_minute = 3000\n'))
+        'per_minute = 1200\n'))
     await bot.start(api)
     base = f"http://127.0.0.1:{web_port}"
     try:
@@ -144,7 +147,7 @@ async def test_targets_a_campaign_its_effect_and_the_calendar_over_http(
         await alice.says("展会邀请 {{ name }}", "The message?")
         preview = await alice.says("{{ name }}您好，欢迎来展会。", "As it will arrive")
         await alice.presses(preview, preview.button_data("🚀 Send"), "Sending to 900")
-        await alice.sees("is sent: 900 sent", timeout=90)
+        await alice.sees("is sent: 900 sent", timeout=150)
         assert len(box.messages) == 900 and len({str(m["To"]) for m in box.messages}) == 900
         first = box.messages[0]
         assert str(first["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
