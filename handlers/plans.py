@@ -98,9 +98,7 @@ async def show_purchase(update: Update, context: BotContext, purchase_id: int, *
 
 async def _purchase(context: BotContext, purchase_id: int) -> Purchase:
     async with context.unit_of_work() as session:
-        money = await plans.purchase_money(session, context.member, purchase_id,
-                                           _now(context).date())
-    return money.purchase
+        return await plans.load_purchase(session, context.member, purchase_id)
 
 
 async def ask_plan(update: Update, context: BotContext) -> int:

@@ -119,7 +119,7 @@ class CampaignSender:
     async def _tell(self, campaign: Campaign, text_of: Any) -> None:
         async with self.database.unit_of_work() as session:
             creator = await session.get(User, campaign.created_by_id)
-            counts = (await campaigns.report(session, campaign)).counts
+            counts = await campaigns.recipient_counts(session, campaign.id)
         if creator is None or not creator.active:
             return
         try:

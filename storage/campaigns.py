@@ -497,14 +497,20 @@ class Report:
         return self.held.customers < SMALLEST_HOLDOUT
 
 
-async def report(session: AsyncSession, campaign: Campaign) -> Report:
+async def recipient_counts(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    """Sent, refused, unknown, pending (of those to send to), holdout and skipped."""
     counts: dict[str, int] = {}
     for group, status, count in await session.execute(
             select(CampaignRecipient.group, CampaignRecipient.status, func.count())
-            .where(CampaignRecipient.campaign_id == campaign.id)
+            .where(CampaignRecipient.campaign_id == campaign_id)
             .group_by(CampaignRecipient.group, CampaignRecipient.status)):
         key = (status or SendStatus.PENDING) if group == RecipientGroup.SEND else group
         counts[key] = counts.get(key, 0) + int(count)
+    return counts
+
+
+async def report(session: AsyncSession, campaign: Campaign) -> Report:
+    counts = await recipient_counts(session, campaign.id)
     since = campaign.started_at
     until = since + timedelta(days=campaign.window_days) if since else None
     sent = await _arm(session, campaign.id, [SendStatus.SENT], since, until)

@@ -118,7 +118,7 @@ async def replan(session: AsyncSession, actor: Actor, purchase_id: int,
                  plan: list[tuple[date, int]], *, today: date,
                  remind_at: Callable[[date], datetime]) -> list[Installment]:
     """A saved purchase's plan, set or replaced (see the module's docstring); audited."""
-    purchase = await _purchase(session, actor, purchase_id)
+    purchase = await load_purchase(session, actor, purchase_id)
     old = list(await session.scalars(select(Installment).where(
         Installment.purchase_id == purchase.id)))
     if old:
@@ -172,7 +172,7 @@ async def record_invoice(session: AsyncSession, actor: Actor, installment_id: in
 async def purchase_money(session: AsyncSession, actor: Actor, purchase_id: int,
                          today: date) -> PurchaseMoney:
     """One purchase with its installments and where it stands today."""
-    purchase = await _purchase(session, actor, purchase_id)
+    purchase = await load_purchase(session, actor, purchase_id)
     return (await _with_installments(session, [purchase], today))[0]
 
 
@@ -208,7 +208,8 @@ async def _with_installments(session: AsyncSession, bought: list[Purchase], toda
     return found
 
 
-async def _purchase(session: AsyncSession, actor: Actor, purchase_id: int) -> Purchase:
+async def load_purchase(session: AsyncSession, actor: Actor, purchase_id: int) -> Purchase:
+    """The purchase, if the actor may see its customer."""
     purchase = await session.get(Purchase, purchase_id)
     if purchase is None:
         raise ValidationFailed("purchase", N_("That purchase no longer exists."))
