@@ -163,12 +163,12 @@ def _draw(ax: Any, chart: ChartData) -> None:
 
 # ---- in the bot -------------------------------------------------------------------------
 
-_renderer = workers.Pool(1)
+_renderer = workers.Pool(1, "charts")
 
 
 def warm() -> None:
     """Starts the chart process and loads matplotlib there, in the background."""
-    _renderer.executor().submit(ready)
+    _renderer.warm(ready)
 
 
 async def picture(chart: ChartData) -> bytes:

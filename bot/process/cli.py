@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.process import logs
+from bot.runtime import workers
 from bot.runtime.config import ConfigError, Settings, load_settings
 from storage.clock import utcnow
 from storage.encryption import EncryptionError, check_opens, new_key
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     logs.configure(settings.logging.level, settings.logging.format)
+    workers.end_after_idle(settings.workers.idle_minutes * 60)
     if args.command in ONE_SHOT and settings.logging.level == "INFO":
         # A one-shot command prints what was asked for and nothing else: Alembic's
         # "Context impl SQLiteImpl" lines and the services' INFO lines belong in the running

@@ -12,7 +12,9 @@ reasons, when:
   time is reported but not judged);
 - the oldest reminder due and not sent is `REMINDER_LAG_SECONDS` old (the sweep runs
   every 30 s; a reminder Telegram asked us to hold back for a 429 waits at most a minute).
-A standby reports its role and is healthy when its database is.
+A standby reports its role and is healthy when its database is. Both report their worker
+processes alive and the memory of the whole tree (bot and workers), which is what a small
+server's limit counts; the workers are not judged, as they come and go with the work.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Monitor:
             report["seconds_since_telegram"] = round(silence, 1)
             if self.polling and silence > POLL_SILENCE_SECONDS:
                 problems.append(f"telegram: no successful poll for {silence:.0f} s")
+        report["workers"] = metrics.read_workers()
         report["status"] = "unhealthy" if problems else "ok"
         if problems:
             report["problems"] = problems
@@ -90,6 +93,7 @@ class Monitor:
             await asyncio.wait_for(self._reminder_backlog(), DATABASE_SECONDS)
         except Exception as error:  # the counters are still worth scraping
             log.warning("metrics: reminder backlog not read: %s", error)
+        metrics.read_workers()
         return web.Response(body=generate_latest(metrics.REGISTRY),
                             headers={"Content-Type": CONTENT_TYPE_LATEST})
 

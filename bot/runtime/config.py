@@ -186,6 +186,12 @@ class ImportSettings(_Section):
     progress_from: int = Field(default=2000, ge=1)
 
 
+class WorkerSettings(_Section):
+    # Worker processes (sheets, charts, business-card OCR) end after this many minutes
+    # without work and start again on the next; kept, they hold what their last job grew to.
+    idle_minutes: float = Field(default=3, gt=0, le=1440)
+
+
 class SalesSettings(_Section):
     # Amounts without a currency written are in this one (ISO 4217).
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
@@ -300,6 +306,7 @@ class Settings(_Section):
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
     sales: SalesSettings = Field(default_factory=SalesSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)

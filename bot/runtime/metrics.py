@@ -7,10 +7,15 @@ reports the same backlog as the active instance.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 
+import psutil
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from telegram import Update
+
+from bot.runtime import workers
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -38,6 +43,39 @@ BACKUPS = Counter("salesbot_backups", "Backups written", registry=REGISTRY)
 LAST_CONTACT = Gauge("salesbot_telegram_last_contact_timestamp_seconds",
                      "When updates were last fetched from or pushed by Telegram",
                      registry=REGISTRY)
+
+WORKERS_ALIVE = Gauge("salesbot_workers_alive", "Worker processes running, by pool",
+                      ["pool"], registry=REGISTRY)
+WORKER_MEMORY = Gauge("salesbot_worker_memory_bytes",
+                      "Resident memory of a pool's worker processes", ["pool"],
+                      registry=REGISTRY)
+TREE_MEMORY = Gauge("salesbot_process_tree_memory_bytes",
+                    "Resident memory of the bot and its worker processes together",
+                    registry=REGISTRY)
+
+
+def read_workers() -> dict[str, dict[str, float]]:
+    """Sets the worker gauges; returns each pool's processes and memory in MB, and the
+    whole tree's (the bot's own included) under "total"."""
+    report: dict[str, dict[str, float]] = {}
+    total = _resident(os.getpid())
+    for pool, pids in workers.alive().items():
+        memory = sum(_resident(pid) for pid in pids)
+        total += memory
+        WORKERS_ALIVE.labels(pool).set(len(pids))
+        WORKER_MEMORY.labels(pool).set(memory)
+        report[pool] = {"processes": len(pids), "memory_mb": round(memory / 2**20, 1)}
+    TREE_MEMORY.set(total)
+    report["total"] = {"processes": 1 + sum(int(r["processes"]) for r in report.values()),
+                       "memory_mb": round(total / 2**20, 1)}
+    return report
+
+
+def _resident(pid: int) -> int:
+    """A process's resident memory in bytes; 0 for one that has just exited."""
+    with contextlib.suppress(psutil.Error):
+        return int(psutil.Process(pid).memory_info().rss)
+    return 0
 
 
 class Vitals:

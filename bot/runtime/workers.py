@@ -1,10 +1,17 @@
-"""A pool of worker processes for CPU-heavy work (reading a sheet, checking its rows,
-writing a workbook), so that the event loop keeps answering everybody meanwhile.
+"""Pools of worker processes for CPU-heavy work (reading a sheet, checking its rows,
+writing a workbook; the charts and OCR keep pools of their own), so that the event loop
+keeps answering everybody meanwhile.
 
 Processes, not threads: pure-Python work holds the GIL, and a thread parsing 100,000 rows
 would slow every other member's answer. Started on first use ("spawn": a fork of a
 process running an event loop and threads is unsafe), two workers on this two-core
 target; `run` sends a picklable function and its arguments to one of them.
+
+A pool ends its processes when it has had no work for `workers.idle_minutes` (3 by
+default): kept for good they held what their last job grew to (after a chart, a dozen
+card photos and one sheet the whole tree stayed at 929 MB beside a bot of 96 MB). Started
+again, a pool costs its first call the start: 0.7 s for a chart, 2.4 s for a card photo,
+both inside their targets (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -23,15 +31,20 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 WORKERS = 2
+IDLE_SECONDS = 180.0
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 
 
 class Pool:
-    """Worker processes started on first use, gone with the bot."""
+    """Worker processes started on first use, ended when idle, gone with the bot."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, name: str) -> None:
         self.size = size
+        self.name = name
         self._executor: ProcessPoolExecutor | None = None
+        self._busy = 0
+        self._retire: asyncio.TimerHandle | None = None
         _POOLS.append(self)
 
     def executor(self) -> ProcessPoolExecutor:
@@ -46,11 +59,45 @@ class Pool:
         """Runs in a worker; if a worker died (the system killed it for memory, say), the
         pool is broken for good, so it is replaced and the call made once more."""
         loop = asyncio.get_running_loop()
+        self._working()
         try:
-            return await loop.run_in_executor(self.executor(), function, *args)
-        except BrokenProcessPool:
+            try:
+                return await loop.run_in_executor(self.executor(), function, *args)
+            except BrokenProcessPool:
+                self.shutdown()
+                return await loop.run_in_executor(self.executor(), function, *args)
+        finally:
+            self._done(loop)
+
+    def warm(self, function: Callable[[], object]) -> None:
+        """Starts the processes and has one of them load what `function` imports, in the
+        background; left unused, the pool ends after its idle time like any other."""
+        loop = asyncio.get_running_loop()
+        self._working()
+        future = self.executor().submit(function)
+        def done(_: object) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: the bot stopped
+                loop.call_soon_threadsafe(self._done, loop)
+
+        future.add_done_callback(done)
+
+    def _working(self) -> None:
+        self._busy += 1
+        if self._retire is not None:
+            self._retire.cancel()
+            self._retire = None
+
+    def _done(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._busy -= 1
+        if self._busy == 0 and self._executor is not None and not loop.is_closed():
+            self._retire = loop.call_later(IDLE_SECONDS, self._end_if_idle)
+
+    def _end_if_idle(self) -> None:
+        self._retire = None
+        if self._busy == 0 and self._executor is not None:
+            log.info("%s workers idle for %.0f s: ended (pids %s)", self.name, IDLE_SECONDS,
+                     self.pids())
             self.shutdown()
-            return await loop.run_in_executor(self.executor(), function, *args)
 
     def pids(self) -> list[int]:
         """The worker processes' ids, once started."""
@@ -58,6 +105,8 @@ class Pool:
         return list(running)
 
     def shutdown(self) -> None:
+        """Lets the processes finish what they hold and exit (a call made meanwhile starts
+        new ones)."""
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
@@ -87,7 +136,18 @@ def _follow_parent(parent: int) -> None:
 
 
 _POOLS: list[Pool] = []
-_general = Pool(WORKERS)
+_general = Pool(WORKERS, "general")
+
+
+def end_after_idle(seconds: float) -> None:
+    """Every pool ends its processes after this long without work (the setting)."""
+    global IDLE_SECONDS
+    IDLE_SECONDS = seconds
+
+
+def alive() -> dict[str, list[int]]:
+    """Each pool's running processes, by its name (for /healthz and /metrics)."""
+    return {each.name: each.pids() for each in _POOLS}
 
 
 def pool() -> ProcessPoolExecutor:
