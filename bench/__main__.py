@@ -33,6 +33,7 @@ from bench import (
     dates,
     encrypted,
     failover,
+    footprint,
     imports,
     logs,
     miniapp,
@@ -254,7 +255,7 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 
 
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
-         "dates", "logs", "encrypted", "failover", "receivables", "surveys", "steering")
+         "dates", "logs", "encrypted", "failover", "receivables", "surveys", "steering", "footprint")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"
@@ -293,7 +294,9 @@ INTRO = (
     "(bench/receivables.py) times /receivables' aging over 100,000 customers, 1,000,000 "
     "purchases, installments and payments; the survey part (bench/surveys.py) the customers' "
     "survey page over HTTP among 100,000 surveys; the steering part (bench/steering.py) the "
-    "team's attainment, a member's calendar feed and a campaign's send.\n\n"
+    "team's attainment, a member's calendar feed and a campaign's send; the footprint part "
+    "(bench/footprint.py) the memory of `salesbot run`'s whole process tree, workers "
+    "included, through a sheet, a chart and card photos and after idling.\n\n"
 )
 
 
@@ -331,6 +334,8 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
         out[f"surveys-{label}"] = await surveys.run(scratch, label)
     if "steering" in parts:
         out[f"steering-{label}"] = await steering.run(scratch, label)
+    if "footprint" in parts:
+        out[f"footprint-{label}"] = await footprint.run(scratch, label)
     if "failover" in parts and label == "PostgreSQL":  # a server to lose
         out[f"failover-{label}"] = await failover.run(url, label)
     if "encrypted" in parts and label == "SQLite":  # SQLCipher is for SQLite
