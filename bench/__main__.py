@@ -255,7 +255,8 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 
 
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
-         "dates", "logs", "encrypted", "failover", "receivables", "surveys", "steering", "footprint")
+         "dates", "logs", "encrypted", "failover", "receivables", "surveys", "steering",
+         "footprint")
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"

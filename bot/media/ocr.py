@@ -23,8 +23,6 @@ first card 0.9 s slower.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +57,7 @@ def recognise(image: bytes) -> list[OcrLine]:
     except (OSError, ValueError):  # not a picture (PIL's UnidentifiedImageError is an OSError)
         return []
     finally:
-        _return_freed_memory()
+        workers.return_freed_memory()
 
 
 def _read(image: bytes) -> list[OcrLine]:
@@ -96,11 +94,6 @@ def _loaded_engine() -> Any:
         # 736 px" would scale a small one up again.
         _engine = RapidOCR(det_limit_side_len=32, rec_batch_num=1, cls_batch_num=1)
     return _engine
-
-
-def _return_freed_memory() -> None:
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 _reader = workers.Pool(1, "ocr")
