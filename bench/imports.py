@@ -201,7 +201,7 @@ async def measure_export(url: str) -> dict[str, Any]:
     await workers.run(len, b"warm")
     with Sampler() as sampler:
         started = time.perf_counter()
-        content, customers, _ = await exporting.export_file(url, actor, CustomerFilter(),
+        content, customers, _ = await exporting.export_file(database, actor, CustomerFilter(),
                                                             region="CN", as_csv=False)
         finished = time.perf_counter()
     await database.dispose()

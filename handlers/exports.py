@@ -47,7 +47,7 @@ async def _send(context: BotContext, chat_id: int, request: exporting.ExportRequ
     t, member, settings = context.t, context.member, context.settings
     try:
         content, customers, entries = await exporting.export_file(
-            settings.database.url, member, request.filters,
+            context.runtime.database, member, request.filters,
             region=settings.team.default_region, as_csv=request.csv)
     except Exception as error:
         await context.bot.send_message(chat_id, failure_text(error, t, "export"))

@@ -158,15 +158,17 @@ async def _export(settings: Settings, args: argparse.Namespace
                   ) -> tuple[bytes, int, int, bool] | None:
     database = Database(settings.database.url)
     try:
-        actor = await _admin(database, settings, args.as_id)
-        request = exporting.parse_request(" ".join(args.filters), ZoneInfo(actor.timezone))
-    except CrmError as error:
-        print(html_to_text(error_text(error, translator("en"))), file=sys.stderr)
-        return None
+        try:
+            actor = await _admin(database, settings, args.as_id)
+            request = exporting.parse_request(" ".join(args.filters),
+                                              ZoneInfo(actor.timezone))
+        except CrmError as error:
+            print(html_to_text(error_text(error, translator("en"))), file=sys.stderr)
+            return None
+        as_csv = args.csv or request.csv
+        content, customers, entries = await exporting.export_file(
+            database, actor, request.filters, region=settings.team.default_region,
+            as_csv=as_csv)
     finally:
         await database.dispose()
-    as_csv = args.csv or request.csv
-    content, customers, entries = await exporting.export_file(
-        settings.database.url, actor, request.filters,
-        region=settings.team.default_region, as_csv=as_csv)
     return content, customers, entries, as_csv

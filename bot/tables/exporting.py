@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import heapq
+import operator
+import pickle
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.messages.i18n import Translate, translator
@@ -20,7 +25,12 @@ from bot.tables.spreadsheets import OutSheet, csv_bytes, xlsx_bytes
 from bot.understanding.amounts import Money, format_money
 from bot.understanding.filters import filter_from_words
 from storage.database import Database
-from storage.exports import CustomerRow, Exported, InteractionRow, export_customers
+from storage.exports import (
+    CustomerRow,
+    InteractionRow,
+    audit_export,
+    export_customers,
+)
 from storage.filters import CustomerFilter
 from storage.imports.columns import SYNONYMS
 from storage.models import InteractionKind, Stage, Tier
@@ -100,43 +110,84 @@ def interaction_cells(row: InteractionRow, t: Translate, zone: ZoneInfo) -> list
             row.outcome or "", row.by]
 
 
-def sheets(exported: Exported, t: Translate, language: str, zone: ZoneInfo, region: str
-           ) -> list[OutSheet]:
-    t = functools.cache(t)  # a few labels, asked for on every row
-    return [
-        OutSheet(t("Customers"), [header(c, language) for c in CUSTOMER_COLUMNS],
-                 [customer_cells(r, t, zone, region) for r in exported.customers]),
-        OutSheet(t("Interactions"), [header(c, language) for c in INTERACTION_COLUMNS],
-                 [interaction_cells(r, t, zone) for r in exported.interactions]),
-    ]
+# The table is read and made into cells by both workers at once, each taking the customers
+# of one id parity into a file of its own; one of them then merges the two in id order
+# and writes the workbook. One worker doing it all took 5.1-5.6 s for 100,000 customers
+# (read 2.8 s, cells 0.9 s, xlsx 1.6 s).
+SHARES = workers.WORKERS
 
 
-def export_in_worker(url: str, actor: Actor, filters: CustomerFilter, language: str,
-                     timezone: str, region: str, as_csv: bool) -> tuple[bytes, int, int]:
-    """Runs in a worker, with its own database connection: the rows read, made into cells
-    (phones formatted, labels translated) and written as xlsx with both sheets or as csv.
-    The bot process never holds them (100,000 customers read in the bot had put it at
-    378 MB)."""
-    return asyncio.run(_export(url, actor, filters, language, timezone, region, as_csv))
+@dataclass(frozen=True)
+class _Cells:
+    """One share's rows as cells, with the keys that put them back in order."""
+    customers: list[tuple[int, list[str]]]
+    interactions: list[tuple[tuple[int, datetime], list[str]]]
 
 
-async def _export(url: str, actor: Actor, filters: CustomerFilter, language: str,
-                  timezone: str, region: str, as_csv: bool) -> tuple[bytes, int, int]:
+def cells_in_worker(url: str, actor: Actor, filters: CustomerFilter, region: str,
+                    share: tuple[int, int], path: str) -> None:
+    """Runs in a worker, with its own database connection: one share of the customers
+    (and their timelines) read and made into cells (phones formatted, labels
+    translated), written to `path`. The bot process never holds them (100,000 customers
+    read in the bot had put it at 378 MB)."""
+    cells = asyncio.run(_cells(url, actor, filters, region, share))
+    with open(path, "wb") as out:
+        pickle.dump(cells, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+async def _cells(url: str, actor: Actor, filters: CustomerFilter, region: str,
+                 share: tuple[int, int]) -> _Cells:
     database = Database(url)
     try:
         async with database.unit_of_work() as session:
-            exported = await export_customers(session, actor, filters)
+            exported = await export_customers(session, actor, filters, share=share)
     finally:
         await database.dispose()
-    if not exported.customers:
+    t, zone = functools.cache(translator(actor.language)), ZoneInfo(actor.timezone)
+    return _Cells([(_number(r.code), customer_cells(r, t, zone, region))
+                   for r in exported.customers],
+                  [((_number(r.code), r.occurred_at), interaction_cells(r, t, zone))
+                   for r in exported.interactions])
+
+
+def _number(code: str) -> int:
+    return int(code[2:])
+
+
+def file_in_worker(paths: list[str], language: str, as_csv: bool) -> tuple[bytes, int, int]:
+    """Runs in a worker: the shares merged in id order and written as xlsx with both sheets
+    or as csv."""
+    shares: list[_Cells] = []
+    for path in paths:
+        with open(path, "rb") as stored:
+            shares.append(pickle.load(stored))
+    customers = [row for _, row in heapq.merge(*(s.customers for s in shares),
+                                               key=operator.itemgetter(0))]
+    if not customers:
         return b"", 0, 0
-    out = sheets(exported, translator(language), language, ZoneInfo(timezone), region)
+    interactions = [row for _, row in heapq.merge(*(s.interactions for s in shares),
+                                                  key=operator.itemgetter(0))]
+    t = translator(language)
+    out = [OutSheet(t("Customers"), [header(c, language) for c in CUSTOMER_COLUMNS],
+                    customers),
+           OutSheet(t("Interactions"), [header(c, language) for c in INTERACTION_COLUMNS],
+                    interactions)]
     content = csv_bytes(out[0]) if as_csv else xlsx_bytes(out)
-    return content, len(exported.customers), len(exported.interactions)
+    return content, len(customers), len(interactions)
 
 
-async def export_file(url: str, actor: Actor, filters: CustomerFilter, *, region: str,
-                      as_csv: bool) -> tuple[bytes, int, int]:
+async def export_file(database: Database, actor: Actor, filters: CustomerFilter, *,
+                      region: str, as_csv: bool) -> tuple[bytes, int, int]:
     """The file, the number of customers and of timeline entries in it (audited)."""
-    return await workers.run(export_in_worker, url, actor, filters, actor.language,
-                             actor.timezone, region, as_csv)
+    url = database.url
+    with tempfile.TemporaryDirectory(prefix="salesbot-export-") as folder:
+        paths = [str(Path(folder) / f"share-{n}.pickle") for n in range(SHARES)]
+        await asyncio.gather(*(workers.run(cells_in_worker, url, actor, filters, region,
+                                           (n, SHARES), path)
+                               for n, path in enumerate(paths)))
+        content, customers, entries = await workers.run(file_in_worker, paths,
+                                                        actor.language, as_csv)
+    if customers:
+        async with database.unit_of_work() as session:
+            audit_export(session, actor, filters, customers)
+    return content, customers, entries
