@@ -9,9 +9,10 @@ target; `run` sends a picklable function and its arguments to one of them.
 
 A pool ends its processes when it has had no work for `workers.idle_minutes` (3 by
 default): kept for good they held what their last job grew to (after a chart, a dozen
-card photos and one sheet the whole tree stayed at 929 MB beside a bot of 96 MB). Started
-again, a pool costs its first call the start: 0.7 s for a chart, 2.4 s for a card photo,
-both inside their targets (docs/performance.md).
+card photos and one sheet the whole tree stayed at 929 MB beside a bot of 96 MB; now it is
+back at 137 MB 3.1 minutes after the work). Started again, a pool costs its first call
+the start: 0.7 s for a chart, 1.2 s for a card photo, both inside their targets
+(bench/footprint.py, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Pool:
         loop = asyncio.get_running_loop()
         self._working()
         future = self.executor().submit(function)
+
         def done(_: object) -> None:
             with contextlib.suppress(RuntimeError):  # the loop closed: the bot stopped
                 loop.call_soon_threadsafe(self._done, loop)
