@@ -19,19 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import psutil
 
+from bench.process import running_bot
 from bench.reminders import empty
 from bot.process.transports.fakeapi import BotMessage, FakeBotApi
 from storage.database import Database
 from storage.migrate import upgrade
 from tests.cards import held_out_cards
-from tests.e2e.process import ADMIN, TOKEN, BotProcess, write_config
-from tests.e2e.server import BotApiServer
+from tests.e2e.process import ADMIN
 from tests.e2e.test_data_care_over_http import Person
 from tests.harness import poll_until
 from tests.sheets import customer_sheet
@@ -73,20 +71,8 @@ class Tree:
 
 
 async def measure(url: str) -> dict[str, float]:
-    api = FakeBotApi()
-    server = BotApiServer(api, TOKEN)
-    await server.start()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            bot = BotProcess(write_config(Path(folder), server.url, url, SETTINGS))
-            await bot.start(api)
-            try:
-                assert bot.process is not None
-                return await _use(api, Tree(bot.process.pid))
-            finally:
-                await bot.stop()
-    finally:
-        await server.stop()
+    async with running_bot(url, SETTINGS) as (api, pid):
+        return await _use(api, Tree(pid))
 
 
 async def _use(api: FakeBotApi, tree: Tree) -> dict[str, float]:

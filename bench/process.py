@@ -12,8 +12,10 @@ what the command line and the transports load, and use one member at a time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psutil
@@ -30,25 +32,35 @@ GIVEN = "伟芳娜秀英敏静丽强磊"
 MEMBERS = [ADMIN + number for number in range(10)]
 
 
-async def measure(url: str) -> dict[str, float]:
+@contextlib.asynccontextmanager
+async def running_bot(url: str, extra: str = "", *, admins: list[int] | None = None
+                      ) -> AsyncIterator[tuple[FakeBotApi, int]]:
+    """`salesbot run` as a child process over HTTP against the fake Bot API, on `url`
+    with `extra` settings: the fake and the bot's process id, stopped on leaving."""
     api = FakeBotApi()
     server = BotApiServer(api, TOKEN)
     await server.start()
     try:
         with tempfile.TemporaryDirectory() as folder:
-            bot = BotProcess(write_config(Path(folder), server.url, url, admins=MEMBERS))
+            bot = BotProcess(write_config(Path(folder), server.url, url, extra,
+                                          admins=admins))
             await bot.start(api)
             try:
                 assert bot.process is not None
-                process = psutil.Process(bot.process.pid)
-                await asyncio.gather(*(_answered(api, member, "/start") for member in MEMBERS))
-                started = process.memory_info().rss / 2**20
-                await asyncio.gather(*(_use(api, member) for member in MEMBERS))
-                return {"start": started, "used": process.memory_info().rss / 2**20}
+                yield api, bot.process.pid
             finally:
                 await bot.stop()
     finally:
         await server.stop()
+
+
+async def measure(url: str) -> dict[str, float]:
+    async with running_bot(url, admins=MEMBERS) as (api, pid):
+        process = psutil.Process(pid)
+        await asyncio.gather(*(_answered(api, member, "/start") for member in MEMBERS))
+        started = process.memory_info().rss / 2**20
+        await asyncio.gather(*(_use(api, member) for member in MEMBERS))
+        return {"start": started, "used": process.memory_info().rss / 2**20}
 
 
 async def _use(api: FakeBotApi, member: int) -> None:

@@ -34,12 +34,14 @@ from storage.models import (
     User,
     UTCDateTime,
     customer_tags,
+    format_code,
 )
 from storage.users import Actor
 
 
 @dataclass
 class CustomerRow:
+    id: int
     code: str
     name: str
     company: str | None
@@ -69,6 +71,7 @@ class CustomerRow:
 
 @dataclass
 class InteractionRow:
+    customer_id: int
     occurred_at: datetime
     code: str
     name: str
@@ -109,8 +112,9 @@ async def export_customers(session: AsyncSession, actor: Actor, filters: Custome
     customers: dict[int, CustomerRow] = {}
     for r in rows:
         customers[r.id] = CustomerRow(
-            f"C-{r.id:06d}", r.name, r.company, r.title, r.region, r.address, r.tier, r.stage,
-            names.get(r.owner_id or 0, ""), r.source, r.notes, r.created_at, r.last_contact_at)
+            r.id, format_code(r.id), r.name, r.company, r.title, r.region, r.address, r.tier,
+            r.stage, names.get(r.owner_id or 0, ""), r.source, r.notes, r.created_at,
+            r.last_contact_at)
     await _details(connection, customers, matching)
     logged: list[InteractionRow] = []
     if with_interactions:
@@ -121,9 +125,9 @@ async def export_customers(session: AsyncSession, actor: Actor, filters: Custome
                 .order_by(Interaction.customer_id, Interaction.occurred_at)):
             row = customers.get(entry.customer_id)
             if row is not None:
-                logged.append(InteractionRow(entry.occurred_at, row.code, row.name, entry.kind,
-                                             entry.summary, entry.outcome,
-                                             names.get(entry.user_id or 0, "")))
+                logged.append(InteractionRow(
+                    entry.customer_id, entry.occurred_at, row.code, row.name, entry.kind,
+                    entry.summary, entry.outcome, names.get(entry.user_id or 0, "")))
     if parts == 1:
         audit_export(session, actor, filters, len(customers))
     return Exported(list(customers.values()), logged)

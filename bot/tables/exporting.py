@@ -144,14 +144,9 @@ async def _cells(url: str, actor: Actor, filters: CustomerFilter, region: str,
     finally:
         await database.dispose()
     t, zone = functools.cache(translator(actor.language)), ZoneInfo(actor.timezone)
-    return _Cells([(_number(r.code), customer_cells(r, t, zone, region))
-                   for r in exported.customers],
-                  [((_number(r.code), r.occurred_at), interaction_cells(r, t, zone))
+    return _Cells([(r.id, customer_cells(r, t, zone, region)) for r in exported.customers],
+                  [((r.customer_id, r.occurred_at), interaction_cells(r, t, zone))
                    for r in exported.interactions])
-
-
-def _number(code: str) -> int:
-    return int(code[2:])
 
 
 def file_in_worker(paths: list[str], language: str, as_csv: bool) -> tuple[bytes, int, int]:
