@@ -256,6 +256,49 @@ async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database
             "欧阳娜娜"]  # and of the company
 
 
+async def test_a_deleted_customers_terms_go_with_it_and_nul_never_lands(db: Database
+                                                                       ) -> None:
+    """PostgreSQL keeps the terms in step by a trigger, SQLite by its foreign key; the
+    bulk path takes NUL out of text as the engine's guard does for other statements."""
+    from sqlalchemy import delete, func, select
+
+    from storage.clock import utcnow
+    from storage.imports.writer import reserve_ids
+    from storage.models import Customer, search_terms
+    from storage.search.lookup import insert_customers, search_text_without_code, with_code
+
+    rep = await make_member(db, 1001)
+    now = utcnow()
+    async with db.unit_of_work() as session:
+        ids = await reserve_ids(session, 3)
+        await insert_customers(session, [
+            {"id": customer_id, "name": name, "company": None, "tier": "normal",
+             "stage": "lead", "created_at": now, "updated_at": now, "archived": False,
+             "name_pinyin": "", "name_initials": "", "search_text": with_code(
+                 search_text_without_code(name=name, company=None, region=None, phones=[],
+                                          emails=[], tags=[], title=None, handles=[]),
+                 customer_id)}
+            for customer_id, name in zip(ids, ["Nul\x00la Tesla", "Ada Lovelace", "Alan Turing"],
+                                         strict=True)])
+    async with db.unit_of_work() as session:
+        await session.execute(delete(Customer).where(Customer.id == ids[1]))
+
+    async def terms_of(customer_id: int) -> int:
+        async with db.unit_of_work() as session:
+            return int(await session.scalar(select(func.count()).select_from(search_terms)
+                                             .where(search_terms.c.customer_id == customer_id))
+                       or 0)
+
+    assert await terms_of(ids[1]) == 0
+    assert await terms_of(ids[2]) > 5
+    async with db.unit_of_work() as session:
+        assert [h.name for h in await search_customers(session, "turing", rep)] == [
+            "Alan Turing"]
+        assert await search_customers(session, "lovelace", rep) == []
+        assert [h.name for h in await search_customers(session, "nulla", rep)] == [
+            "Nulla Tesla"]
+
+
 def test_an_imports_terms_and_its_codes_are_the_terms_of_the_whole_text() -> None:
     """The worker makes the terms before the id exists; the code's are added on insert."""
     from storage.search.lookup import code_terms, search_text_without_code, terms_of, with_code
