@@ -30,6 +30,8 @@ from storage.models import (
     Interaction,
     Reminder,
 )
+from storage.search.lookup import search_customers
+from storage.search.names import pinyin_key
 from tests.conftest import make_member
 from tests.sheets import customer_sheet, messy_workbook, phone_of
 
@@ -154,6 +156,11 @@ async def test_preview_counts_then_write_in_batches(db: Database) -> None:
     assert created == 1 + new
     assert counts == {"created": new, "invalid": 9, "updated": 1 + len(sheet.duplicate_rows)}
     assert audit == 1 + len(sheet.duplicate_rows)  # updates; created ones: import_rows
+    name, phone, email, company = sheet.rows[3][:4]  # a row written in bulk, terms and all
+    async with db.unit_of_work() as session:
+        for query in (name, pinyin_key(name), phone[-8:], email, company):
+            found = [h.name for h in await search_customers(session, query, admin)]
+            assert name in found, query
 
 
 async def test_the_same_file_twice_creates_nothing_twice(db: Database) -> None:
