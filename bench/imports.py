@@ -1,9 +1,10 @@
-"""Import and export at 100,000 rows (issue "move a whole team in and out").
+"""Import and export at 100,000 rows (issue 30, "fast and light at scale").
 
-Targets: a 100,000-row import, validation and duplicate checks included, within 10 s and
-at most 3x a plain executemany insert of the same rows into the customers table in the
-same run; an export of 100,000 customers to xlsx within 5 s; the bot's peak RSS during
-either at most 250 MB; another member's lookup p99 during the import under 1 s.
+Targets: a 100,000-row import from upload to done (preview, then the confirmed write)
+under 30 s, its write at most 1.5x the plain insert of the same rows and their search
+terms through the raw driver (COPY on PostgreSQL, executemany on SQLite) in the same run;
+an export of 100,000 customers to xlsx under 4 s; the bot's peak RSS under 300 MB;
+another member's lookup p99 during the import under 300 ms.
 
 Each measurement runs in a fresh process (`python -m bench.imports WHAT URL FILE`) so that
 its RSS is the bot's own, not the generator's. The lookups are whole updates through the
@@ -222,29 +223,27 @@ def indexed(rows: list[list[str]]) -> tuple[list[str], list[set[str]]]:
 
 async def plain_insert(url: str, rows: list[list[str]], texts: list[str],
                        terms: list[set[str]] | None) -> float:
-    """The same rows, as they are, into the customers table with one executemany per 1,000,
-    and (given `terms`) their search terms (the table's index, made before the clock
-    starts) with another: what the database itself costs for them. Without the terms it is
-    the issue's own baseline, "a plain executemany insert of the same rows"; with them,
-    what any import must write for the lookups of issue 13 to find the rows."""
-    from storage.models import Customer
-    from storage.search.lookup import terms_insert
+    """The same rows, as they are, into the customers table 1,000 at a time through the
+    raw driver (storage/bulk.py: COPY on PostgreSQL, the driver's executemany on SQLite),
+    and (given `terms`) their search terms the same way: what the database itself costs
+    for them, the floor an import's write is measured against."""
+    from storage.bulk import copy_or_executemany, insert_rows
+    from storage.models import Customer, search_terms
 
     database = Database(url)
     now = datetime.now(UTC)
     started = time.perf_counter()
     for start in range(0, len(rows), 1000):
         async with database.unit_of_work() as session:
-            await session.execute(Customer.__table__.insert(), [
+            await insert_rows(session, Customer.__table__, [
                 {"id": start + i + 1, "name": r[0], "company": r[3], "title": r[4] or None,
                  "region": r[5], "tier": "normal", "stage": "lead", "created_at": now,
                  "updated_at": now, "archived": False, "name_pinyin": "", "name_initials": "",
                  "search_text": texts[start + i]} for i, r in enumerate(rows[start:start + 1000])])
             if terms is None:
                 continue
-            connection = await session.connection()
-            await connection.exec_driver_sql(
-                terms_insert(connection.dialect),
+            await copy_or_executemany(
+                await session.connection(), search_terms, ["term", "customer_id"],
                 [(term, start + i + 1) for i in range(min(1000, len(rows) - start))
                  for term in terms[start + i]])
     elapsed = time.perf_counter() - started
@@ -283,39 +282,40 @@ async def run(fresh_url: Any, label: str, folder: Path) -> str:
     lines = [f"### Import and export: {label}", "",
              f"{ROWS:,} rows, 11 columns (name, phone, email for 2 in 3, company, title, "
              "city, tag, tier, last contact, a follow-up for 1 in 5, a note for 1 in 7). "
-             f"Plain executemany insert of the same rows into `customers`: {bare:.2f} s; "
-             f"with their {terms:,} search terms into `search_terms`: {plain:.2f} s.", "",
+             f"The floor, a plain insert of the same rows into `customers` through the raw "
+             f"driver (COPY on PostgreSQL, executemany on SQLite): {bare:.2f} s; with their "
+             f"{terms:,} search terms into `search_terms`: {plain:.2f} s.", "",
              "| measure | result | target |", "|---|---|---|"]
     for kind, path in files.items():
         url = await fresh_url(f"import-{kind}")
         figures = await asyncio.to_thread(_child, "import", url, str(path))
         whole = figures["check"] + figures["write"]
-        ratio, ratio_bare = figures["write"] / plain, figures["write"] / bare
+        ratio = figures["write"] / plain
         lines += [
-            f"| import of {ROWS:,} rows from .{kind}: preview (read, check, classify) "
-            f"{figures['check']:.1f} s, then the confirmed write (checked again, classified "
-            f"again, written) {figures['write']:.1f} s; {figures['counts']} | "
-            f"{whole:.1f} s in all | ≤ 10 s ({'met' if whole <= 10 else 'MISSED'}) |",
-            f"| … the write against the plain insert of the rows alone / with their search "
-            f"terms | {ratio_bare:.1f}× / {ratio:.1f}× | ≤ 3× "
-            f"({'met' if ratio_bare <= 3 else 'MISSED'} / {'met' if ratio <= 3 else 'MISSED'}) |",
+            f"| import of {ROWS:,} rows from .{kind}, upload to done: preview (read, check, "
+            f"classify) {figures['check']:.1f} s, then the confirmed write (search terms "
+            f"made, classified again, written) {figures['write']:.1f} s; "
+            f"{figures['counts']} | {whole:.1f} s in all | < 30 s "
+            f"({'met' if whole < 30 else 'MISSED'}) |",
+            f"| … the write against the floor with the search terms ({plain:.1f} s) | "
+            f"{ratio:.2f}× | ≤ 1.5× ({'met' if ratio <= 1.5 else 'MISSED'}) |",
             f"| … bot's peak RSS (its two workers: {figures['workers_rss']:.0f} MB each at "
-            f"most) | {figures['rss']:.0f} MB | ≤ 250 MB "
-            f"({'met' if figures['rss'] <= 250 else 'MISSED'}) |",
+            f"most) | {figures['rss']:.0f} MB | < 300 MB "
+            f"({'met' if figures['rss'] < 300 else 'MISSED'}) |",
             f"| … a colleague's lookup meanwhile ({figures['lookups']} lookups, whole updates) "
             f"| p50 {figures['lookup_p50']:.0f} ms, p99 {figures['lookup_p99']:.0f} ms, max "
-            f"{figures['lookup_max']:.0f} ms | p99 < 1 s "
-            f"({'met' if figures['lookup_p99'] < 1000 else 'MISSED'}) |"]
+            f"{figures['lookup_max']:.0f} ms | p99 < 300 ms "
+            f"({'met' if figures['lookup_p99'] < 300 else 'MISSED'}) |"]
         if kind == "csv":
             export = await asyncio.to_thread(_child, "export", url)
             lines += [
-                f"| export of {export['customers']:,} customers to .xlsx (read and written "
-                f"in a worker, {export['bytes'] / 2**20:.1f} MB) | {export['total']:.1f} s "
-                f"| ≤ 5 s "
-                f"({'met' if export['total'] <= 5 else 'MISSED'}) |",
-                f"| … bot's peak RSS (its worker: {export['workers_rss']:.0f} MB) | "
-                f"{export['rss']:.0f} MB | ≤ 250 MB "
-                f"({'met' if export['rss'] <= 250 else 'MISSED'}) |"]
+                f"| export of {export['customers']:,} customers to .xlsx (read and made into "
+                f"cells by both workers, written by one, {export['bytes'] / 2**20:.1f} MB) | "
+                f"{export['total']:.1f} s | < 4 s "
+                f"({'met' if export['total'] < 4 else 'MISSED'}) |",
+                f"| … bot's peak RSS (its workers: {export['workers_rss']:.0f} MB at most) | "
+                f"{export['rss']:.0f} MB | < 300 MB "
+                f"({'met' if export['rss'] < 300 else 'MISSED'}) |"]
     return "\n".join(lines)
 
 
