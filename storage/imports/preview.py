@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.customers import CustomerDraft, ensure_contacts, validate_draft
@@ -412,6 +412,18 @@ def _similar(draft: CustomerDraft, key: str,
         if not company and not theirs and fold(name) == fold(draft.name):
             return customer_id
     return None
+
+
+async def records_state(session: AsyncSession) -> tuple[Any, ...]:
+    """What a classification depends on, in a few aggregates: if they are the same at the
+    write as at the preview, no record was added, changed, archived, merged or deleted
+    meanwhile (every change of a record moves its `updated_at`; ids are never given twice)
+    and the team is the same, so the preview's classification still holds."""
+    customers = (await session.execute(select(
+        func.count(Customer.id), func.max(Customer.id), func.max(Customer.updated_at)))).one()
+    contacts = (await session.execute(select(
+        func.count(ContactPoint.id), func.max(ContactPoint.id)))).one()
+    return (*customers, *contacts, sorted((await _owners(session)).items()))
 
 
 async def _owners(session: AsyncSession) -> dict[str, int]:

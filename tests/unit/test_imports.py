@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.tables.importing import check, classified, read_layout, write
+from bot.tables.importing import as_previewed, check, classified, read_layout, write
 from bot.tables.spreadsheets import UnreadableFile, cell_text, read_workbook
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
@@ -179,6 +179,35 @@ async def test_the_same_file_twice_creates_nothing_twice(db: Database) -> None:
         assert job is not None
         checked = await check(db, job, OPTIONS)
     assert checked.preview.certain == 20 and checked.preview.new == 0
+
+
+async def test_the_write_uses_the_preview_unless_records_changed_meanwhile(db: Database
+                                                                          ) -> None:
+    """The preview's classification is used while the records are as they were; a
+    colleague's record added since (with the phone of row 5) makes the write classify
+    again, and the row goes into that record instead of becoming a second one."""
+    sheet = customer_sheet(40)
+    admin = await make_member(db, 1, "Alice", role="admin")
+    job_id = await _job(db, sheet.csv_bytes("utf-8"))
+    async with db.unit_of_work() as session:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+        assert (await check(db, job, OPTIONS)).preview.new == 40
+    await _confirm(db, job_id)
+    async with db.unit_of_work() as session:
+        job = await session.get(ImportJob, job_id)
+        assert job is not None
+    assert await as_previewed(db, job, OPTIONS) is not None
+    async with db.unit_of_work() as session:
+        await create_customer(session, CustomerDraft(name="同事的客户", phones=[sheet.rows[5][1]]),
+                              admin, default_region="CN")
+    assert await as_previewed(db, job, OPTIONS) is None
+    assert await write(db, job_id, OPTIONS, batch=15)
+    async with db.unit_of_work() as session:
+        counts = await writer.counts(session, job_id)
+        theirs = await session.scalar(select(Customer).where(Customer.name == "同事的客户"))
+        assert theirs is not None and theirs.company == sheet.rows[5][3]
+    assert counts == {"created": 39, "updated": 1}
 
 
 async def test_an_interrupted_import_resumes_without_writing_a_row_twice(db: Database) -> None:
