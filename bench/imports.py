@@ -294,7 +294,7 @@ async def run(fresh_url: Any, label: str, folder: Path) -> str:
         lines += [
             f"| import of {ROWS:,} rows from .{kind}, upload to done: preview (read, check, "
             f"classify) {figures['check']:.1f} s, then the confirmed write (search terms "
-            f"made, classified again, written) {figures['write']:.1f} s; "
+            f"made, the preview's classification used, written) {figures['write']:.1f} s; "
             f"{figures['counts']} | {whole:.1f} s in all | < 30 s "
             f"({'met' if whole < 30 else 'MISSED'}) |",
             f"| … the write against the floor with the search terms ({plain:.1f} s) | "
