@@ -223,17 +223,16 @@ async def test_a_table_of_sentences_across_scripts(db: Database) -> None:
     assert wrong == [], "\n".join(map(str, wrong))
 
 
-async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database) -> None:
-    """An import's batches write their rows' terms themselves; a customer added after the
-    batch gets its terms when its unit of work flushes."""
+async def bulk_inserted(db: Database, people: list[tuple[str, str | None, str]]) -> list[int]:
+    """(name, company, pinyin) inserted as an import's batch inserts them: ids reserved,
+    search text made without the code, then given it."""
     from storage.clock import utcnow
     from storage.imports.writer import reserve_ids
     from storage.search.lookup import insert_customers, search_text_without_code, with_code
 
-    rep = await make_member(db, 1001)
     now = utcnow()
     async with db.unit_of_work() as session:
-        ids = await reserve_ids(session, 2)
+        ids = await reserve_ids(session, len(people))
         await insert_customers(session, [
             {"id": customer_id, "name": name, "company": company, "tier": "normal",
              "stage": "lead", "created_at": now, "updated_at": now, "archived": False,
@@ -241,9 +240,16 @@ async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database
                  search_text_without_code(name=name, company=company, region=None,
                                           phones=[], emails=[], tags=[], title=None,
                                           handles=[]), customer_id)}
-            for customer_id, (name, company, pinyin) in zip(ids, [
-                ("欧阳娜娜", "星海贸易有限公司", "ouyangnana"),
-                ("Dana Scully", "Bureau", "danascully")], strict=True)])
+            for customer_id, (name, company, pinyin) in zip(ids, people, strict=True)])
+    return ids
+
+
+async def test_bulk_inserted_customers_are_found_and_later_ones_too(db: Database) -> None:
+    """An import's batches write their rows' terms themselves; a customer added after the
+    batch gets its terms when its unit of work flushes."""
+    rep = await make_member(db, 1001)
+    await bulk_inserted(db, [("欧阳娜娜", "星海贸易有限公司", "ouyangnana"),
+                             ("Dana Scully", "Bureau", "danascully")])
     await seed(db, rep)
     async with db.unit_of_work() as session:
         assert [h.name for h in await search_customers(session, "星海贸易", rep)] == ["欧阳娜娜"]
@@ -262,24 +268,11 @@ async def test_a_deleted_customers_terms_go_with_it_and_nul_never_lands(db: Data
     bulk path takes NUL out of text as the engine's guard does for other statements."""
     from sqlalchemy import delete, func, select
 
-    from storage.clock import utcnow
-    from storage.imports.writer import reserve_ids
     from storage.models import Customer, search_terms
-    from storage.search.lookup import insert_customers, search_text_without_code, with_code
 
     rep = await make_member(db, 1001)
-    now = utcnow()
-    async with db.unit_of_work() as session:
-        ids = await reserve_ids(session, 3)
-        await insert_customers(session, [
-            {"id": customer_id, "name": name, "company": None, "tier": "normal",
-             "stage": "lead", "created_at": now, "updated_at": now, "archived": False,
-             "name_pinyin": "", "name_initials": "", "search_text": with_code(
-                 search_text_without_code(name=name, company=None, region=None, phones=[],
-                                          emails=[], tags=[], title=None, handles=[]),
-                 customer_id)}
-            for customer_id, name in zip(ids, ["Nul\x00la Tesla", "Ada Lovelace", "Alan Turing"],
-                                         strict=True)])
+    ids = await bulk_inserted(db, [(name, None, "") for name in (
+        "Nul\x00la Tesla", "Ada Lovelace", "Alan Turing")])
     async with db.unit_of_work() as session:
         await session.execute(delete(Customer).where(Customer.id == ids[1]))
 
