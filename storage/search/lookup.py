@@ -156,8 +156,10 @@ async def insert_customers(session: AsyncSession, rows: list[dict[str, Any]],
         terms = [[*found, *code_terms(row["id"])] for row, found in zip(rows, terms, strict=True)]
     pairs = [(term, row["id"]) for row, found in zip(rows, terms, strict=True)
              for term in found]
-    if any("\x00" in term for term, _ in pairs):  # as the engine's guard would
-        pairs = [(term.replace("\x00", ""), customer_id) for term, customer_id in pairs]
+    if any("\x00" in row["search_text"] for row in rows):  # the terms' source; as the guard
+        # does; a term without its NUL may equal another of the same customer.
+        pairs = list(dict.fromkeys((term.replace("\x00", ""), customer_id)
+                                   for term, customer_id in pairs))
     # Not sorted in key order: it saved nothing measurable on either database (3.4 million
     # terms: SQLite 15.3 s as they come, 14.8 s sorted; PostgreSQL 11.8 / 11.6 s) and the
     # sort took 1.3 s of the bot's loop.

@@ -272,7 +272,8 @@ async def test_a_deleted_customers_terms_go_with_it_and_nul_never_lands(db: Data
 
     rep = await make_member(db, 1001)
     ids = await bulk_inserted(db, [(name, None, "") for name in (
-        "Nul\x00la Tesla", "Ada Lovelace", "Alan Turing")])
+        "Nul\x00la Tesla", "Ada Lovelace", "Alan Turing")] + [
+        ("Abc\x00", "Abc", "")])  # its name's term without NUL is its company's term
     async with db.unit_of_work() as session:
         await session.execute(delete(Customer).where(Customer.id == ids[1]))
 
