@@ -173,6 +173,12 @@ async def run(function: Callable[..., _T], *args: Any) -> _T:
     return await _general.run(function, *args)
 
 
+def warm(function: Callable[[], object]) -> None:
+    """`function` run in a general worker in the background (a second one is started
+    for it while the first is busy), its result dropped."""
+    _general.warm(function)
+
+
 def shutdown() -> None:
     _general.shutdown()
 

@@ -14,6 +14,7 @@ cheaper than knowing which records changed since the preview).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import pickle
@@ -125,6 +126,11 @@ def _layout_in_worker(source: Source) -> Layout:
 SAMPLES = 3
 
 
+def read(source: Source) -> None:
+    """Runs in a worker: the file read, for the parts asked of this worker later."""
+    _layout_in_worker(source)
+
+
 def describe(source: Source) -> Layout:
     """Runs in a worker: the layout with its first few rows as samples (the rest stay in
     the worker)."""
@@ -181,7 +187,11 @@ def forget(job: ImportJob) -> None:
 
 
 async def layout_of(database: Database, job: ImportJob) -> Layout:
-    layout = await workers.run(describe, await _source(database, job))
+    source = await _source(database, job)
+    # While one worker reads the file to describe it, the other is started and reads it
+    # too: the preview's first parts then find both ready.
+    workers.warm(functools.partial(read, source))
+    layout = await workers.run(describe, source)
     check_size(layout.row_count + layout.logs_count)
     return layout
 
