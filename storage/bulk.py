@@ -3,13 +3,14 @@
 An import writes every table of a record in batches of a thousand records: customers,
 their search terms (34 per record), contacts, tags, notes, follow-ups, each row's outcome.
 Through SQLAlchemy's executemany each value passes its type's processor, then the NUL
-guard's repr of the whole batch (storage/database.py), then the driver; at 100,000 rows
-that cost more than the database's own work. So the rows are made into the driver's
-values here, once, with the very processors SQLAlchemy would have used (the data that
-lands is the same), and handed to the driver directly:
+guard's repr of the whole batch (storage/database.py), then the driver: at 100,000 rows
+the guard alone took 1.7 s of the bot's loop (profiled). So the rows are made into the
+driver's values here, once, with the very processors SQLAlchemy would have used (the data
+that lands is the same), and handed to the driver directly:
 
 - PostgreSQL takes them by COPY (asyncpg's `copy_records_to_table`): the customers of a
-  100,000-row import went in in 9.0 s by executemany, 1.2 s by COPY (this VM);
+  100,000-row import went in in 9.0 s by executemany, 4.0-4.6 s by COPY (this VM; the
+  rest is the table's ten indexes);
 - SQLite by the driver's own `executemany` of plain tuples.
 
 Either way the rows go in the session's open transaction: a batch stays all or nothing.

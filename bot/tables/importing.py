@@ -4,11 +4,10 @@ The file goes to the worker processes (bot/runtime/workers.py) once, as a tempor
 worker reads it once and keeps its rows. The bot then asks for the rows in parts of
 CHUNK (2,000) rows: a worker checks a part (validation, pinyin) while the bot classifies
 the previous one. So the bot process never holds more than a few parts (a 100,000-row
-file held whole took 240 MB in it). The preview keeps each checked part beside the file;
-the confirmed write reads it back, has the workers add the search terms (while the bot
-writes the part before) and classifies it again against the records as they are then
-(1.5 s of SQLite's 100,000-row write, 7 s of PostgreSQL's, overlapped with the writing:
-cheaper than knowing which records changed since the preview).
+file held whole took 240 MB in it). The preview keeps each checked part, and how it
+classified it, beside the file; the confirmed write reads them back and has the workers
+add the search terms while the bot writes the part before. It classifies the parts again
+only if the records they were classified against changed since (`as_previewed`).
 """
 
 from __future__ import annotations
