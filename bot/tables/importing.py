@@ -187,11 +187,14 @@ def forget(job: ImportJob) -> None:
 
 async def layout_of(database: Database, job: ImportJob) -> Layout:
     source = await _source(database, job)
-    # While one worker reads the file to describe it, the other is started and reads it
-    # too: the preview's first parts then find both ready.
-    workers.warm(functools.partial(read, source))
     layout = await workers.run(describe, source)
-    check_size(layout.row_count + layout.logs_count)
+    rows = layout.row_count + layout.logs_count
+    check_size(rows)
+    if rows > CHUNK:
+        # The other worker is started and reads the file too, while the member looks at
+        # the column card: the preview's first parts then find both ready. A sheet of one
+        # part is checked by one worker: a second would be 100 MB for nothing.
+        workers.warm(functools.partial(read, source))
     return layout
 
 
