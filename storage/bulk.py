@@ -53,7 +53,7 @@ async def copy_or_executemany(connection: AsyncConnection, table: Table, names: 
         await raw.copy_records_to_table(  # type: ignore[union-attr]
             table.name, records=values, columns=names)
     else:
-        await raw.executemany(_insert_sql(table, tuple(names), connection.dialect),  # type: ignore[union-attr]
+        await raw.executemany(insert_sql(table, tuple(names), connection.dialect),  # type: ignore[union-attr]
                               values)
 
 
@@ -115,7 +115,9 @@ def _processor(column: Column[Any], dialect: Dialect) -> Processor:
 _SQL: dict[tuple[str, tuple[str, ...], str], str] = {}
 
 
-def _insert_sql(table: Table, names: tuple[str, ...], dialect: Dialect) -> str:
+def insert_sql(table: Table, names: tuple[str, ...], dialect: Dialect) -> str:
+    """The INSERT of `names` into `table` as the driver takes it, for an executemany of
+    plain tuples, compiled once per table, columns and dialect."""
     key = (table.name, names, dialect.name)
     sql = _SQL.get(key)
     if sql is None:

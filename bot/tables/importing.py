@@ -125,6 +125,13 @@ def _layout_in_worker(source: Source) -> Layout:
 SAMPLES = 3
 
 
+def _beside(source: Source, kind: str, *key: object) -> Path:
+    """A file kept beside the job's temporary copy, named for what it holds and for
+    everything it was made from (the file, its sheet and mapping, and `key`)."""
+    digest = hashlib.sha256(json.dumps([source.key, *key]).encode()).hexdigest()[:20]
+    return Path(f"{source.path}.{digest}.{kind}")
+
+
 def read(source: Source) -> None:
     """Runs in a worker: the file read, for the parts asked of this worker later."""
     _layout_in_worker(source)
@@ -143,8 +150,7 @@ def check_part(source: Source, start: int, stop: int, options: RowOptions,
     for the write (`indexed`) with their search terms. The check is kept beside the
     temporary file, so that the confirmed write reads what the preview checked instead of
     checking it again."""
-    key = hashlib.sha256(json.dumps([source.key, options.__dict__, start, stop]).encode())
-    kept = Path(f"{source.path}.{key.hexdigest()[:20]}.part")
+    kept = _beside(source, "part", options.__dict__, start, stop)
     if kept.exists():
         customers, logs = pickle.loads(kept.read_bytes())
     else:
@@ -279,8 +285,7 @@ async def check(database: Database, job: ImportJob, options: RowOptions) -> Chec
 
 
 def _classification(source: Source, options: RowOptions) -> Path:
-    key = hashlib.sha256(json.dumps([source.key, options.__dict__]).encode())
-    return Path(f"{source.path}-{key.hexdigest()[:20]}.classified")
+    return _beside(source, "classified", options.__dict__)
 
 
 async def _keep(path: Path, value: object) -> None:

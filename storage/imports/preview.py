@@ -231,7 +231,7 @@ def index(candidates: list[Candidate]) -> list[Candidate]:
     without them and with pinyin cached per Han run)."""
     for candidate in candidates:
         draft = candidate.draft
-        if draft is None or candidate.search_text:
+        if draft is None:
             continue
         candidate.search_text = search_text_without_code(
             name=draft.name, company=draft.company, region=draft.region, phones=draft.phones,
