@@ -20,14 +20,15 @@ import pickle
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.messages.i18n import Translate
 from bot.messages.imports import OUTCOMES, reason_text
 from bot.runtime import workers
-from bot.tables.spreadsheets import OutSheet, Table, read_workbook
+from bot.tables.spool import NumberedRows, Spool, SpooledSheet, spooled
+from bot.tables.spreadsheets import OutSheet
 from storage.database import Database
 from storage.imports import jobs, writer
 from storage.imports.columns import Layout, find_header, guess_mapping, is_interactions_table
@@ -51,47 +52,73 @@ from storage.imports.preview import (
 from storage.models import ImportJob, ImportRow, format_code
 
 CHUNK = 2000
+SAMPLES = 3
 
 
 
-def read_layout(file_name: str, data: bytes, sheet: str | None,
-                mapping: list[str | None] | None) -> Layout:
+def read_layout(spool: Spool, sheet: str | None, mapping: list[str | None] | None
+                ) -> Reading:
     """The file's tables, the customers' one chosen (by the member, or the first that is
     not a sheet of calls), an interactions sheet beside it if there is one."""
-    book = read_workbook(file_name, data)
-    guessed = {t.name: _guess(t) for t in book.tables}
+    guessed = {s.name: _guess(s.head) for s in spool.sheets}
     if sheet is None:
-        sheet = next((t.name for t in book.tables
-                      if not is_interactions_table(guessed[t.name][1])), book.tables[0].name)
-    table = book.table(sheet)
+        sheet = next((s.name for s in spool.sheets
+                      if not is_interactions_table(guessed[s.name][1])), spool.sheets[0].name)
+    table = next((s for s in spool.sheets if s.name == sheet), spool.sheets[0])
     header_index, found = guessed[table.name]
     if mapping is not None:
         found = (mapping + [None] * len(found))[:max(len(found), len(mapping))]
-    header = table.rows[header_index] if table.rows else []
-    rows = _numbered(table, header_index)
-    layout = Layout([t.name for t in book.tables], table.name, header_index + 1, header, found,
-                    rows, columns_left_out=table.columns_left_out, encoding=book.encoding)
+    header = table.head[header_index] if table.head else []
+    layout = Layout([s.name for s in spool.sheets], table.name, header_index + 1, header,
+                    found, [], columns_left_out=table.columns_left_out,
+                    encoding=spool.encoding)
+    reading = Reading(layout)
     if is_interactions_table(found):
-        layout.logs_sheet, layout.logs_mapping, layout.logs_rows = table.name, found, rows
-        layout.rows = []
+        layout.logs_sheet, layout.logs_mapping = table.name, found
+        reading.logs = Rows(table, table.rows_after(header_index + 1))
     else:
-        for other in book.tables:
+        reading.customers = Rows(table, table.rows_after(header_index + 1))
+        for other in spool.sheets:
             if other.name != table.name and is_interactions_table(guessed[other.name][1]):
                 layout.logs_sheet, layout.logs_mapping = other.name, guessed[other.name][1]
-                layout.logs_rows = _numbered(other, guessed[other.name][0])
+                reading.logs = Rows(other, other.rows_after(guessed[other.name][0] + 1))
                 break
-    layout.row_count, layout.logs_count = len(layout.rows), len(layout.logs_rows)
-    return layout
+    layout.row_count, layout.logs_count = reading.customers.count, reading.logs.count
+    layout.rows, layout.logs_rows = reading.customers[:SAMPLES], reading.logs[:SAMPLES]
+    return reading
 
 
-def _guess(table: Table) -> tuple[int, list[str | None]]:
-    index = find_header(table.rows)
-    return index, guess_mapping(table.rows[index] if table.rows else [])
+def _guess(head: list[list[str]]) -> tuple[int, list[str | None]]:
+    index = find_header(head)
+    return index, guess_mapping(head[index] if head else [])
 
 
-def _numbered(table: Table, header_index: int) -> list[tuple[int, list[str]]]:
-    return [(number, row) for number, row in enumerate(table.rows[header_index + 1:],
-                                                       start=header_index + 2) if any(row)]
+@dataclass(frozen=True)
+class Rows:
+    """The data rows of a spooled sheet: those after its header."""
+
+    sheet: SpooledSheet | None = None
+    skip: int = 0  # the sheet's non-empty rows down to its header
+
+    @property
+    def count(self) -> int:
+        return self.sheet.count - self.skip if self.sheet is not None else 0
+
+    def __getitem__(self, part: slice) -> NumberedRows:
+        start, stop = part.start or 0, min(part.stop, self.count)
+        if self.sheet is None or start >= stop:
+            return []
+        return self.sheet.rows(self.skip + start, self.skip + stop)
+
+
+@dataclass
+class Reading:
+    """How the worker reads the file: its layout (with a few rows as samples) and where
+    its customer and call rows are in the spool."""
+
+    layout: Layout
+    customers: Rows = field(default_factory=Rows)
+    logs: Rows = field(default_factory=Rows)
 
 
 # ---- in the worker processes ------------------------------------------------------------
@@ -111,18 +138,15 @@ class Source:
         return json.dumps([self.sha256, self.sheet, self.mapping])
 
 
-_read: dict[str, Layout] = {}  # each worker keeps the last file it read
+_read: dict[str, Reading] = {}  # each worker keeps how it reads the last file
 
 
-def _layout_in_worker(source: Source) -> Layout:
+def _reading_in_worker(source: Source) -> Reading:
     if source.key not in _read:
         _read.clear()
-        _read[source.key] = read_layout(source.file_name, Path(source.path).read_bytes(),
-                                        source.sheet, source.mapping)
+        spool = spooled(source.file_name, Path(source.path))
+        _read[source.key] = read_layout(spool, source.sheet, source.mapping)
     return _read[source.key]
-
-
-SAMPLES = 3
 
 
 def _beside(source: Source, kind: str, *key: object) -> Path:
@@ -134,14 +158,13 @@ def _beside(source: Source, kind: str, *key: object) -> Path:
 
 def read(source: Source) -> None:
     """Runs in a worker: the file read, for the parts asked of this worker later."""
-    _layout_in_worker(source)
+    _reading_in_worker(source)
 
 
 def describe(source: Source) -> Layout:
     """Runs in a worker: the layout with its first few rows as samples (the rest stay in
-    the worker)."""
-    layout = _layout_in_worker(source)
-    return replace(layout, rows=layout.rows[:SAMPLES], logs_rows=layout.logs_rows[:SAMPLES])
+    the spool)."""
+    return _reading_in_worker(source).layout
 
 
 def check_part(source: Source, start: int, stop: int, options: RowOptions,
@@ -154,11 +177,11 @@ def check_part(source: Source, start: int, stop: int, options: RowOptions,
     if kept.exists():
         customers, logs = pickle.loads(kept.read_bytes())
     else:
-        layout = _layout_in_worker(source)
-        count = layout.row_count
-        customers = prepare_rows(layout.rows[start:stop], layout.mapping, options) \
+        reading = _reading_in_worker(source)
+        layout, count = reading.layout, reading.layout.row_count
+        customers = prepare_rows(reading.customers[start:stop], layout.mapping, options) \
             if start < count else []
-        logs = prepare_logs(layout.logs_rows[max(0, start - count):max(0, stop - count)],
+        logs = prepare_logs(reading.logs[max(0, start - count):max(0, stop - count)],
                             layout.logs_mapping, options) if stop > count else []
         kept.write_bytes(pickle.dumps((customers, logs), protocol=pickle.HIGHEST_PROTOCOL))
     return (index(customers) if indexed else customers), logs

@@ -16,29 +16,38 @@ and the apostrophe is taken off again when such a file comes back in.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import functools
 import io
+import itertools
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import PurePath
+from pathlib import Path, PurePath
+from typing import Any, BinaryIO
 
 from storage.errors import N_, CrmError
 
 MAX_COLUMNS = 64  # wider rows are read up to here; the rest is said to be left out
-MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # what a zipped workbook may unpack to
+# What a zipped workbook may unpack to: a 1,000,000-row sheet of 11 columns unpacks to
+# 358 MB. Past the size, the ratio is what tells a zip bomb.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 MAX_RATIO = 150  # a 1 MB file that unpacks to more than 150 MB is a zip bomb
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv", ".txt", ".vcf")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SAMPLE_BYTES = 200_000
+BLOCK_BYTES = 1024 * 1024  # a CSV is checked and read this much at a time
 # Where a CSV is neither UTF-8 nor UTF-16 it is one of these. Unrestricted, the detector
 # took a 10,000-row GBK sheet for ISO-8859-5 and a cp1252 one for cp775.
 LEGACY_ENCODINGS = ("gb18030", "big5", "cp1252", "shift_jis", "euc_kr")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+
+FileSource = Path | bytes  # a file on disk, or its bytes
 
 
 class UnreadableFile(CrmError):
@@ -61,65 +70,144 @@ class Workbook:
         return next((t for t in self.tables if t.name == name), self.tables[0])
 
 
-def read_workbook(file_name: str, data: bytes) -> Workbook:
-    """Every sheet of the file as rows of text; UnreadableFile says why not."""
+class SheetRows:
+    """One sheet's rows as text, read as they are iterated: a row at a time from a CSV,
+    from calamine's own copy of a workbook's sheet (it reads a sheet whole: 750 MB for a
+    1,000,000-row xlsx, freed when the iteration ends). Trailing empty cells are cut off
+    and rows kept to MAX_COLUMNS; `columns_left_out` says how many were cut, once read."""
+
+    def __init__(self, name: str, cells: Callable[[], Iterator[Sequence[object]]]) -> None:
+        self.name = name
+        self._cells = cells
+        self.columns_left_out = 0
+
+    def __iter__(self) -> Iterator[list[str]]:
+        widest = 0
+        for raw in self._cells():
+            row = [value if isinstance(value, str) else cell_text(value) for value in raw]
+            end = len(row)
+            while end and not row[end - 1]:
+                end -= 1
+            widest = max(widest, end)
+            yield row[:min(end, MAX_COLUMNS)]
+        self.columns_left_out = max(0, widest - MAX_COLUMNS)
+
+
+@dataclass
+class StreamedBook:
+    sheets: list[SheetRows]
+    encoding: str | None = None  # CSV only: what the bytes were read as
+
+
+def sheets_of(file_name: str, source: FileSource) -> StreamedBook:
+    """Every sheet of the file, its rows read only as they are iterated (a whole sheet is
+    never a Python list); UnreadableFile says why the file cannot be read."""
     suffix = PurePath(file_name.lower()).suffix
-    if not data.strip():
+    if _is_blank(source):
         raise UnreadableFile(N_("The file is empty."))
     if suffix not in TABLE_SUFFIXES:
         raise UnreadableFile(N_("I can import .xlsx, .xls, .ods, .csv and .vcf files."))
     if suffix == ".vcf":
-        return Workbook([_vcard_table(data)])
+        rows = _vcard_rows(source if isinstance(source, bytes) else source.read_bytes())
+        return StreamedBook([SheetRows("vCard", lambda: iter(rows))])
     if suffix in (".csv", ".txt"):
-        text, encoding = decode_text(data)
-        return Workbook([_csv_table(PurePath(file_name).stem, text)], encoding)
-    _check_container(suffix, data)
-    tables = [t for t in _calamine_tables(data) if any(any(c for c in r) for r in t.rows)]
+        encoding, errors = encoding_of(source)
+        return StreamedBook([SheetRows(PurePath(file_name).stem, lambda: _csv_rows(
+            source, encoding, errors))], encoding)
+    _check_container(suffix, source)
+    return StreamedBook(_calamine_sheets(source))
+
+
+def read_workbook(file_name: str, data: bytes) -> Workbook:
+    """Every sheet of a file small enough to hold, as rows of text; UnreadableFile says
+    why not."""
+    book = sheets_of(file_name, data)
+    tables = []
+    for sheet in book.sheets:
+        rows = list(sheet)
+        while rows and not any(rows[-1]):
+            rows.pop()
+        if rows:
+            tables.append(Table(sheet.name, rows, sheet.columns_left_out))
     if not tables:
         raise UnreadableFile(N_("The file has no rows."))
-    return Workbook(tables)
+    return Workbook(tables, book.encoding)
 
 
-def _check_container(suffix: str, data: bytes) -> None:
+@contextlib.contextmanager
+def _opened(source: FileSource) -> Iterator[BinaryIO]:
+    if isinstance(source, bytes):
+        yield io.BytesIO(source)
+    else:
+        with source.open("rb") as stream:
+            yield stream
+
+
+def _is_blank(source: FileSource) -> bool:
+    with _opened(source) as stream:
+        while block := stream.read(BLOCK_BYTES):
+            if block.strip():
+                return False
+    return True
+
+
+def _check_container(suffix: str, source: FileSource) -> None:
     """Refuses what calamine should never be given: encrypted or renamed files, zip bombs."""
+    with _opened(source) as stream:
+        magic = stream.read(len(_OLE_MAGIC))
     if suffix == ".xls":
-        if not data.startswith(_OLE_MAGIC):
+        if magic != _OLE_MAGIC:
             raise UnreadableFile(N_("This is not a spreadsheet (is it another kind of file "
                                     "renamed?)."))
         return
-    if data.startswith(_OLE_MAGIC):
+    if magic == _OLE_MAGIC:
         # Excel keeps a password-protected .xlsx in an OLE container, not a zip.
         raise UnreadableFile(N_("This workbook is protected by a password. Save it without "
                                 "the password and send it again."))
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise UnreadableFile(N_("This is not a spreadsheet (is it another kind of file "
-                                "renamed?)."))
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    with _opened(source) as stream:
+        if not zipfile.is_zipfile(stream):
+            raise UnreadableFile(N_("This is not a spreadsheet (is it another kind of "
+                                    "file renamed?)."))
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with _opened(source) as stream, zipfile.ZipFile(stream) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise UnreadableFile(N_("The file is damaged.")) from exc
-    if unpacked > MAX_UNPACKED_BYTES or unpacked > max(len(data), 1_000_000) * MAX_RATIO:
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > max(size, 1_000_000) * MAX_RATIO:
         raise UnreadableFile(N_("This file unpacks to {size} MB, far more than a "
                                 "spreadsheet of its size: it is not imported."),
                              size=unpacked // (1024 * 1024))
 
 
-def _calamine_tables(data: bytes) -> list[Table]:
+def _calamine_sheets(source: FileSource) -> list[SheetRows]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    def workbook() -> Any:
+        if isinstance(source, bytes):
+            return CalamineWorkbook.from_filelike(io.BytesIO(source))
+        return CalamineWorkbook.from_path(str(source))
+
+    def unreadable(exc: Exception) -> UnreadableFile:
+        return UnreadableFile(N_("I could not read this workbook ({detail})."),
+                              detail=str(exc)[:80])
+
+    def rows_of(name: str) -> Iterator[Sequence[object]]:
+        try:
+            sheet = workbook().get_sheet_by_name(name)
+            # The rows above the first filled cell come empty; the columns before it do
+            # not, and the cells keep their columns only with them.
+            pad: list[object] = [""] * (sheet.start[1] if sheet.start else 0)
+            for row in sheet.iter_rows():
+                yield pad + row if pad else row
+        except (CalamineError, ValueError, OSError, KeyError) as exc:
+            raise unreadable(exc) from exc
+
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        tables = []
-        for name in book.sheet_names:
-            sheet = book.get_sheet_by_name(name)
-            rows, left_out = _trimmed(
-                [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)])
-            tables.append(Table(name, rows, left_out))
-        return tables
+        names = list(workbook().sheet_names)
     except (CalamineError, ValueError, OSError, KeyError) as exc:
-        raise UnreadableFile(N_("I could not read this workbook ({detail})."),
-                             detail=str(exc)[:80]) from exc
+        raise unreadable(exc) from exc
+    return [SheetRows(name, functools.partial(rows_of, name)) for name in names]
 
 
 def cell_text(value: object) -> str:
@@ -148,78 +236,79 @@ def restored(text: str) -> str:
     return text
 
 
-def _trimmed(rows: list[list[str]]) -> tuple[list[list[str]], int]:
-    """Trailing empty cells and rows off; rows cut at MAX_COLUMNS (how many were cut)."""
-    out: list[list[str]] = []
-    widest = 0
-    for row in rows:
-        end = len(row)
-        while end and not row[end - 1]:
-            end -= 1
-        widest = max(widest, end)
-        out.append(row[:min(end, MAX_COLUMNS)])
-    while out and not any(out[-1]):
-        out.pop()
-    return out, max(0, widest - MAX_COLUMNS)
-
-
 def decode_text(data: bytes) -> tuple[str, str]:
-    """The text of a CSV and the encoding it was in: a BOM first, then strict UTF-8, then
-    what charset-normalizer finds (GBK is read as its superset GB18030)."""
+    """The text of a CSV and the encoding it was in (see `encoding_of`)."""
+    encoding, errors = encoding_of(data)
+    return data.decode(encoding, errors=errors), encoding
+
+
+def encoding_of(source: FileSource) -> tuple[str, str]:
+    """What a CSV's bytes are, and how to treat a byte that is not: a BOM first, then
+    strict UTF-8, then what charset-normalizer finds in the first 200 KB (GBK is read as
+    its superset GB18030); the whole file is checked block by block, never held."""
+    with _opened(source) as stream:
+        start = stream.read(SAMPLE_BYTES)
     for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        if start.startswith(bom):
+            return encoding, "replace"
+    if _decodes(source, "utf-8"):
+        return "utf-8", "strict"
     from charset_normalizer import from_bytes
 
-    sample = data[:SAMPLE_BYTES]
-    if len(data) > SAMPLE_BYTES:  # a character cut in two would rule its encoding out
+    sample = start
+    if len(start) == SAMPLE_BYTES:  # a character cut in two would rule its encoding out
         sample = sample[:sample.rfind(b"\n") + 1] or sample
     best = from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS)).best()
     encoding = best.encoding if best is not None else "gb18030"
     if encoding.replace("_", "").lower() in ("gbk", "gb2312", "cp936", "hz"):
         encoding = "gb18030"
+    if _decodes(source, encoding):
+        return encoding, "strict"
+    return "gb18030", "replace"
+
+
+def _decodes(source: FileSource, encoding: str) -> bool:
     try:
-        return data.decode(encoding), encoding
+        decoder = codecs.getincrementaldecoder(encoding)()
+        with _opened(source) as stream:
+            while block := stream.read(BLOCK_BYTES):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
     except (UnicodeDecodeError, LookupError):
-        return data.decode("gb18030", errors="replace"), "gb18030"
+        return False
+    return True
 
 
-def _csv_table(name: str, text: str) -> Table:
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
-    except csv.Error:
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    try:
-        rows = [[restored(c.strip()) for c in row]
-                for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise UnreadableFile(N_("I could not read this CSV file ({detail})."),
-                             detail=str(exc)[:80]) from exc
-    trimmed, left_out = _trimmed(rows)
-    if not trimmed:
-        raise UnreadableFile(N_("The file has no rows."))
-    return Table(name, trimmed, left_out)
+def _csv_rows(source: FileSource, encoding: str, errors: str) -> Iterator[list[str]]:
+    with _opened(source) as stream:
+        text = io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="")
+        head = list(itertools.islice(text, 50))
+        sample = "".join(head)
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+        except csv.Error:
+            delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+        try:
+            for row in csv.reader(itertools.chain(head, text), delimiter=delimiter):
+                yield [restored(c.strip()) for c in row]
+        except csv.Error as exc:
+            raise UnreadableFile(N_("I could not read this CSV file ({detail})."),
+                                 detail=str(exc)[:80]) from exc
 
 
 VCARD_HEADER = ["name", "phone", "email", "company", "title", "notes"]
 
 
-def _vcard_table(data: bytes) -> Table:
+def _vcard_rows(data: bytes) -> list[list[str]]:
     from bot.understanding.customers import VCardError, drafts_from_vcard
 
     try:
         drafts = drafts_from_vcard(data)
     except VCardError as exc:
         raise UnreadableFile(N_("I could not read this .vcf file.")) from exc
-    rows = [VCARD_HEADER] + [
+    return [VCARD_HEADER] + [
         [d.name, "; ".join(d.phones), "; ".join(d.emails), d.company or "", d.title or "",
          d.notes or ""] for d in drafts]
-    return Table("vCard", rows)
 
 
 # ---- out ------------------------------------------------------------------------------

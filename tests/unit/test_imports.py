@@ -7,12 +7,14 @@ import codecs
 import io
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.tables.importing import as_previewed, check, classified, read_layout, write
+from bot.tables.importing import Reading, as_previewed, check, classified, read_layout, write
+from bot.tables.spool import spooled
 from bot.tables.spreadsheets import UnreadableFile, cell_text, read_workbook
 from storage.customers import CustomerDraft, create_customer
 from storage.database import Database
@@ -38,8 +40,16 @@ from tests.sheets import customer_sheet, messy_workbook, phone_of
 OPTIONS = RowOptions(default_region="CN", timezone="Asia/Shanghai", default_hour=9)
 
 
+def read(folder: Path, name: str, data: bytes) -> Reading:
+    """The file as an import's worker reads it: spooled beside the upload, then laid out."""
+    path = folder / "upload"
+    path.write_bytes(data)
+    return read_layout(spooled(name, path), None, None)
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "utf-16", "big5"])
-def test_csv_in_every_encoding_is_read_with_its_title_row_skipped(encoding: str) -> None:
+def test_csv_in_every_encoding_is_read_with_its_title_row_skipped(encoding: str,
+                                                                   tmp_path: Path) -> None:
     sheet = customer_sheet(30)
     delimiter = "\t" if encoding == "utf-16" else ","  # Excel's "Unicode text" uses tabs
     if encoding != "big5":
@@ -48,11 +58,13 @@ def test_csv_in_every_encoding_is_read_with_its_title_row_skipped(encoding: str)
         sheet.rows = [[f"陳大文{i}", "0912345678", "", "台積電", "台北"] for i in range(30)]
         data = ("台灣客戶名單\r\n\r\n姓名,手機,郵箱,公司,城市\r\n" + "\r\n".join(
             ",".join(r) for r in sheet.rows)).encode("big5")
-    layout = read_layout("客户.csv", data, None, None)
+    reading = read(tmp_path, "客户.csv", data)
+    layout = reading.layout
     assert layout.header_row == 3
     assert layout.mapping[:5] == ["name", "phone", "email", "company", "region"]
-    assert len(layout.rows) == 30
-    assert layout.rows[0][1][0] == sheet.rows[0][0]
+    assert layout.row_count == 30 and len(reading.customers[0:100]) == 30
+    assert reading.customers[0:1][0][1][0] == sheet.rows[0][0]
+    assert reading.customers[29:30][0][0] == 33  # as the spreadsheet numbers it
 
 
 def test_headers_in_many_words_map_to_fields() -> None:
@@ -96,11 +108,13 @@ def test_bad_files_are_refused_with_a_reason() -> None:
         assert reason in str(caught.value), name
 
 
-def test_a_messy_workbook_with_a_calls_sheet() -> None:
-    layout = read_layout("台账.xlsx", messy_workbook(), None, None)
+def test_a_messy_workbook_with_a_calls_sheet(tmp_path: Path) -> None:
+    reading = read(tmp_path, "台账.xlsx", messy_workbook())
+    layout = reading.layout
     assert layout.sheet == "客户" and layout.header_row == 3
     assert layout.mapping == ["name", "phone", "company", "region", "last_contact", "owner"]
-    assert layout.logs_sheet == "通话记录" and len(layout.logs_rows) == 2
+    assert layout.logs_sheet == "通话记录" and layout.logs_count == 2
+    assert len(reading.logs[0:10]) == 2
     assert layout.rows[0][1][1] == "13812345678"
 
 
@@ -323,12 +337,13 @@ async def test_stop_writing_when_another_writer_has_moved_on(db: Database) -> No
     assert not await write(db, job_id, OPTIONS, batch=5)
 
 
-def test_wide_rows_float_phones_and_lost_digits() -> None:
+def test_wide_rows_float_phones_and_lost_digits(tmp_path: Path) -> None:
     wide = ",".join(["姓名", "电话"] + [f"列{i}" for i in range(498)]) + "\n" + ",".join(
         ["王小明", "13812345678.0"] + ["x"] * 498) + "\n李雷,1.38E+10\n"
-    layout = read_layout("wide.csv", wide.encode(), None, None)
+    reading = read(tmp_path, "wide.csv", wide.encode())
+    layout = reading.layout
     assert layout.columns_left_out == 500 - 64 and len(layout.mapping) == 64
-    first, second = prepare_rows(layout.rows, layout.mapping, OPTIONS)
+    first, second = prepare_rows(reading.customers[0:2], layout.mapping, OPTIONS)
     assert first.draft is not None and first.draft.phones == ["+8613812345678"]
     assert second.draft is None
     assert "scientific notation" in second.problems[0].message
