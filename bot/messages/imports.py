@@ -13,6 +13,7 @@ from bot.messages.keyboards import app_button, button, rows_of
 from bot.messages.labels import label
 from storage.imports.columns import FIELDS, Layout
 from storage.imports.preview import Checked, Choice, Kind, Preview, Problem
+from storage.imports.writer import RESULT_ROWS
 
 SHOWN_COLUMNS = 24  # buttons for at most this many columns; the rest keep their guess
 CUSTOMER_FIELDS = tuple(f for f in FIELDS if f not in ("date", "kind", "summary", "outcome"))
@@ -169,12 +170,15 @@ def progress_text(t: Translate, file_name: str, done: int, total: int,
     return f"⏳ {text}\n{line}"
 
 
-def report_text(t: Translate, job_id: int, file_name: str, counts: dict[str, int]) -> str:
+def report_text(t: Translate, job_id: int, file_name: str, counts: dict[str, int], *,
+                every: bool = True) -> str:
     parts = [f"{t(OUTCOMES[o])}: {_count(counts[o])}" for o in OUTCOMES if counts.get(o)]
+    listed = t("Every row's outcome is in the file below.") if every else t(
+        "The file below lists the rows that were not simply created (at most {limit}).")
     return "✅ " + t("Import #{number} of {file} is done.").format(
-        number=job_id, file=escape(file_name)) + "\n" + "; ".join(parts) + "\n" + t(
-        "Every row's outcome is in the file below. An admin can undo the whole import "
-        "within 24 hours.")
+        number=job_id, file=escape(file_name)) + "\n" + "; ".join(parts) + "\n" + (
+        listed.format(limit=_count(RESULT_ROWS)) + " " + t(
+            "An admin can undo the whole import within 24 hours."))
 
 
 def report_keyboard(t: Translate, job_id: int) -> InlineKeyboardMarkup:

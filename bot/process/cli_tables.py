@@ -15,8 +15,6 @@ from bot.messages.imports import layout_text, preview_text, report_text
 from bot.process.transports.fakeapi import html_to_text
 from bot.runtime.config import Settings
 from bot.tables import exporting, importing
-from bot.tables.importing import result_sheet
-from bot.tables.spreadsheets import xlsx_bytes
 from storage import users
 from storage.database import Database
 from storage.errors import CrmError
@@ -138,9 +136,9 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
         print(file=sys.stderr)
     async with database.unit_of_work() as session:
         counts = await writer.counts(session, job.id)
-        rows = await writer.outcomes(session, job.id)
-    print(html_to_text(report_text(t, job.id, job.file_name, counts)))
-    return xlsx_bytes([result_sheet(t, rows)])
+    content, every = await importing.result_file(database, job.id, actor.language)
+    print(html_to_text(report_text(t, job.id, job.file_name, counts, every=every)))
+    return content
 
 
 def export_file(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,10 +16,7 @@ from telegram.ext import Application
 from bot.messages.i18n import Translate, translator
 from bot.messages.imports import progress_text, report_keyboard, report_text
 from bot.runtime.config import Settings
-from bot.runtime.workers import run as in_worker
 from bot.tables import importing
-from bot.tables.importing import result_sheet
-from bot.tables.spreadsheets import xlsx_bytes
 from storage.database import Database
 from storage.imports import jobs, writer
 from storage.imports.preview import RowOptions
@@ -98,7 +95,8 @@ class ImportRunner:
             if job is None:
                 return
             actor = await session.get(User, job.actor_id)
-            t = translator(actor.language if actor is not None else "en")
+            language = actor.language if actor is not None else "en"
+            t = translator(language)
             options = RowOptions(**job.settings["options"])
             total = job.total_rows
         progress = _Progress(self.app.bot, t, job, self.database)
@@ -109,7 +107,7 @@ class ImportRunner:
                                              batch=self.settings.imports.batch,
                                              progress=progress.update)
             if finished:
-                await self._report(job, t)
+                await self._report(job, t, language)
         except Exception:
             log.exception("import #%s stopped; it resumes at the next start", job_id)
             if job.chat_id is not None:
@@ -118,16 +116,15 @@ class ImportRunner:
                     "was written. It carries on when the bot starts again.").format(
                         file=job.file_name))
 
-    async def _report(self, job: ImportJob, t: Translate) -> None:
+    async def _report(self, job: ImportJob, t: Translate, language: str) -> None:
         async with self.database.unit_of_work() as session:
             counts = await writer.counts(session, job.id)
-            rows = await writer.outcomes(session, job.id)
         if job.chat_id is None:
             return
-        content = await in_worker(xlsx_bytes, [result_sheet(t, rows)])
+        content, every = await importing.result_file(self.database, job.id, language)
         await self.app.bot.send_document(
             job.chat_id, content, filename=f"import-{job.id}-result.xlsx",
-            caption=report_text(t, job.id, job.file_name, counts),
+            caption=report_text(t, job.id, job.file_name, counts, every=every),
             reply_markup=report_keyboard(t, job.id))
 
     async def _tell(self, chat_id: int, text: str) -> None:

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.messages.i18n import Translate
+from bot.messages.i18n import Translate, translator
 from bot.messages.imports import OUTCOMES, reason_text
 from bot.runtime import workers
 from bot.tables.spool import NumberedRows, Spool, SpooledSheet, spooled
-from bot.tables.spreadsheets import OutSheet
+from bot.tables.spreadsheets import OutSheet, xlsx_bytes
 from storage.database import Database
 from storage.imports import jobs, writer
 from storage.imports.columns import Layout, find_header, guess_mapping, is_interactions_table
@@ -49,7 +49,7 @@ from storage.imports.preview import (
     prepare_rows,
     records_state,
 )
-from storage.models import ImportJob, ImportRow, format_code
+from storage.models import ImportJob, format_code
 
 CHUNK = 2000
 SAMPLES = 3
@@ -417,9 +417,29 @@ async def running_jobs(database: Database) -> list[int]:
 
 
 
-def result_sheet(t: Translate, rows: list[ImportRow]) -> OutSheet:
+def result_sheet(t: Translate, rows: list[Any]) -> OutSheet:
     sheets = {0: t("Customers"), 1: t("Interactions")}
     return OutSheet(t("Result"), [t("Sheet"), t("Row"), t("Outcome"), t("Code"), t("Reason")],
                     [[sheets[r.sheet], str(r.row), t(OUTCOMES.get(r.outcome, r.outcome)),
                       format_code(r.customer_id) if r.customer_id else "",
                       reason_text(t, r.reason)] for r in rows])
+
+
+def result_file_in_worker(url: str, job_id: int, language: str) -> tuple[bytes, bool]:
+    """Runs in a worker, with its own database connection: the import's result workbook,
+    and whether it lists every row (storage/imports/writer.py `result_rows`)."""
+
+    async def read() -> tuple[list[Any], bool]:
+        database = Database(url)
+        try:
+            async with database.unit_of_work() as session:
+                return await writer.result_rows(session, job_id)
+        finally:
+            await database.dispose()
+
+    rows, every = asyncio.run(read())
+    return xlsx_bytes([result_sheet(translator(language), rows)]), every
+
+
+async def result_file(database: Database, job_id: int, language: str) -> tuple[bytes, bool]:
+    return await workers.run(result_file_in_worker, database.url, job_id, language)

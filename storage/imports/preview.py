@@ -43,6 +43,7 @@ from storage.imports.cells import (
     tier_of,
 )
 from storage.imports.columns import Layout
+from storage.imports.seen import FirstRows, IdRanges
 from storage.models import ContactPoint, Customer, ImportRow, User
 from storage.search.lookup import search_text_without_code, terms_of
 from storage.search.names import fold, pinyin_initials, pinyin_key
@@ -338,30 +339,38 @@ class Classifier:
         self.import_id = import_id
         # Records this import created: loaded once, then told by the writer as it goes
         # (a row is classified after the rows before it were written).
-        self.ours: set[int] | None = None
+        self.ours: IdRanges | None = None
         self.owners: dict[str, int] | None = None
-        # Hashes, not the strings: 100,000 rows' contacts and names as strings kept 30 MB
-        # alive in the bot; 64-bit hashes of 300,000 keys collide with odds of about 1e-9.
-        self.seen_contacts: dict[int, int] = {}
-        self.seen_names: dict[int, int] = {}
+        # The first row each contact and each name at a company was seen in, as 64-bit
+        # hashes (storage/imports/seen.py); 300,000 keys collide with odds of about 1e-9.
+        self.seen_contacts = FirstRows()
+        self.seen_names = FirstRows()
 
     async def classify(self, session: AsyncSession, candidates: list[Candidate]
                        ) -> list[Classified]:
         if self.owners is None:
             self.owners = await _owners(session)
         if self.ours is None:
-            self.ours = set() if self.import_id is None else set(await session.scalars(
+            self.ours = IdRanges() if self.import_id is None else IdRanges(await session.scalars(
                 select(ImportRow.customer_id).where(ImportRow.import_id == self.import_id,
                                                     ImportRow.outcome == "created")))
         by_contact = await _existing_contacts(session, candidates, self.ours)
         by_pinyin = await _existing_names(session, candidates, self.ours)
-        return [self._one(c, by_contact, by_pinyin) for c in candidates]
+        keys = [_keys(c.draft) if c.draft is not None else ([], 0) for c in candidates]
+        part = _Seen(self.seen_contacts.find(h for hashed, _ in keys for h in hashed),
+                     self.seen_names.find(name for _, name in keys))
+        classified = [self._one(c, k, part, by_contact, by_pinyin)
+                      for c, k in zip(candidates, keys, strict=True)]
+        self.seen_contacts.add(part.new_contacts)
+        self.seen_names.add(part.new_names)
+        return classified
 
     def created(self, customer_ids: list[int]) -> None:
         if self.ours is not None:
             self.ours.update(customer_ids)
 
-    def _one(self, candidate: Candidate, by_contact: dict[str, int],
+    def _one(self, candidate: Candidate, keys: tuple[list[int], int], seen: _Seen,
+             by_contact: dict[str, int],
              by_pinyin: dict[str, list[tuple[int, str, str | None]]]) -> Classified:
         assert self.owners is not None
         item = Classified(candidate, Kind.INVALID, problems=list(candidate.problems))
@@ -377,16 +386,8 @@ class Classifier:
         if draft is None or item.problems:
             return item
         contacts = [*draft.phones, *draft.emails]
-        hashed = [hash(c) for c in contacts]
-        company = fold(draft.company or "")
-        name_key = hash((fold(draft.name), company))
-        earlier = next((self.seen_contacts[h] for h in hashed if h in self.seen_contacts),
-                       None)
-        if earlier is None and company:
-            earlier = self.seen_names.get(name_key)
-        for key in hashed:
-            self.seen_contacts.setdefault(key, candidate.row)
-        self.seen_names.setdefault(name_key, candidate.row)
+        earlier = seen.first_row(keys, bool(draft.company and fold(draft.company)),
+                                 candidate.row)
         if earlier is not None:
             item.kind, item.first_row = Kind.IN_FILE, earlier
             return item
@@ -401,6 +402,41 @@ class Classifier:
             return item
         item.kind = Kind.NEW
         return item
+
+
+def _keys(draft: CustomerDraft) -> tuple[list[int], int]:
+    """A valid row's keys for finding an earlier row of the file: its contacts, and its
+    name at its company."""
+    return ([hash(c) for c in (*draft.phones, *draft.emails)],
+            hash((fold(draft.name), fold(draft.company or ""))))
+
+
+@dataclass
+class _Seen:
+    """The keys of one part: those seen in earlier parts (with their first rows), and
+    those seen first in this one, row by row."""
+
+    contacts: dict[int, int]
+    names: dict[int, int]
+    new_contacts: dict[int, int] = field(default_factory=dict)
+    new_names: dict[int, int] = field(default_factory=dict)
+
+    def first_row(self, keys: tuple[list[int], int], has_company: bool, row: int
+                  ) -> int | None:
+        """The earlier row with one of these contacts, else (at a company) with this name;
+        the keys are remembered as seen in `row`."""
+        contacts, name = keys
+        earlier = next((found for h in contacts
+                        if (found := self.contacts.get(h, self.new_contacts.get(h)))
+                        is not None), None)
+        if earlier is None and has_company:
+            earlier = self.names.get(name, self.new_names.get(name))
+        for key in contacts:
+            if key not in self.contacts:
+                self.new_contacts.setdefault(key, row)
+        if name not in self.names:
+            self.new_names.setdefault(name, row)
+        return earlier
 
 
 def _similar(draft: CustomerDraft, key: str,
@@ -446,7 +482,7 @@ _PRESENT = and_(Customer.archived.is_(False), Customer.merged_into_id.is_(None))
 
 
 async def _existing_contacts(session: AsyncSession, candidates: list[Candidate],
-                             ours: set[int]) -> dict[str, int]:
+                             ours: IdRanges) -> dict[str, int]:
     values = sorted({v for c in candidates if c.draft for v in (*c.draft.phones,
                                                                *c.draft.emails)})
     found: dict[str, int] = {}
@@ -463,7 +499,7 @@ async def _existing_contacts(session: AsyncSession, candidates: list[Candidate],
 
 
 async def _existing_names(session: AsyncSession, candidates: list[Candidate],
-                          ours: set[int]) -> dict[str, list[tuple[int, str, str | None]]]:
+                          ours: IdRanges) -> dict[str, list[tuple[int, str, str | None]]]:
     keys = sorted({c.pinyin for c in candidates if c.draft and c.pinyin})
     found: dict[str, list[tuple[int, str, str | None]]] = {}
     for chunk in _chunks(keys):

@@ -170,6 +170,12 @@ async def test_preview_counts_then_write_in_batches(db: Database) -> None:
     assert created == 1 + new
     assert counts == {"created": new, "invalid": 9, "updated": 1 + len(sheet.duplicate_rows)}
     assert audit == 1 + len(sheet.duplicate_rows)  # updates; created ones: import_rows
+    async with db.unit_of_work() as session:  # the result file: every row, or the others
+        every, complete = await writer.result_rows(session, job_id)
+        others, listed_all = await writer.result_rows(session, job_id, limit=250)
+    assert complete and [r.row for r in every] == list(range(4, 304))  # under the header
+    assert not listed_all and len(others) == 300 - new
+    assert {r.outcome for r in others} == {"invalid", "updated"}
     name, phone, email, company = sheet.rows[3][:4]  # a row written in bulk, terms and all
     async with db.unit_of_work() as session:
         for query in (name, pinyin_key(name), phone[-8:], email, company):
