@@ -123,10 +123,7 @@ def is_disconnect(error: BaseException | None) -> bool:
     return False
 
 
-# Statements that take no turn: reads, and those that write only the connection's own
-# temporary tables (SQLite locks no database for them).
-READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN", "CREATE TEMP ", "DROP TABLE IF EXISTS TEMP.",
-         "DROP TABLE TEMP.")
+READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN")
 HOLDS_TURN = "holds_writer_turn"
 
 
@@ -152,7 +149,7 @@ class WriterTurns:
         event.listen(sync.pool, "checkin", self._checked_in)
 
     def _before_statement(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if conn.info.get(HOLDS_TURN) or statement.lstrip()[:26].upper().startswith(READS):
+        if conn.info.get(HOLDS_TURN) or statement.lstrip()[:7].upper().startswith(READS):
             return
         task = asyncio.current_task()
         if self.lock.locked() and self.holder is task:

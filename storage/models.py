@@ -274,24 +274,6 @@ search_terms = Table(
 )
 
 
-# An import's search terms on their way into `search_terms`: appended here batch by batch
-# (no index to keep), then moved in key order every 100,000 customers and at the end
-# (storage/search/lookup.py `index_pending_terms`). Written into `search_terms` as they
-# came, each batch dirtied pages all over its index: a 1,000,000-row import slowed from
-# 3,600 rows/s to under 1,000 by its 400,000th row on SQLite, and as much on PostgreSQL.
-search_terms_pending = Table(
-    "search_terms_pending",
-    Base.metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("term", Text, nullable=False),
-    Column("customer_id", Integer, nullable=False),
-    # An edit re-indexes its customer at once and drops what still waits; appended in id
-    # order like the table, the index costs the import little.
-    Index("ix_search_terms_pending_customer", "customer_id"),
-)
-
-
 def format_code(customer_id: int) -> str:
     return f"C-{customer_id:06d}"
 

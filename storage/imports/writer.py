@@ -54,7 +54,7 @@ from storage.models import (
     customer_tags,
     format_code,
 )
-from storage.search.lookup import index_pending_terms, insert_customers, parse_code, with_code
+from storage.search.lookup import insert_customers, parse_code, with_code
 from storage.search.names import fold
 from storage.users import Actor, ensure_admin
 
@@ -71,19 +71,12 @@ def _reason(problem: Problem | None = None, message: str = "", **params: Any) ->
 Parts = AsyncIterator[tuple[list[Classified], list[LoggedRow]]]
 
 
-# Customers written between two moves of their search terms into the index: until then a
-# lookup does not find them (storage/search/lookup.py `index_pending_terms`).
-INDEX_EVERY = 100_000
-
-
 async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kind, Choice],
                 *, batch: int = 1000, progress: Progress | None = None,
-                created: Callable[[list[int]], None] | None = None,
-                index_every: int = INDEX_EVERY) -> bool:
+                created: Callable[[list[int]], None] | None = None) -> bool:
     """Writes what is left of the import from its parts (customer rows first, then calls,
     in file order); rows before the import's `next_row` were written by an earlier run and
-    are only classified again. The new records' search terms go into the index every
-    `index_every` records and at the end. False when another writer has the import."""
+    are only classified again. False when another writer has the import."""
     async with database.unit_of_work() as session:
         job = await session.get(ImportJob, job_id)
         if job is None or job.status != ImportStatus.RUNNING:
@@ -120,16 +113,12 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
                                    if row in went}
                     await context.logs(session, logs[start:end], targets)
             start, position = end, offset + end
-            if context.unindexed >= index_every:
-                await index_pending_terms(database)
-                context.unindexed = 0
             if position >= analyze_at:
                 await _refresh_statistics(database)
                 analyze_at = position * 2
             if progress is not None:
                 await progress(position, max(total, position))
         offset += size
-    await index_pending_terms(database)
     async with database.unit_of_work() as session:
         last_audit = await session.scalar(select(func.max(AuditEntry.id)))
         job = await session.get(ImportJob, job_id)
@@ -159,7 +148,6 @@ class _Batch:
                  created: Callable[[list[int]], None] | None) -> None:
         self.job_id, self.actor_id, self.file_name = job_id, actor_id, file_name
         self.choices, self.created = choices, created
-        self.unindexed = 0  # records created since their terms last went into the index
 
     def _choice(self, item: Classified) -> Choice:
         return Choice.NEW if item.kind is Kind.NEW else self.choices[item.kind]
@@ -253,8 +241,7 @@ class _Batch:
             balances += [_opening_balance(customer_id, self.actor_id, currency, paid, owed, now)
                          for currency, (paid, owed) in candidate.balances.items()]
             outcomes.append(self._outcome(candidate.row, "created", "", customer_id))
-        await insert_customers(session, customers, terms, pending=True)
-        self.unindexed += len(customers)
+        await insert_customers(session, customers, terms)
         for table, rows in ((_table(ContactPoint), contacts), (_table(Interaction), notes),
                             (_table(Reminder), followups), (_table(Purchase), balances),
                             (customer_tags, tags)):

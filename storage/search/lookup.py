@@ -38,7 +38,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -46,8 +45,7 @@ from sqlalchemy.orm import Session, attributes
 from sqlalchemy.sql.expression import Executable
 
 from storage.bulk import copy_or_executemany, insert_rows, insert_sql
-from storage.database import Database
-from storage.models import Customer, format_code, search_terms, search_terms_pending
+from storage.models import Customer, format_code, search_terms
 from storage.search.names import fold, has_han, pinyin_forms, pinyin_key, syllables
 from storage.users import Actor, visible_to
 
@@ -142,13 +140,11 @@ def with_code(segments: list[str] | str, customer_id: int) -> str:
 
 
 async def insert_customers(session: AsyncSession, rows: list[dict[str, Any]],
-                           terms: Sequence[Iterable[str]] | None = None, *,
-                           pending: bool = False) -> None:
+                           terms: Sequence[Iterable[str]] | None = None) -> None:
     """Many new customers, then their search terms, in bulk (storage/bulk.py). An import
     passes each row's `terms` made in its worker process (`terms_of` its search text
     before the code was in it: 28 s of the bot's CPU at 100,000 rows, in the event loop);
-    the code's own terms are added here. `pending`: the terms wait in
-    `search_terms_pending` for `index_pending_terms`."""
+    the code's own terms are added here."""
     if not rows:
         return
     await insert_rows(session, cast(Table, Customer.__table__), rows)
@@ -165,62 +161,8 @@ async def insert_customers(session: AsyncSession, rows: list[dict[str, Any]],
     # Not sorted in key order: it saved nothing measurable on either database (3.4 million
     # terms: SQLite 15.3 s as they come, 14.8 s sorted; PostgreSQL 11.8 / 11.6 s) and the
     # sort took 1.3 s of the bot's loop.
-    table = search_terms_pending if pending else search_terms
-    await copy_or_executemany(await session.connection(), table, ["term", "customer_id"],
-                              pairs)
-
-
-# Terms moved into `search_terms` per SQLite transaction: each takes the write lock for
-# about as long as an import's batch.
-MOVED_AT_ONCE = 100_000
-
-
-async def index_pending_terms(database: Database) -> int:
-    """Moves the terms waiting in `search_terms_pending` into `search_terms`, in key order
-    (those of customers deleted meanwhile are dropped), and returns how many were waiting.
-
-    In key order, a move dirties each page of the index once, where the same terms written
-    batch by batch dirtied a page per term once the index outgrew the cache. PostgreSQL
-    sorts and inserts in one statement (its writers do not block each other). SQLite has
-    one writer at a time: the sort goes into a temporary table of this connection (which
-    takes no write lock on the database), then the sorted terms move in short
-    transactions, each after the members' own writes."""
-    async with database.engine.connect() as connection:
-        highest = await connection.scalar(select(func.max(search_terms_pending.c.id)))
-        await connection.commit()
-        if highest is None:
-            return 0
-        waiting = {"highest": highest}
-        if database.dialect == "postgresql":
-            await connection.execute(text(
-                "INSERT INTO search_terms (term, customer_id) SELECT p.term, p.customer_id "
-                "FROM search_terms_pending p JOIN customers c ON c.id = p.customer_id "
-                "WHERE p.id <= :highest ORDER BY 1, 2 ON CONFLICT DO NOTHING"), waiting)
-        else:
-            await connection.execute(text("DROP TABLE IF EXISTS temp.terms_in_order"))
-            await connection.execute(text(
-                "CREATE TEMP TABLE terms_in_order AS SELECT p.term AS term, p.customer_id "
-                "AS customer_id FROM search_terms_pending p JOIN customers c "
-                "ON c.id = p.customer_id WHERE p.id <= :highest "
-                "ORDER BY p.term, p.customer_id"), waiting)
-            await connection.commit()
-            last = await connection.scalar(text("SELECT max(rowid) FROM temp.terms_in_order"))
-            await connection.commit()
-            for start in range(0, last or 0, MOVED_AT_ONCE):
-                await database.until_idle()
-                await connection.execute(text(
-                    "INSERT OR IGNORE INTO search_terms (term, customer_id) SELECT term, "
-                    "customer_id FROM temp.terms_in_order WHERE rowid > :start "
-                    "AND rowid <= :stop"), {"start": start, "stop": start + MOVED_AT_ONCE})
-                await connection.commit()
-            await database.until_idle()
-        await connection.execute(delete(search_terms_pending).where(
-            search_terms_pending.c.id <= highest))
-        await connection.commit()
-        if database.dialect != "postgresql":
-            await connection.execute(text("DROP TABLE temp.terms_in_order"))
-            await connection.commit()
-    return int(highest)
+    await copy_or_executemany(await session.connection(), search_terms,
+                              [c.name for c in search_terms.columns], pairs)
 
 
 MAX_TERM = 40  # characters of a term kept; a longer query is checked whole by `rank`
@@ -266,18 +208,15 @@ def _word_starts(value: str) -> list[int]:
 
 def _index_changed_customers(session: Session, _context: Any) -> None:
     """After every flush: the terms of each customer whose search text changed (the ORM's
-    one way to change it is `storage.customers.touch`), and what an import left waiting
-    for them. Deleted customers lose theirs by the foreign key's cascade (on PostgreSQL a
-    trigger's, migration 0030)."""
+    one way to change it is `storage.customers.touch`). Deleted customers lose theirs by
+    the foreign key's cascade (on PostgreSQL a trigger's, migration 0030)."""
     changed = [o for o in (*session.new, *session.dirty) if isinstance(o, Customer)
                and attributes.get_history(o, "search_text").has_changes()]
     if not changed:
         return
     connection = session.connection()
-    ids = [c.id for c in changed]
-    connection.execute(delete(search_terms).where(search_terms.c.customer_id.in_(ids)))
-    connection.execute(delete(search_terms_pending).where(
-        search_terms_pending.c.customer_id.in_(ids)))
+    connection.execute(delete(search_terms).where(
+        search_terms.c.customer_id.in_([c.id for c in changed])))
     rows = [(term, c.id) for c in changed for term in terms_of(c.search_text)]
     if rows:
         # Plain tuples straight to the driver: 342,071 terms took 1.86 s through Core's

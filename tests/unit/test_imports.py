@@ -31,7 +31,6 @@ from storage.models import (
     ImportStatus,
     Interaction,
     Reminder,
-    search_terms_pending,
 )
 from storage.search.lookup import search_customers
 from storage.search.names import pinyin_key
@@ -232,9 +231,7 @@ async def test_the_write_uses_the_preview_unless_records_changed_meanwhile(db: D
 
 
 async def test_an_interrupted_import_resumes_without_writing_a_row_twice(db: Database) -> None:
-    sheet = customer_sheet(250)
-    job_id = await _job(db, sheet.csv_bytes("utf-8"))
-    admin = await make_member(db, 1, "Alice", role="admin")
+    job_id = await _job(db, customer_sheet(250).csv_bytes("utf-8"))
     await _confirm(db, job_id)
 
     async def die_after_two_batches(done: int, total: int) -> None:
@@ -243,28 +240,11 @@ async def test_an_interrupted_import_resumes_without_writing_a_row_twice(db: Dat
 
     with pytest.raises(KeyboardInterrupt):
         await write(db, job_id, OPTIONS, batch=100, progress=die_after_two_batches)
-    first, edited = sheet.rows[0][3], sheet.rows[1][0]  # a company: found by its terms only
     async with db.unit_of_work() as session:
         assert await session.scalar(select(func.count(Customer.id))) == 200
-        # Their terms wait for the index; one record edited meanwhile is indexed at once.
-        assert await session.scalar(select(func.count()).select_from(search_terms_pending))
-        assert not await search_customers(session, first, admin)
-        from storage.customers import update_field
-
-        customer = await session.scalar(select(Customer).where(Customer.name == edited))
-        assert customer is not None
-        await update_field(session, customer, "name", "改过的名字", admin, default_region="CN")
-    async with db.unit_of_work() as session:
-        assert [h.name for h in await search_customers(session, "改过的名字", admin)] == [
-            "改过的名字"]
     assert await write(db, job_id, OPTIONS, batch=100)
     async with db.unit_of_work() as session:
         assert await session.scalar(select(func.count(Customer.id))) == 250
-        assert not await session.scalar(select(func.count()).select_from(search_terms_pending))
-        assert sheet.rows[0][0] in [h.name for h in await search_customers(session, first, admin)]
-        assert edited not in [h.name for h in await search_customers(session, edited, admin)]
-        assert [h.name for h in await search_customers(session, "改过的名字", admin)] == [
-            "改过的名字"]
         assert await session.scalar(select(func.count(func.distinct(ContactPoint.value))).where(
             ContactPoint.kind == "phone")) == 250
         job = await session.get(ImportJob, job_id)
