@@ -40,9 +40,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # Lookups, /dupes and the bot's memory at 1,000,000 customers (about 25 minutes with
-# SALESBOT_BENCH_DATABASE_URL set, most of it seeding).
+# SALESBOT_BENCH_DATABASE_URL set, most of it seeding), then the import of a 1,000,000-row
+# sheet (an hour or more a database on the 2-core VM: docs/performance.md).
 bench-large: $(STAMP)
 	SALESBOT_BENCH_CUSTOMERS=1000000 $(BIN)/python -m bench search
+	$(BIN)/python -m bench million
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

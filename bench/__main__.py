@@ -257,6 +257,8 @@ async def bench_whole_table_reads(db: Database, people: list[Customer]
 PARTS = ("search", "miniapp", "reminders", "stale", "imports", "sales", "updates", "cards",
          "dates", "logs", "encrypted", "failover", "receivables", "surveys", "steering",
          "footprint")
+# Parts too long for `make bench`, run by `make bench-large` (or by name).
+LARGE_PARTS = ("million",)
 SECTION = re.compile(r"<!-- bench:(\S+) -->\n(.*?)<!-- /bench -->\n", re.S)
 INTRO = (
     "# Performance\n\nWritten by `make bench` (bench/__main__.py; `python -m bench stale` runs one"
@@ -347,6 +349,12 @@ async def run_parts(parts: list[str], url: str, label: str, scratch: str) -> dic
             fresh = (imports.sqlite_urls(Path(folder)) if label == "SQLite"
                      else imports.postgres_urls(url))
             out[f"imports-{label}"] = await imports.run(fresh, label, Path(folder))
+    if "million" in parts:
+        with tempfile.TemporaryDirectory() as folder:
+            fresh = (imports.sqlite_urls(Path(folder)) if label == "SQLite"
+                     else imports.postgres_urls(url))
+            out[f"imports-{label}-1000000"] = await imports.run_million(fresh, label,
+                                                                        Path(folder))
     return out
 
 
@@ -381,7 +389,7 @@ async def main(parts: list[str]) -> None:
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(PARTS)
-    unknown = set(chosen) - set(PARTS)
+    unknown = set(chosen) - set(PARTS) - set(LARGE_PARTS)
     if unknown:
-        sys.exit(f"unknown part(s) {sorted(unknown)}; choose from {PARTS}")
+        sys.exit(f"unknown part(s) {sorted(unknown)}; choose from {PARTS + LARGE_PARTS}")
     asyncio.run(main(chosen))

@@ -49,7 +49,7 @@ from storage.search.lookup import search_text_without_code, terms_of
 from storage.search.names import fold, pinyin_initials, pinyin_key
 from storage.validation import clean_text, normalize_email, normalize_phone
 
-MAX_ROWS = 200_000
+MAX_ROWS = 1_048_575  # a sheet of Excel holds 1,048,576 rows, its header one of them
 CHUNK = 500  # values per IN (...) list
 SIMILAR_COMPANY = 80
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
