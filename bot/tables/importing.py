@@ -1,9 +1,10 @@
 """An import from file to records, for the chat, the CLI and the resume at start.
 
-The file goes to the worker processes (bot/runtime/workers.py) once, as a temporary file; each
-worker reads it once and keeps its rows. The bot then asks for the rows in parts of
-CHUNK (2,000) rows: a worker checks a part (validation, pinyin) while the bot classifies
-the previous one. So the bot process never holds more than a few parts (a 100,000-row
+The file goes to the worker processes (bot/runtime/workers.py) once, as a temporary file;
+the first worker to describe it reads it once into a spool of parts on disk beside it
+(bot/tables/spool.py), so no process holds the sheet. The bot then asks for the rows in
+parts of CHUNK (2,000) rows: a worker checks a part (validation, pinyin) while the bot
+classifies the previous one, and the bot never holds more than a few parts (a 100,000-row
 file held whole took 240 MB in it). The preview keeps each checked part, and how it
 classified it, beside the file; the confirmed write reads them back and has the workers
 add the search terms while the bot writes the part before. It classifies the parts again
@@ -105,7 +106,8 @@ class Rows:
         return self.sheet.count - self.skip if self.sheet is not None else 0
 
     def __getitem__(self, part: slice) -> NumberedRows:
-        start, stop = part.start or 0, min(part.stop, self.count)
+        start = part.start or 0
+        stop = self.count if part.stop is None else min(part.stop, self.count)
         if self.sheet is None or start >= stop:
             return []
         return self.sheet.rows(self.skip + start, self.skip + stop)
@@ -157,7 +159,8 @@ def _beside(source: Source, kind: str, *key: object) -> Path:
 
 
 def read(source: Source) -> None:
-    """Runs in a worker: the file read, for the parts asked of this worker later."""
+    """Runs in a worker: the spooled file found, for the parts asked of this worker
+    later."""
     _reading_in_worker(source)
 
 
@@ -220,9 +223,9 @@ async def layout_of(database: Database, job: ImportJob) -> Layout:
     rows = layout.row_count + layout.logs_count
     check_size(rows)
     if rows > CHUNK:
-        # The other worker is started and reads the file too, while the member looks at
-        # the column card: the preview's first parts then find both ready. A sheet of one
-        # part is checked by one worker: a second would be 100 MB for nothing.
+        # The other worker is started (and finds the spool) while the member looks at the
+        # column card: the preview's first parts then find both ready. A sheet of one part
+        # is checked by one worker: a second would be 100 MB for nothing.
         workers.warm(functools.partial(read, source))
     return layout
 

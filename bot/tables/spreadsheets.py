@@ -76,15 +76,14 @@ class SheetRows:
     1,000,000-row xlsx, freed when the iteration ends). Trailing empty cells are cut off
     and rows kept to MAX_COLUMNS; `columns_left_out` says how many were cut, once read."""
 
-    def __init__(self, name: str, cells: Callable[[], Iterator[Sequence[object]]]) -> None:
+    def __init__(self, name: str, cells: Callable[[], Iterator[list[str]]]) -> None:
         self.name = name
-        self._cells = cells
+        self._cells = cells  # the rows as text, cell by cell
         self.columns_left_out = 0
 
     def __iter__(self) -> Iterator[list[str]]:
         widest = 0
-        for raw in self._cells():
-            row = [value if isinstance(value, str) else cell_text(value) for value in raw]
+        for row in self._cells():
             end = len(row)
             while end and not row[end - 1]:
                 end -= 1
@@ -192,14 +191,14 @@ def _calamine_sheets(source: FileSource) -> list[SheetRows]:
         return UnreadableFile(N_("I could not read this workbook ({detail})."),
                               detail=str(exc)[:80])
 
-    def rows_of(name: str) -> Iterator[Sequence[object]]:
+    def rows_of(name: str) -> Iterator[list[str]]:
         try:
             sheet = workbook().get_sheet_by_name(name)
             # The rows above the first filled cell come empty; the columns before it do
             # not, and the cells keep their columns only with them.
-            pad: list[object] = [""] * (sheet.start[1] if sheet.start else 0)
+            pad = [""] * (sheet.start[1] if sheet.start else 0)
             for row in sheet.iter_rows():
-                yield pad + row if pad else row
+                yield pad + [cell_text(value) for value in row]
         except (CalamineError, ValueError, OSError, KeyError) as exc:
             raise unreadable(exc) from exc
 

@@ -91,6 +91,18 @@ def test_cells_and_dates_as_sheets_hold_them() -> None:
                                                                          tzinfo=UTC)
 
 
+def test_a_workbooks_cells_are_read_as_a_person_sees_them() -> None:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("客户")
+    sheet.write_row(2, 1, [" 姓名 ", "'=1+2", 13812345678.0, True])  # from B3, as people do
+    book.close()
+    assert read_workbook("x.xlsx", buffer.getvalue()).tables[0].rows == [
+        [], [], ["", "姓名", "=1+2", "13812345678", "TRUE"]]
+
+
 def test_bad_files_are_refused_with_a_reason() -> None:
     cases = {
         ("empty.csv", b""): "empty",
