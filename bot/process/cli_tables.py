@@ -68,7 +68,7 @@ def import_file(settings: Settings, args: argparse.Namespace) -> int:
     if path.stat().st_size > MAX_FILE_MB * MB:
         print(f"{path} is over {MAX_FILE_MB} MB", file=sys.stderr)
         return 1
-    result = asyncio.run(_import_bytes(settings, args, path.name, path.read_bytes()))
+    result = asyncio.run(_import_file(settings, args, path))
     if result is None:
         return 1
     target = path.with_name(f"{path.stem}.result.xlsx")
@@ -77,12 +77,12 @@ def import_file(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _import_bytes(settings: Settings, args: argparse.Namespace, name: str, data: bytes
-                        ) -> bytes | None:
+async def _import_file(settings: Settings, args: argparse.Namespace, path: Path
+                       ) -> bytes | None:
     """The result file of a finished import; None when it was refused or not confirmed."""
     database = Database(settings.database.url)
     try:
-        return await _import(database, settings, args, name, data)
+        return await _import(database, settings, args, path)
     except CrmError as error:
         print(html_to_text(error_text(error, translator("en"))), file=sys.stderr)
         return None
@@ -91,7 +91,7 @@ async def _import_bytes(settings: Settings, args: argparse.Namespace, name: str,
 
 
 async def _import(database: Database, settings: Settings, args: argparse.Namespace,
-                  name: str, data: bytes) -> bytes | None:
+                  path: Path) -> bytes | None:
     actor = await _admin(database, settings, args.as_id)
     t = translator(actor.language)
     options = RowOptions(settings.team.default_region, actor.timezone,
@@ -104,7 +104,7 @@ async def _import(database: Database, settings: Settings, args: argparse.Namespa
                 print(f"no member with Telegram id {args.owner}", file=sys.stderr)
                 return None
             owner = found.id
-        job = await jobs.create_job(session, actor, name, data, owner_id=owner)
+        job = await jobs.create_job(session, actor, path.name, path, owner_id=owner)
         jobs.change(job, options=options.__dict__, sheet=args.sheet)
     checked = await importing.check(database, job, options)
     choices = importing.choices_of(job)

@@ -197,14 +197,13 @@ _files: dict[str, Path] = {}
 
 async def _source(database: Database, job: ImportJob) -> Source:
     """The job's file in a temporary folder (with the checked parts beside it), written
-    once per bot process; the bytes are read from the database only then."""
+    once per bot process, a part at a time from the database."""
     path = _files.get(job.sha256)
     if path is None or not path.exists():
-        async with database.unit_of_work() as session:
-            content = await jobs.file_of(session, job.id)
         folder = Path(tempfile.mkdtemp(prefix="salesbot-import-"))
         path = folder / hashlib.sha256(job.file_name.encode()).hexdigest()[:16]
-        await asyncio.to_thread(path.write_bytes, content or b"")
+        async with database.unit_of_work() as session:
+            await jobs.copy_file(session, job.id, path)
         _files[job.sha256] = path
     return Source(str(path), job.file_name, job.sha256, job.settings.get("sheet"),
                   job.settings.get("mapping"))

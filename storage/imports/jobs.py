@@ -3,11 +3,14 @@ and choices set, started, cancelled, listed."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.clock import utcnow
@@ -18,12 +21,17 @@ from storage.users import Actor, ensure_manager
 LIVE = (ImportStatus.RUNNING, ImportStatus.DONE)
 
 
-async def create_job(session: AsyncSession, actor: Actor, file_name: str, content: bytes, *,
-                     chat_id: int | None = None, owner_id: int | None = None) -> ImportJob:
-    """A new import of this file; the very same file imported before is refused, so that
-    nothing is created twice."""
+PART_BYTES = 1024 * 1024  # an upload is kept in parts of this size (models.ImportFile)
+
+
+async def create_job(session: AsyncSession, actor: Actor, file_name: str,
+                     content: bytes | Path, *, chat_id: int | None = None,
+                     owner_id: int | None = None) -> ImportJob:
+    """A new import of this file (its bytes, or a file on the server, read a part at a
+    time); the very same file imported before is refused, so that nothing is created
+    twice."""
     ensure_manager(actor)
-    digest = hashlib.sha256(content).hexdigest()
+    digest = await asyncio.to_thread(_sha256, content)
     earlier = await session.scalar(
         select(ImportJob).where(ImportJob.sha256 == digest, ImportJob.status.in_(LIVE))
         .order_by(ImportJob.id.desc()).limit(1))
@@ -37,13 +45,42 @@ async def create_job(session: AsyncSession, actor: Actor, file_name: str, conten
                     next_row=0, created_at=utcnow())
     session.add(job)
     await session.flush()
-    session.add(ImportFile(import_id=job.id, content=content))
+    with _opened(content) as stream:
+        part = 0
+        while chunk := await asyncio.to_thread(stream.read, PART_BYTES):
+            await session.execute(insert(ImportFile).values(import_id=job.id, part=part,
+                                                            content=chunk))
+            part += 1
     return job
 
 
+def _sha256(content: bytes | Path) -> str:
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest()
+    with content.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _opened(content: bytes | Path) -> BinaryIO:
+    return io.BytesIO(content) if isinstance(content, bytes) else content.open("rb")
+
+
+async def copy_file(session: AsyncSession, job_id: int, path: Path) -> None:
+    """The import's file written to `path`, a part at a time (empty if it is gone)."""
+    parts = list(await session.scalars(select(ImportFile.part).where(
+        ImportFile.import_id == job_id).order_by(ImportFile.part)))
+    with path.open("wb") as out:
+        for part in parts:
+            chunk = await session.scalar(select(ImportFile.content).where(
+                ImportFile.import_id == job_id, ImportFile.part == part))
+            await asyncio.to_thread(out.write, chunk or b"")
+
+
 async def file_of(session: AsyncSession, job_id: int) -> bytes:
-    return await session.scalar(
-        select(ImportFile.content).where(ImportFile.import_id == job_id)) or b""
+    """The whole file (tests; the import itself copies it with `copy_file`)."""
+    parts = await session.scalars(select(ImportFile.content).where(
+        ImportFile.import_id == job_id).order_by(ImportFile.part))
+    return b"".join(parts)
 
 
 async def drop_file(session: AsyncSession, job_id: int) -> None:

@@ -27,6 +27,7 @@ from storage.models import (
     AuditEntry,
     ContactPoint,
     Customer,
+    ImportFile,
     ImportJob,
     ImportStatus,
     Interaction,
@@ -135,6 +136,25 @@ async def _job(db: Database, data: bytes, name: str = "客户.csv") -> int:
     async with db.unit_of_work() as session:
         job = await jobs.create_job(session, admin, name, data)
         return job.id
+
+
+async def test_an_upload_is_kept_in_parts_and_comes_back_whole(db: Database,
+                                                                tmp_path: Path) -> None:
+    admin = await make_member(db, 1, "Alice", role="admin")
+    data = bytes(range(256)) * (jobs.PART_BYTES // 128 + 7)  # two parts and a bit
+    on_disk = tmp_path / "big.csv"
+    on_disk.write_bytes(data[::-1])
+    async with db.unit_of_work() as session:
+        sent = await jobs.create_job(session, admin, "sent.csv", data)
+        served = await jobs.create_job(session, admin, "big.csv", on_disk)
+    async with db.unit_of_work() as session:
+        assert await jobs.file_of(session, sent.id) == data
+        await jobs.copy_file(session, served.id, tmp_path / "copy")
+        parts = await session.scalars(select(ImportFile.part).where(
+            ImportFile.import_id == served.id).order_by(ImportFile.part))
+        assert list(parts) == [0, 1, 2]
+    assert (tmp_path / "copy").read_bytes() == data[::-1]
+    assert sent.sha256 != served.sha256
 
 
 async def _confirm(db: Database, job_id: int) -> None:
