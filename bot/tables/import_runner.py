@@ -83,11 +83,15 @@ class ImportRunner:
             self.launch(job_id)
 
     async def tidy(self) -> None:
-        """Hourly: previews left for a day lose their files."""
+        """Hourly: previews left for a day lose their files, and temporary copies no import
+        needs go."""
         async with self.database.unit_of_work() as session:
             dropped = await jobs.drop_abandoned(session)
         if dropped:
             log.info("dropped %s abandoned import previews", dropped)
+        copies = await importing.drop_stale_copies(self.database)
+        if copies:
+            log.info("removed %s temporary import folders left behind", copies)
 
     async def _run(self, job_id: int) -> None:
         async with self.database.unit_of_work() as session:

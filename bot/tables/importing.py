@@ -14,12 +14,14 @@ only if the records they were classified against changed since (`as_previewed`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import json
 import pickle
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,7 +202,7 @@ async def _source(database: Database, job: ImportJob) -> Source:
     once per bot process, a part at a time from the database."""
     path = _files.get(job.sha256)
     if path is None or not path.exists():
-        folder = Path(tempfile.mkdtemp(prefix="salesbot-import-"))
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
         path = folder / hashlib.sha256(job.file_name.encode()).hexdigest()[:16]
         async with database.unit_of_work() as session:
             await jobs.copy_file(session, job.id, path)
@@ -214,6 +216,34 @@ def forget(job: ImportJob) -> None:
     path = _files.pop(job.sha256, None)
     if path is not None:
         shutil.rmtree(path.parent, ignore_errors=True)
+
+
+FOLDER_PREFIX = "salesbot-import-"
+LEFT_FOR = 24 * 3600.0  # seconds after which a copy no running bot knows of is removed
+
+
+async def drop_stale_copies(database: Database) -> int:
+    """Removes the temporary copies (file, spool and checked parts: about six times the
+    file's size) that no import needs: those of this process's imports that ended without
+    being written (a preview refused, abandoned or cancelled) and those a stopped process
+    left behind a day ago. Returns how many went."""
+    async with database.unit_of_work() as session:
+        live = await jobs.unfinished(session, list(_files))
+    ours = {path.parent for sha256, path in _files.items() if sha256 in live}
+    ended = [sha256 for sha256 in _files if sha256 not in live]
+    for sha256 in ended:
+        shutil.rmtree(_files.pop(sha256).parent, ignore_errors=True)
+    return len(ended) + await asyncio.to_thread(_drop_left_behind, ours)
+
+
+def _drop_left_behind(ours: set[Path]) -> int:
+    dropped = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if folder not in ours and time.time() - folder.stat().st_mtime > LEFT_FOR:
+                shutil.rmtree(folder, ignore_errors=True)
+                dropped += 1
+    return dropped
 
 
 async def layout_of(database: Database, job: ImportJob) -> Layout:

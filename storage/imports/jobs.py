@@ -125,6 +125,13 @@ async def running(session: AsyncSession) -> list[int]:
         .order_by(ImportJob.id)))
 
 
+async def unfinished(session: AsyncSession, digests: list[str]) -> set[str]:
+    """Those of these files that an import still previews or writes."""
+    return set(await session.scalars(select(ImportJob.sha256).where(
+        ImportJob.sha256.in_(digests),
+        ImportJob.status.in_((ImportStatus.MAPPING, ImportStatus.RUNNING)))))
+
+
 async def recent(session: AsyncSession, actor: Actor, limit: int = 10) -> list[ImportJob]:
     ensure_manager(actor)
     query = select(ImportJob).where(ImportJob.status.in_(

@@ -157,6 +157,39 @@ async def test_an_upload_is_kept_in_parts_and_comes_back_whole(db: Database,
     assert sent.sha256 != served.sha256
 
 
+async def test_temporary_copies_go_when_no_import_needs_them(
+        db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import tempfile
+
+    from bot.tables import importing
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    left = tmp_path / f"{importing.FOLDER_PREFIX}left-by-a-stopped-bot"
+    left.mkdir()
+    os.utime(left, (0, 0))
+    kept_id = await _job(db, customer_sheet(5).csv_bytes("utf-8"), "a.csv")
+    cancelled_id = await _job(db, customer_sheet(6).csv_bytes("utf-8"), "b.csv")
+    for job_id in (kept_id, cancelled_id):
+        async with db.unit_of_work() as session:
+            job = await session.get(ImportJob, job_id)
+            assert job is not None
+            await check(db, job, OPTIONS)
+    def copies() -> list[Path]:
+        return sorted(tmp_path.glob(f"{importing.FOLDER_PREFIX}*"))
+
+    assert len(copies()) == 3
+    async with db.unit_of_work() as session:
+        cancelled = await session.get(ImportJob, cancelled_id)
+        assert cancelled is not None
+        await jobs.cancel(session, cancelled)
+    assert await importing.drop_stale_copies(db) == 2  # the cancelled one's, the stopped bot's
+    [still] = copies()
+    assert any(p.suffix == ".spool" for p in still.iterdir())  # the waiting preview's
+    async with db.unit_of_work() as session:
+        assert (await session.get(ImportJob, kept_id)) is not None
+
+
 async def _confirm(db: Database, job_id: int) -> None:
     async with db.unit_of_work() as session:
         job = await session.get(ImportJob, job_id)
