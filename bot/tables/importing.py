@@ -223,7 +223,7 @@ LEFT_FOR = 24 * 3600.0  # seconds after which a copy no running bot knows of is 
 
 
 async def drop_stale_copies(database: Database) -> int:
-    """Removes the temporary copies (file, spool and checked parts: about six times the
+    """Removes the temporary copies (file, spool and checked parts: about five times the
     file's size) that no import needs: those of this process's imports that ended without
     being written (a preview refused, abandoned or cancelled) and those a stopped process
     left behind a day ago. Returns how many went."""
