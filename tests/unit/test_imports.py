@@ -168,8 +168,9 @@ async def test_temporary_copies_go_when_no_import_needs_them(
     left = tmp_path / f"{importing.FOLDER_PREFIX}left-by-a-stopped-bot"
     left.mkdir()
     os.utime(left, (0, 0))
-    kept_id = await _job(db, customer_sheet(5).csv_bytes("utf-8"), "a.csv")
-    cancelled_id = await _job(db, customer_sheet(6).csv_bytes("utf-8"), "b.csv")
+    # Files of their own: the process keeps one copy per file, whichever test made it.
+    kept_id = await _job(db, customer_sheet(5).csv_bytes("utf-8") + b"\r\n" * 3, "a.csv")
+    cancelled_id = await _job(db, customer_sheet(6).csv_bytes("utf-8") + b"\r\n" * 3, "b.csv")
     for job_id in (kept_id, cancelled_id):
         async with db.unit_of_work() as session:
             job = await session.get(ImportJob, job_id)
