@@ -342,7 +342,8 @@ class Classifier:
         self.ours: IdRanges | None = None
         self.owners: dict[str, int] | None = None
         # The first row each contact and each name at a company was seen in, as 64-bit
-        # hashes (storage/imports/seen.py); 300,000 keys collide with odds of about 1e-9.
+        # hashes (storage/imports/seen.py); the 2.7 million keys of a 1,000,000-row sheet
+        # collide with odds of about 2e-7.
         self.seen_contacts = FirstRows()
         self.seen_names = FirstRows()
 

@@ -450,8 +450,8 @@ async def result_rows(session: AsyncSession, job_id: int, limit: int = RESULT_RO
                       ) -> tuple[list[Any], bool]:
     """The rows for the import's result file, and whether that is every row: all of them
     up to `limit`; beyond, only those not simply created (invalid, skipped, updated,
-    logged), the first `limit` of them. A 1,000,000-row result is a 30 MB workbook, and
-    its created rows say nothing the records do not."""
+    logged), the first `limit` of them: the created rows of a 1,000,000-row import say
+    nothing the records do not, and a million rows are all a sheet of Excel holds."""
     query = select(ImportRow.sheet, ImportRow.row, ImportRow.outcome, ImportRow.customer_id,
                    ImportRow.reason).where(ImportRow.import_id == job_id)
     total = await session.scalar(select(func.count()).select_from(ImportRow).where(
@@ -502,8 +502,8 @@ async def undo_import(session: AsyncSession, actor: Actor, job_id: int) -> dict[
         raise Conflict(N_("Records of this import were changed since ({codes}); undo it by "
                           "hand or leave it."),
                        codes=", ".join(sorted({format_code(i) for i in changed if i})))
-    # Only the rows that changed a record are loaded; the created ones go by one statement
-    # (a 1,000,000-row import's rows as objects would be about a gigabyte of the bot).
+    # Only the rows that changed a record are loaded as objects; the created ones (a
+    # million of them, after a large import) go by one statement.
     changed_rows = list(await session.scalars(
         select(ImportRow).where(ImportRow.import_id == job_id,
                                 ImportRow.outcome.in_(("updated", "logged")))
