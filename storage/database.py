@@ -224,6 +224,22 @@ class Database:
         async with self.unit_of_work(settles=settles) as session:
             return await work(session)
 
+    @staticmethod
+    def read_once(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """`work` in one unit of work on an engine of its own, opened and disposed here:
+        for a worker process, which reads what the bot must not hold (an export's rows,
+        an import's result) without passing it through the bot."""
+
+        async def once() -> T:
+            database = Database(url)
+            try:
+                async with database.unit_of_work() as session:
+                    return await work(session)
+            finally:
+                await database.dispose()
+
+        return asyncio.run(once())
+
     def statements(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """One transaction on a connection, without the ORM session: for the inbox's
         storing of every update, where the session's own work was most of the cost (on

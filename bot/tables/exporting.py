@@ -130,23 +130,14 @@ def cells_in_worker(url: str, actor: Actor, filters: CustomerFilter, region: str
     (and their timelines) read and made into cells (phones formatted, labels
     translated), written to `path`. The bot process never holds them (100,000 customers
     read in the bot had put it at 378 MB)."""
-    cells = asyncio.run(_cells(url, actor, filters, region, share))
+    exported = Database.read_once(url, functools.partial(
+        export_customers, actor=actor, filters=filters, share=share))
+    t, zone = functools.cache(translator(actor.language)), ZoneInfo(actor.timezone)
+    cells = _Cells([(r.id, customer_cells(r, t, zone, region)) for r in exported.customers],
+                   [((r.customer_id, r.occurred_at), interaction_cells(r, t, zone))
+                    for r in exported.interactions])
     with open(path, "wb") as out:
         pickle.dump(cells, out, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-async def _cells(url: str, actor: Actor, filters: CustomerFilter, region: str,
-                 share: tuple[int, int]) -> _Cells:
-    database = Database(url)
-    try:
-        async with database.unit_of_work() as session:
-            exported = await export_customers(session, actor, filters, share=share)
-    finally:
-        await database.dispose()
-    t, zone = functools.cache(translator(actor.language)), ZoneInfo(actor.timezone)
-    return _Cells([(r.id, customer_cells(r, t, zone, region)) for r in exported.customers],
-                  [((r.customer_id, r.occurred_at), interaction_cells(r, t, zone))
-                   for r in exported.interactions])
 
 
 def file_in_worker(paths: list[str], language: str, as_csv: bool) -> tuple[bytes, int, int]:

@@ -230,14 +230,16 @@ async def drop_stale_copies(database: Database) -> int:
     async with database.unit_of_work() as session:
         live = await jobs.unfinished(session, list(_files))
     ours = {path.parent for sha256, path in _files.items() if sha256 in live}
-    ended = [sha256 for sha256 in _files if sha256 not in live]
-    for sha256 in ended:
-        shutil.rmtree(_files.pop(sha256).parent, ignore_errors=True)
-    return len(ended) + await asyncio.to_thread(_drop_left_behind, ours)
+    ended = [_files.pop(sha256).parent for sha256 in list(_files) if sha256 not in live]
+    return await asyncio.to_thread(_drop, ended, ours)
 
 
-def _drop_left_behind(ours: set[Path]) -> int:
-    dropped = 0
+def _drop(ended: list[Path], ours: set[Path]) -> int:
+    """The folders of ended imports, and those no import of ours holds that are older
+    than LEFT_FOR: a large one is a thousand files, not for the event loop."""
+    for folder in ended:
+        shutil.rmtree(folder, ignore_errors=True)
+    dropped = len(ended)
     for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
         with contextlib.suppress(OSError):
             if folder not in ours and time.time() - folder.stat().st_mtime > LEFT_FOR:
@@ -460,16 +462,8 @@ def result_sheet(t: Translate, rows: list[Any]) -> OutSheet:
 def result_file_in_worker(url: str, job_id: int, language: str) -> tuple[bytes, bool]:
     """Runs in a worker, with its own database connection: the import's result workbook,
     and whether it lists every row (storage/imports/writer.py `result_rows`)."""
-
-    async def read() -> tuple[list[Any], bool]:
-        database = Database(url)
-        try:
-            async with database.unit_of_work() as session:
-                return await writer.result_rows(session, job_id)
-        finally:
-            await database.dispose()
-
-    rows, every = asyncio.run(read())
+    rows, every = Database.read_once(url, functools.partial(writer.result_rows,
+                                                            job_id=job_id))
     return xlsx_bytes([result_sheet(translator(language), rows)]), every
 
 
