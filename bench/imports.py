@@ -303,13 +303,7 @@ async def run(fresh_url: Any, label: str, folder: Path) -> str:
             f"({'met' if whole < 30 else 'MISSED'}) |",
             f"| … the write against the floor with the search terms ({plain:.1f} s) | "
             f"{ratio:.2f}× | ≤ 1.5× ({'met' if ratio <= 1.5 else 'MISSED'}) |",
-            f"| … bot's peak RSS (its two workers: {figures['workers_rss']:.0f} MB each at "
-            f"most) | {figures['rss']:.0f} MB | < 300 MB "
-            f"({'met' if figures['rss'] < 300 else 'MISSED'}) |",
-            f"| … a colleague's lookup meanwhile ({figures['lookups']} lookups, whole updates) "
-            f"| p50 {figures['lookup_p50']:.0f} ms, p99 {figures['lookup_p99']:.0f} ms, max "
-            f"{figures['lookup_max']:.0f} ms | p99 < 300 ms "
-            f"({'met' if figures['lookup_p99'] < 300 else 'MISSED'}) |"]
+            *_meanwhile(figures)]
         if kind == "csv":
             export = await asyncio.to_thread(_child, "export", url)
             lines += [
@@ -349,13 +343,21 @@ async def run_million(fresh_url: Any, label: str, folder: Path) -> str:
             f"| import of {MILLION:,} rows from .{kind}, upload to done: preview "
             f"{figures['check']:.0f} s, write {figures['write']:.0f} s; {figures['counts']} | "
             f"{whole / 60:.1f} min | < 6 min ({'met' if whole < 360 else 'MISSED'}) |",
-            f"| … bot's peak RSS (its workers: {figures['workers_rss']:.0f} MB each at most) | "
-            f"{figures['rss']:.0f} MB | < 300 MB "
-            f"({'met' if figures['rss'] < 300 else 'MISSED'}) |",
-            f"| … a colleague's lookup meanwhile ({figures['lookups']} lookups) | p50 "
-            f"{figures['lookup_p50']:.0f} ms, p99 {figures['lookup_p99']:.0f} ms | p99 < 300 ms "
-            f"({'met' if figures['lookup_p99'] < 300 else 'MISSED'}) |"]
+            *_meanwhile(figures)]
     return "\n".join(lines)
+
+
+def _meanwhile(figures: dict[str, Any]) -> list[str]:
+    """The rows every import measurement reports beside its time: the bot's memory and a
+    colleague's lookups while it ran."""
+    return [
+        f"| … bot's peak RSS (its two workers: {figures['workers_rss']:.0f} MB each at "
+        f"most) | {figures['rss']:.0f} MB | < 300 MB "
+        f"({'met' if figures['rss'] < 300 else 'MISSED'}) |",
+        f"| … a colleague's lookup meanwhile ({figures['lookups']} lookups, whole updates) "
+        f"| p50 {figures['lookup_p50']:.0f} ms, p99 {figures['lookup_p99']:.0f} ms, max "
+        f"{figures['lookup_max']:.0f} ms | p99 < 300 ms "
+        f"({'met' if figures['lookup_p99'] < 300 else 'MISSED'}) |"]
 
 
 def sqlite_urls(folder: Path) -> Any:
