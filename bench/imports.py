@@ -108,6 +108,7 @@ async def _bot(url: str) -> tuple[Any, Any, Any]:
     from bot.process.app import build_application
     from bot.process.transports.fakeapi import FakeBotApi
     from bot.process.transports.inprocess import InProcessRequest
+    from bot.runtime import collector
     from bot.runtime.config import load_settings
 
     settings = load_settings(None, env={"SALESBOT_DATABASE_URL": url})
@@ -116,6 +117,7 @@ async def _bot(url: str) -> tuple[Any, Any, Any]:
     api = FakeBotApi()
     app = build_application(settings, Database(url), request=InProcessRequest(api),
                             rate_limit=False, schedule=False)
+    collector.settle()  # as `salesbot run` does once the bot is built
     return app, api, settings
 
 

@@ -37,7 +37,7 @@ from bot.process import processing
 from bot.process.app import SalesbotApplication, build_application
 from bot.process.intake import Intake
 from bot.process.transports.polling import poll
-from bot.runtime import workers
+from bot.runtime import collector, workers
 from bot.runtime.config import Settings
 from scheduler.reminders import confirm_owed
 from storage import reminders
@@ -85,8 +85,9 @@ async def serve(settings: Settings) -> int:
                             time.monotonic() - lost_at)
             try:
                 await _take_over(database)
-                code = await _run_active(build_application(settings, database), database,
-                                         lock, settings, stopping)
+                app = build_application(settings, database)
+                collector.settle()
+                code = await _run_active(app, database, lock, settings, stopping)
             except Exception as error:
                 if not is_disconnect(error):
                     raise

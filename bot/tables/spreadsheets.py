@@ -315,6 +315,7 @@ class OutSheet:
     name: str
     header: Sequence[str]
     rows: Iterable[Sequence[str]]
+    neutralised: bool = False  # its cells already passed through `neutralised`
 
 
 def xlsx_bytes(sheets: Sequence[OutSheet]) -> bytes:
@@ -324,8 +325,8 @@ def xlsx_bytes(sheets: Sequence[OutSheet]) -> bytes:
     book = FastExcel(buffer)
     for sheet in sheets:
         header = _unique(sheet.header)
-        records = [dict(zip(header, map(neutralised, row), strict=False))
-                   for row in sheet.rows]
+        records = [dict(zip(header, row if sheet.neutralised else map(neutralised, row),
+                            strict=False)) for row in sheet.rows]
         book.sheet(sheet.name[:31], records or [dict.fromkeys(header, "")],
                    column_width=16)
     book.save()
@@ -337,7 +338,8 @@ def csv_bytes(sheet: OutSheet) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(sheet.header)
-    writer.writerows([neutralised(c) for c in row] for row in sheet.rows)
+    writer.writerows(sheet.rows if sheet.neutralised
+                     else ([neutralised(c) for c in row] for row in sheet.rows))
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 
