@@ -46,7 +46,15 @@ from sqlalchemy.sql.expression import Executable
 
 from storage.bulk import copy_or_executemany, insert_rows, insert_sql
 from storage.models import Customer, format_code, search_terms
-from storage.search.names import fold, has_han, pinyin_forms, pinyin_key, syllables
+from storage.search.names import (
+    HAN,
+    fold,
+    han_characters,
+    has_han,
+    pinyin_forms,
+    pinyin_key,
+    syllables,
+)
 from storage.users import Actor, visible_to
 
 # Rows fetched for exact ranking, in the index's order (twice the page; 30 cost a lookup
@@ -184,7 +192,7 @@ def terms_of(search_text: str) -> set[str]:
         terms.update(value[i:i + MAX_TERM].rstrip() for i in _word_starts(value))
         if index in (Segment.NAME, Segment.COMPANY) and has_han(value):
             # 王小明 is looked up as xiaoming too; 星辰科技 as keji.
-            words = syllables("".join(ch for ch in value if has_han(ch)))
+            words = syllables(han_characters(value))
             terms.update("".join(words[i:])[:MAX_TERM] for i in range(1, len(words)))
     return {term for term in terms if len(term) >= SHORTEST_TERM}
 
@@ -196,14 +204,16 @@ def code_terms(customer_id: int) -> set[str]:
     return {t for t in (code, code[2:], code.rsplit(" ", 1)[1]) if len(t) >= SHORTEST_TERM}
 
 
+# Where a word may begin to be typed: the first character, and a letter or digit (`[^\W_]`
+# is exactly `str.isalnum`) after one that is not, or that is Han or follows a Han
+# character (each character of 王小明 begins a word). Found by the regular expression
+# engine: the loop over characters it replaced was a third of the CPU of making an
+# imported row's terms (100,000 rows: 2.0 of 6.1 s under the profiler).
+_WORD_START = re.compile(rf"^.|(?=[^\W_])(?:{HAN}|(?<![^\W_]).|(?<={HAN}).)", re.S)
+
+
 def _word_starts(value: str) -> list[int]:
-    starts, previous = [], " "
-    for i, ch in enumerate(value):
-        if i == 0 or (ch.isalnum() and (not previous.isalnum() or has_han(ch)
-                                         or has_han(previous))):
-            starts.append(i)
-        previous = ch
-    return starts
+    return [found.start() for found in _WORD_START.finditer(value)]
 
 
 def _index_changed_customers(session: Session, _context: Any) -> None:

@@ -27,12 +27,18 @@ from pypinyin.seg import mmseg
 
 pinyin_table.use(constants.PHRASES_DICT, mmseg.p_set, pinyin_table.load())
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+HAN = r"[\u3400-\u9fff\uf900-\ufaff]"  # a Han character, as a regular expression
+_HAN = re.compile(HAN)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def has_han(text: str) -> bool:
     return bool(_HAN.search(text))
+
+
+def han_characters(text: str) -> str:
+    """The Han characters of `text`, in order, without the rest."""
+    return "".join(_HAN.findall(text))
 
 
 def fold(text: str) -> str:
@@ -59,7 +65,7 @@ def _syllables(name: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_HAN_RUN = re.compile(HAN + "+")
 
 
 @lru_cache(maxsize=16384)
