@@ -133,18 +133,13 @@ def cells_in_worker(url: str, actor: Actor, filters: CustomerFilter, region: str
     exported = Database.read_once(url, functools.partial(
         export_customers, actor=actor, filters=filters, share=share))
     t, zone = functools.cache(translator(actor.language)), ZoneInfo(actor.timezone)
-    cells = _Cells([(r.id, _neutralised(customer_cells(r, t, zone, region)))
+    # Made safe here, in both shares at once, not by the one worker that writes the file.
+    cells = _Cells([(r.id, neutralised(customer_cells(r, t, zone, region)))
                     for r in exported.customers],
-                   [((r.customer_id, r.occurred_at), _neutralised(interaction_cells(r, t, zone)))
+                   [((r.customer_id, r.occurred_at), neutralised(interaction_cells(r, t, zone)))
                     for r in exported.interactions])
     with open(path, "wb") as out:
         pickle.dump(cells, out, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _neutralised(cells: list[str]) -> list[str]:
-    """Made safe here, in both shares at once, not by the one worker that writes the file
-    (0.3 s of its 1.5 s for 100,000 customers)."""
-    return list(map(neutralised, cells))
 
 
 def file_in_worker(paths: list[str], language: str, as_csv: bool) -> tuple[bytes, int, int]:
