@@ -12,9 +12,17 @@ The worker is kept small where the measurement showed its memory goes (88 held-o
 - lines are read one at a time (RapidOCR's batches of six padded every line to the
   widest: about 100 MB more);
 - glibc keeps what a card freed in its heap (the worker stayed at 490 MB after twelve
-  cards), so it is handed back to the system after each card (`malloc_trim`).
-Together: +150 to +190 MB while a card is read, none after it, and the held-out accuracy
-of RapidOCR's own settings (name, company and title 98.9%, email 95.5%, phone 100%).
+  cards), so it is handed back to the system after each card (`malloc_trim`);
+- every block of LARGE_BLOCK or more (detection's tensors) is a mapping of its own, given
+  back when freed: glibc's default moves that threshold up as such blocks are freed, and
+  the tensors of later cards then came from a heap fragmented by the earlier ones. The
+  peak over 12 cards went from 301-311 MB to 248-255 MB (1 to 3 MB: the same peak, and up
+  to twice the time; 4 MB costs about 0.07 s a card);
+- DETECT_SIDE is 896 px, not 960: 238-245 MB at the peak against 252-260 MB, and on the
+  development cards the same number of fields right (65 of 66 emails instead of 66, every
+  name and company instead of 65 of each).
+Together: about +110 MB while a card is read, none after it; the held-out accuracy is in
+docs/performance.md.
 
 This module is what the worker imports, so it imports nothing of the bot's own but the
 pool: importing storage (SQLAlchemy, pypinyin's dictionaries) in the worker made the
@@ -46,7 +54,8 @@ class OcrLine:
         return self.width if runs_down else self.height
 
 
-DETECT_SIDE = 960
+DETECT_SIDE = 896
+LARGE_BLOCK = 4 * 2**20  # see the module's docstring
 _engine: Any = None
 
 
@@ -90,9 +99,12 @@ def _loaded_engine() -> Any:
     if _engine is None:
         from rapidocr_onnxruntime import RapidOCR  # loaded in the worker only
 
+        workers.map_blocks_from(LARGE_BLOCK)
+
         # Detection is given a picture already scaled to DETECT_SIDE: its own "at least
         # 736 px" would scale a small one up again.
         _engine = RapidOCR(det_limit_side_len=32, rec_batch_num=1, cls_batch_num=1)
+        workers.return_freed_memory()  # what loading the models left: 15 MB
     return _engine
 
 

@@ -172,6 +172,18 @@ def return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+M_MMAP_THRESHOLD = -3  # mallopt's parameter (malloc.h)
+
+
+def map_blocks_from(size: int) -> None:
+    """glibc serves every block of `size` bytes or more by a mapping of its own, given back
+    to the system when freed. By default it raises that threshold each time such a block
+    is freed (up to 32 MB), so that later large blocks come from the heap, where what is
+    freed stays and fragments: the OCR worker's tensors (bot/media/ocr.py)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its own way
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, size)
+
+
 def end_after_idle(seconds: float) -> None:
     """Every pool ends its processes after this long without work (the setting)."""
     global IDLE_SECONDS
