@@ -10,6 +10,10 @@ log-structured merge tree does, so that adding a part of 2,000 rows never re-sor
 everything; a part's keys are looked up in all levels at once (`np.searchsorted`). The
 records an import created are ranges of ids: they are reserved in runs (storage/imports/
 writer.py `reserve_ids`), so 1,000,000 of them are a few hundred ranges.
+
+Up to DICT_KEYS keys (a sheet of about 18,000 rows) they stay a dict of about 5 MB:
+numpy is 19 MB of a process once loaded, and the bot that had imported 2,000 rows idled
+at 146 MB with it, where the target is 150 (bench/footprint.py).
 """
 
 from __future__ import annotations
@@ -18,18 +22,27 @@ import bisect
 from collections.abc import Iterable
 from typing import Any
 
+DICT_KEYS = 50_000
+
 
 class FirstRows:
-    """The first row each key (a 64-bit hash) was seen in; every key is in one level."""
+    """The first row each key (a 64-bit hash) was seen in: in a dict while there are few,
+    then each key in one level."""
 
     def __init__(self) -> None:
+        self._few: dict[int, int] | None = {}
         self._levels: list[tuple[Any, Any]] = []  # (sorted keys, their rows)
 
     def __len__(self) -> int:
+        if self._few is not None:
+            return len(self._few)
         return sum(len(keys) for keys, _ in self._levels)
 
     def find(self, keys: Iterable[int]) -> dict[int, int]:
         """Those of `keys` seen before, with their first rows."""
+        if self._few is not None:
+            few = self._few
+            return {key: few[key] for key in keys if key in few}
         import numpy as np
 
         wanted = np.fromiter(keys, dtype=np.int64)
@@ -44,6 +57,11 @@ class FirstRows:
 
     def add(self, first_rows: dict[int, int]) -> None:
         """Keys not seen before (`find` said so), with the rows they were first seen in."""
+        if self._few is not None:
+            self._few.update(first_rows)
+            if len(self._few) <= DICT_KEYS:
+                return
+            first_rows, self._few = self._few, None
         import numpy as np
 
         if not first_rows:

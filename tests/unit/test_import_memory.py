@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
+from storage.imports import seen
 from storage.imports.seen import FirstRows, IdRanges
 
 
-def test_first_rows_agree_with_a_dict_across_many_parts() -> None:
+@pytest.mark.parametrize("dict_keys", [seen.DICT_KEYS, 0, 700])  # a dict; levels; both
+def test_first_rows_agree_with_a_dict_across_many_parts(dict_keys: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seen, "DICT_KEYS", dict_keys)
     rng = random.Random(7)
     first_rows, reference = FirstRows(), {}
     row = 0
