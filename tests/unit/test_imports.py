@@ -165,12 +165,12 @@ async def test_temporary_copies_go_when_no_import_needs_them(
     from bot.tables import importing
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(importing, "_files", {})  # the copies other tests left are theirs
     left = tmp_path / f"{importing.FOLDER_PREFIX}left-by-a-stopped-bot"
     left.mkdir()
     os.utime(left, (0, 0))
-    # Files of their own: the process keeps one copy per file, whichever test made it.
-    kept_id = await _job(db, customer_sheet(5).csv_bytes("utf-8") + b"\r\n" * 3, "a.csv")
-    cancelled_id = await _job(db, customer_sheet(6).csv_bytes("utf-8") + b"\r\n" * 3, "b.csv")
+    kept_id = await _job(db, customer_sheet(5).csv_bytes("utf-8"), "a.csv")
+    cancelled_id = await _job(db, customer_sheet(6).csv_bytes("utf-8"), "b.csv")
     for job_id in (kept_id, cancelled_id):
         async with db.unit_of_work() as session:
             job = await session.get(ImportJob, job_id)
@@ -184,8 +184,7 @@ async def test_temporary_copies_go_when_no_import_needs_them(
         cancelled = await session.get(ImportJob, cancelled_id)
         assert cancelled is not None
         await jobs.cancel(session, cancelled)
-    # The cancelled one's and the stopped bot's (and any an earlier test left in this process).
-    assert await importing.drop_stale_copies(db) >= 2
+    assert await importing.drop_stale_copies(db) == 2  # the cancelled one's, the stopped bot's
     [still] = copies()
     assert any(p.suffix == ".spool" for p in still.iterdir())  # the waiting preview's
     async with db.unit_of_work() as session:
