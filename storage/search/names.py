@@ -72,8 +72,21 @@ _HAN_RUN = re.compile(HAN + "+")
 def _han_syllables(run: str) -> tuple[str, ...]:
     """A run of Han characters read alone, as pypinyin reads it within a longer text (it
     splits there too): 上海 and 贸易有限公司 of 上海1234贸易有限公司 are cached apart, and
-    the bench's 100,000 rows of 20,000 such companies took 0.18 s instead of 1.37 s."""
+    the bench's 100,000 rows of 20,000 such companies took 0.18 s instead of 1.37 s.
+
+    A run in which no two neighbours begin a phrase of the table is cut by pypinyin's
+    word cutter into single characters, each read alone: so it is read here from each
+    character's cached reading, without the cutter. Most names are such runs (王伟芳):
+    the pinyin of the bench's 100,000 names took 0.50 s instead of 2.59 s, and checking
+    its rows 12.5 s of a worker's CPU instead of 16.5 s (their search terms 8.0 / 10.8 s)."""
+    if not any(run[i:i + 2] in mmseg.p_set for i in range(len(run) - 1)):
+        return tuple(s for character in run for s in _character_syllables(character))
     return tuple(s for s in lazy_pinyin(run, style=Style.NORMAL, errors="ignore") if s)
+
+
+@lru_cache(maxsize=32768)
+def _character_syllables(character: str) -> tuple[str, ...]:
+    return tuple(s for s in lazy_pinyin(character, style=Style.NORMAL, errors="ignore") if s)
 
 
 def pinyin_forms(name: str) -> list[str]:

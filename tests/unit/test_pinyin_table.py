@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 
 from pypinyin import Style, constants, lazy_pinyin
 from pypinyin.phrases_dict import phrases_dict
+from pypinyin.seg import mmseg
 
 from bench.__main__ import fake_customers
-from storage.search import pinyin_table
+from storage.search import names, pinyin_table
 
 SENTENCE_SAMPLE = ["今天和王小明在银行见面，行长说重庆的项目下周五签",
                    "曾经的长孙无忌和单雄信一起去了朝阳区", "音乐会的乐队在重庆重新排练"]
@@ -64,3 +67,22 @@ def test_the_characters_readings_are_the_installed_pypinyins() -> None:
         "import storage.search.names, pypinyin.constants as c\n"
         "assert type(c.PINYIN_DICT).__name__ == 'CharReadings', type(c.PINYIN_DICT)")],
         check=True, timeout=60)
+
+
+def test_runs_without_a_phrase_read_as_pypinyin_reads_them() -> None:
+    """storage/search/names.py reads a run in which no phrase begins character by
+    character, without pypinyin's word cutter: every phrase of the full dictionary, the
+    same with characters around it, names, companies and sentences read alike both ways."""
+    rng = random.Random(7)
+    characters = [chr(c) for c in range(0x4E00, 0x9FA6)]
+    asked = [*texts(), *(rng.choice(characters) + p + rng.choice(characters)
+                         for p in rng.sample(sorted(phrases_dict), 5000)),
+             *("".join(rng.choices(characters, k=rng.randint(2, 8))) for _ in range(5000))]
+    runs = [run for text in asked for run in re.findall(names.HAN + "+", text)]
+    names._han_syllables.cache_clear()
+    differing = [run for run in runs if list(names._han_syllables(run))
+                 != [s for s in lazy_pinyin(run, style=Style.NORMAL, errors="ignore") if s]]
+    assert differing == []
+    read_alone = [run for run in runs[:3000] if not any(
+        run[i:i + 2] in mmseg.p_set for i in range(len(run) - 1))]
+    assert len(read_alone) > 1000  # the path without the cutter was taken
