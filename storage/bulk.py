@@ -20,7 +20,7 @@ computed Python default must be given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Table, insert
@@ -45,7 +45,7 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
 
 
 async def copy_or_executemany(connection: AsyncConnection, table: Table, names: list[str],
-                              values: list[tuple[Any, ...]]) -> None:
+                              values: Iterable[tuple[Any, ...]]) -> None:
     """Driver values (tuples in the order of `names`) into `table`, in the open
     transaction, without SQLAlchemy's processing of each row."""
     raw = (await connection.get_raw_connection()).driver_connection
