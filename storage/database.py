@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -61,6 +62,36 @@ def _strip_nul(conn: Any, cursor: Any, statement: str, parameters: Any, context:
     if "\\x00" not in repr(parameters):
         return statement, parameters
     return statement, _without_nul(parameters)
+
+
+# SQLite's page cache for one bulk transaction (an import's batch), in KiB; the
+# connection's own 2 MB comes back before the commit. A batch of 1,000 rows changes some
+# 9,000 pages of `customers`, `search_terms` and their indexes: with 2 MB they were
+# written out to the WAL and read back within the transaction. The write of 100,000 rows
+# took 32.8-36.4 s with 64 MB, 38.6-41.0 s without, SQLite's own CPU 21.3-23.6 s against
+# 26.0-27.9 s (this VM, runs alternated).
+BULK_CACHE_KIB = 65_536
+_DEFAULT_CACHE = -2000  # SQLite's own default (2 MB)
+
+
+@asynccontextmanager
+async def bulk_page_cache(session: AsyncSession) -> AsyncIterator[None]:
+    """Within it, the SQLite session's transaction keeps up to BULK_CACHE_KIB of pages
+    in memory. The cache is given back when it ends: lowering the size frees the clean
+    pages at once and the dirty ones at the commit, so the bot's memory is only lent
+    (a connection kept a 64 MB cache per idle connection otherwise). PostgreSQL has its
+    own shared buffers."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    await session.execute(text(f"PRAGMA cache_size=-{BULK_CACHE_KIB}"))
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):  # the transaction's own error is the one told
+            await session.execute(text(f"PRAGMA cache_size={_DEFAULT_CACHE}"))
+        raise
+    await session.execute(text(f"PRAGMA cache_size={_DEFAULT_CACHE}"))
 
 
 class _Session(Session):

@@ -32,7 +32,7 @@ from storage.customers import (
     tags_named,
     touch,
 )
-from storage.database import Database
+from storage.database import Database, bulk_page_cache
 from storage.errors import N_, Conflict, NotFound
 from storage.imports import jobs
 from storage.imports.preview import Candidate, Choice, Classified, Kind, LoggedRow, Problem
@@ -104,14 +104,16 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
                     .values(next_row=offset + end))
                 if moved.rowcount != 1:  # type: ignore[attr-defined]
                     return False
-                if items:
-                    await context.customers(session, items[start:end])
-                else:
-                    if targets is None:  # the customers are all written by now
-                        went = await _customers_of_rows(session, job_id, list(codes.values()))
-                        targets = {code: went[row] for code, row in codes.items()
-                                   if row in went}
-                    await context.logs(session, logs[start:end], targets)
+                async with bulk_page_cache(session):
+                    if items:
+                        await context.customers(session, items[start:end])
+                    else:
+                        if targets is None:  # the customers are all written by now
+                            went = await _customers_of_rows(session, job_id,
+                                                            list(codes.values()))
+                            targets = {code: went[row] for code, row in codes.items()
+                                       if row in went}
+                        await context.logs(session, logs[start:end], targets)
             start, position = end, offset + end
             if position >= analyze_at:
                 await _refresh_statistics(database)

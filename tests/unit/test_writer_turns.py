@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import botstate
-from storage.database import Database
+from storage.database import BULK_CACHE_KIB, Database, bulk_page_cache
 from storage.models import BotState
 from tests.conftest import PG_URL
 
@@ -58,3 +59,22 @@ async def test_a_write_nested_inside_a_writing_unit_of_work_is_refused_not_hung(
     async with db.unit_of_work() as session:  # nothing half-written, the turn given back
         assert await botstate.load_all(session, "t") == {}
         await botstate.save(session, "t", "c", {"n": 3})
+
+
+async def test_a_bulk_transaction_borrows_a_large_page_cache_and_gives_it_back(
+        db: Database) -> None:
+    async def cache_size(session: AsyncSession) -> int:
+        return int(await session.scalar(text("PRAGMA cache_size")) or 0)
+
+    async with db.unit_of_work() as session:
+        before = await cache_size(session)
+        async with bulk_page_cache(session):
+            assert await cache_size(session) == -BULK_CACHE_KIB
+            await botstate.save(session, "t", "a", {"n": 1})
+        assert await cache_size(session) == before == -2000
+        with pytest.raises(ZeroDivisionError):
+            async with bulk_page_cache(session):
+                1 / 0  # noqa: B018
+        assert await cache_size(session) == before
+    async with db.unit_of_work() as session:
+        assert await session.scalar(select(func.count()).select_from(BotState)) == 1
