@@ -69,8 +69,11 @@ def _strip_nul(conn: Any, cursor: Any, statement: str, parameters: Any, context:
 # 9,000 pages of `customers`, `search_terms` and their indexes: with 2 MB they were
 # written out to the WAL and read back within the transaction. The write of 100,000 rows
 # took 32.8-36.4 s with 64 MB, 38.6-41.0 s without, SQLite's own CPU 21.3-23.6 s against
-# 26.0-27.9 s (this VM, runs alternated).
-BULK_CACHE_KIB = 65_536
+# 26.0-27.9 s (this VM, runs alternated). 32 MB did as well as 64 (SQLite's CPU
+# 21.7-24.6 s against 20.7-24.1 s, alternated), and the bot's peak over those rows is
+# what it lends: 206 MB (the heap trimmed after each batch, bot/tables/importing.py)
+# against 168 MB before, a margin a 1,000,000-row import needs under its 300 MB.
+BULK_CACHE_KIB = 32_768
 _DEFAULT_CACHE = -2000  # SQLite's own default (2 MB)
 
 
@@ -79,7 +82,7 @@ async def bulk_page_cache(session: AsyncSession) -> AsyncIterator[None]:
     """Within it, the SQLite session's transaction keeps up to BULK_CACHE_KIB of pages
     in memory. The cache is given back when it ends: lowering the size frees the clean
     pages at once and the dirty ones at the commit, so the bot's memory is only lent
-    (a connection kept a 64 MB cache per idle connection otherwise). PostgreSQL has its
+    (each pooled connection would keep its 32 MB otherwise). PostgreSQL has its
     own shared buffers."""
     if session.get_bind().dialect.name != "sqlite":
         yield

@@ -431,13 +431,24 @@ async def write(database: Database, job_id: int, options: RowOptions, *, batch: 
         job = await session.get(ImportJob, job_id)
         if job is None or job.status != "running":
             return False
+
+    async def written(position: int, total: int) -> None:
+        if database.dialect == "sqlite":
+            # The page cache a batch borrowed (storage/database.py, bulk_page_cache) is
+            # freed into the heap of the connection's thread, and glibc kept it there:
+            # given back after each batch, the bot's peak over 100,000 rows was 206 MB
+            # instead of 231 MB.
+            workers.return_freed_memory()
+        if progress is not None:
+            await progress(position, total)
+
     try:
         classifier = classifier_for(job)
         previewed = await as_previewed(database, job, options)
         return await writer.write(
             database, job_id,
             previewed or classified(database, job, options, classifier, indexed=True),
-            choices_of(job), batch=batch, progress=progress, created=classifier.created)
+            choices_of(job), batch=batch, progress=written, created=classifier.created)
     finally:
         async with database.unit_of_work() as session:
             latest = await session.get(ImportJob, job_id)
