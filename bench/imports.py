@@ -32,6 +32,7 @@ from sqlalchemy import text
 from telegram import Update
 
 from bench.stats import percentile
+from bot.runtime.config import ImportSettings
 from storage.database import Database
 from storage.migrate import upgrade
 
@@ -123,7 +124,7 @@ async def _bot(url: str) -> tuple[Any, Any, Any]:
 
 async def measure_import(url: str, path: str) -> dict[str, Any]:
     """The whole import as the bot runs it (read and check in the workers, classify,
-    write in batches of 1,000), while a colleague looks customers up every 100 ms."""
+    write in batches of `imports.batch`), while a colleague looks customers up every 100 ms."""
     from bot.runtime import workers
     from bot.tables import importing
     from storage.imports import jobs, writer
@@ -177,7 +178,7 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
                 stored = await session.get(type(job), job.id)
                 assert stored is not None
                 jobs.start(stored, checked.total)
-            await importing.write(database, job.id, options, batch=1000)
+            await importing.write(database, job.id, options, batch=ImportSettings().batch)
             finished = time.perf_counter()
             done.set()
             await looking

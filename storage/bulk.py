@@ -1,6 +1,6 @@
 """Many new rows into one table, the cheapest way each database takes them.
 
-An import writes every table of a record in batches of a thousand records: customers,
+An import writes every table of a record in batches of 2,000 records: customers,
 their search terms (34 per record), contacts, tags, notes, follow-ups, each row's outcome.
 Through SQLAlchemy's executemany each value passes its type's processor, then the NUL
 guard's repr of the whole batch (storage/database.py), then the driver: at 100,000 rows

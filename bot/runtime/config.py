@@ -181,7 +181,9 @@ class ImportSettings(_Section):
     # Largest file accepted for an import, in MB (Telegram lets bots download up to 20).
     max_mb: float = Field(default=20, gt=0, le=20)
     # Rows written per transaction; a killed import resumes after its last whole batch.
-    batch: int = Field(default=1000, ge=10, le=20000)
+    # A batch never spans two of the parts the workers check (bot/tables/importing.py,
+    # CHUNK: 2,000 rows), so a larger number writes 2,000 at a time.
+    batch: int = Field(default=2000, ge=10, le=20000)
     # Imports of at least this many rows get a progress message.
     progress_from: int = Field(default=2000, ge=1)
 
