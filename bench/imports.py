@@ -230,28 +230,30 @@ def indexed(rows: list[list[str]]) -> tuple[list[str], list[set[str]]]:
 
 async def plain_insert(url: str, rows: list[list[str]], texts: list[str],
                        terms: list[set[str]] | None) -> float:
-    """The same rows, as they are, into the customers table 1,000 at a time through the
-    raw driver (storage/bulk.py: COPY on PostgreSQL, the driver's executemany on SQLite),
-    and (given `terms`) their search terms the same way: what the database itself costs
-    for them, the floor an import's write is measured against."""
+    """The same rows, as they are, into the customers table a batch at a time (as many
+    rows a transaction as the import writes, `imports.batch`) through the raw driver
+    (storage/bulk.py: COPY on PostgreSQL, the driver's executemany on SQLite), and (given
+    `terms`) their search terms the same way: what the database itself costs for them,
+    the floor an import's write is measured against."""
     from storage.bulk import copy_or_executemany, insert_rows
     from storage.models import Customer, search_terms
 
     database = Database(url)
     now = datetime.now(UTC)
+    batch = ImportSettings().batch
     started = time.perf_counter()
-    for start in range(0, len(rows), 1000):
+    for start in range(0, len(rows), batch):
         async with database.unit_of_work() as session:
             await insert_rows(session, Customer.__table__, [
                 {"id": start + i + 1, "name": r[0], "company": r[3], "title": r[4] or None,
                  "region": r[5], "tier": "normal", "stage": "lead", "created_at": now,
                  "updated_at": now, "archived": False, "name_pinyin": "", "name_initials": "",
-                 "search_text": texts[start + i]} for i, r in enumerate(rows[start:start + 1000])])
+                 "search_text": texts[start + i]} for i, r in enumerate(rows[start:start + batch])])
             if terms is None:
                 continue
             await copy_or_executemany(
                 await session.connection(), search_terms, ["term", "customer_id"],
-                [(term, start + i + 1) for i in range(min(1000, len(rows) - start))
+                [(term, start + i + 1) for i in range(min(batch, len(rows) - start))
                  for term in terms[start + i]])
     elapsed = time.perf_counter() - started
     await database.dispose()
@@ -289,7 +291,8 @@ async def run(fresh_url: Any, label: str, folder: Path) -> str:
              f"{ROWS:,} rows, 11 columns (name, phone, email for 2 in 3, company, title, "
              "city, tag, tier, last contact, a follow-up for 1 in 5, a note for 1 in 7). "
              f"The floor, a plain insert of the same rows into `customers` through the raw "
-             f"driver (COPY on PostgreSQL, executemany on SQLite): {bare:.2f} s; with their "
+             f"driver (COPY on PostgreSQL, executemany on SQLite) in the import's batches of "
+             f"{ImportSettings().batch:,} rows: {bare:.2f} s; with their "
              f"{terms:,} search terms into `search_terms`, measured again right before each "
              "import (this shared VM's speed drifted by up to 1.5 times within an hour, and "
              "a floor measured once had put the same write at 1.34x and 1.71x): beside each "
