@@ -72,7 +72,7 @@ Parts = AsyncIterator[tuple[list[Classified], list[LoggedRow]]]
 
 
 async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kind, Choice],
-                *, batch: int = 2000, progress: Progress | None = None,
+                *, batch: int, progress: Progress | None = None,
                 created: Callable[[list[int]], None] | None = None) -> bool:
     """Writes what is left of the import from its parts (customer rows first, then calls,
     in file order); rows before the import's `next_row` were written by an earlier run and
