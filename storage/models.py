@@ -261,7 +261,8 @@ Index("ix_customers_company_lower", func.lower(Customer.company))
 # segment that starts a word, a Han character or a syllable) and the customer. Kept in
 # step by storage/search/lookup.py; a lookup is a range scan of the primary key. On
 # PostgreSQL the foreign key is gone (migration 0030: its check was half the cost of an
-# import's terms) and a trigger on customers does its cascade.
+# import's terms) and a trigger on customers does its cascade, and the second index is of
+# customer_id alone (migration 0032: a sixth of the size, 8% off an import's terms).
 search_terms = Table(
     "search_terms",
     Base.metadata,
