@@ -7,8 +7,10 @@ an export of 100,000 customers to xlsx under 4 s; the bot's peak RSS under 300 M
 another member's lookup p99 during the import under 300 ms.
 
 Each measurement runs in a fresh process (`python -m bench.imports WHAT URL FILE`) so that
-its RSS is the bot's own, not the generator's. The lookups are whole updates through the
-Application and the in-process fake Bot API, in the event loop the import runs in.
+its RSS is the bot's own, not the generator's. The lookups are whole updates, each stored
+in the inbox as it arrives (on SQLite that waits for the batch in hand, as every write
+does) and then handled by the Application with the in-process fake Bot API, in the event
+loop the import runs in.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ async def _bot(url: str) -> tuple[Any, Any, Any]:
 async def measure_import(url: str, path: str) -> dict[str, Any]:
     """The whole import as the bot runs it (read and check in the workers, classify,
     write in batches of `imports.batch`), while a colleague looks customers up every 100 ms."""
+    from bot.process.intake import Intake
     from bot.runtime import workers
     from bot.tables import importing
     from storage.imports import jobs, writer
@@ -154,6 +157,7 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
         workers.pool()  # the workers start with the bot's first import; not timed twice
         await workers.run(len, b"warm")
         done = asyncio.Event()
+        intake = Intake(app, database)
 
         async def look_up() -> None:
             rng = random.Random(3)
@@ -161,7 +165,9 @@ async def measure_import(url: str, path: str) -> dict[str, Any]:
                 api.user_sends(colleague, rng.choice(SURNAMES) + rng.choice(GIVEN))
                 (update,) = api.take_pending()
                 started = time.perf_counter()
-                await app.process_update(Update.de_json(update, app.bot))
+                arrived = Update.de_json(update, app.bot)
+                await intake.store([arrived])
+                await app.process_update(arrived)
                 lookups.append((time.perf_counter() - started) * 1000)
                 await asyncio.sleep(0.1)
 

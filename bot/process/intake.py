@@ -33,13 +33,18 @@ class Intake:
 
     async def take(self, updates: Sequence[Update]) -> int:
         """Stores the updates not seen before and queues them; returns how many were new."""
-        arrivals = [inbox.Arrival(u.update_id, chat_key(u), u.to_dict()) for u in updates]
-        async with self.database.statements() as connection:
-            new = await inbox.store(connection, arrivals, utcnow())
+        new = await self.store(updates)
         for update in updates:
             if update.update_id in new:
                 await self.app.update_queue.put(update)
         return len(new)
+
+    async def store(self, updates: Sequence[Update]) -> set[int]:
+        """Stores the updates not seen before; returns their ids. On SQLite this waits
+        for the writer in hand (an import's batch) to commit, as every write does."""
+        arrivals = [inbox.Arrival(u.update_id, chat_key(u), u.to_dict()) for u in updates]
+        async with self.database.statements() as connection:
+            return await inbox.store(connection, arrivals, utcnow())
 
     async def replay(self) -> int:
         """First the answers a stopped process had committed but not sent, then the

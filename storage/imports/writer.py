@@ -13,6 +13,7 @@ holds the code) is written once.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -85,13 +86,14 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
     context = _Batch(job_id, job.actor_id, job.file_name, choices, created)
     codes: dict[str, int] = {}  # the file's own codes -> the row that had each
     targets: dict[str, int] | None = None  # the file's codes -> the records they became
-    offset, analyze_at = 0, max(position, batch)
+    offset, analyze_at, step = 0, max(position, batch), 0
     async for items, logs in parts:
         for item in items:
             if item.candidate.code:
                 codes.setdefault(item.candidate.code, item.candidate.row)
         size = len(items) or len(logs)
-        step = batch if items else max(1, batch // 4)
+        most = batch if items else max(1, batch // 4)
+        step = min(step, most) if step else most
         start = max(0, position - offset)
         while start < size:
             end = min(start + step, size)
@@ -104,6 +106,7 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
                     .values(next_row=offset + end))
                 if moved.rowcount != 1:  # type: ignore[attr-defined]
                     return False
+                locked = time.perf_counter()  # SQLite's write lock is ours from here
                 async with bulk_page_cache(session):
                     if items:
                         await context.customers(session, items[start:end])
@@ -114,6 +117,8 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
                             targets = {code: went[row] for code, row in codes.items()
                                        if row in went}
                         await context.logs(session, logs[start:end], targets)
+            if database.dialect == "sqlite":
+                step = rows_within_turn(end - start, time.perf_counter() - locked, most)
             start, position = end, offset + end
             if position >= analyze_at:
                 await _refresh_statistics(database)
@@ -129,6 +134,22 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
         await jobs.drop_file(session, job_id)  # the outcomes are in import_rows
         job.settings = {**job.settings, "last_audit_id": int(last_audit or 0)}
     return True
+
+
+# How long one batch may hold SQLite's write lock. Every other write of the bot waits for
+# it, the storing of each arriving update in the inbox included, so a member's lookup
+# during an import waited for the rest of a batch: with batches of 2,000 rows (0.5 s each
+# at 100,000 rows, about 1 s near a million) lookups had p99 506 ms (bench/imports.py,
+# 100,000 rows). Each batch is sized from the last one's pace to stay within this.
+# PostgreSQL locks rows, not the database, and writes `batch` rows a transaction.
+TURN = 0.2  # seconds
+FEWEST = 50  # rows a batch, however slow the last one was
+
+
+def rows_within_turn(rows: int, seconds: float, most: int) -> int:
+    """How many rows the next batch may have to hold the lock about TURN seconds, at
+    the pace of the last one (`rows` in `seconds`)."""
+    return max(FEWEST, min(most, int(rows * TURN / max(seconds, 0.001))))
 
 
 async def _refresh_statistics(database: Database) -> None:

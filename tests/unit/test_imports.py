@@ -462,3 +462,13 @@ async def test_previews_left_for_a_day_lose_their_files(
         assert job is not None and job.status == ImportStatus.CANCELLED
         assert await jobs.file_of(session, job_id) == b""
 
+
+
+def test_a_batch_on_sqlite_holds_the_write_lock_about_a_turn() -> None:
+    """Every other write waits for the batch in hand (the inbox's storing of a member's
+    message included): the next batch is as many rows as the last one's pace fits in
+    `TURN`, within `FEWEST` and the configured batch."""
+    assert writer.rows_within_turn(2000, 1.0, 2000) == int(2000 * writer.TURN)
+    assert writer.rows_within_turn(400, 0.1, 2000) == int(4000 * writer.TURN)
+    assert writer.rows_within_turn(2000, 0.05, 2000) == 2000
+    assert writer.rows_within_turn(100, 60.0, 2000) == writer.FEWEST
