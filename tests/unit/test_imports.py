@@ -463,7 +463,6 @@ async def test_previews_left_for_a_day_lose_their_files(
         assert await jobs.file_of(session, job_id) == b""
 
 
-
 def test_a_batch_on_sqlite_holds_the_write_lock_about_a_turn() -> None:
     """Every other write waits for the batch in hand (the inbox's storing of a member's
     message included): the next batch is as many rows as the last one's pace fits in

@@ -6,7 +6,7 @@ term) it held each term a second time: 144 MB at 100,000 customers, and the 3.4 
 terms of a 100,000-row import took 13.6-13.9 s to COPY with it. By `customer_id` alone
 PostgreSQL keeps one entry a customer with its rows listed (deduplication): 25 MB, and
 12.5-12.7 s (this VM; the table and its key alone 10.0 s). Building it takes about 1.2 s
-a 100,000 customers, while which the terms cannot be written. SQLite keeps the pair: a
+per 100,000 customers, during which no terms can be written. SQLite keeps the pair: a
 table without rowids puts its key in every index anyway.
 
 Revision ID: 0032
