@@ -86,14 +86,14 @@ async def write(database: Database, job_id: int, parts: Parts, choices: dict[Kin
     context = _Batch(job_id, job.actor_id, job.file_name, choices, created)
     codes: dict[str, int] = {}  # the file's own codes -> the row that had each
     targets: dict[str, int] | None = None  # the file's codes -> the records they became
-    offset, analyze_at, step = 0, max(position, batch), 0
+    offset, analyze_at, step = 0, max(position, batch), batch
     async for items, logs in parts:
         for item in items:
             if item.candidate.code:
                 codes.setdefault(item.candidate.code, item.candidate.row)
         size = len(items) or len(logs)
         most = batch if items else max(1, batch // 4)
-        step = min(step, most) if step else most
+        step = min(step, most)
         start = max(0, position - offset)
         while start < size:
             end = min(start + step, size)
